@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+// Quern: raw data files in, training-ready arrays out. See docs/architecture.md for the map.
+import PackageDescription
+
+/// A built-in plugin: its own target under plugins/<kind>/<Name>/, depending on QuernCore only
+/// (plus the C library it wraps, for codecs). The table of built-ins lives in QuernPlugins.
+func plugin(_ name: String, _ path: String, extra: [Target.Dependency] = []) -> Target {
+    .target(
+        name: name, dependencies: ["QuernCore"] + extra, path: path,
+        swiftSettings: swift)
+}
+
+let swift: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+let plugins: [(String, String, [Target.Dependency])] = [
+    ("QuernCodecNone", "plugins/codecs/None", []),
+    ("QuernCodecZlib", "plugins/codecs/Zlib", ["CZlib"]),
+    ("QuernCodecLZ4", "plugins/codecs/LZ4", ["CLZ4"]),
+    ("QuernCodecZstd", "plugins/codecs/Zstd", ["CZstd"]),
+    ("QuernFormatCSV", "plugins/formats/CSV", []),
+    ("QuernFormatTSV", "plugins/formats/TSV", []),
+    ("QuernFormatJSONLines", "plugins/formats/JSONLines", []),
+    ("QuernExtractorTabular", "plugins/extractors/Tabular", []),
+    ("QuernExtractorHashed", "plugins/extractors/Hashed", []),
+]
+
+let package = Package(
+    name: "Quern",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "quern", targets: ["quern"]),
+        .library(name: "QuernCore", targets: ["QuernCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(
+            name: "QuernCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift),
+        .target(name: "QuernPlugins", dependencies: ["QuernCore"] + plugins.map { .target(name: $0.0) }, swiftSettings: swift),
+        .executableTarget(
+            name: "quern",
+            dependencies: [
+                "QuernCore", "QuernPlugins",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift),
+        .target(name: "QuernTestSupport", dependencies: ["QuernCore", "QuernPlugins"], swiftSettings: swift),
+        .testTarget(name: "QuernCoreTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuernCore", "QuernTestSupport"], swiftSettings: swift),
+    ] + plugins.map { plugin($0.0, $0.1, extra: $0.2) }
+)

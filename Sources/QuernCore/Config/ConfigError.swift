@@ -1,0 +1,30 @@
+/// Problems with the configuration (file, flags or overrides). Messages follow the compiler's
+/// `file:line:column: error:` form so editors can jump to them, and say what to do.
+public enum ConfigError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case yaml(path: String, line: Int, column: Int, reason: String)
+    case unknownKey(at: SourceMark?, key: String, section: String, valid: [String], suggestion: String?)
+    case wrongType(at: SourceMark?, key: String, expected: String, found: String)
+    case invalid(at: SourceMark?, key: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "\(path): error: cannot read the config file: \(reason). Check the --config path."
+        case .yaml(let path, let line, let column, let reason):
+            return "\(path):\(line):\(column): error: \(reason)"
+        case .unknownKey(let at, let key, let section, let valid, let suggestion):
+            let hint = suggestion.map { " Did you mean '\($0)'?" } ?? ""
+            let place = section.isEmpty ? "at the top level" : "in '\(section)'"
+            return "\(prefix(at))unknown key '\(key)' \(place).\(hint) Valid keys: \(valid.joined(separator: ", "))."
+        case .wrongType(let at, let key, let expected, let found):
+            return "\(prefix(at))'\(key)' must be \(expected), found \(found)."
+        case .invalid(let at, let key, let reason):
+            return "\(prefix(at))'\(key)': \(reason)"
+        }
+    }
+
+    private func prefix(_ mark: SourceMark?) -> String {
+        mark.map { "\($0): error: " } ?? "error: "
+    }
+}

@@ -1,0 +1,112 @@
+/// Every key the config file may hold, by section. Codable would ignore unknown keys, so keys are
+/// checked here, against this table, with "did you mean" suggestions. The `extractor:` section is
+/// checked against the options the chosen extractor plugin declares.
+public enum ConfigSchema {
+    public struct Key: Sendable {
+        public var name: String
+        public var type: OptionSpec.ValueType
+        public var help: String
+        /// The command-line flag that sets the same thing, if any.
+        public var flag: String?
+    }
+
+    /// Sections with a fixed set of keys. `extractor` is open: its keys are plugin options.
+    public static let sections: [(name: String, keys: [Key])] = [
+        ("paths", [
+            Key(name: "input", type: .string, help: "folder of raw input files", flag: "--input-dir"),
+            Key(name: "intermediate", type: .string, help: "folder of batch files, journal and progress", flag: "--intermediate-dir"),
+            Key(name: "output", type: .string, help: "folder of the final arrays", flag: "--output-dir"),
+        ]),
+        ("input", [
+            Key(name: "pattern", type: .string, help: "file-name glob of the inputs (default: every file of a known format)", flag: nil),
+            Key(name: "format", type: .string, help: "auto (by extension), csv, tsv or jsonl", flag: "--format"),
+            Key(name: "missing_values", type: .stringList, help: "cell texts read as missing", flag: nil),
+            Key(name: "max_files", type: .int(0...Int.max), help: "take only the first N files (0: all)", flag: "--max-files"),
+        ]),
+        ("extract", [
+            Key(name: "workers", type: .int(0...4096), help: "parallel workers (0: one per core)", flag: "--workers"),
+            Key(name: "sequential", type: .bool, help: "one worker, in order", flag: "--sequential"),
+            Key(name: "shard", type: .string, help: "K/N: process only shard K (0-based) of N", flag: "--shard"),
+            Key(name: "restart", type: .bool, help: "redo every batch from scratch", flag: "--restart"),
+        ]),
+        ("batch", [
+            Key(name: "codec", type: .string, help: "NAME[:level] compression of batch files", flag: "--codec"),
+            Key(name: "files_per_batch", type: .int(1...Int.max), help: "input files per batch", flag: "--files-per-batch"),
+            Key(name: "rows_per_batch", type: .int(1...Int.max), help: "most rows in one batch file", flag: "--rows-per-batch"),
+        ]),
+    ]
+
+    /// Checks the top level and every fixed section for unknown keys and scalar types.
+    public static func check(_ root: ConfigValue) throws(ConfigError) {
+        guard let entries = root.mapValue else {
+            throw .wrongType(at: root.mark, key: "(top level)", expected: "a map of sections", found: root.typeName)
+        }
+        let known = sections.map(\.name) + ["extractor"]
+        for (name, value) in entries {
+            guard known.contains(name) else {
+                throw .unknownKey(at: value.mark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known))
+            }
+            guard let keys = sections.first(where: { $0.name == name })?.keys else { continue }
+            guard let items = value.mapValue else {
+                if case .null = value.kind { continue }
+                throw .wrongType(at: value.mark, key: name, expected: "a map", found: value.typeName)
+            }
+            for (key, v) in items {
+                guard let spec = keys.first(where: { $0.name == key }) else {
+                    throw .unknownKey(
+                        at: v.mark, key: key, section: name, valid: keys.map(\.name),
+                        suggestion: closest(to: key, in: keys.map(\.name)))
+                }
+                try checkType(v, spec, path: "\(name).\(key)")
+            }
+        }
+    }
+
+    static func checkType(_ v: ConfigValue, _ spec: Key, path: String) throws(ConfigError) {
+        switch spec.type {
+        case .int(let range):
+            guard let i = v.intValue else { throw .wrongType(at: v.mark, key: path, expected: "an integer", found: "'\(v.canonical)'") }
+            if let range, !range.contains(i) {
+                throw .invalid(at: v.mark, key: path, reason: "\(i) is out of range (at least \(range.lowerBound)).")
+            }
+        case .bool:
+            if v.boolValue == nil { throw .wrongType(at: v.mark, key: path, expected: "true or false", found: "'\(v.canonical)'") }
+        case .string, .choice:
+            if v.stringValue == nil { throw .wrongType(at: v.mark, key: path, expected: "a string", found: v.typeName) }
+        case .stringList:
+            if let items = v.listValue, items.allSatisfy({ $0.stringValue != nil || $0.kind == .null }) { return }
+            throw .wrongType(at: v.mark, key: path, expected: "a list of strings", found: v.typeName)
+        case .double:
+            if v.doubleValue == nil { throw .wrongType(at: v.mark, key: path, expected: "a number", found: "'\(v.canonical)'") }
+        case .structured: return
+        }
+    }
+}
+
+extension ConfigValue {
+    /// The value at a dotted path (`batch.codec`), if set.
+    public func value(at path: String) -> ConfigValue? {
+        var node: ConfigValue? = self
+        for part in path.split(separator: ".") { node = node?[String(part)] }
+        if case .null = node?.kind { return nil }
+        return node
+    }
+
+    /// A copy with the value at a dotted path set (sections are created as needed). Flags and
+    /// overrides are applied this way, so they go through the same checks as the file.
+    public func setting(_ path: String, to value: ConfigValue) -> ConfigValue {
+        let parts = path.split(separator: ".").map(String.init)
+        return setting(parts[...], value)
+    }
+
+    private func setting(_ parts: ArraySlice<String>, _ value: ConfigValue) -> ConfigValue {
+        guard let key = parts.first else { return value }
+        var entries = mapValue ?? []
+        if let i = entries.firstIndex(where: { $0.0 == key }) {
+            entries[i].1 = entries[i].1.setting(parts.dropFirst(), value)
+        } else {
+            entries.append((key, ConfigValue(.map([]), mark: value.mark).setting(parts.dropFirst(), value)))
+        }
+        return ConfigValue(.map(entries), mark: mark)
+    }
+}

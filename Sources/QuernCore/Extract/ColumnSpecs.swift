@@ -1,0 +1,255 @@
+/// The column options both built-in extractors share: numeric columns (names or globs), label
+/// heads, mask heads and the group key. Lives in the host so every extractor plugin reads the same
+/// option syntax (docs/plugins.md):
+///
+/// ```yaml
+/// numeric: ["f*", turn]          # globs expand in header order
+/// fill_missing: 0
+/// labels:   {action: {column: action, classes: 84}}      # or values: [a, b, c]
+/// masks:    {legal: {column: legal, width: 84, encoding: bitstring, label: action}}
+/// group: game_id
+/// ```
+public struct ColumnSpecs: Sendable, Equatable {
+    public struct Label: Sendable, Equatable {
+        public var head: String
+        public var column: String
+        /// Integer labels 0..<classes, or text values mapped to their position.
+        public var classes: Int
+        public var values: [String]?
+    }
+
+    public struct Mask: Sendable, Equatable {
+        public enum Encoding: String, Sendable { case bitstring, ids }
+        public var head: String
+        public var column: String
+        public var width: Int
+        public var encoding: Encoding
+        public var label: String?
+    }
+
+    public var numeric: [String]
+    public var fillMissing: Float
+    public var labels: [Label]
+    public var masks: [Mask]
+    public var group: String?
+
+    /// The option specs these columns add to an extractor's own.
+    public static let optionSpecs: [OptionSpec] = [
+        OptionSpec("numeric", .stringList, default: "", help: "numeric feature columns: names or globs (f*), expanded in header order"),
+        OptionSpec("fill_missing", .double, default: "0", help: "value of a missing numeric cell"),
+        OptionSpec("labels", .structured(shape: "map head -> {column, classes | values}"), help: "label heads (int32 per row)"),
+        OptionSpec("masks", .structured(shape: "map head -> {column, width, encoding: bitstring|ids, label}"), help: "mask heads (int8 vector per row)"),
+        OptionSpec("group", .string, help: "group key column: rows of one group never straddle splits"),
+    ]
+
+    public static func parse(_ options: PluginOptions) throws(ConfigError) -> ColumnSpecs {
+        let plugin = options.pluginName
+        var labels: [Label] = []
+        if let v = options["labels"] {
+            guard let entries = v.mapValue else {
+                throw .wrongType(at: v.mark, key: "\(plugin).labels", expected: "a map of head name -> {column, classes}", found: v.typeName)
+            }
+            for (head, spec) in entries {
+                try checkName(head, spec.mark, "\(plugin).labels")
+                let column = spec.stringValue ?? spec["column"]?.stringValue ?? head
+                if spec.mapValue != nil { try checkKeys(spec, ["column", "classes", "values"], "\(plugin).labels.\(head)") }
+                if let values = spec["values"]?.listValue?.compactMap(\.stringValue), !values.isEmpty {
+                    labels.append(Label(head: head, column: column, classes: values.count, values: values))
+                } else if let classes = spec["classes"]?.intValue, classes > 0 {
+                    labels.append(Label(head: head, column: column, classes: classes, values: nil))
+                } else {
+                    throw .invalid(at: spec.mark, key: "\(plugin).labels.\(head)", reason: "give `classes: K` (integer labels 0..K-1) or `values: [...]` (text labels).")
+                }
+            }
+        }
+        var masks: [Mask] = []
+        if let v = options["masks"] {
+            guard let entries = v.mapValue else {
+                throw .wrongType(at: v.mark, key: "\(plugin).masks", expected: "a map of head name -> {column, width}", found: v.typeName)
+            }
+            for (head, spec) in entries {
+                let path = "\(plugin).masks.\(head)"
+                try checkName(head, spec.mark, "\(plugin).masks")
+                try checkKeys(spec, ["column", "width", "encoding", "label"], path)
+                guard let width = spec["width"]?.intValue, width > 0 else {
+                    throw .invalid(at: spec.mark, key: path, reason: "needs `width: N` (N > 0), the length of the mask vector.")
+                }
+                let encodingText = spec["encoding"]?.stringValue ?? "bitstring"
+                guard let encoding = Mask.Encoding(rawValue: encodingText) else {
+                    throw .invalid(at: spec["encoding"]?.mark, key: "\(path).encoding", reason: "must be bitstring (a 0/1 string) or ids (';'-separated class ids), not '\(encodingText)'.")
+                }
+                let label = spec["label"]?.stringValue
+                if let label, !labels.contains(where: { $0.head == label }) {
+                    throw .invalid(at: spec["label"]?.mark, key: "\(path).label", reason: "no label head '\(label)'; label heads: \(labels.map(\.head).joined(separator: ", ")).")
+                }
+                masks.append(Mask(head: head, column: spec["column"]?.stringValue ?? head, width: width, encoding: encoding, label: label))
+            }
+        }
+        return ColumnSpecs(
+            numeric: options.stringList("numeric") ?? [], fillMissing: Float(options.double("fill_missing") ?? 0),
+            labels: labels, masks: masks, group: options.string("group"))
+    }
+
+    private static func checkKeys(_ spec: ConfigValue, _ valid: [String], _ path: String) throws(ConfigError) {
+        guard let entries = spec.mapValue else {
+            throw .wrongType(at: spec.mark, key: path, expected: "a map with keys \(valid.joined(separator: ", "))", found: spec.typeName)
+        }
+        for (k, v) in entries where !valid.contains(k) {
+            throw .unknownKey(at: v.mark, key: k, section: path, valid: valid, suggestion: closest(to: k, in: valid))
+        }
+    }
+
+    private static func checkName(_ name: String, _ mark: SourceMark?, _ path: String) throws(ConfigError) {
+        guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+            throw .invalid(at: mark, key: path, reason: "head name '\(name)' must be letters, digits and _ only (it names arrays in the outputs).")
+        }
+    }
+
+    /// Columns used as labels, masks or the group: globs never pick them up as numeric features.
+    public var reservedColumns: Set<String> {
+        Set(labels.map(\.column) + masks.map(\.column) + (group.map { [$0] } ?? []))
+    }
+
+    /// The numeric feature columns for this header: each entry of `numeric` in turn, globs expanded
+    /// in header order, duplicates dropped.
+    public func numericColumns(_ columns: [String], excluding: Set<String> = []) throws -> [String] {
+        var out: [String] = []
+        for pattern in numeric {
+            if Glob.isPattern(pattern) {
+                let hits = columns.filter { Glob.matches($0, pattern) && !excluding.contains($0) && !reservedColumns.contains($0) }
+                guard !hits.isEmpty else { throw ExtractorError.noMatch(pattern: pattern, columns: columns) }
+                out += hits.filter { !out.contains($0) }
+            } else if !out.contains(pattern) {
+                out.append(pattern)
+            }
+        }
+        return out
+    }
+
+    public var labelHeads: [FeatureSchema.LabelHead] {
+        labels.map { FeatureSchema.LabelHead(name: $0.head, classes: $0.classes, classNames: $0.values) }
+    }
+
+    public var maskHeads: [FeatureSchema.MaskHead] {
+        masks.map { FeatureSchema.MaskHead(name: $0.head, width: $0.width, label: $0.label) }
+    }
+
+    /// Resolves the columns against one file's header.
+    public func bind(columns: [String], numericNames: [String], missing: MissingValues) throws -> BoundColumns {
+        func index(_ name: String, _ role: String) throws -> Int {
+            guard let i = columns.firstIndex(of: name) else { throw ExtractorError.missingColumn(name: name, role: role, columns: columns) }
+            return i
+        }
+        return BoundColumns(
+            numeric: try numericNames.map { try index($0, "numeric") }, numericNames: numericNames, fill: fillMissing,
+            labels: try labels.map { (try index($0.column, "label \($0.head)"), $0) },
+            masks: try masks.map { (try index($0.column, "mask \($0.head)"), $0) },
+            group: try group.map { try index($0, "group") }, missing: missing)
+    }
+}
+
+/// ``ColumnSpecs`` resolved to one file's column positions: reads a record's numeric cells, labels,
+/// masks and group key. Each read either fills its output or throws a ``RowError`` naming the column.
+public struct BoundColumns {
+    @usableFromInline let numeric: [Int]
+    @usableFromInline let numericNames: [String]
+    @usableFromInline let fill: Float
+    @usableFromInline let labels: [(Int, ColumnSpecs.Label)]
+    @usableFromInline let masks: [(Int, ColumnSpecs.Mask)]
+    @usableFromInline let group: Int?
+    @usableFromInline let missing: MissingValues
+
+    /// Writes the numeric cells as floats into `out` (which has room for them).
+    @inlinable public func readNumeric(_ record: Record, into out: UnsafeMutablePointer<Float>) throws(RowError) {
+        for k in 0..<numeric.count {
+            let f = record.field(numeric[k])
+            if missing.isMissing(f) {
+                out[k] = fill
+            } else if let v = NumberParsing.double(f) {
+                out[k] = Float(v)
+            } else {
+                throw RowError(column: numericNames[k], "'\(String(decoding: f.prefix(40), as: UTF8.self))' is not a number")
+            }
+        }
+    }
+
+    /// Reads every label head; returns a skip reason when one is missing or unknown.
+    @inlinable public func readLabels(_ record: Record, into out: inout [Int32]) throws(RowError) -> String? {
+        for (h, (col, spec)) in labels.enumerated() {
+            let f = record.field(col)
+            if missing.isMissing(f) { return "label '\(spec.head)' missing" }
+            if let values = spec.values {
+                guard let k = values.firstIndex(where: { $0.utf8.elementsEqual(f) }) else { return "label '\(spec.head)' has an unknown value" }
+                out[h] = Int32(k)
+            } else {
+                guard let v = NumberParsing.int(f) else {
+                    throw RowError(column: spec.column, "label '\(String(decoding: f.prefix(40), as: UTF8.self))' is not an integer")
+                }
+                guard v >= 0 && v < spec.classes else { return "label '\(spec.head)' outside 0..\(spec.classes - 1)" }
+                out[h] = Int32(v)
+            }
+        }
+        return nil
+    }
+
+    /// Reads every mask head into `out[h]` (which holds `width` values).
+    @inlinable public func readMasks(_ record: Record, into out: inout [[Int8]]) throws(RowError) {
+        for (h, (col, spec)) in masks.enumerated() {
+            let f = record.field(col)
+            let width = spec.width
+            try out[h].withUnsafeMutableBufferPointer { (m: inout UnsafeMutableBufferPointer<Int8>) throws(RowError) in
+                m.update(repeating: 0)
+                if missing.isMissing(f) { return }
+                switch spec.encoding {
+                case .bitstring:
+                    guard f.count == width else {
+                        throw RowError(column: spec.column, "mask has \(f.count) characters, expected \(width)")
+                    }
+                    for k in 0..<width {
+                        let d = f[k] &- 48
+                        guard d < 2 else { throw RowError(column: spec.column, "mask has a character other than 0 and 1") }
+                        m[k] = Int8(d)
+                    }
+                case .ids:
+                    for part in f.split(separator: UInt8(ascii: ";")) {
+                        guard let id = NumberParsing.int(UnsafeBufferPointer(rebasing: part)), id >= 0, id < width else {
+                            throw RowError(column: spec.column, "mask id '\(String(decoding: part, as: UTF8.self))' is not in 0..\(width - 1)")
+                        }
+                        m[id] = 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// The group key's bytes (empty when no group column is configured: every row its own group is
+    /// then decided by the merge).
+    @inlinable public func group(_ record: Record) -> UnsafeBufferPointer<UInt8> {
+        guard let group else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return record.field(group)
+    }
+
+    public var numericCount: Int { numeric.count }
+}
+
+/// Problems binding an extractor to a file's columns.
+public enum ExtractorError: Error, CustomStringConvertible, Equatable {
+    case missingColumn(name: String, role: String, columns: [String])
+    case noMatch(pattern: String, columns: [String])
+    case schemaMismatch(expected: [String], found: [String])
+    case invalidOptions(String)
+
+    public var description: String {
+        switch self {
+        case .missingColumn(let name, let role, let columns):
+            let hint = closest(to: name, in: columns).map { " (did you mean '\($0)'?)" } ?? ""
+            return "column '\(name)' (\(role)) is not in the header\(hint); the columns are: \(columns.prefix(60).joined(separator: ", "))"
+        case .noMatch(let pattern, let columns):
+            return "the pattern '\(pattern)' matches no column; the columns are: \(columns.prefix(60).joined(separator: ", "))"
+        case .schemaMismatch(let expected, let found):
+            return "this file's columns give features \(found.prefix(8).joined(separator: ","))... but the dataset's are \(expected.prefix(8).joined(separator: ","))... (\(found.count) vs \(expected.count))"
+        case .invalidOptions(let why):
+            return why
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// Turns records of one input file into feature rows. An extractor is configured once from its
+/// options (immutable, shared by every worker); for each input file, ``bind(columns:)`` resolves
+/// column names to positions and returns a ``BoundExtractor`` used for that file's rows.
+///
+/// Contract every extractor must keep (checked by `Tests/PluginTests/ExtractorConformanceTests`):
+/// - ``schema(columns:)`` is a pure function of the options and the columns of the first file;
+///   every bound file produces exactly `schema.features.count` floats per kept row.
+/// - A row is either appended whole to the ``RowBatch`` or skipped with a reason; a malformed row
+///   throws a ``RowError`` and the host discards the whole file.
+public protocol Extractor: Sendable {
+    /// The plugin name that built it.
+    var name: String { get }
+    /// The options it was built with, canonical, for the schema fingerprint.
+    var optionsText: String { get }
+    /// The schema this extractor produces for inputs with these columns (the header of the first file).
+    func schema(columns: [String]) throws -> FeatureSchema
+    /// Binds to one file's columns. Throws when a configured column is missing.
+    func bind(columns: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor
+}
+
+/// An extractor bound to the column positions of one file. Not shared between threads.
+public protocol BoundExtractor {
+    /// Appends one row to `batch` or returns the reason it was skipped.
+    mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome
+    /// Things counted along the way that did not skip a row (e.g. "phase: unknown value, all zeros").
+    var notes: [String: Int] { get }
+}
+
+/// What became of one record.
+public enum RowOutcome: Equatable, Sendable {
+    case kept
+    /// Skipped and counted under this reason (e.g. "label 'action' missing").
+    case skipped(String)
+}
+
+/// A record the extractor cannot read: the whole file is skipped and recorded in `failed.jsonl`.
+public struct RowError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var column: String?
+    public var reason: String
+
+    public init(column: String?, _ reason: String) {
+        self.column = column
+        self.reason = reason
+    }
+
+    public var description: String { column.map { "column '\($0)': \(reason)" } ?? reason }
+}

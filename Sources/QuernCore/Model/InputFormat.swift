@@ -1,0 +1,38 @@
+/// Reads one input format (CSV, TSV, JSON Lines) from a stream of bytes into ``Record``s.
+public protocol InputFormat: Sendable {
+    var name: String { get }
+    func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader
+}
+
+/// Settings every reader honours.
+public struct ReaderSettings: Sendable, Equatable {
+    /// Largest record accepted, in bytes; a longer one is an error, not unbounded memory.
+    public var maxRecordBytes: Int
+    /// Bytes read from the source at a time.
+    public var chunkBytes: Int
+
+    public init(maxRecordBytes: Int = 64 << 20, chunkBytes: Int = 1 << 20) {
+        self.maxRecordBytes = maxRecordBytes
+        self.chunkBytes = chunkBytes
+    }
+}
+
+/// Yields the records of one file. `columns` are the header names (CSV) or keys (JSON Lines).
+public protocol RecordReader: AnyObject {
+    var columns: [String] { get }
+    /// Fills `record` with the next record; false at the end of the file.
+    func next(into record: Record) throws(ReadError) -> Bool
+}
+
+/// A file could not be read: where, and why.
+public struct ReadError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var line: Int?
+    public var reason: String
+
+    public init(line: Int?, _ reason: String) {
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String { line.map { "line \($0): \(reason)" } ?? reason }
+}

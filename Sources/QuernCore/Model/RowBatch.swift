@@ -1,0 +1,132 @@
+/// Rows in columnar form, as a batch file holds them: features float32 [n, d], one int32 array per
+/// label head, one int8 [n, width] array per mask head, group keys (a table of distinct keys and an
+/// index per row) and provenance (source file and line per row).
+public struct RowBatch: Sendable, Equatable {
+    public let featureCount: Int
+    public let maskWidths: [Int]
+    public var features: [Float] = []
+    public var labels: [[Int32]]
+    public var masks: [[Int8]]
+    public var groupIndex: [Int32] = []
+    /// Distinct group keys (UTF-8 bytes) in order of first appearance.
+    public var groups: [[UInt8]] = []
+    public var sourceIndex: [Int32] = []
+    /// Line of each row in its source file (1-based; the header of a CSV is line 1).
+    public var sourceRow: [Int64] = []
+    /// Source file names (relative to the input folder), in order of first appearance.
+    public var sources: [String] = []
+    public private(set) var count: Int = 0
+
+    private var groupLookup: [[UInt8]: Int32] = [:]
+    private var lastGroup: [UInt8] = []
+    private var lastGroupIndex: Int32 = -1
+    private var currentSource: Int32 = -1
+
+    public init(featureCount: Int, labelHeads: Int, maskWidths: [Int]) {
+        self.featureCount = featureCount
+        self.maskWidths = maskWidths
+        labels = Array(repeating: [], count: labelHeads)
+        masks = Array(repeating: [], count: maskWidths.count)
+    }
+
+    public init(schema: FeatureSchema) {
+        self.init(featureCount: schema.features.count, labelHeads: schema.labels.count, maskWidths: schema.masks.map(\.width))
+    }
+
+    public static func == (a: RowBatch, b: RowBatch) -> Bool {
+        a.featureCount == b.featureCount && a.features == b.features && a.labels == b.labels && a.masks == b.masks
+            && a.groupIndex == b.groupIndex && a.groups == b.groups && a.sourceIndex == b.sourceIndex
+            && a.sourceRow == b.sourceRow && a.sources == b.sources
+    }
+
+    /// Rows appended from now on come from this file.
+    public mutating func beginSource(_ name: String) {
+        sources.append(name)
+        currentSource = Int32(sources.count - 1)
+    }
+
+    /// Appends one row. `masks[h]` must hold `maskWidths[h]` values; `group` is the key's bytes.
+    public mutating func append(
+        features row: UnsafeBufferPointer<Float>, labels rowLabels: UnsafeBufferPointer<Int32>,
+        masks rowMasks: [[Int8]], group: UnsafeBufferPointer<UInt8>, line: Int
+    ) {
+        features.append(contentsOf: row)
+        for h in 0..<labels.count { labels[h].append(rowLabels[h]) }
+        for h in 0..<masks.count { masks[h].append(contentsOf: rowMasks[h]) }
+        groupIndex.append(groupId(group))
+        sourceIndex.append(currentSource)
+        sourceRow.append(Int64(line))
+        count += 1
+    }
+
+    private mutating func groupId(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
+        // Consecutive rows usually share a group (one file per game): compare with the last first.
+        if lastGroupIndex >= 0, key.elementsEqual(lastGroup) { return lastGroupIndex }
+        let bytes = Array(key)
+        let id: Int32
+        if let known = groupLookup[bytes] {
+            id = known
+        } else {
+            id = Int32(groups.count)
+            groups.append(bytes)
+            groupLookup[bytes] = id
+        }
+        lastGroup = bytes
+        lastGroupIndex = id
+        return id
+    }
+
+    /// A point to roll back to when a file turns out to be malformed.
+    public struct Mark: Sendable {
+        let rows: Int
+        let groups: Int
+        let sources: Int
+    }
+
+    public var mark: Mark { Mark(rows: count, groups: groups.count, sources: sources.count) }
+
+    /// Drops every row, group and source added since `mark`.
+    public mutating func rollBack(to mark: Mark) {
+        features.removeSubrange((mark.rows * featureCount)...)
+        for h in 0..<labels.count { labels[h].removeSubrange(mark.rows...) }
+        for h in 0..<masks.count { masks[h].removeSubrange((mark.rows * maskWidths[h])...) }
+        groupIndex.removeSubrange(mark.rows...)
+        sourceIndex.removeSubrange(mark.rows...)
+        sourceRow.removeSubrange(mark.rows...)
+        for key in groups[mark.groups...] { groupLookup[key] = nil }
+        groups.removeSubrange(mark.groups...)
+        sources.removeSubrange(mark.sources...)
+        currentSource = Int32(sources.count - 1)
+        lastGroupIndex = -1
+        count = mark.rows
+    }
+
+    /// Reserves room for `rows` rows.
+    public mutating func reserve(rows: Int) {
+        features.reserveCapacity(rows * featureCount)
+        for h in 0..<labels.count { labels[h].reserveCapacity(rows) }
+        for h in 0..<masks.count { masks[h].reserveCapacity(rows * maskWidths[h]) }
+        groupIndex.reserveCapacity(rows)
+        sourceIndex.reserveCapacity(rows)
+        sourceRow.reserveCapacity(rows)
+    }
+
+    /// Rebuilds a batch from arrays read back from a batch file.
+    public static func fromArrays(
+        featureCount: Int, maskWidths: [Int], features: [Float], labels: [[Int32]], masks: [[Int8]],
+        groupIndex: [Int32], groups: [[UInt8]], sourceIndex: [Int32], sourceRow: [Int64], sources: [String]
+    ) -> RowBatch {
+        var b = RowBatch(featureCount: featureCount, labelHeads: labels.count, maskWidths: maskWidths)
+        b.features = features
+        b.labels = labels
+        b.masks = masks
+        b.groupIndex = groupIndex
+        b.groups = groups
+        b.sourceIndex = sourceIndex
+        b.sourceRow = sourceRow
+        b.sources = sources
+        b.count = groupIndex.count
+        for (i, g) in groups.enumerated() { b.groupLookup[g] = Int32(i) }
+        return b
+    }
+}

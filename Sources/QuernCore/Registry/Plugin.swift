@@ -1,0 +1,49 @@
+/// What every plugin type declares about itself. Plugins are types, not instances: the metadata is
+/// static, and a kind-specific `make` builds a configured instance (see ``ExtractorPlugin``,
+/// ``CodecPlugin``, ``InputFormatPlugin``).
+///
+/// A new plugin is a folder under `plugins/<kind>/<Name>/`, a target line in `Package.swift`, and a
+/// line in the `builtInPlugins` table of `QuernPlugins` (docs/plugins.md walks through it).
+public protocol Plugin: Sendable {
+    static var kind: PluginKind { get }
+    /// The name users write in a flag or the config, lower-case (`tabular`, `zstd`).
+    static var name: String { get }
+    /// One line saying what the plugin does.
+    static var summary: String { get }
+    /// Every option the plugin accepts. Anything else is refused.
+    static var options: [OptionSpec] { get }
+}
+
+/// Builds feature extractors. See ``Extractor``.
+public protocol ExtractorPlugin: Plugin {
+    static func make(_ options: PluginOptions) throws -> any Extractor
+}
+
+extension ExtractorPlugin {
+    public static var kind: PluginKind { .extractor }
+}
+
+/// Builds compression codecs. See ``Codec``.
+public protocol CodecPlugin: Plugin {
+    /// The ZIP compression method id this codec writes into batch files, so a batch can be read
+    /// whatever codec is configured today.
+    static var zipMethod: UInt16 { get }
+    /// File extensions of inputs compressed with this codec's file format (`gz`, `zst`), if any.
+    static var fileExtensions: [String] { get }
+    static func make(_ options: PluginOptions) throws -> any Codec
+}
+
+extension CodecPlugin {
+    public static var kind: PluginKind { .codec }
+}
+
+/// Builds readers of one input format. See ``InputFormat``.
+public protocol InputFormatPlugin: Plugin {
+    /// File extensions (without the compression one) that select this format, e.g. `csv`.
+    static var fileExtensions: [String] { get }
+    static func make(_ options: PluginOptions) throws -> any InputFormat
+}
+
+extension InputFormatPlugin {
+    public static var kind: PluginKind { .format }
+}

@@ -1,0 +1,247 @@
+public import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One batch to make: its number and its input files, in plan order.
+public struct BatchJob: Sendable, Equatable {
+    public var batch: Int
+    public var files: [InputFile]
+}
+
+/// Makes one batch: reads each file, extracts its rows, writes the batch file (or files, when it
+/// outgrows the row limit) to temporary names, then publishes them with renames. A file that fails
+/// contributes no row. Pure in its inputs: the same job gives the same bytes on any worker.
+public struct BatchWorker: Sendable {
+    public var inputDir: String
+    public var intermediateDir: String
+    public var registry: PluginRegistry
+    public var extractor: any Extractor
+    public var schema: FeatureSchema
+    public var fingerprint: SchemaFingerprint
+    public var codec: any Codec
+    public var format: String?
+    public var missing: MissingValues
+    public var rowsPerBatch: Int
+    public var readerSettings = ReaderSettings()
+    public var counters: ProgressCounters
+
+    /// A file failed after some of its rows were already written to an earlier part: redo the batch
+    /// without it.
+    struct SpanningFailure: Error {
+        var name: String
+        var record: JournalEntry.FileRecord
+    }
+
+    struct FileFailure: Error {
+        var line: Int?
+        var reason: String
+    }
+
+    public func run(_ job: BatchJob) throws -> JournalEntry {
+        var excluded: [String: JournalEntry.FileRecord] = [:]
+        let started = monotonicSeconds()
+        while true {
+            do {
+                var entry = try attempt(job, excluded: excluded)
+                entry.seconds = monotonicSeconds() - started
+                return entry
+            } catch let failure as SpanningFailure {
+                excluded[failure.name] = failure.record
+            }
+        }
+    }
+
+    private func attempt(_ job: BatchJob, excluded: [String: JournalEntry.FileRecord]) throws -> JournalEntry {
+        var batch = RowBatch(schema: schema)
+        var temps: [(name: BatchName, temp: String, encoded: BatchFile.Encoded)] = []
+        var records: [JournalEntry.FileRecord] = []
+        func flush(_ batch: inout RowBatch) throws {
+            let name = BatchName(batch: job.batch, part: temps.count)
+            let final = "\(intermediateDir)/\(name.fileName)"
+            let encoded = try BatchFile.encode(batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec, path: final)
+            let temp = AtomicFile.tempPath(for: final)
+            try writeSynced(encoded.bytes, to: temp)
+            temps.append((name, temp, encoded))
+            batch = RowBatch(schema: schema)
+        }
+        do {
+            for file in job.files {
+                if let known = excluded[file.name] {
+                    records.append(known)
+                    counters.add(files: 1, rows: 0, failed: 1)
+                    continue
+                }
+                let mark = batch.mark
+                let partsBefore = temps.count
+                batch.beginSource(file.name)
+                var record = JournalEntry.FileRecord(
+                    name: file.name, size: file.size, mtimeNs: file.mtimeNs, crc32: "", rows: 0, skipped: [:], notes: [:], errorLine: nil, error: nil)
+                let source: FileSource
+                do {
+                    source = try FileSource(path: "\(inputDir)/\(file.name)")
+                } catch {
+                    record.error = "cannot open: \(error.reason)"
+                    batch.rollBack(to: mark)
+                    records.append(record)
+                    counters.add(files: 1, rows: 0, failed: 1)
+                    continue
+                }
+                do {
+                    try extractFile(file.name, source: source, into: &batch, record: &record) { b in
+                        if b.count >= rowsPerBatch { try flush(&b) }
+                    }
+                } catch let failure as FileFailure {
+                    try? source.drain()
+                    record.crc32 = source.crc.hex
+                    record.rows = 0
+                    record.skipped = [:]
+                    record.notes = [:]
+                    record.errorLine = failure.line
+                    record.error = failure.reason
+                    if temps.count > partsBefore { throw SpanningFailure(name: file.name, record: record) }
+                    batch.rollBack(to: mark)
+                    records.append(record)
+                    counters.add(files: 1, rows: 0, failed: 1)
+                    continue
+                }
+                record.crc32 = source.crc.hex
+                records.append(record)
+                counters.add(files: 1, rows: record.rows, failed: 0)
+            }
+            if batch.count > 0 || temps.isEmpty { try flush(&batch) }
+        } catch {
+            for t in temps { unlink(t.temp) }
+            throw error
+        }
+        // Publish: every part under its final name, then set aside parts of an earlier, longer
+        // version of this batch so a merge never mixes versions.
+        for t in temps { try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)") }
+        try setAsideStaleParts(of: job.batch, keeping: temps.count)
+        let parts = temps.map {
+            JournalEntry.Part(file: $0.name.fileName, rows: $0.encoded.meta.rows, bytes: $0.encoded.bytes.count, crc32: CRC32Hex($0.encoded.fileCRC))
+        }
+        return JournalEntry(batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value, seconds: 0)
+    }
+
+    /// Reads one file's records into the batch. Throws ``FileFailure`` for anything wrong with the
+    /// file; `afterRow` runs after each kept row (to cut a part at the row limit).
+    private func extractFile(
+        _ name: String, source: FileSource, into batch: inout RowBatch, record: inout JournalEntry.FileRecord,
+        afterRow: (inout RowBatch) throws -> Void
+    ) throws {
+        guard let kind = try fileKind(name) else { throw FileFailure(line: nil, reason: "no input format for this file name") }
+        var stream: any ByteSource = source
+        if let compression = kind.compression {
+            guard let codec = try registry.codec(fileExtension: compression), let decoder = try codec.makeStreamDecoder() else {
+                throw FileFailure(line: nil, reason: "no codec reads .\(compression) files")
+            }
+            stream = DecompressingSource(source, decoder: decoder, codec: codec.name)
+        }
+        let reader: any RecordReader
+        var bound: any BoundExtractor
+        do {
+            reader = try registry.format(kind.format).open(stream, settings: readerSettings)
+            bound = try extractor.bind(columns: reader.columns, schema: schema, missing: missing)
+        } catch let e as ReadError {
+            throw FileFailure(line: e.line, reason: e.reason)
+        } catch {
+            throw FileFailure(line: 1, reason: "\(error)")
+        }
+        let row = Record()
+        var rows = 0
+        do {
+            while try reader.next(into: row) {
+                switch try bound.extract(row, into: &batch) {
+                case .kept:
+                    rows += 1
+                    try afterRow(&batch)
+                case .skipped(let reason):
+                    record.skipped[reason, default: 0] += 1
+                }
+            }
+        } catch let e as ReadError {
+            throw FileFailure(line: e.line, reason: e.reason)
+        } catch let e as RowError {
+            throw FileFailure(line: row.line, reason: e.description)
+        }
+        if rows == 0 && record.skipped.isEmpty { throw FileFailure(line: nil, reason: "no data rows (header only)") }
+        record.rows = rows
+        record.notes = bound.notes
+    }
+
+    func fileKind(_ name: String) throws -> (format: String, compression: String?)? {
+        let kind = Discovery.formatName(of: name, registry: registry)
+        if let format { return (format, kind?.compression) }
+        return kind
+    }
+
+    private func setAsideStaleParts(of batch: Int, keeping count: Int) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: intermediateDir)) ?? []
+        for n in names {
+            guard let b = BatchName(fileName: n), b.batch == batch, b.part >= count else { continue }
+            try Superseded.moveAside("\(intermediateDir)/\(n)", in: intermediateDir)
+        }
+    }
+}
+
+func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
+
+/// Writes bytes to a new file and fsyncs it (the caller renames it into place).
+func writeSynced(_ bytes: [UInt8], to path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
+    defer { close(fd) }
+    do {
+        let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in Result { () throws(StorageError) in try AtomicFile.writeAll(fd, b, path: path) } }
+        try r.get()
+        guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
+    } catch {
+        unlink(path)
+        throw error
+    }
+}
+
+/// Files quern replaces are never deleted by extract: they are moved into `superseded/` in the
+/// intermediate folder, where the user can inspect or remove them.
+public enum Superseded {
+    public static let folder = "superseded"
+
+    public static func moveAside(_ path: String, in dir: String, subfolder: String? = nil) throws {
+        let target = subfolder.map { "\(dir)/\(folder)/\($0)" } ?? "\(dir)/\(folder)"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        var dest = "\(target)/\(name)"
+        var k = 1
+        while FileManager.default.fileExists(atPath: dest) {
+            dest = "\(target)/\(name).\(k)"
+            k += 1
+        }
+        guard rename(path, dest) == 0 else { throw StorageError.io(path: path, operation: "move aside to \(dest)", errno: errno) }
+    }
+}
+
+/// Live counts shared by the workers and the progress display.
+public final class ProgressCounters: Sendable {
+    private struct Counts {
+        var files = 0
+        var rows = 0
+        var failed = 0
+    }
+    private let counts = Mutex(Counts())
+
+    public init() {}
+
+    public func add(files: Int, rows: Int, failed: Int) {
+        counts.withLock {
+            $0.files += files
+            $0.rows += rows
+            $0.failed += failed
+        }
+    }
+
+    public var snapshot: (files: Int, rows: Int, failed: Int) {
+        counts.withLock { ($0.files, $0.rows, $0.failed) }
+    }
+}

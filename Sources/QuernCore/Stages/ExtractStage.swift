@@ -1,0 +1,351 @@
+public import Foundation
+
+/// The extract stage: discover inputs, plan batches, make the batches this shard owns that are not
+/// already complete (in parallel), record each in the journal. Resumable at any point: a batch is
+/// complete only once its files are published and its journal line is written.
+public struct ExtractStage: Sendable {
+    public var settings: ExtractSettings
+    public var registry: PluginRegistry
+    public var runner: StageRunner
+    public var console: Console
+
+    public init(settings: ExtractSettings, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
+        self.settings = settings
+        self.registry = registry
+        self.runner = runner
+        self.console = console
+    }
+
+    /// What a run did, for the summary and the exit status.
+    public struct Summary: Sendable {
+        public var filesTotal = 0
+        public var filesOK = 0
+        public var failed: [(file: String, line: Int?, reason: String)] = []
+        public var rows = 0
+        public var skippedRows: [String: Int] = [:]
+        public var notes: [String: Int] = [:]
+        public var batches = 0
+        public var batchesMade = 0
+        public var batchesKept = 0
+        public var bytes = 0
+        public var seconds = 0.0
+        public var peakBytes = 0
+        public var changedFiles: [String] = []
+        public var vanishedFiles: [String] = []
+        public var intermediateDir = ""
+        public var fingerprint = ""
+    }
+
+    /// Checks names and options of every plugin the settings name, before any work.
+    public func resolvePlugins() throws -> (any Extractor, any Codec) {
+        let extractor = try registry.extractor(settings.extractorName, settings.extractorOptions)
+        let codec = try registry.codec(spec: settings.codecSpec)
+        if settings.format != "auto" { _ = try registry.lookup(.format, settings.format) }
+        if settings.restart && settings.shard.count > 1 {
+            throw ExtractError.restartWithShards
+        }
+        return (extractor, codec)
+    }
+
+    public func run() async throws -> Summary {
+        let started = monotonicSeconds()
+        let (extractor, codec) = try resolvePlugins()
+        let dir = settings.intermediateDir
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError.io(path: dir, operation: "create the intermediate folder", errno: EACCES)
+        }
+        let lock = try FolderLock(folder: dir, name: "extract-\(settings.shard.index)-of-\(settings.shard.count)")
+        defer { withExtendedLifetime(lock) {} }
+        AtomicFile.sweepDebris(in: dir)
+
+        let listing = try await runner.run(.discover) {
+            try Discovery.find(in: settings.inputDir, pattern: settings.pattern, registry: registry)
+        }
+        let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
+        guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
+
+        let schema = try discoverSchema(extractor, candidates)
+        let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+        if settings.restart { try setAsideEverything(in: dir) }
+        let plan = try updatePlan(dir: dir, candidates: candidates, extractor: extractor, schema: schema, fingerprint: fingerprint)
+
+        var summary = Summary()
+        summary.intermediateDir = dir
+        summary.fingerprint = fingerprint.value
+        let byName = Dictionary(listing.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var journal = try JournalState.load(from: dir)
+        let owned = plan.entries.filter { settings.shard.owns(batch: $0.batch) }
+        var jobs: [BatchJob] = []
+        for entry in owned {
+            let files = entry.files.compactMap { byName[$0] }
+            if let done = journal.entries[entry.batch], try isStillValid(done, entry: entry, byName: byName, dir: dir, summary: &summary) {
+                summary.batchesKept += 1
+                continue
+            }
+            jobs.append(BatchJob(batch: entry.batch, files: files))
+        }
+        for f in summary.changedFiles { console.warning("\(f) changed since it was batched: its batch is redone.") }
+        for f in summary.vanishedFiles { console.warning("\(f) is gone from the input folder: its batch is redone without it.") }
+
+        let journalFile = try LineAppender(path: "\(dir)/\(settings.shard.journalName)")
+        let counters = ProgressCounters()
+        let worker = BatchWorker(
+            inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
+            fingerprint: fingerprint, codec: codec, format: settings.format == "auto" ? nil : settings.format,
+            missing: MissingValues(settings.missingValues), rowsPerBatch: settings.rowsPerBatch, counters: counters)
+        let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
+        let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in !jobs.contains { $0.batch == e.batch } }.reduce(0) { $0 + $1.rows }
+        if jobs.isEmpty {
+            console.info("extract: all \(owned.count) batches of shard \(settings.shard) are complete; nothing to do.")
+        } else {
+            console.info("extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(settings.effectiveWorkers) workers, codec \(codec.spec)")
+        }
+        let progressPath = "\(dir)/" + (settings.shard.count == 1 ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
+        let shardName = settings.shard.description
+        let ownedCount = owned.count
+        func writeProgress(_ state: String, made: Int) {
+            let snap = counters.snapshot
+            let elapsed = max(monotonicSeconds() - started, 1e-6)
+            let rate = Double(snap.rows) / elapsed
+            let remainingFiles = filesToDo - snap.files
+            let eta: Double? = snap.files > 0 ? elapsed / Double(snap.files) * Double(remainingFiles) : nil
+            let done = ownedCount - jobs.count + made
+            let progress = ProgressFile(
+                stage: "extract", state: state, shard: shardName, batchesTotal: ownedCount, batchesDone: done,
+                filesTotal: filesToDo, filesDone: snap.files, filesFailed: snap.failed, rows: keptRows + snap.rows,
+                rowsPerSecond: rate, etaSeconds: state == "done" ? 0 : eta, updatedAt: ISO8601DateFormatter().string(from: Date()))
+            try? AtomicFile.write(JSONLines.encode(progress) + "\n", to: progressPath)
+            console.progress(label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows, rowsPerSecond: rate, eta: eta, final: state == "done")
+        }
+        writeProgress("running", made: 0)
+        let ticker = ProgressTicker(interval: 0.5) { writeProgressLive(counters: counters, console: console, filesToDo: filesToDo, started: started) }
+        let workers = settings.effectiveWorkers
+        let runner = self.runner
+        var made = 0
+        try await runner.run(.extract) {
+            try await withThrowingTaskGroup(of: JournalEntry.self) { group in
+                var pending = jobs[...]
+                for _ in 0..<min(workers, pending.count) {
+                    let job = pending.removeFirst()
+                    group.addTask { try worker.run(job) }
+                }
+                while let entry = try await group.next() {
+                    try journalFile.append(JSONLines.encode(entry))
+                    journal.entries[entry.batch] = entry
+                    made += 1
+                    try writeFailedList(dir: dir)
+                    writeProgress("running", made: made)
+                    for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
+                    if let job = pending.popFirst() { group.addTask { try worker.run(job) } }
+                }
+            }
+        }
+        ticker.stop()
+        writeProgress("done", made: made)
+        try writeFailedList(dir: dir)
+
+        summary.batchesMade = made
+        for entry in owned {
+            guard let e = journal.entries[entry.batch] else { continue }
+            summary.batches += 1
+            summary.rows += e.rows
+            summary.bytes += e.bytes
+            for f in e.files {
+                summary.filesTotal += 1
+                if let error = f.error {
+                    summary.failed.append((f.name, f.errorLine, error))
+                } else {
+                    summary.filesOK += 1
+                }
+                for (k, v) in f.skipped { summary.skippedRows[k, default: 0] += v }
+                for (k, v) in f.notes { summary.notes[k, default: 0] += v }
+            }
+        }
+        summary.seconds = monotonicSeconds() - started
+        summary.peakBytes = peakResidentBytes()
+        return summary
+    }
+
+    /// The schema, from the header of the first input file that has one.
+    private func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
+        let probe = BatchWorker(
+            inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
+            schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),
+            codec: try registry.codec("none"), format: settings.format == "auto" ? nil : settings.format,
+            missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
+        var reasons: [String] = []
+        for file in files.prefix(20) {
+            do {
+                guard let kind = try probe.fileKind(file.name) else { continue }
+                var stream: any ByteSource = try FileSource(path: "\(settings.inputDir)/\(file.name)")
+                if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
+                    stream = DecompressingSource(stream, decoder: d, codec: codec.name)
+                }
+                let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
+                return try extractor.schema(columns: reader.columns)
+            } catch let e as ExtractorError {
+                throw ExtractError.schema(file: file.name, reason: e.description)
+            } catch {
+                reasons.append("\(file.name): \(error)")
+            }
+        }
+        throw ExtractError.noHeader(reasons)
+    }
+
+    private func updatePlan(dir: String, candidates: [InputFile], extractor: any Extractor, schema: FeatureSchema, fingerprint: SchemaFingerprint) throws -> Plan {
+        let planLock = try FolderLock(folder: dir, name: "plan", blocking: true)
+        defer { withExtendedLifetime(planLock) {} }
+        var plan = try Plan.load(from: dir)
+        let appender = try LineAppender(path: "\(dir)/\(Plan.fileName)")
+        if let header = plan.header {
+            guard header.fingerprint == fingerprint.value else {
+                throw ExtractError.schemaChanged(dir: dir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features, newFeatures: schema.features.count)
+            }
+        } else {
+            let header = Plan.Header(fingerprint: fingerprint.value, extractor: extractor.name, features: schema.features.count)
+            try appender.append(JSONLines.encode(header))
+            plan.header = header
+        }
+        let planned = plan.plannedFiles
+        let fresh = candidates.filter { !planned.contains($0.name) }
+        var next = plan.nextBatch
+        var i = 0
+        while i < fresh.count {
+            let files = fresh[i..<min(i + settings.filesPerBatch, fresh.count)].map(\.name)
+            let entry = Plan.Entry(batch: next, files: files)
+            try appender.append(JSONLines.encode(entry))
+            plan.entries.append(entry)
+            next += 1
+            i += settings.filesPerBatch
+        }
+        return plan
+    }
+
+    /// Whether a journaled batch can be kept: its files are on disk with the recorded checksum and
+    /// its inputs are unchanged (a touched file whose content hash still matches counts as unchanged).
+    private func isStillValid(_ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String, summary: inout Summary) throws -> Bool {
+        for part in done.parts {
+            guard let data = FileManager.default.contents(atPath: "\(dir)/\(part.file)"), data.count == part.bytes,
+                data.withUnsafeBytes({ CRC32Hex(CRC32.of($0)) }) == part.crc32
+            else {
+                console.warning("\(dir)/\(part.file) is missing or damaged: batch \(done.batch) is redone.")
+                return false
+            }
+        }
+        let recorded = Dictionary(done.files.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var valid = true
+        for name in entry.files {
+            switch (byName[name], recorded[name]) {
+            case (nil, nil):
+                continue  // already gone when the batch was last made
+            case (nil, .some):
+                summary.vanishedFiles.append(name)
+                valid = false
+            case (.some, nil):
+                valid = false  // back again: the batch must include it
+            case (.some(let now), .some(let was)):
+                if was.size == now.size && was.mtimeNs == now.mtimeNs { continue }
+                let source = try FileSource(path: "\(settings.inputDir)/\(name)")
+                try source.drain()
+                if source.crc.hex != was.crc32 || was.size != now.size {
+                    summary.changedFiles.append(name)
+                    valid = false
+                }
+            }
+        }
+        return valid
+    }
+
+    private func setAsideEverything(in dir: String) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        var moved = 0
+        for n in names where BatchName(fileName: n) != nil || n.hasPrefix("journal") || n == Plan.fileName || n == "failed.jsonl" || n.hasPrefix("progress") {
+            try Superseded.moveAside("\(dir)/\(n)", in: dir, subfolder: "restart-\(stamp)")
+            moved += 1
+        }
+        if moved > 0 { console.info("restart: moved \(moved) earlier files to \(dir)/\(Superseded.folder)/restart-\(stamp)/ (nothing deleted)") }
+    }
+}
+
+/// Rewrites `failed.jsonl` from the journals: one line per failed input file with its batch,
+/// line and reason.
+func writeFailedList(dir: String) throws {
+    let state = try JournalState.load(from: dir)
+    var lines = ""
+    for k in state.entries.keys.sorted() {
+        for f in state.entries[k]!.files where f.error != nil {
+            lines += JSONLines.encode(FailedFile(file: f.name, line: f.errorLine, reason: f.error ?? "", batch: k)) + "\n"
+        }
+    }
+    try AtomicFile.write(lines, to: "\(dir)/failed.jsonl")
+}
+
+struct FailedFile: Codable {
+    var file: String
+    var line: Int?
+    var reason: String
+    var batch: Int
+}
+
+/// `progress.json`: where the extract stage is, agreeing with the journal (batches done counts
+/// journaled batches only).
+struct ProgressFile: Codable {
+    var stage: String
+    var state: String
+    var shard: String
+    var batchesTotal: Int
+    var batchesDone: Int
+    var filesTotal: Int
+    var filesDone: Int
+    var filesFailed: Int
+    var rows: Int
+    var rowsPerSecond: Double
+    var etaSeconds: Double?
+    var updatedAt: String
+}
+
+private func writeProgressLive(counters: ProgressCounters, console: Console, filesToDo: Int, started: Double) {
+    let snap = counters.snapshot
+    let elapsed = max(monotonicSeconds() - started, 1e-6)
+    let eta: Double? = snap.files > 0 ? elapsed / Double(snap.files) * Double(filesToDo - snap.files) : nil
+    console.progress(label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows, rowsPerSecond: Double(snap.rows) / elapsed, eta: eta)
+}
+
+/// Calls `tick` every `interval` seconds on its own thread until stopped (the workers keep the
+/// task pool busy, so a timer there would starve).
+final class ProgressTicker: @unchecked Sendable {
+    private let timer: DispatchSourceTimer
+
+    init(interval: Double, tick: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "quern.progress"))
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler(handler: tick)
+        timer.resume()
+    }
+
+    func stop() { timer.cancel() }
+}
+
+public enum ExtractError: Error, CustomStringConvertible {
+    case schemaChanged(dir: String, old: String, new: String, oldFeatures: Int, newFeatures: Int)
+    case noHeader([String])
+    case schema(file: String, reason: String)
+    case restartWithShards
+
+    public var description: String {
+        switch self {
+        case .schemaChanged(let dir, let old, let new, let oldFeatures, let newFeatures):
+            return "\(dir) holds batches made with schema \(old) (\(oldFeatures) features); this configuration gives schema \(new) (\(newFeatures) features). "
+                + "Batches of different schemas are never mixed: use a new --intermediate-dir, or --restart to redo every batch (the old ones are moved to superseded/, not deleted)."
+        case .noHeader(let reasons):
+            return "could not read a header from the first input files to learn the columns:\n  " + reasons.joined(separator: "\n  ")
+        case .schema(let file, let reason):
+            return "the extractor does not fit the columns of \(file): \(reason)"
+        case .restartWithShards:
+            return "--restart redoes the whole folder: run it once without --shard (or use a new --intermediate-dir)."
+        }
+    }
+}

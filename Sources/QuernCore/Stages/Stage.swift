@@ -1,0 +1,53 @@
+/// The named stages of the pipeline. Each has a clear before and after point, where observers
+/// (logging today, shell hooks next) are called. docs/architecture.md lists what exists on disk at
+/// each point.
+public enum StageName: String, CaseIterable, Sendable, Codable {
+    case run, discover, extract, merge, split, normalize, save, cleanup
+}
+
+/// How a stage ended.
+public enum StageOutcome: Sendable, Equatable {
+    case succeeded
+    case failed(String)
+}
+
+/// Watches stages start and finish, and batches get published. Observers run in registration order.
+public protocol StageObserver: Sendable {
+    func stageWillStart(_ stage: StageName) async throws
+    func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws
+    /// A batch file was published (renamed into place and recorded in the journal).
+    func batchPublished(path: String) async throws
+}
+
+extension StageObserver {
+    public func stageWillStart(_ stage: StageName) async throws {}
+    public func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws {}
+    public func batchPublished(path: String) async throws {}
+}
+
+/// Runs a stage body between its observers' before and after calls. The after call happens also
+/// when the body fails, with the failure as the outcome.
+public struct StageRunner: Sendable {
+    public var observers: [any StageObserver]
+
+    public init(observers: [any StageObserver] = []) {
+        self.observers = observers
+    }
+
+    public func run<T>(_ stage: StageName, _ body: () async throws -> T) async throws -> T {
+        for o in observers { try await o.stageWillStart(stage) }
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            for o in observers { try? await o.stageDidFinish(stage, outcome: .failed("\(error)")) }
+            throw error
+        }
+        for o in observers { try await o.stageDidFinish(stage, outcome: .succeeded) }
+        return result
+    }
+
+    public func batchPublished(_ path: String) async throws {
+        for o in observers { try await o.batchPublished(path: path) }
+    }
+}

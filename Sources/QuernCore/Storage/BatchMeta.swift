@@ -1,0 +1,60 @@
+/// What a batch file says about itself, stored as the `meta` member (a uint8 array holding this as
+/// JSON, so `numpy.load` still lists it as an array). See docs/formats.md.
+public struct BatchMeta: Sendable, Codable, Equatable {
+    public var format = "quern-batch"
+    public var version = 1
+    public var batch: Int
+    public var part: Int
+    public var rows: Int
+    public var fingerprint: String
+    public var extractor: String
+    /// Codec spec the members were written with (`zstd:1`); reading uses each member's ZIP method.
+    public var codec: String
+    public var schema: FeatureSchema
+    /// CRC-32 of every array member's uncompressed `.npy` bytes, in member order, chained.
+    public var checksum: String
+
+    public init(batch: Int, part: Int, rows: Int, fingerprint: String, extractor: String, codec: String, schema: FeatureSchema, checksum: String) {
+        self.batch = batch
+        self.part = part
+        self.rows = rows
+        self.fingerprint = fingerprint
+        self.extractor = extractor
+        self.codec = codec
+        self.schema = schema
+        self.checksum = checksum
+    }
+}
+
+/// Names of batch files: `batch_000012.npz` for the first part of batch 12, `batch_000012.001.npz`
+/// for the next when a batch outgrows `--rows-per-batch`.
+public struct BatchName: Sendable, Equatable, Hashable, Comparable, CustomStringConvertible {
+    public var batch: Int
+    public var part: Int
+
+    public init(batch: Int, part: Int) {
+        self.batch = batch
+        self.part = part
+    }
+
+    public var fileName: String {
+        let b = String(batch).leftPadded(to: 6)
+        return part == 0 ? "batch_\(b).npz" : "batch_\(b).\(String(part).leftPadded(to: 3)).npz"
+    }
+
+    public var description: String { fileName }
+
+    /// Parses a batch file name; nil for anything else.
+    public init?(fileName: String) {
+        guard fileName.hasPrefix("batch_"), fileName.hasSuffix(".npz") else { return nil }
+        let core = fileName.dropFirst(6).dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(core.count), core.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            let b = Int(core[0])
+        else { return nil }
+        batch = b
+        part = core.count == 2 ? Int(core[1]) ?? 0 : 0
+        if core.count == 2 && part == 0 { return nil }
+    }
+
+    public static func < (a: BatchName, b: BatchName) -> Bool { (a.batch, a.part) < (b.batch, b.part) }
+}

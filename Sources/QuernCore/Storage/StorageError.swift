@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors reading or writing Quern's own files (batches, journal, outputs).
+public enum StorageError: Error, CustomStringConvertible, Equatable {
+    case io(path: String, operation: String, errno: Int32)
+    case corruptBatch(path: String, reason: String)
+    case tooLarge(path: String, what: String, limit: String)
+
+    public var description: String {
+        switch self {
+        case .io(let path, let operation, let code):
+            let why = String(cString: strerror(code))
+            var hint = ""
+            if code == ENOSPC { hint = " Free some space (or choose another folder) and run again: finished work is kept." }
+            if code == EACCES || code == EROFS { hint = " Check the folder's permissions or pick another with the flags." }
+            if code == ENOENT { hint = " Check that the path exists." }
+            return "\(path): cannot \(operation): \(why).\(hint)"
+        case .corruptBatch(let path, let reason):
+            return "\(path): not a valid batch file: \(reason). It was not used; run `quern extract` again to redo it."
+        case .tooLarge(let path, let what, let limit):
+            return "\(path): \(what) is larger than \(limit); lower --rows-per-batch."
+        }
+    }
+}

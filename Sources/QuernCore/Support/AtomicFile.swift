@@ -1,0 +1,136 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes files so that a reader (or a crash) never sees a half-written file under its final name:
+/// write to a temporary file in the same folder, fsync, rename over the final name, fsync the folder.
+public enum AtomicFile {
+    /// Prefix of temporary files; anything starting with it is debris of an interrupted write.
+    public static let tempPrefix = ".quern-tmp-"
+
+    public static func write(_ bytes: [UInt8], to path: String) throws(StorageError) {
+        let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in Result { () throws(StorageError) in try write(b, to: path) } }
+        try r.get()
+    }
+
+    public static func write(_ text: String, to path: String) throws(StorageError) {
+        try write(Array(text.utf8), to: path)
+    }
+
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StorageError) {
+        let temp = tempPath(for: path)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: temp, operation: "create", errno: errno) }
+        do throws(StorageError) {
+            try writeAll(fd, bytes, path: temp)
+            guard fsync(fd) == 0 else { throw StorageError.io(path: temp, operation: "fsync", errno: errno) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        close(fd)
+        try publish(temp, as: path)
+    }
+
+    /// A fresh temporary name beside `path`.
+    public static func tempPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        return "\(dir)/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(url.lastPathComponent)"
+    }
+
+    /// Renames a fully written and synced temporary file to its final name and syncs the folder.
+    public static func publish(_ temp: String, as path: String) throws(StorageError) {
+        guard rename(temp, path) == 0 else {
+            let e = errno
+            unlink(temp)
+            throw .io(path: path, operation: "rename into place", errno: e)
+        }
+        syncFolder(of: path)
+    }
+
+    public static func syncFolder(of path: String) {
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(StorageError) {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "write", errno: errno)
+            }
+            done += n
+        }
+    }
+
+    /// Removes temporary files left in `folder` by interrupted writes of this or earlier runs.
+    /// Returns how many were removed.
+    @discardableResult
+    public static func sweepDebris(in folder: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix(tempPrefix) {
+            if unlink("\(folder)/\(name)") == 0 { removed += 1 }
+        }
+        return removed
+    }
+}
+
+/// Appends lines to a file durably: each append is one write of whole lines, then fsync. A torn
+/// last line (a crash mid-write) is cut off before the next append, so the file always ends in a
+/// newline when quern writes to it.
+public final class LineAppender {
+    public let path: String
+    private let fd: Int32
+
+    public init(path: String) throws(StorageError) {
+        self.path = path
+        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(path: path, operation: "open for append", errno: errno) }
+        try repairTornTail()
+    }
+
+    deinit { close(fd) }
+
+    private func repairTornTail() throws(StorageError) {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { return }
+        let rfd = open(path, O_RDONLY | O_CLOEXEC)
+        guard rfd >= 0 else { return }
+        defer { close(rfd) }
+        // Find the last newline; anything after it is a torn line.
+        var end = Int(st.st_size)
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while end > 0 {
+            let start = max(0, end - buf.count)
+            let n = pread(rfd, &buf, end - start, off_t(start))
+            guard n > 0 else { break }
+            if let i = buf[0..<n].lastIndex(of: UInt8(ascii: "\n")) {
+                let keep = start + i + 1
+                if keep < Int(st.st_size) { ftruncate(fd, off_t(keep)) }
+                return
+            }
+            end = start
+        }
+        ftruncate(fd, 0)
+    }
+
+    public func append(_ line: String) throws(StorageError) {
+        var text = line
+        if !text.hasSuffix("\n") { text += "\n" }
+        let r: Result<Void, StorageError> = Array(text.utf8).withUnsafeBytes { b in
+            Result { () throws(StorageError) in try AtomicFile.writeAll(fd, b, path: path) }
+        }
+        try r.get()
+        guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+    }
+}

@@ -1,0 +1,66 @@
+public import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a long stage reports to a person: a redrawn progress bar on a terminal, plain lines
+/// otherwise (at most one every few seconds), all on stderr so stdout stays for results.
+public final class Console: Sendable {
+    public let isTerminal: Bool
+    public let quiet: Bool
+    private let lastLine = Mutex<Double>(0)
+    private let barShown = Mutex<Bool>(false)
+
+    public init(quiet: Bool = false, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+        self.quiet = quiet
+        self.isTerminal = isTerminal
+    }
+
+    /// A line for the person running quern (stage headers, notes).
+    public func info(_ text: String) {
+        guard !quiet else { return }
+        clearBar()
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    public func warning(_ text: String) {
+        clearBar()
+        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+    }
+
+    /// A result line, on stdout.
+    public func result(_ text: String) {
+        clearBar()
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// Progress: `done` of `total` units, with rows and an ETA. `final` forces a plain line.
+    public func progress(label: String, done: Int, total: Int, unit: String, rows: Int, rowsPerSecond: Double, eta: Double?, final: Bool = false) {
+        guard !quiet else { return }
+        let pct = total > 0 ? Double(done) / Double(total) : 1
+        let etaText = eta.map { "ETA \(Human.duration($0))" } ?? "ETA --"
+        let stats = "\(Human.count(done))/\(Human.count(total)) \(unit)  \(Human.count(rows)) rows  \(Human.count(Int(rowsPerSecond))) rows/s  \(final ? "done" : etaText)"
+        if isTerminal {
+            let width = 28
+            let filled = Int((pct * Double(width)).rounded(.down))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            let line = "\r\(label) [\(bar)] \(String(format: "%3.0f%%", pct * 100))  \(stats)\u{1B}[K"
+            FileHandle.standardError.write(Data((final ? line + "\n" : line).utf8))
+            barShown.withLock { $0 = !final }
+        } else {
+            let now = monotonicSeconds()
+            let due = lastLine.withLock { last -> Bool in
+                if final || now - last >= 2 { last = now; return true }
+                return false
+            }
+            if due { FileHandle.standardError.write(Data("\(label): \(String(format: "%.0f%%", pct * 100))  \(stats)\n".utf8)) }
+        }
+    }
+
+    private func clearBar() {
+        guard isTerminal else { return }
+        let shown = barShown.withLock { s -> Bool in let was = s; s = false; return was }
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

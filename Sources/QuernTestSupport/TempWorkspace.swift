@@ -1,0 +1,32 @@
+public import Foundation
+
+/// A temporary folder for a test, removed when the value is released.
+public final class TempWorkspace: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "quern-test") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/\(label)-\(UUID().uuidString.prefix(8))"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes a file (creating folders) and returns its full path.
+    @discardableResult
+    public func write(_ relative: String, _ text: String) -> String {
+        write(relative, Array(text.utf8))
+    }
+
+    @discardableResult
+    public func write(_ relative: String, _ bytes: [UInt8]) -> String {
+        let full = "\(path)/\(relative)"
+        try? FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: full, contents: Data(bytes))
+        return full
+    }
+
+    public func files(in relative: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(relative)")) ?? []).sorted()
+    }
+}

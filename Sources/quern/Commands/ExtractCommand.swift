@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import QuernCore
+import QuernPlugins
+
+struct ExtractCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Read the input files and write compressed, checksummed batch files (resumable).",
+        discussion: """
+            Files are sorted by name and grouped into batches of --files-per-batch files. Each batch becomes one file \
+            in the intermediate folder (batch_000000.npz, ...), written atomically and recorded in journal.jsonl. \
+            Run the same command again to resume: complete batches are kept, the rest is redone. New input files go \
+            into new batches; a changed or vanished file gets its batch redone. Files that fail to parse are skipped \
+            whole and listed in failed.jsonl with the line and reason. Extract never deletes batch files.
+
+            Example:
+              quern extract --config docs/examples/games.yaml --input-dir data/input --codec zstd
+
+            Exit status: \(ExitStatus.table)
+            """)
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var options: ExtractOptions
+    @Flag(name: .shortAndLong, help: "Only errors and the summary.")
+    var quiet = false
+
+    func run() async throws {
+        let console = Console(quiet: quiet)
+        let summary: ExtractStage.Summary
+        do {
+            let config = try configOptions.load(overrides: options.overrides)
+            let settings = try ExtractSettings.resolve(config)
+            let stage = ExtractStage(settings: settings, registry: .builtIn, console: console)
+            summary = try await stage.run()
+        } catch {
+            throw fail(error)
+        }
+        printSummary(summary, console: console)
+        if !summary.failed.isEmpty { throw ExitCode(ExitStatus.someFilesFailed) }
+    }
+
+    private func printSummary(_ s: ExtractStage.Summary, console: Console) {
+        var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
+        lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed")
+        lines.append("  rows:     \(Human.count(s.rows))")
+        lines.append("  batches:  \(Human.count(s.batches)) (\(s.batchesMade) made now, \(s.batchesKept) kept from before), \(Human.bytes(s.bytes))")
+        lines.append("  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))")
+        for (reason, n) in s.skippedRows.sorted(by: { $0.key < $1.key }) { lines.append("  skipped rows: \(Human.count(n)) \(reason)") }
+        for (note, n) in s.notes.sorted(by: { $0.key < $1.key }) { lines.append("  note: \(Human.count(n)) \(note)") }
+        if !s.failed.isEmpty {
+            lines.append("  failed files (all listed in \(s.intermediateDir)/failed.jsonl):")
+            for f in s.failed.prefix(10) { lines.append("    \(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.reason)") }
+            if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
+        }
+        console.result(lines.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import QuernCore
+
+@main
+struct Quern: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quern",
+        abstract: "Turn thousands of raw data files into training-ready arrays, in bounded memory, without losing work.",
+        discussion: """
+            Stages: discover -> extract (parallel, per file) -> batch files (compressed, kept on disk) -> merge -> split -> normalize -> save.
+            Start with `quern plugins` to see extractors, codecs and input formats, and docs/examples/games.yaml for a config.
+
+            Exit status: \(ExitStatus.table)
+            """,
+        subcommands: [ExtractCommand.self, PluginsCommand.self, GenerateCommand.self])
+}
+
+/// Exit statuses, documented in `--help` and the README.
+enum ExitStatus {
+    /// Everything done.
+    static let ok: Int32 = 0
+    /// An error stopped the work (message on stderr); completed batches are kept.
+    static let failure: Int32 = 1
+    /// Done, but some input files failed and were skipped (see failed.jsonl).
+    static let someFilesFailed: Int32 = 3
+    /// A usage error (bad flag or value), from the argument parser.
+    static let usage: Int32 = 64
+
+    static let table = "0 all good; 1 error (message on stderr, finished batches kept); 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
+}
+
+/// Prints an error the way quern does: its message, never a Swift dump, then exits 1.
+func fail(_ error: any Error) -> ExitCode {
+    let text = "\(error)"
+    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    return ExitCode(ExitStatus.failure)
+}

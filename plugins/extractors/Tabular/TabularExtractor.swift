@@ -1,0 +1,123 @@
+public import QuernCore
+
+/// Numeric columns, one-hot categorical columns, label heads, mask heads and a group key, driven by
+/// config. The workload extractor: docs/examples/games.yaml shows it on the `games` data.
+public struct TabularExtractor: Extractor, ExtractorPlugin {
+    public static let name = "tabular"
+    public static let summary = "numeric columns, one-hot categoricals, labels, masks and a group key"
+    public static let options: [OptionSpec] = ColumnSpecs.optionSpecs + [
+        OptionSpec("categorical", .structured(shape: "map column -> [values]"), help: "one-hot columns over declared values (unknown or missing: all zeros, counted)")
+    ]
+
+    public static func make(_ options: PluginOptions) throws -> any Extractor {
+        let columns = try ColumnSpecs.parse(options)
+        var categorical: [(String, [String])] = []
+        if let v = options["categorical"] {
+            guard let entries = v.mapValue else {
+                throw ConfigError.wrongType(at: v.mark, key: "tabular.categorical", expected: "a map of column -> [values]", found: v.typeName)
+            }
+            for (column, values) in entries {
+                guard let list = values.listValue, !list.isEmpty, list.allSatisfy({ $0.stringValue != nil }) else {
+                    throw ConfigError.wrongType(at: values.mark, key: "tabular.categorical.\(column)", expected: "a non-empty list of values", found: values.typeName)
+                }
+                categorical.append((column, list.compactMap(\.stringValue)))
+            }
+        }
+        guard !columns.numeric.isEmpty || !categorical.isEmpty else {
+            throw ExtractorError.invalidOptions("extractor 'tabular' needs at least one feature: set `numeric:` and/or `categorical:` under `extractor:` (see docs/examples/games.yaml).")
+        }
+        return TabularExtractor(columns: columns, categorical: categorical, optionsText: options.canonical)
+    }
+
+    public let columns: ColumnSpecs
+    public let categorical: [(String, [String])]
+    public let optionsText: String
+    public var name: String { Self.name }
+
+    public func schema(columns header: [String]) throws -> FeatureSchema {
+        let numeric = try columns.numericColumns(header, excluding: Set(categorical.map(\.0)))
+        var features = numeric.map { FeatureSchema.Feature($0, normalized: true) }
+        for (column, values) in categorical {
+            features += values.map { FeatureSchema.Feature("\(column)=\($0)", normalized: false) }
+        }
+        return FeatureSchema(features: features, labels: columns.labelHeads, masks: columns.maskHeads, hasGroups: columns.group != nil)
+    }
+
+    public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor {
+        let numeric = try columns.numericColumns(header, excluding: Set(categorical.map(\.0)))
+        guard numeric.elementsEqual(schema.features.prefix(numeric.count).map(\.name)),
+            numeric.count + categorical.reduce(0, { $0 + $1.1.count }) == schema.features.count
+        else {
+            throw ExtractorError.schemaMismatch(expected: schema.featureNames, found: numeric)
+        }
+        let cats = try categorical.map { (column, values) -> BoundTabular.Categorical in
+            guard let i = header.firstIndex(of: column) else { throw ExtractorError.missingColumn(name: column, role: "categorical", columns: header) }
+            return BoundTabular.Categorical(column: i, name: column, values: values.map { Array($0.utf8) })
+        }
+        return BoundTabular(
+            columns: try columns.bind(columns: header, numericNames: numeric, missing: missing), categorical: cats, schema: schema,
+            missing: missing)
+    }
+}
+
+/// Tabular bound to one file: converts records to rows.
+struct BoundTabular: BoundExtractor {
+    struct Categorical {
+        var column: Int
+        var name: String
+        var values: [[UInt8]]
+    }
+
+    let columns: BoundColumns
+    let categorical: [Categorical]
+    let missing: MissingValues
+    var row: [Float]
+    var labels: [Int32]
+    var masks: [[Int8]]
+    var notes: [String: Int] = [:]
+
+    init(columns: BoundColumns, categorical: [Categorical], schema: FeatureSchema, missing: MissingValues) {
+        self.columns = columns
+        self.categorical = categorical
+        self.missing = missing
+        row = [Float](repeating: 0, count: schema.features.count)
+        labels = [Int32](repeating: 0, count: schema.labels.count)
+        masks = schema.masks.map { [Int8](repeating: 0, count: $0.width) }
+    }
+
+    mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome {
+        if let reason = try columns.readLabels(record, into: &labels) { return .skipped(reason) }
+        try columns.readMasks(record, into: &masks)
+        let numericCount = columns.numericCount
+        let (columns, categorical) = (self.columns, self.categorical)
+        var anyUnknown = false
+        try row.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Float>) throws(RowError) in
+            try columns.readNumeric(record, into: out.baseAddress!)
+            var offset = numericCount
+            for c in categorical {
+                let f = record.field(c.column)
+                var hit = -1
+                for (k, v) in c.values.enumerated() where v.elementsEqual(f) { hit = k; break }
+                for k in 0..<c.values.count { out[offset + k] = k == hit ? 1 : 0 }
+                if hit < 0 { anyUnknown = true }
+                offset += c.values.count
+            }
+        }
+        if anyUnknown { noteUnknowns(record) }
+        row.withUnsafeBufferPointer { r in
+            labels.withUnsafeBufferPointer { l in
+                batch.append(features: r, labels: l, masks: masks, group: columns.group(record), line: record.line)
+            }
+        }
+        return .kept
+    }
+
+    /// Counts each categorical cell that matched none of its declared values (cold path).
+    private mutating func noteUnknowns(_ record: Record) {
+        for c in categorical {
+            let f = record.field(c.column)
+            guard !c.values.contains(where: { $0.elementsEqual(f) }) else { continue }
+            notes["\(c.name): \(missing.isMissing(f) ? "missing" : "unknown value"), one-hot all zeros", default: 0] += 1
+        }
+    }
+}
