@@ -33,6 +33,8 @@ enum ExitStatus {
 /// Prints an error the way quern does: its message, never a Swift dump, then exits 1.
 func fail(_ error: any Error) -> ExitCode {
     let text = "\(error)"
-    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    // Config errors already start with `file:line:column: error:`, as compilers print them.
+    let line = text.contains(": error: ") || text.hasPrefix("error: ") ? text : "error: \(text)"
+    FileHandle.standardError.write(Data((line + "\n").utf8))
     return ExitCode(ExitStatus.failure)
 }

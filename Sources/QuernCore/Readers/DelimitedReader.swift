@@ -23,7 +23,8 @@ public final class DelimitedReader: RecordReader {
         special[Int(delimiter)] = true
         special[Int(UInt8(ascii: "\n"))] = true
         if let quote { special[Int(quote)] = true }
-        _ = try chunks.refill(keepingFrom: 0, line: 1)
+        // Short reads (a decompressor, a pipe) may hand out fewer than the 3 bytes of a BOM.
+        while chunks.filled < 3, try chunks.refill(keepingFrom: 0, line: 1) {}
         if chunks.filled >= 3, chunks.base[0] == 0xEF, chunks.base[1] == 0xBB, chunks.base[2] == 0xBF { pos = 3 }
         let header = Record()
         guard try parse(into: header) else { throw ReadError(line: nil, "empty file: no header row") }
@@ -106,7 +107,14 @@ public final class DelimitedReader: RecordReader {
                 record.append(start: i + 1, end: j)
                 lastFieldQuoted = true
                 i = j + 1
-                if i < end && buf[i] == cr && i + 1 < end && buf[i + 1] == newline { i += 1 }
+                if i < end && buf[i] == cr {
+                    if i + 1 < end && buf[i + 1] == newline {
+                        i += 1
+                    } else if i + 1 >= end {
+                        if !atEOF { return .needMore }
+                        i += 1  // a final CR at the end of the input
+                    }
+                }
                 if i >= end {
                     if !atEOF { return .needMore }
                     pos = i
@@ -160,7 +168,8 @@ public final class DelimitedReader: RecordReader {
         for f in escaped { unescape(field: f, in: record) }
         if high & 0x80 != 0 {
             for f in 0..<record.count where String(validating: record.field(f), as: UTF8.self) == nil {
-                throw ReadError(line: startLine, "field \(f + 1) is not valid UTF-8")
+                let name = f < columns.count ? "column '\(columns[f])'" : "field \(f + 1)"
+                throw ReadError(line: startLine, "\(name) is not valid UTF-8")
             }
         }
         return .record

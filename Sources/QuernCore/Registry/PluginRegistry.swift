@@ -103,8 +103,9 @@ public struct PluginRegistry: Sendable {
     private static func typeProblem(_ value: ConfigValue, _ type: OptionSpec.ValueType) -> String? {
         switch type {
         case .int(let range):
-            guard let i = value.intValue else { return "an integer" }
-            if let range, !range.contains(i) { return "an integer from \(range.lowerBound) to \(range.upperBound)" }
+            let expected = range.map { "an integer from \($0.lowerBound) to \($0.upperBound)" } ?? "an integer"
+            guard let i = value.intValue else { return expected }
+            if let range, !range.contains(i) { return expected }
         case .double: if value.doubleValue == nil { return "a number" }
         case .bool: if value.boolValue == nil { return "true or false" }
         case .string: if value.stringValue == nil { return "a string" }
@@ -126,7 +127,7 @@ public struct PluginSpec: Sendable, Equatable {
     public var options: [String: ConfigValue]
 
     public static func parse(_ text: String, shorthandKey: String? = nil) throws(RegistryError) -> PluginSpec {
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let name = parts.first, !name.isEmpty else { throw .badSpec(text) }
         var options: [String: ConfigValue] = [:]
         if parts.count == 2 {

@@ -1,0 +1,50 @@
+# Quern: two commands from a fresh clone.
+#   make demo   installs what it needs, builds, makes a games dataset, runs quern on it
+#   make test   installs what it needs, builds, runs every test
+PREFIX ?= /usr/local
+DEMO ?= data/demo
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev gzip lz4 zstd
+
+.PHONY: all deps build install demo test test-unit clean help
+
+all: build
+
+help:
+	@echo "make demo | test | build | install [PREFIX=/usr/local] | clean"
+
+## deps: the Debian packages of the C libraries, and numpy for the interop tests.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+
+## build: the release binary at .build/release/quern.
+build: deps
+	$(SWIFT) build -c release --product quern
+	@echo "built .build/release/quern"
+
+install: build
+	install -d $(PREFIX)/bin
+	install -m 755 .build/release/quern $(PREFIX)/bin/quern
+	@echo "installed $(PREFIX)/bin/quern"
+
+## demo: a few thousand generated games files through quern extract.
+demo: build
+	@rm -rf $(DEMO)
+	.build/release/quern generate --files 3000 --rows 75 --seed 1 --bad 3 --out $(DEMO)/input
+	.build/release/quern extract --config docs/examples/games.yaml \
+	  --input-dir $(DEMO)/input --intermediate-dir $(DEMO)/intermediate || [ $$? -eq 3 ]
+	@echo
+	@echo "Batches are in $(DEMO)/intermediate (3 malformed files were added on purpose: see failed.jsonl there)."
+	@echo "Open one with numpy after a zlib run:  .build/release/quern extract --config docs/examples/games.yaml --input-dir $(DEMO)/input --intermediate-dir $(DEMO)/zlib --codec zlib"
+
+## test: every test, on the debug build (integration tests run the real executable).
+test: deps
+	$(SWIFT) build --build-tests
+	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build data

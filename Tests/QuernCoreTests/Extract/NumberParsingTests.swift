@@ -1,0 +1,68 @@
+import Foundation
+import QuernCore
+import QuernTestSupport
+import Testing
+
+@Suite("Number parsing from bytes")
+struct NumberParsingTests {
+    func parse(_ s: String) -> Double? {
+        Array(s.utf8).withUnsafeBufferPointer { NumberParsing.double($0) }
+    }
+
+    @Test(arguments: ["0", "1", "-1", "3.25", "-0.0001", "12345.6789", ".5", "5.", "1e10", "1.5E-7", "+2", "123456789012345678901234",
+        "0.1", "2.2250738585072014e-308", "1e400", "inf", "-inf", "9007199254740993", "1.7976931348623157e308", "00012.50"])
+    func matchesTheStandardLibrary(_ s: String) {
+        #expect(parse(s) == Double(s))
+    }
+
+    @Test(arguments: ["", "-", ".", "abc", "1.2.3", "1e", "1e+", "seven", "1,5", "0x10", "--1"])
+    func rejectsWhatIsNotANumber(_ s: String) {
+        #expect(parse(s) == nil)
+    }
+
+    @Test func nanParsesAsNaN() {
+        #expect(parse("nan")?.isNaN == true)
+    }
+
+    /// The fast path against Double(String) on many random decimals of the shapes data files hold.
+    @Test func randomDecimalsAgree() {
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<20_000 {
+            let digits = Int(rng.next() % 12) + 1
+            let mantissa = rng.next() % UInt64(pow(10.0, Double(digits)))
+            let point = Int(rng.next() % UInt64(digits + 1))
+            var text = String(mantissa).leftPad(digits)
+            text.insert(".", at: text.index(text.startIndex, offsetBy: point))
+            if rng.next() % 3 == 0 { text = "-" + text }
+            if rng.next() % 5 == 0 { text += "e\(Int(rng.next() % 40) - 20)" }
+            #expect(parse(text) == Double(text), "\(text)")
+        }
+    }
+
+    @Test func integers() {
+        func int(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { NumberParsing.int($0) } }
+        #expect(int("42") == 42)
+        #expect(int("-7") == -7)
+        #expect(int("3.0") == nil)
+        #expect(int("") == nil)
+        #expect(int("-") == nil)
+        #expect(int("12a") == nil)
+    }
+
+    @Test func missingValuesMatchWholeTokensOnly() {
+        let m = MissingValues()
+        func missing(_ s: String) -> Bool { Array(s.utf8).withUnsafeBufferPointer { m.isMissing($0) } }
+        #expect(missing(""))
+        #expect(missing("NA"))
+        #expect(missing("NaN"))
+        #expect(missing("null"))
+        #expect(!missing("NAN"))
+        #expect(!missing("0"))
+        #expect(!missing("NA "))
+        #expect(!MissingValues(["?"]).tokens.contains([]))
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

@@ -1,0 +1,59 @@
+import QuernCore
+import QuernPlugins
+import Testing
+
+@Suite("Plugin registry")
+struct RegistryTests {
+    let registry = PluginRegistry.builtIn
+
+    @Test func everyKindHasItsBuiltIns() {
+        #expect(registry.names(of: .extractor) == ["hashed", "tabular"])
+        #expect(registry.names(of: .codec) == ["lz4", "none", "zlib", "zstd"])
+        #expect(registry.names(of: .format) == ["csv", "jsonl", "tsv"])
+    }
+
+    @Test func unknownNameListsTheKnownOnesAndSuggestsTheClosest() {
+        let error = #expect(throws: RegistryError.self) { try registry.lookup(.codec, "zstdd") }
+        #expect(error == .unknownPlugin(kind: .codec, name: "zstdd", known: ["lz4", "none", "zlib", "zstd"], suggestion: "zstd"))
+        #expect(error?.description.contains("Did you mean 'zstd'?") == true)
+        #expect(error?.description.contains("lz4, none, zlib, zstd") == true)
+    }
+
+    @Test func unknownOptionNamesOptionPluginAndValidOptions() {
+        let error = #expect(throws: RegistryError.self) { try registry.codec("zstd", ["levle": .scalar("3")]) }
+        let text = error?.description ?? ""
+        #expect(text.contains("'levle'"))
+        #expect(text.contains("codec 'zstd'"))
+        #expect(text.contains("Did you mean 'level'?"))
+    }
+
+    @Test func illTypedOptionIsRefused() {
+        let error = #expect(throws: RegistryError.self) { try registry.codec("zlib", ["level": .scalar("fast")]) }
+        #expect(error?.description.contains("must be an integer from 1 to 9") == true)
+        #expect(throws: RegistryError.self) { try registry.codec("zlib", ["level": .scalar("12")]) }
+    }
+
+    @Test func requiredOptionMustBeGiven() {
+        #expect(throws: RegistryError.self) { try registry.extractor("hashed", [:]) }
+    }
+
+    @Test func specsWithOptions() throws {
+        #expect(try registry.codec(spec: "zstd:5").level == 5)
+        #expect(try registry.codec(spec: "zstd:level=7").level == 7)
+        #expect(try registry.codec(spec: "lz4").spec == "lz4:0")
+        #expect(throws: RegistryError.self) { try PluginSpec.parse(":x") }
+    }
+
+    @Test func codecsAreFoundByZipMethodAndExtension() throws {
+        #expect(try registry.codec(zipMethod: 93)?.name == "zstd")
+        #expect(try registry.codec(zipMethod: 8)?.name == "zlib")
+        #expect(try registry.codec(zipMethod: 12345) == nil)
+        #expect(try registry.codec(fileExtension: "gz")?.name == "zlib")
+        #expect(try registry.codec(fileExtension: "lz4")?.name == "lz4")
+    }
+
+    @Test func editDistanceSuggestions() {
+        #expect(closest(to: "tabuler", in: ["tabular", "hashed"]) == "tabular")
+        #expect(editDistance("kitten", "sitting") == 3)
+    }
+}
