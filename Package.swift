@@ -21,6 +21,10 @@ let plugins: [(String, String, [Target.Dependency])] = [
     ("QuernFormatJSONLines", "plugins/formats/JSONLines", []),
     ("QuernExtractorTabular", "plugins/extractors/Tabular", []),
     ("QuernExtractorHashed", "plugins/extractors/Hashed", []),
+    ("QuernMergeConcat", "plugins/merge/Concat", []),
+    ("QuernMergeShuffle", "plugins/merge/Shuffle", []),
+    ("QuernMergeDedupe", "plugins/merge/Dedupe", []),
+    ("QuernMergeBalance", "plugins/merge/Balance", []),
 ]
 
 let package = Package(
@@ -39,10 +43,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "CQuernSys", path: "Sources/CQuernSys"),
         .target(
             name: "QuernCore",
             dependencies: [
-                "CZlib",
+                "CZlib", "CQuernSys",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,6 +8,10 @@ import QuernExtractorTabular
 import QuernFormatCSV
 import QuernFormatJSONLines
 import QuernFormatTSV
+import QuernMergeBalance
+import QuernMergeConcat
+import QuernMergeDedupe
+import QuernMergeShuffle
 
 /// The built-in plugins: the one table the CLI and the tests read. A new plugin is a line here
 /// (plus its folder under plugins/ and its target in Package.swift; docs/plugins.md).
@@ -21,6 +25,10 @@ public let builtInPlugins: [any Plugin.Type] = [
     CSVFormat.self,
     TSVFormat.self,
     JSONLinesFormat.self,
+    ConcatStrategy.self,
+    ShuffleStrategy.self,
+    DedupeStrategy.self,
+    BalanceStrategy.self,
 ]
 
 extension PluginRegistry {

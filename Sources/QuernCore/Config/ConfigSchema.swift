@@ -34,6 +34,21 @@ public enum ConfigSchema {
             Key(name: "files_per_batch", type: .int(1...Int.max), help: "input files per batch", flag: "--files-per-batch"),
             Key(name: "rows_per_batch", type: .int(1...Int.max), help: "most rows in one batch file", flag: "--rows-per-batch"),
         ]),
+        ("merge", [
+            Key(name: "strategy", type: .string, help: "NAME[:key=value] merge strategy (default concat)", flag: "--merge-strategy"),
+            Key(name: "options", type: .structured(shape: "map"), help: "options of the merge strategy", flag: nil),
+            Key(name: "cleanup", type: .bool, help: "delete batch files once the outputs are published", flag: "--cleanup"),
+            Key(name: "skip_validation", type: .bool, help: "publish without checking the outputs", flag: "--skip-validation"),
+            Key(name: "memory_budget_mb", type: .int(16...Int.max), help: "MiB of rows a strategy may hold (shuffle spills beyond)", flag: nil),
+        ]),
+        ("split", [
+            Key(name: "fractions", type: .structured(shape: "[train, val, test]"), help: "fractions summing to 1 (default 0.8,0.1,0.1)", flag: "--split"),
+            Key(name: "by", type: .choice(["group", "row"]), help: "group: a group never straddles splits; row: each row on its own", flag: nil),
+            Key(name: "seed", type: .int(0...Int.max), help: "seed of the split hash and of seeded strategies", flag: "--seed"),
+        ]),
+        ("normalize", [
+            Key(name: "method", type: .choice(["standard", "minmax", "none"]), help: "standard, minmax or none, fit on train", flag: "--normalize"),
+        ]),
     ]
 
     /// Checks the top level and every fixed section for unknown keys and scalar types.

@@ -36,23 +36,25 @@ struct ExtractCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
-        printSummary(summary, console: console)
+        printExtractSummary(summary, console: console)
         if !summary.failed.isEmpty { throw ExitCode(ExitStatus.someFilesFailed) }
     }
 
-    private func printSummary(_ s: ExtractStage.Summary, console: Console) {
-        var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
-        lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed")
-        lines.append("  rows:     \(Human.count(s.rows))")
-        lines.append("  batches:  \(Human.count(s.batches)) (\(s.batchesMade) made now, \(s.batchesKept) kept from before), \(Human.bytes(s.bytes))")
-        lines.append("  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))")
-        for (reason, n) in s.skippedRows.sorted(by: { $0.key < $1.key }) { lines.append("  skipped rows: \(Human.count(n)) \(reason)") }
-        for (note, n) in s.notes.sorted(by: { $0.key < $1.key }) { lines.append("  note: \(Human.count(n)) \(note)") }
-        if !s.failed.isEmpty {
-            lines.append("  failed files (all listed in \(s.intermediateDir)/failed.jsonl):")
-            for f in s.failed.prefix(10) { lines.append("    \(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.reason)") }
-            if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
-        }
-        console.result(lines.joined(separator: "\n"))
+}
+
+/// Prints what an extract did.
+func printExtractSummary(_ s: ExtractStage.Summary, console: Console) {
+    var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
+    lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed")
+    lines.append("  rows:     \(Human.count(s.rows))")
+    lines.append("  batches:  \(Human.count(s.batches)) (\(s.batchesMade) made now, \(s.batchesKept) kept from before), \(Human.bytes(s.bytes))")
+    lines.append("  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))")
+    for (reason, n) in s.skippedRows.sorted(by: { $0.key < $1.key }) { lines.append("  skipped rows: \(Human.count(n)) \(reason)") }
+    for (note, n) in s.notes.sorted(by: { $0.key < $1.key }) { lines.append("  note: \(Human.count(n)) \(note)") }
+    if !s.failed.isEmpty {
+        lines.append("  failed files (all listed in \(s.intermediateDir)/failed.jsonl):")
+        for f in s.failed.prefix(10) { lines.append("    \(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.reason)") }
+        if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
+    console.result(lines.joined(separator: "\n"))
 }

@@ -1,0 +1,15 @@
+// renameat2 needs _GNU_SOURCE, which Swift's Glibc module does not set; this tiny shim exposes it.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include "cquernsys.h"
+
+int quern_rename_exchange(const char *a, const char *b) {
+#ifdef RENAME_EXCHANGE
+    return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -1,0 +1,129 @@
+public import Foundation
+
+/// The batch files of an intermediate folder, checked before a merge reads them: every planned
+/// batch complete in the journals, every file present with its journaled checksum, one schema
+/// fingerprint. Reading yields one batch at a time, so memory stays bounded by a batch.
+public struct BatchSet: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var name: BatchName
+        public var path: String
+        public var rows: Int
+        public var bytes: Int
+        public var crc32: String
+    }
+
+    public let dir: String
+    public let entries: [Entry]
+    public let schema: FeatureSchema
+    public let fingerprint: String
+    public let registry: PluginRegistry
+
+    public var totalRows: Int { entries.reduce(0) { $0 + $1.rows } }
+    public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
+    public var layout: RowLayout { RowLayout(schema: schema) }
+
+    /// Finds and checks the batches of `dir`.
+    public static func open(_ dir: String, registry: PluginRegistry) throws -> BatchSet {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw MergeError.noIntermediate(dir)
+        }
+        let plan = try Plan.load(from: dir)
+        let journal = try JournalState.load(from: dir)
+        let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(BatchName.init(fileName:)).sorted()
+        guard !onDisk.isEmpty || !plan.entries.isEmpty else { throw MergeError.noBatches(dir) }
+        let incomplete = plan.entries.map(\.batch).filter { journal.entries[$0] == nil }
+        if !incomplete.isEmpty { throw MergeError.incomplete(dir: dir, batches: incomplete) }
+        var entries: [Entry] = []
+        var listed = Set<BatchName>()
+        for k in journal.entries.keys.sorted() {
+            let e = journal.entries[k]!
+            for (p, part) in e.parts.enumerated() {
+                let name = BatchName(batch: k, part: p)
+                listed.insert(name)
+                entries.append(Entry(name: name, path: "\(dir)/\(part.file)", rows: part.rows, bytes: part.bytes, crc32: part.crc32))
+            }
+        }
+        let unknown = onDisk.filter { !listed.contains($0) }
+        if !unknown.isEmpty { throw MergeError.unjournaled(dir: dir, files: unknown.map(\.fileName)) }
+        let fingerprints = Set(journal.entries.values.map(\.fingerprint))
+        guard fingerprints.count <= 1 else { throw MergeError.mixedFingerprints(dir: dir, fingerprints: fingerprints.sorted()) }
+        for e in entries where !FileManager.default.fileExists(atPath: e.path) {
+            throw MergeError.missingBatch(path: e.path)
+        }
+        // The schema comes from the first batch itself (and every batch is checked against it as it is read).
+        guard let first = entries.first else { throw MergeError.noBatches(dir) }
+        let loaded = try BatchFile.load(path: first.path) { try registry.codec(zipMethod: $0) }
+        if let f = fingerprints.first, loaded.meta.fingerprint != f {
+            throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, loaded.meta.fingerprint])
+        }
+        return BatchSet(dir: dir, entries: entries, schema: loaded.meta.schema, fingerprint: loaded.meta.fingerprint, registry: registry)
+    }
+
+    /// Reads batch `i`, checking its checksum against the journal and its fingerprint.
+    public func load(_ i: Int) throws -> RowBatch {
+        let e = entries[i]
+        let loaded = try BatchFile.load(path: e.path) { try registry.codec(zipMethod: $0) }
+        guard CRC32Hex(loaded.fileCRC) == e.crc32, loaded.fileBytes == e.bytes else {
+            throw StorageError.corruptBatch(path: e.path, reason: "its checksum \(CRC32Hex(loaded.fileCRC)) differs from the journal's \(e.crc32) (changed or damaged after it was written)")
+        }
+        guard loaded.meta.fingerprint == fingerprint else {
+            throw MergeError.mixedFingerprints(dir: dir, fingerprints: [fingerprint, loaded.meta.fingerprint])
+        }
+        return loaded.batch
+    }
+
+    /// Each batch in order as a ``RowBlock`` with split codes, one at a time.
+    public func forEachBlock(split: SplitFunction, _ body: (Int, RowBlock) throws -> Void) throws {
+        for i in entries.indices {
+            let batch = try load(i)
+            try body(i, Self.block(from: batch, layout: layout, split: split))
+        }
+    }
+
+    /// Converts a batch to a block, deciding each row's split (once per distinct group).
+    public static func block(from batch: RowBatch, layout: RowLayout, split: SplitFunction) -> RowBlock {
+        var block = RowBlock(layout: layout)
+        block.features = batch.features
+        block.labels = batch.labels
+        block.masks = batch.masks
+        switch split.by {
+        case .group:
+            let codes = batch.groups.map { split.split(of: $0) }
+            block.split = batch.groupIndex.map { codes.isEmpty ? 0 : codes[Int($0)] }
+        case .row:
+            block.split = (0..<batch.count).map { i in
+                let key = Array(batch.sources[Int(batch.sourceIndex[i])].utf8) + Array(":\(batch.sourceRow[i])".utf8)
+                return split.split(of: key)
+            }
+        }
+        return block
+    }
+}
+
+public enum MergeError: Error, CustomStringConvertible {
+    case noIntermediate(String)
+    case noBatches(String)
+    case incomplete(dir: String, batches: [Int])
+    case unjournaled(dir: String, files: [String])
+    case mixedFingerprints(dir: String, fingerprints: [String])
+    case missingBatch(path: String)
+    case validation([String])
+    case badSettings(String)
+
+    public var description: String {
+        switch self {
+        case .noIntermediate(let d): "no intermediate folder at \(d): run `quern extract` first, or pass --intermediate-dir."
+        case .noBatches(let d): "no batch files in \(d): run `quern extract` first, or pass the right --intermediate-dir."
+        case .incomplete(let d, let b):
+            "\(b.count) batches of \(d) are not complete (\(b.prefix(10).map(String.init).joined(separator: ", "))\(b.count > 10 ? ", ..." : "")): run the same `quern extract` again to finish them, then merge."
+        case .unjournaled(let d, let f):
+            "\(d) holds batch files that no journal records (\(f.prefix(5).joined(separator: ", "))): an extract was interrupted while publishing them. Run `quern extract` again to finish, then merge."
+        case .mixedFingerprints(let d, let f):
+            "\(d) holds batches made with different schemas (\(f.joined(separator: ", "))); they are never mixed. Redo them with `quern extract --restart` or use separate folders."
+        case .missingBatch(let p): "\(p) is missing though the journal lists it: run `quern extract` again to redo it."
+        case .validation(let problems): "the outputs failed validation, so nothing was published:\n  " + problems.joined(separator: "\n  ") + "\n(--skip-validation publishes anyway)"
+        case .badSettings(let why): why
+        }
+    }
+}

@@ -1,0 +1,171 @@
+public import Foundation
+
+/// The merge stage and the stages after it: read the batches one at a time through a merge
+/// strategy, send each row to its split, fit normalization on train and apply it, write the
+/// outputs into a staging folder, validate, and publish them in one step. Batches are only read;
+/// `--cleanup` deletes them after the outputs are published.
+public struct MergeStage: Sendable {
+    public var settings: MergeSettings
+    public var registry: PluginRegistry
+    public var runner: StageRunner
+    public var console: Console
+
+    public init(settings: MergeSettings, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
+        self.settings = settings
+        self.registry = registry
+        self.runner = runner
+        self.console = console
+    }
+
+    public struct Summary: Sendable {
+        public var outputDir = ""
+        public var splits = [0, 0, 0]
+        public var report = MergeReport()
+        public var strategy = ""
+        public var batches = 0
+        public var seconds = 0.0
+        public var peakBytes = 0
+        public var cleanup: String? = nil
+        public var validated = true
+    }
+
+    /// Builds the strategy from its name and options, before any work.
+    public func resolveStrategy() throws -> any MergeStrategy {
+        try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
+    }
+
+    public func run() async throws -> Summary {
+        let started = monotonicSeconds()
+        let strategy = try resolveStrategy()
+        let batches = try BatchSet.open(settings.intermediateDir, registry: registry)
+        let publisher = OutputPublisher(output: settings.outputDir)
+        try FileManager.default.createDirectory(atPath: publisher.parent, withIntermediateDirectories: true)
+        let lock = try FolderLock(folder: publisher.parent, name: "output-\(publisher.name)")
+        defer { withExtendedLifetime(lock) {} }
+        publisher.sweepStaleStaging()
+        let staging = try publisher.makeStaging()
+        var published = false
+        defer { if !published { try? FileManager.default.removeItem(atPath: staging) } }
+
+        console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
+        let split = settings.splitFunction
+        let writer = try SplitWriter(dir: staging, schema: batches.schema)
+        let context = MergeContext(batches: batches, split: split, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: settings.memoryBudget)
+        var timings: [String: Double] = [:]
+        var t = monotonicSeconds()
+        let total = batches.totalRows
+        var seen = 0
+        let console = self.console
+        let report = try await runner.run(.merge) {
+            try strategy.merge(context) { block in
+                try writer.write(block)
+                seen += block.count
+                console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / max(monotonicSeconds() - started, 1e-6), eta: nil)
+            }
+        }
+        try? FileManager.default.removeItem(atPath: context.scratchDir)
+        timings["merge"] = monotonicSeconds() - t
+        t = monotonicSeconds()
+        try await runner.run(.split) { try writer.finish() }
+        timings["split"] = monotonicSeconds() - t
+        t = monotonicSeconds()
+        let normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
+        var nonFinite = 0
+        let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
+            let p = try normalizer.fit(trainPath: "\(staging)/X_train.npy", rows: writer.rows[0])
+            for (s, name) in SplitFunction.names.enumerated() {
+                nonFinite += try normalizer.apply(p, path: "\(staging)/X_\(name).npy", rows: writer.rows[s])
+            }
+            return p
+        }
+        timings["normalize"] = monotonicSeconds() - t
+        t = monotonicSeconds()
+        var summary = Summary()
+        summary.outputDir = settings.outputDir
+        summary.splits = writer.rows
+        summary.report = report
+        summary.strategy = strategy.name
+        summary.batches = batches.entries.count
+        try await runner.run(.save) {
+            var problems = writer.problems
+            if nonFinite > 0 { problems.append("X holds \(nonFinite) NaN or infinite values") }
+            if report.rowsOut != writer.rows.reduce(0, +) { problems.append("the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written") }
+            if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
+            summary.validated = !settings.skipValidation
+            try writer.writeNpz()
+            timings["save"] = monotonicSeconds() - t
+            timings["total"] = monotonicSeconds() - started
+            let stats = StatsFile.make(
+                settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
+                timings: timings, validated: summary.validated)
+            try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
+            try publisher.publish(staging)
+            published = true
+        }
+        if settings.cleanup {
+            summary.cleanup = try await runner.run(.cleanup) { try Self.deleteBatches(batches) }
+        }
+        summary.seconds = monotonicSeconds() - started
+        summary.peakBytes = peakResidentBytes()
+        return summary
+    }
+
+    /// Deletes the batch files (only after the outputs are published); the journal stays, so a
+    /// later `quern extract` redoes them if they are needed again.
+    static func deleteBatches(_ batches: BatchSet) throws -> String {
+        var bytes = 0
+        for e in batches.entries where FileManager.default.fileExists(atPath: e.path) {
+            try FileManager.default.removeItem(atPath: e.path)
+            bytes += e.bytes
+        }
+        return "deleted \(batches.entries.count) batch files (\(Human.bytes(bytes))) from \(batches.dir); its journal and plan are kept, so `quern extract` can redo them."
+    }
+}
+
+/// `preprocessing_stats.json`: what a user (or inference code) needs to know about the outputs.
+enum StatsFile {
+    static func make(
+        settings: MergeSettings, batches: BatchSet, strategy: any MergeStrategy, report: MergeReport, writer: SplitWriter,
+        params: Normalizer.Parameters, timings: [String: Double], validated: Bool
+    ) -> String {
+        let schema = batches.schema
+        var features: [String: Any] = [:]
+        for f in params.features {
+            features[f.name] = params.method == .minmax ? ["min": f.shift, "range": f.scale] : ["mean": f.shift, "std": f.scale]
+        }
+        var classCounts: [String: Any] = [:]
+        for (h, head) in schema.labels.enumerated() {
+            classCounts[head.name] = Dictionary(uniqueKeysWithValues: SplitFunction.names.enumerated().map { ($1, writer.classCounts[h][$0]) })
+        }
+        let stats: [String: Any] = [
+            "total_samples": writer.rows.reduce(0, +),
+            "input_dim": schema.features.count,
+            "feature_names": schema.featureNames,
+            "normalized_features": schema.features.filter(\.normalized).map(\.name),
+            "splits": Dictionary(uniqueKeysWithValues: SplitFunction.names.enumerated().map { ($1, writer.rows[$0]) }),
+            "class_counts": classCounts,
+            "labels": schema.labels.map { ["name": $0.name, "classes": $0.classes, "class_names": $0.classNames as Any? ?? NSNull()] as [String: Any] },
+            "masks": schema.masks.map { ["name": $0.name, "width": $0.width, "label": $0.label as Any? ?? NSNull()] as [String: Any] },
+            "normalization": ["method": params.method.rawValue, "fit_on": "train", "features": features] as [String: Any],
+            "merge": [
+                "strategy": strategy.name, "options": strategy.optionsText, "rows_in": report.rowsIn, "rows_out": report.rowsOut,
+                "dropped": report.dropped, "details": report.details,
+            ] as [String: Any],
+            "split": [
+                "by": settings.splitBy.rawValue, "fractions": settings.fractions, "seed": settings.seed,
+                "function": "u = fnv1a64(utf8(\"<seed>:<key>\")) % 10000; train if u < 10000*f_train, val if u < 10000*(f_train+f_val), else test",
+            ] as [String: Any],
+            "seed": settings.seed,
+            "schema_fingerprint": batches.fingerprint,
+            "batches": [
+                "folder": batches.dir, "count": batches.entries.count, "rows": batches.totalRows,
+                "files": batches.entries.map { ["file": ($0.path as NSString).lastPathComponent, "rows": $0.rows, "crc32": $0.crc32] as [String: Any] },
+            ] as [String: Any],
+            "validated": validated,
+            "timings_seconds": timings,
+            "peak_memory_bytes": peakResidentBytes(),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,71 @@
+/// A merge strategy: decides which rows of the batches reach the outputs, and in what order.
+///
+/// Contract every strategy keeps (checked for each by `Tests/PluginTests/MergeConformanceTests`):
+/// - rows it keeps are emitted byte-identical (features, labels, masks, split);
+/// - the result depends only on the batches and the seed (same seed, same order);
+/// - memory stays bounded by about one batch (plus small per-row state such as a hash), whatever
+///   the dataset size: read batches through ``MergeContext/batches`` one at a time, spill to
+///   ``MergeContext/scratchDir`` when a strategy needs more;
+/// - ``MergeReport`` counts rows in, rows out, and every dropped row by reason.
+public protocol MergeStrategy: Sendable {
+    var name: String { get }
+    /// The options, canonical, for the stats file.
+    var optionsText: String { get }
+    func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport
+}
+
+/// What a strategy works with.
+public struct MergeContext: Sendable {
+    public var batches: BatchSet
+    public var split: SplitFunction
+    /// The run's seed (the same one the split uses).
+    public var seed: Int
+    /// A folder the strategy may write temporary files to; removed after the merge.
+    public var scratchDir: String
+    /// About how many bytes of rows a strategy may hold at once.
+    public var memoryBudget: Int
+
+    public init(batches: BatchSet, split: SplitFunction, seed: Int, scratchDir: String, memoryBudget: Int) {
+        self.batches = batches
+        self.split = split
+        self.seed = seed
+        self.scratchDir = scratchDir
+        self.memoryBudget = memoryBudget
+    }
+}
+
+/// What a strategy did.
+public struct MergeReport: Sendable, Equatable, Codable {
+    public var rowsIn = 0
+    public var rowsOut = 0
+    /// Rows dropped, by reason ("duplicate content", "class 3 over the cap").
+    public var dropped: [String: Int] = [:]
+    /// Anything else worth recording (buckets spilled, classes capped).
+    public var details: [String: String] = [:]
+
+    public init() {}
+}
+
+/// Builds merge strategies. See ``MergeStrategy``.
+public protocol MergePlugin: Plugin {
+    static func make(_ options: PluginOptions) throws -> any MergeStrategy
+}
+
+extension MergePlugin {
+    public static var kind: PluginKind { .merge }
+}
+
+extension PluginRegistry {
+    /// Looks up a merge strategy by name, checks its options and builds it.
+    public func mergeStrategy(_ name: String, _ values: [String: ConfigValue] = [:]) throws -> any MergeStrategy {
+        let p = try lookup(.merge, name)
+        guard let m = p as? any MergePlugin.Type else { throw RegistryError.notBuildable(name) }
+        return try m.make(options(for: p, values))
+    }
+
+    /// Parses `name[:key=value,...]` and builds that merge strategy.
+    public func mergeStrategy(spec: String, extra: [String: ConfigValue] = [:]) throws -> any MergeStrategy {
+        let s = try PluginSpec.parse(spec)
+        return try mergeStrategy(s.name, extra.merging(s.options) { _, flag in flag })
+    }
+}

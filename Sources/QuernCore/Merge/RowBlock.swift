@@ -1,0 +1,93 @@
+/// The shape of a merged row: features, label heads, mask widths. Every row of a merge has it.
+public struct RowLayout: Sendable, Equatable {
+    public var features: Int
+    public var labelHeads: Int
+    public var maskWidths: [Int]
+
+    public init(schema: FeatureSchema) {
+        features = schema.features.count
+        labelHeads = schema.labels.count
+        maskWidths = schema.masks.map(\.width)
+    }
+
+    /// Bytes of one row's content (features, labels, masks), as hashed by dedupe and spilled by shuffle.
+    public var contentBytes: Int { features * 4 + labelHeads * 4 + maskWidths.reduce(0, +) }
+    /// Bytes of one row including its split code.
+    public var rowBytes: Int { 1 + contentBytes }
+}
+
+/// Rows flowing through a merge, in columnar form, each with its split (0 train, 1 val, 2 test)
+/// already decided from its group key. What merge strategies receive and emit.
+public struct RowBlock: Sendable, Equatable {
+    public let layout: RowLayout
+    public var split: [UInt8] = []
+    public var features: [Float] = []
+    public var labels: [[Int32]]
+    public var masks: [[Int8]]
+
+    public init(layout: RowLayout) {
+        self.layout = layout
+        labels = Array(repeating: [], count: layout.labelHeads)
+        masks = Array(repeating: [], count: layout.maskWidths.count)
+    }
+
+    public var count: Int { split.count }
+
+    /// Appends row `i` of `other`.
+    public mutating func append(_ other: RowBlock, row i: Int) {
+        let d = layout.features
+        split.append(other.split[i])
+        features.append(contentsOf: other.features[(i * d)..<((i + 1) * d)])
+        for h in 0..<labels.count { labels[h].append(other.labels[h][i]) }
+        for (h, w) in layout.maskWidths.enumerated() { masks[h].append(contentsOf: other.masks[h][(i * w)..<((i + 1) * w)]) }
+    }
+
+    /// The rows at `indices`, in that order.
+    public func selecting(_ indices: [Int]) -> RowBlock {
+        var out = RowBlock(layout: layout)
+        out.reserve(indices.count)
+        for i in indices { out.append(self, row: i) }
+        return out
+    }
+
+    public mutating func reserve(_ n: Int) {
+        split.reserveCapacity(n)
+        features.reserveCapacity(n * layout.features)
+        for h in 0..<labels.count { labels[h].reserveCapacity(n) }
+        for (h, w) in layout.maskWidths.enumerated() { masks[h].reserveCapacity(n * w) }
+    }
+
+    /// Row `i` as bytes: split code, then content (features, labels, masks), little-endian.
+    public func rowBytes(_ i: Int, into out: inout [UInt8]) {
+        out.append(split[i])
+        contentBytes(i, into: &out)
+    }
+
+    /// Row `i`'s content (no split code).
+    public func contentBytes(_ i: Int, into out: inout [UInt8]) {
+        let d = layout.features
+        features.withUnsafeBytes { out.append(contentsOf: $0[(i * d * 4)..<((i + 1) * d * 4)]) }
+        for h in 0..<labels.count { withUnsafeBytes(of: labels[h][i].littleEndian) { out.append(contentsOf: $0) } }
+        for (h, w) in layout.maskWidths.enumerated() {
+            masks[h].withUnsafeBytes { out.append(contentsOf: $0[(i * w)..<((i + 1) * w)]) }
+        }
+    }
+
+    /// Appends a row from bytes written by ``rowBytes(_:into:)``.
+    public mutating func appendRow(bytes: UnsafeRawBufferPointer) {
+        var p = 0
+        split.append(bytes[p])
+        p += 1
+        let d = layout.features
+        features.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + d * 4)]).bindMemory(to: Float.self))
+        p += d * 4
+        for h in 0..<labels.count {
+            labels[h].append(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: p, as: Int32.self)))
+            p += 4
+        }
+        for (h, w) in layout.maskWidths.enumerated() {
+            masks[h].append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + w)]).bindMemory(to: Int8.self))
+            p += w
+        }
+    }
+}

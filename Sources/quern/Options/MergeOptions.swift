@@ -1,0 +1,49 @@
+import ArgumentParser
+import QuernCore
+
+/// Flags of the merge stage and the stages after it. Each has a config key (shown in its help).
+struct MergeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder of the final arrays (paths.output; default data/processed).", valueName: "dir"))
+    var outputDir: String?
+
+    @Option(help: ArgumentHelp("concat, shuffle, dedupe or balance, with options as balance:per_class=1000 (merge.strategy; default concat). `quern plugins` lists them.", valueName: "name"))
+    var mergeStrategy: String?
+
+    @Option(help: ArgumentHelp("Train,val,test fractions, summing to 1 (split.fractions; default 0.8,0.1,0.1).", valueName: "f,f,f"))
+    var split: String?
+
+    @Option(help: ArgumentHelp("Seed of the split hash and of seeded strategies (split.seed; default 0).", valueName: "n"))
+    var seed: Int?
+
+    @Option(help: ArgumentHelp("standard, minmax or none, fit on train (normalize.method; default standard).", valueName: "method"))
+    var normalize: String?
+
+    @Flag(help: "Delete the batch files once the outputs are completely written and published (merge.cleanup). Default: keep them.")
+    var cleanup = false
+
+    @Flag(help: "Publish the outputs without validating them (no NaN, labels in range, mask bits) (merge.skip_validation).")
+    var skipValidation = false
+
+    var overrides: [(String, String?)] {
+        [
+            ("paths.output", outputDir), ("merge.strategy", mergeStrategy), ("split.fractions", split),
+            ("split.seed", seed.map(String.init)), ("normalize.method", normalize),
+            ("merge.cleanup", cleanup ? "true" : nil), ("merge.skip_validation", skipValidation ? "true" : nil),
+        ]
+    }
+}
+
+/// Prints what a merge did, and how to load the outputs.
+func printMergeSummary(_ s: MergeStage.Summary, console: Console) {
+    var lines = ["merge summary (\(s.outputDir))"]
+    lines.append("  strategy: \(s.strategy), \(Human.count(s.report.rowsIn)) rows in, \(Human.count(s.report.rowsOut)) out, from \(s.batches) batch files")
+    for (reason, n) in s.report.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped:  \(Human.count(n)) \(reason)") }
+    lines.append("  splits:   train \(Human.count(s.splits[0])), val \(Human.count(s.splits[1])), test \(Human.count(s.splits[2]))")
+    lines.append("  time:     \(Human.duration(s.seconds)); peak memory \(Human.bytes(s.peakBytes))\(s.validated ? "" : " (validation skipped)")")
+    lines.append("  batches:  \(s.cleanup ?? "kept (pass --cleanup to delete them after a successful merge)")")
+    lines.append("  load them in Python:")
+    lines.append("    import numpy as np")
+    lines.append("    X = np.load('\(s.outputDir)/X_train.npy', mmap_mode='r')")
+    lines.append("    y = np.load('\(s.outputDir)/labels_train.npz')  # one array per label head")
+    console.result(lines.joined(separator: "\n"))
+}

@@ -1,0 +1,74 @@
+public import QuernCore
+
+/// Caps or down-samples the rows of each class of one label head, seeded. Two passes: count the
+/// classes, then keep exactly the target number of each class, chosen uniformly at random by
+/// selection sampling (Knuth's algorithm S), in batch order.
+public struct BalanceStrategy: MergeStrategy, MergePlugin {
+    public static let name = "balance"
+    public static let summary = "caps (per_class) or down-samples (mode: min) rows per class of a label head"
+    public static let options = [
+        OptionSpec("head", .string, help: "label head to balance (default: the first)"),
+        OptionSpec("per_class", .int(1...Int.max), help: "keep at most this many rows of each class"),
+        OptionSpec("mode", .choice(["cap", "min"]), default: "cap", help: "cap: at most per_class per class; min: every class down to the smallest one's count"),
+    ]
+
+    public static func make(_ options: PluginOptions) throws -> any MergeStrategy {
+        let mode = options.string("mode") ?? "cap"
+        let cap = options.int("per_class")
+        if mode == "cap" && cap == nil {
+            throw MergeError.badSettings("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
+        }
+        return BalanceStrategy(head: options.string("head"), perClass: cap, mode: mode)
+    }
+
+    public let head: String?
+    public let perClass: Int?
+    public let mode: String
+    public var name: String { Self.name }
+    public var optionsText: String { ["head=\(head ?? "")", "per_class=\(perClass.map(String.init) ?? "")", "mode=\(mode)"].joined(separator: ",") }
+
+    public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
+        let schema = context.batches.schema
+        guard !schema.labels.isEmpty else { throw MergeError.badSettings("balance needs a label head, and this schema has none.") }
+        let h: Int
+        if let head {
+            guard let i = schema.labels.firstIndex(where: { $0.name == head }) else {
+                throw MergeError.badSettings("balance: no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
+            }
+            h = i
+        } else {
+            h = 0
+        }
+        let classes = schema.labels[h].classes
+        var counts = [Int](repeating: 0, count: classes)
+        for i in context.batches.entries.indices {
+            for y in try context.batches.load(i).labels[h] where Int(y) < classes && y >= 0 { counts[Int(y)] += 1 }
+        }
+        let smallest = counts.filter { $0 > 0 }.min() ?? 0
+        let target = counts.map { min($0, mode == "min" ? smallest : (perClass ?? $0)) }
+        var need = target, remaining = counts
+        var rngs = (0..<classes).map { SplitMix64(seed: UInt64(bitPattern: Int64(context.seed)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64($0)) }
+        var report = MergeReport()
+        let reason = mode == "min" ? "class above the smallest class's count" : "class over the per-class cap"
+        try context.batches.forEachBlock(split: context.split) { _, block in
+            report.rowsIn += block.count
+            var kept: [Int] = []
+            for i in 0..<block.count {
+                let y = Int(block.labels[h][i])
+                let take = Double(remaining[y]) * rngs[y].unit() < Double(need[y])
+                remaining[y] -= 1
+                if take {
+                    need[y] -= 1
+                    kept.append(i)
+                } else {
+                    report.dropped[reason, default: 0] += 1
+                }
+            }
+            report.rowsOut += kept.count
+            try emit(block.selecting(kept))
+        }
+        report.details["head"] = schema.labels[h].name
+        report.details["target_per_class"] = mode == "min" ? String(smallest) : String(perClass ?? 0)
+        return report
+    }
+}

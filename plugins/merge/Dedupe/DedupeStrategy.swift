@@ -1,0 +1,92 @@
+public import QuernCore
+
+/// Drops every row whose content (features, labels and masks) equals an earlier row's, or, with
+/// `keys`, whose chosen columns do. Keeps the first occurrence, in batch order. Remembers a 128-bit
+/// hash per distinct row (16 bytes a row), not the rows.
+public struct DedupeStrategy: MergeStrategy, MergePlugin {
+    public static let name = "dedupe"
+    public static let summary = "drops rows equal to an earlier row (whole content, or key columns)"
+    public static let options = [
+        OptionSpec("keys", .stringList, default: "", help: "compare only these: feature names, label heads or mask heads (default: everything)")
+    ]
+
+    public static func make(_ options: PluginOptions) throws -> any MergeStrategy { DedupeStrategy(keys: options.stringList("keys") ?? []) }
+
+    public let keys: [String]
+    public init(keys: [String] = []) { self.keys = keys }
+    public var name: String { Self.name }
+    public var optionsText: String { keys.isEmpty ? "" : "keys=\(keys.joined(separator: ";"))" }
+
+    struct Hash128: Hashable {
+        var a: UInt64
+        var b: UInt64
+    }
+
+    public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
+        let schema = context.batches.schema
+        let ranges = try byteRanges(schema)
+        let reason = keys.isEmpty ? "duplicate content" : "duplicate key (\(keys.joined(separator: ", ")))"
+        var seen = Set<Hash128>()
+        var report = MergeReport()
+        var bytes: [UInt8] = []
+        try context.batches.forEachBlock(split: context.split) { _, block in
+            report.rowsIn += block.count
+            var kept: [Int] = []
+            kept.reserveCapacity(block.count)
+            for i in 0..<block.count {
+                bytes.removeAll(keepingCapacity: true)
+                block.contentBytes(i, into: &bytes)
+                let h = bytes.withUnsafeBytes { raw in Self.hash(raw, ranges) }
+                if seen.insert(h).inserted { kept.append(i) } else { report.dropped[reason, default: 0] += 1 }
+            }
+            report.rowsOut += kept.count
+            try emit(kept.count == block.count ? block : block.selecting(kept))
+        }
+        report.details["distinct"] = String(seen.count)
+        return report
+    }
+
+    /// The byte ranges of the row content that are compared (nil: all of it).
+    func byteRanges(_ schema: FeatureSchema) throws -> [Range<Int>]? {
+        guard !keys.isEmpty else { return nil }
+        let d = schema.features.count
+        var ranges: [Range<Int>] = []
+        for key in keys {
+            if let i = schema.features.firstIndex(where: { $0.name == key }) {
+                ranges.append((i * 4)..<(i * 4 + 4))
+            } else if let h = schema.labels.firstIndex(where: { $0.name == key }) {
+                ranges.append((d * 4 + h * 4)..<(d * 4 + h * 4 + 4))
+            } else if let m = schema.masks.firstIndex(where: { $0.name == key }) {
+                let start = d * 4 + schema.labels.count * 4 + schema.masks[..<m].reduce(0) { $0 + $1.width }
+                ranges.append(start..<(start + schema.masks[m].width))
+            } else {
+                let known = schema.featureNames + schema.labels.map(\.name) + schema.masks.map(\.name)
+                throw MergeError.badSettings("dedupe key '\(key)' is not a feature, label head or mask head\(closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? "").")
+            }
+        }
+        return ranges
+    }
+
+    /// Two 64-bit multiply-xorshift hashes over 8-byte words, with different seeds.
+    static func hash(_ raw: UnsafeRawBufferPointer, _ ranges: [Range<Int>]?) -> Hash128 {
+        var a: UInt64 = 0x9E37_79B9_7F4A_7C15, b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+        func feed(_ r: Range<Int>) {
+            var i = r.lowerBound
+            while i + 8 <= r.upperBound {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                a = (a ^ w) &* 0xBF58_476D_1CE4_E5B9; a ^= a >> 29
+                b = (b ^ w) &* 0x94D0_49BB_1331_11EB; b ^= b >> 32
+                i += 8
+            }
+            while i < r.upperBound {
+                let w = UInt64(raw[i])
+                a = (a ^ w) &* 0xBF58_476D_1CE4_E5B9; a ^= a >> 29
+                b = (b ^ w) &* 0x94D0_49BB_1331_11EB; b ^= b >> 32
+                i += 1
+            }
+            a ^= UInt64(r.count); b = b &+ UInt64(r.count)
+        }
+        if let ranges { ranges.forEach(feed) } else { feed(0..<raw.count) }
+        return Hash128(a: a, b: b)
+    }
+}
