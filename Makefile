@@ -31,15 +31,19 @@ install: build
 	install -m 755 .build/release/quern $(PREFIX)/bin/quern
 	@echo "installed $(PREFIX)/bin/quern"
 
-## demo: a few thousand generated games files through quern extract.
+## demo: a few thousand generated games files through the whole pipeline.
 demo: build
 	@rm -rf $(DEMO)
 	.build/release/quern generate --files 3000 --rows 75 --seed 1 --bad 3 --out $(DEMO)/input
-	.build/release/quern extract --config docs/examples/games.yaml \
-	  --input-dir $(DEMO)/input --intermediate-dir $(DEMO)/intermediate || [ $$? -eq 3 ]
+	.build/release/quern run --config docs/examples/games.yaml --input-dir $(DEMO)/input \
+	  --intermediate-dir $(DEMO)/intermediate --output-dir $(DEMO)/processed || [ $$? -eq 3 ]
 	@echo
-	@echo "Batches are in $(DEMO)/intermediate (3 malformed files were added on purpose: see failed.jsonl there)."
-	@echo "Open one with numpy after a zlib run:  .build/release/quern extract --config docs/examples/games.yaml --input-dir $(DEMO)/input --intermediate-dir $(DEMO)/zlib --codec zlib"
+	@echo "3 malformed input files were added on purpose: they are listed in $(DEMO)/intermediate/failed.jsonl."
+	@echo "Batches (kept, for re-running the merge): $(DEMO)/intermediate"
+	@echo "Outputs: $(DEMO)/processed. Load them in Python:"
+	@echo "    import numpy as np"
+	@echo "    X = np.load('$(DEMO)/processed/X_train.npy', mmap_mode='r')"
+	@echo "    y = np.load('$(DEMO)/processed/labels_train.npz')['action']"
 
 ## test: every test, on the debug build (integration tests run the real executable).
 test: deps

@@ -215,6 +215,29 @@ struct MergeEndToEndTests {
         }
     }
 
+    @Test func minmaxAndSplitByRowAndFractions() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 30, rows: 10)
+        #expect(try quern(ws, ["extract", "--input-dir", "in", "--files-per-batch", "10"]).status == 0)
+        ws.write("row.yaml", "split:\n  by: row\n")
+        let r = try QuernProcess.run(["merge", "--config", "\(ws.path)/row.yaml", "--normalize", "minmax", "--split", "0.5,0.5,0", "-q"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let check = """
+            import numpy as np, json
+            X = np.load('data/processed/X_train.npy'); s = json.load(open('data/processed/preprocessing_stats.json'))
+            num = X[:, :41]
+            assert np.allclose(num.min(axis=0)[num.max(axis=0) > num.min(axis=0)], 0, atol=1e-6)
+            assert np.allclose(num.max(axis=0)[num.max(axis=0) > num.min(axis=0)], 1, atol=1e-6)
+            assert set(np.unique(X[:, 41:])) <= {0.0, 1.0}, 'one-hot features are not rescaled'
+            assert s['normalization']['method'] == 'minmax' and s['split']['by'] == 'row'
+            assert s['splits']['test'] == 0 and s['splits']['train'] + s['splits']['val'] == 300
+            games = set()
+            print(s['splits']['train'], s['splits']['val'])
+            """
+        let p = try QuernProcess.python(check, cwd: ws.path)
+        #expect(p.status == 0, "\(p.stderr)")
+    }
+
     @Test func badMergeSettingsFailBeforeWork() throws {
         let ws = TempWorkspace()
         var r = try QuernProcess.run(["merge", "--merge-strategy", "shufle"], cwd: ws.path)
