@@ -30,3 +30,8 @@ public final class TempWorkspace: @unchecked Sendable {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(relative)")) ?? []).sorted()
     }
 }
+
+extension String {
+    /// The string left-padded with zeros to `n` characters (file names like game_000012.csv).
+    public func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

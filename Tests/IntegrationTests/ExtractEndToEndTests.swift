@@ -219,7 +219,3 @@ struct ExtractEndToEndTests {
         for name in ["tabular", "hashed", "none", "zlib", "lz4", "zstd", "csv", "tsv", "jsonl"] { #expect(p.stdout.contains("  \(name) ")) }
     }
 }
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}

@@ -136,7 +136,3 @@ struct MergeStrategyTests {
         #expect(Set(classes(evened).values) == [before.values.min()!])
     }
 }
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}

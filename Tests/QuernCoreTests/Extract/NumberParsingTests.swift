@@ -62,7 +62,3 @@ struct NumberParsingTests {
         #expect(!MissingValues(["?"]).tokens.contains([]))
     }
 }
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
-}
