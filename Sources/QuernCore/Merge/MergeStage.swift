@@ -49,24 +49,33 @@ public struct MergeStage: Sendable {
 
         console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
         let split = settings.splitFunction
-        let writer = try SplitWriter(dir: staging, schema: batches.schema)
         let context = MergeContext(batches: batches, split: split, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: settings.memoryBudget)
         var timings: [String: Double] = [:]
         var t = monotonicSeconds()
         let total = batches.totalRows
         var seen = 0
         let console = self.console
-        let report = try await runner.run(.merge) {
-            try strategy.merge(context) { block in
-                try writer.write(block)
+        // merge: the strategy's rows, in its order, with their split codes: X_merged.npy and friends.
+        let merged = try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true)
+        let report = try await runner.run(.merge) { () throws -> MergeReport in
+            let r = try strategy.merge(context) { block in
+                try merged.append(block)
                 seen += block.count
                 console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / max(monotonicSeconds() - started, 1e-6), eta: nil)
             }
+            try merged.finish()
+            try? FileManager.default.removeItem(atPath: context.scratchDir)
+            return r
         }
-        try? FileManager.default.removeItem(atPath: context.scratchDir)
         timings["merge"] = monotonicSeconds() - t
         t = monotonicSeconds()
-        try await runner.run(.split) { try writer.finish() }
+        // split: the merged rows into X_train/val/test (merge order kept inside each split).
+        let writer = try SplitWriter(dir: staging, schema: batches.schema)
+        try await runner.run(.split) {
+            try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, rows: merged.rows) { try writer.write($0) }
+            try writer.finish()
+            RowFiles.remove(dir: staging, name: "merged", schema: batches.schema)
+        }
         timings["split"] = monotonicSeconds() - t
         t = monotonicSeconds()
         let normalizer = Normalizer(method: settings.normalize, schema: batches.schema)

@@ -1,20 +1,16 @@
 public import Foundation
 
-/// Receives merged rows and writes each to its split's staging files: `X_<split>.npy` (float32,
-/// header patched at the end) and one raw file per label and mask head, turned into `.npz` files at
-/// save time. Counts rows and classes, and checks labels and mask bits as they pass.
+/// Sends rows to their split's row files (`X_train.npy`, ... in the staging folder), counting rows
+/// and classes and checking labels and mask bits as they pass; then turns the label and mask files
+/// into `labels_<split>.npz` and `masks_<split>.npz`.
 public final class SplitWriter {
     public let dir: String
     let schema: FeatureSchema
     let layout: RowLayout
-    private var x: [BufferedFileWriter] = []
-    private var labels: [[BufferedFileWriter]] = []
-    private var masks: [[BufferedFileWriter]] = []
-    public private(set) var rows = [0, 0, 0]
+    private let writers: [RowFilesWriter]
     /// classCounts[head][split][class]
     public private(set) var classCounts: [[[Int]]]
     public private(set) var problems: [String] = []
-    private var problemCount = 0
     private let maskLabel: [Int?]
 
     public init(dir: String, schema: FeatureSchema) throws {
@@ -23,32 +19,28 @@ public final class SplitWriter {
         layout = RowLayout(schema: schema)
         classCounts = schema.labels.map { head in Array(repeating: Array(repeating: 0, count: head.classes), count: 3) }
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
-        for s in SplitFunction.names {
-            let w = try BufferedFileWriter(path: "\(dir)/X_\(s).npy")
-            try w.write(NpyHeader.bytes(descr: "<f4", shape: [0, layout.features]))
-            x.append(w)
-            labels.append(try schema.labels.map { try BufferedFileWriter(path: "\(dir)/.labels_\(s).\($0.name).raw") })
-            masks.append(try schema.masks.map { try BufferedFileWriter(path: "\(dir)/.masks_\(s).\($0.name).raw") })
-        }
+        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false) }
     }
 
+    public var rows: [Int] { writers.map(\.rows) }
+
     public func write(_ block: RowBlock) throws {
-        let d = layout.features
         try block.features.withUnsafeBytes { feats in
             for i in 0..<block.count {
                 let s = Int(block.split[i])
-                try x[s].write(UnsafeRawBufferPointer(rebasing: feats[(i * d * 4)..<((i + 1) * d * 4)]))
+                guard s < 3 else {
+                    problem("a row has split code \(s)")
+                    continue
+                }
                 for h in 0..<schema.labels.count {
-                    var y = block.labels[h][i]
+                    let y = block.labels[h][i]
                     if y >= 0 && Int(y) < schema.labels[h].classes {
                         classCounts[h][s][Int(y)] += 1
                     } else {
                         problem("label '\(schema.labels[h].name)' value \(y) is outside 0..\(schema.labels[h].classes - 1)")
                     }
-                    try withUnsafeBytes(of: &y) { try labels[s][h].write($0) }
                 }
                 for (m, w) in layout.maskWidths.enumerated() {
-                    try block.masks[m].withUnsafeBytes { try masks[s][m].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)])) }
                     if let h = maskLabel[m] {
                         let y = Int(block.labels[h][i])
                         if y >= 0 && y < w && block.masks[m][i * w + y] != 1 {
@@ -56,42 +48,37 @@ public final class SplitWriter {
                         }
                     }
                 }
-                rows[s] += 1
+                try writers[s].append(block, row: i, features: feats)
             }
         }
     }
 
     private func problem(_ text: String) {
-        problemCount += 1
-        if problems.count < 10 { problems.append(text) } else if problems.count == 10 { problems.append("... more problems of this kind") }
+        if problems.count < 10 { problems.append(text) } else if problems.count == 10 { problems.append("... and more") }
     }
 
-    /// Finishes the X files (real shapes in their headers) and closes the raw files.
+    /// Finishes the files (real shapes in their headers).
     public func finish() throws {
-        for s in 0..<3 {
-            try x[s].patch(NpyHeader.bytes(descr: "<f4", shape: [rows[s], layout.features]), at: 0)
-            try x[s].close()
-            for w in labels[s] + masks[s] { try w.close() }
-        }
+        for w in writers { try w.finish() }
     }
 
-    /// Writes `labels_<split>.npz` and `masks_<split>.npz` (no masks file when there are no mask heads)
-    /// from the raw files, then removes those.
+    /// Writes `labels_<split>.npz` and `masks_<split>.npz` (no masks file when there are no mask
+    /// heads) from the per-head files, then removes those.
     public func writeNpz() throws {
         for (s, name) in SplitFunction.names.enumerated() {
             let l = try NpzStreamWriter(path: "\(dir)/labels_\(name).npz")
             for head in schema.labels {
-                let raw = "\(dir)/.labels_\(name).\(head.name).raw"
-                try l.add(name: head.name, descr: "<i4", shape: [rows[s]], rawPath: raw)
-                try FileManager.default.removeItem(atPath: raw)
+                let file = RowFiles.label(dir, name, head.name)
+                try l.add(name: head.name, descr: "<i4", shape: [rows[s]], rawPath: file, skip: NpyHeader.length)
+                try FileManager.default.removeItem(atPath: file)
             }
             try l.close()
             guard !schema.masks.isEmpty else { continue }
             let m = try NpzStreamWriter(path: "\(dir)/masks_\(name).npz")
             for head in schema.masks {
-                let raw = "\(dir)/.masks_\(name).\(head.name).raw"
-                try m.add(name: head.name, descr: "|i1", shape: [rows[s], head.width], rawPath: raw)
-                try FileManager.default.removeItem(atPath: raw)
+                let file = RowFiles.mask(dir, name, head.name)
+                try m.add(name: head.name, descr: "|i1", shape: [rows[s], head.width], rawPath: file, skip: NpyHeader.length)
+                try FileManager.default.removeItem(atPath: file)
             }
             try m.close()
         }

@@ -84,7 +84,7 @@ public final class NpzStreamWriter {
     }
 
     /// Adds member `name.npy`: header for `descr`/`shape`, then the bytes of `rawPath`.
-    public func add(name: String, descr: String, shape: [Int], rawPath: String) throws {
+    public func add(name: String, descr: String, shape: [Int], rawPath: String, skip: Int = 0) throws {
         let header = NpyArray(descr: descr, shape: shape, data: []).headerBytes()
         let nameBytes = Array("\(name).npy".utf8)
         let offset = out.written
@@ -101,6 +101,7 @@ public final class NpzStreamWriter {
         let fd = open(rawPath, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.io(path: rawPath, operation: "read", errno: errno) }
         defer { Glibc.close(fd) }
+        if skip > 0 { lseek(fd, off_t(skip), SEEK_SET) }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
         defer { chunk.deallocate() }
         while true {

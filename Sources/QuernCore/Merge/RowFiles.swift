@@ -1,0 +1,111 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One stream of rows on disk, every array a valid `.npy` (fixed 128-byte headers, patched with the
+/// row count at the end): `X_<name>.npy`, `split_<name>.npy` (int8 codes, when kept),
+/// `.labels_<name>.<head>.npy`, `.masks_<name>.<head>.npy`. The merge writes one such stream
+/// (`merged`, in merge order); the split stage reads it and writes one per split.
+public final class RowFilesWriter {
+    public let dir: String
+    public let name: String
+    let schema: FeatureSchema
+    let layout: RowLayout
+    let x: BufferedFileWriter
+    let split: BufferedFileWriter?
+    let labels: [BufferedFileWriter]
+    let masks: [BufferedFileWriter]
+    public private(set) var rows = 0
+
+    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool) throws {
+        self.dir = dir
+        self.name = name
+        self.schema = schema
+        layout = RowLayout(schema: schema)
+        x = try BufferedFileWriter(path: RowFiles.x(dir, name))
+        split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name)) : nil
+        labels = try schema.labels.map { try BufferedFileWriter(path: RowFiles.label(dir, name, $0.name)) }
+        masks = try schema.masks.map { try BufferedFileWriter(path: RowFiles.mask(dir, name, $0.name)) }
+        for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
+    }
+
+    /// Appends row `i` of `block`.
+    @inline(__always)
+    public func append(_ block: RowBlock, row i: Int, features: UnsafeRawBufferPointer) throws {
+        let d = layout.features
+        try x.write(UnsafeRawBufferPointer(rebasing: features[(i * d * 4)..<((i + 1) * d * 4)]))
+        if let split { try split.write([block.split[i]]) }
+        for h in 0..<labels.count {
+            var y = block.labels[h][i]
+            try withUnsafeBytes(of: &y) { try labels[h].write($0) }
+        }
+        for (m, w) in layout.maskWidths.enumerated() {
+            try block.masks[m].withUnsafeBytes { try masks[m].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)])) }
+        }
+        rows += 1
+    }
+
+    /// Appends every row of `block`.
+    public func append(_ block: RowBlock) throws {
+        try block.features.withUnsafeBytes { f in
+            for i in 0..<block.count { try append(block, row: i, features: f) }
+        }
+    }
+
+    /// Patches the headers with the real shapes, flushes and fsyncs.
+    public func finish() throws {
+        try x.patch(NpyHeader.bytes(descr: "<f4", shape: [rows, layout.features]), at: 0)
+        try split?.patch(NpyHeader.bytes(descr: "|i1", shape: [rows]), at: 0)
+        for w in labels { try w.patch(NpyHeader.bytes(descr: "<i4", shape: [rows]), at: 0) }
+        for (m, w) in masks.enumerated() { try w.patch(NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), at: 0) }
+        for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.close() }
+    }
+}
+
+/// Names of the row files, and reading a stream back a block at a time.
+public enum RowFiles {
+    public static func x(_ dir: String, _ name: String) -> String { "\(dir)/X_\(name).npy" }
+    public static func split(_ dir: String, _ name: String) -> String { "\(dir)/split_\(name).npy" }
+    public static func label(_ dir: String, _ name: String, _ head: String) -> String { "\(dir)/.labels_\(name).\(head).npy" }
+    public static func mask(_ dir: String, _ name: String, _ head: String) -> String { "\(dir)/.masks_\(name).\(head).npy" }
+
+    /// Reads the stream `name` (with split codes) as blocks of up to `blockRows` rows.
+    public static func forEachBlock(dir: String, name: String, schema: FeatureSchema, rows: Int, blockRows: Int = 1 << 16, _ body: (RowBlock) throws -> Void) throws {
+        let layout = RowLayout(schema: schema)
+        let files = [x(dir, name), split(dir, name)] + schema.labels.map { label(dir, name, $0.name) } + schema.masks.map { mask(dir, name, $0.name) }
+        let fds = files.map { open($0, O_RDONLY | O_CLOEXEC) }
+        defer { for fd in fds where fd >= 0 { close(fd) } }
+        for (k, fd) in fds.enumerated() where fd < 0 { throw StorageError.io(path: files[k], operation: "read", errno: errno) }
+        func read<T: BitwiseCopyable>(_ fd: Int32, _ path: String, count: Int, at row: Int, width: Int, as: T.Type) throws -> [T] {
+            let size = MemoryLayout<T>.size * width
+            return try [T](unsafeUninitializedCapacity: count * width) { buf, n in
+                let want = count * size
+                let got = pread(fd, buf.baseAddress, want, off_t(NpyHeader.length + row * size))
+                guard got == want else { throw StorageError.io(path: path, operation: "read back", errno: errno) }
+                n = count * width
+            }
+        }
+        var start = 0
+        while start < rows {
+            let n = min(blockRows, rows - start)
+            var block = RowBlock(layout: layout)
+            block.features = try read(fds[0], files[0], count: n, at: start, width: layout.features, as: Float.self)
+            block.split = try read(fds[1], files[1], count: n, at: start, width: 1, as: UInt8.self)
+            for h in 0..<layout.labelHeads { block.labels[h] = try read(fds[2 + h], files[2 + h], count: n, at: start, width: 1, as: Int32.self) }
+            for (m, w) in layout.maskWidths.enumerated() {
+                let k = 2 + layout.labelHeads + m
+                block.masks[m] = try read(fds[k], files[k], count: n, at: start, width: w, as: Int8.self)
+            }
+            try body(block)
+            start += n
+        }
+    }
+
+    /// Removes the files of stream `name`.
+    public static func remove(dir: String, name: String, schema: FeatureSchema) {
+        for f in [x(dir, name), split(dir, name)] + schema.labels.map({ label(dir, name, $0.name) }) + schema.masks.map({ mask(dir, name, $0.name) }) {
+            unlink(f)
+        }
+    }
+}
