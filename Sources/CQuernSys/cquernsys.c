@@ -13,3 +13,6 @@ int quern_rename_exchange(const char *a, const char *b) {
     return -1;
 #endif
 }
+
+#include <unistd.h>
+int quern_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

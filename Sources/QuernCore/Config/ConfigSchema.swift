@@ -46,6 +46,14 @@ public enum ConfigSchema {
             Key(name: "by", type: .choice(["group", "row"]), help: "group: a group never straddles splits; row: each row on its own", flag: nil),
             Key(name: "seed", type: .int(0...Int.max), help: "seed of the split hash and of seeded strategies", flag: "--seed"),
         ]),
+        ("hooks", [
+            Key(name: "dir", type: .string, help: "folder of hook scripts (default ./hooks)", flag: "--hooks-dir"),
+            Key(name: "enabled", type: .bool, help: "run hooks at all", flag: "--no-hooks"),
+            Key(name: "serial", type: .bool, help: "run post-batch hooks one at a time", flag: nil),
+            Key(name: "timeout", type: .double, help: "seconds before a hook's process group is ended (default 600)", flag: nil),
+            Key(name: "on_post_failure", type: .choice(["fail", "warn"]), help: "fail the run when a post hook fails, or warn", flag: nil),
+            Key(name: "commands", type: .structured(shape: "map hook name -> [shell commands]"), help: "extra commands per hook point", flag: nil),
+        ]),
         ("normalize", [
             Key(name: "method", type: .choice(["standard", "minmax", "none"]), help: "standard, minmax or none, fit on train", flag: "--normalize"),
         ]),

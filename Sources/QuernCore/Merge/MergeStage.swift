@@ -36,36 +36,44 @@ public struct MergeStage: Sendable {
 
     public func run() async throws -> Summary {
         let started = monotonicSeconds()
-        let strategy = try resolveStrategy()
-        let batches = try BatchSet.open(settings.intermediateDir, registry: registry)
-        let publisher = OutputPublisher(output: settings.outputDir)
-        try FileManager.default.createDirectory(atPath: publisher.parent, withIntermediateDirectories: true)
-        let lock = try FolderLock(folder: publisher.parent, name: "output-\(publisher.name)")
-        defer { withExtendedLifetime(lock) {} }
-        publisher.sweepStaleStaging()
-        let staging = try publisher.makeStaging()
-        var published = false
-        defer { if !published { try? FileManager.default.removeItem(atPath: staging) } }
-
-        console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
-        let split = settings.splitFunction
-        let context = MergeContext(batches: batches, split: split, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: settings.memoryBudget)
+        _ = try resolveStrategy()  // names and options are checked before any work
+        var settings = self.settings
+        let runner = self.runner
+        let console = self.console
         var timings: [String: Double] = [:]
         var t = monotonicSeconds()
-        let total = batches.totalRows
-        var seen = 0
-        let console = self.console
+        var published = false
+        var lock: FolderLock? = nil
+        var staging = ""
+        defer {
+            if !published && !staging.isEmpty { try? FileManager.default.removeItem(atPath: staging) }
+            withExtendedLifetime(lock) {}
+        }
         // merge: the strategy's rows, in its order, with their split codes: X_merged.npy and friends.
-        let merged = try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true)
-        let report = try await runner.run(.merge) { () throws -> MergeReport in
-            let r = try strategy.merge(context) { block in
+        let (strategy, batches, publisher, merged, report) = try await runner.run(.merge) {
+            () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter, MergeReport) in
+            if let s = try runner.current(MergeSettings.resolve) { settings = s }
+            let strategy = try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
+            let batches = try BatchSet.open(settings.intermediateDir, registry: registry)
+            let publisher = OutputPublisher(output: settings.outputDir)
+            try FileManager.default.createDirectory(atPath: publisher.parent, withIntermediateDirectories: true)
+            lock = try FolderLock(folder: publisher.parent, name: "output-\(publisher.name)")
+            publisher.sweepStaleStaging()
+            staging = try publisher.makeStaging()
+            runner.context?.set("staging_dir", staging)
+            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
+            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: settings.memoryBudget)
+            let merged = try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true)
+            let total = batches.totalRows
+            var seen = 0
+            let report = try strategy.merge(context) { block in
                 try merged.append(block)
                 seen += block.count
                 console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / max(monotonicSeconds() - started, 1e-6), eta: nil)
             }
             try merged.finish()
             try? FileManager.default.removeItem(atPath: context.scratchDir)
-            return r
+            return (strategy, batches, publisher, merged, report)
         }
         timings["merge"] = monotonicSeconds() - t
         t = monotonicSeconds()
@@ -78,9 +86,10 @@ public struct MergeStage: Sendable {
         }
         timings["split"] = monotonicSeconds() - t
         t = monotonicSeconds()
-        let normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
         var nonFinite = 0
         let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
+            if let s = try runner.current(MergeSettings.resolve) { settings.normalize = s.normalize }
+            let normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
             let p = try normalizer.fit(trainPath: "\(staging)/X_train.npy", rows: writer.rows[0])
             for (s, name) in SplitFunction.names.enumerated() {
                 nonFinite += try normalizer.apply(p, path: "\(staging)/X_\(name).npy", rows: writer.rows[s])
@@ -96,6 +105,7 @@ public struct MergeStage: Sendable {
         summary.strategy = strategy.name
         summary.batches = batches.entries.count
         try await runner.run(.save) {
+            if let s = try runner.current(MergeSettings.resolve) { settings.skipValidation = s.skipValidation }
             var problems = writer.problems
             if nonFinite > 0 { problems.append("X holds \(nonFinite) NaN or infinite values") }
             if report.rowsOut != writer.rows.reduce(0, +) { problems.append("the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written") }
@@ -106,7 +116,7 @@ public struct MergeStage: Sendable {
             timings["total"] = monotonicSeconds() - started
             let stats = StatsFile.make(
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
-                timings: timings, validated: summary.validated)
+                timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [])
             try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
             try publisher.publish(staging)
             published = true
@@ -135,7 +145,7 @@ public struct MergeStage: Sendable {
 enum StatsFile {
     static func make(
         settings: MergeSettings, batches: BatchSet, strategy: any MergeStrategy, report: MergeReport, writer: SplitWriter,
-        params: Normalizer.Parameters, timings: [String: Double], validated: Bool
+        params: Normalizer.Parameters, timings: [String: Double], validated: Bool, overrides: [RunContext.Override]
     ) -> String {
         let schema = batches.schema
         var features: [String: Any] = [:]
@@ -171,6 +181,7 @@ enum StatsFile {
                 "files": batches.entries.map { ["file": ($0.path as NSString).lastPathComponent, "rows": $0.rows, "crc32": $0.crc32] as [String: Any] },
             ] as [String: Any],
             "validated": validated,
+            "hook_overrides": overrides.map { ["hook": $0.hook, "stage": $0.stage, "key": $0.key, "value": $0.value] },
             "timings_seconds": timings,
             "peak_memory_bytes": peakResidentBytes(),
         ]

@@ -49,6 +49,23 @@ public struct ExtractStage: Sendable {
 
     public func run() async throws -> Summary {
         let started = monotonicSeconds()
+        _ = try resolvePlugins()  // names and options are checked before any work
+        var stage = self
+        let runner = self.runner
+        let listing = try await runner.run(.discover) { () throws -> [InputFile] in
+            if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
+            let found = try Discovery.find(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
+            runner.context?.setInputFiles(found.map(\.name))
+            return found
+        }
+        return try await runner.run(.extract) {
+            if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
+            return try await stage.extract(listing: listing, started: started)
+        }
+    }
+
+    /// The extract stage proper, on the files discovery found.
+    func extract(listing: [InputFile], started: Double) async throws -> Summary {
         let (extractor, codec) = try resolvePlugins()
         let dir = settings.intermediateDir
         do {
@@ -59,10 +76,6 @@ public struct ExtractStage: Sendable {
         let lock = try FolderLock(folder: dir, name: "extract-\(settings.shard.index)-of-\(settings.shard.count)")
         defer { withExtendedLifetime(lock) {} }
         AtomicFile.sweepDebris(in: dir)
-
-        let listing = try await runner.run(.discover) {
-            try Discovery.find(in: settings.inputDir, pattern: settings.pattern, registry: registry)
-        }
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
@@ -124,7 +137,7 @@ public struct ExtractStage: Sendable {
         let workers = settings.effectiveWorkers
         let runner = self.runner
         var made = 0
-        try await runner.run(.extract) {
+        do {
             try await withThrowingTaskGroup(of: JournalEntry.self) { group in
                 var pending = jobs[...]
                 for _ in 0..<min(workers, pending.count) {
@@ -141,6 +154,9 @@ public struct ExtractStage: Sendable {
                     if let job = pending.popFirst() { group.addTask { try worker.run(job) } }
                 }
             }
+        } catch {
+            ticker.stop()
+            throw error
         }
         ticker.stop()
         writeProgress("done", made: made)

@@ -29,22 +29,36 @@ extension StageObserver {
 /// when the body fails, with the failure as the outcome.
 public struct StageRunner: Sendable {
     public var observers: [any StageObserver]
+    /// The run's shared state (config with hook overrides, stage records), when there is one.
+    public var context: RunContext?
 
-    public init(observers: [any StageObserver] = []) {
+    public init(observers: [any StageObserver] = [], context: RunContext? = nil) {
         self.observers = observers
+        self.context = context
     }
 
+    /// Runs `body` as `stage`: observers before (an error there means the stage does not run, and is
+    /// reported to the after observers as its failure), the body, observers after.
     public func run<T>(_ stage: StageName, _ body: () async throws -> T) async throws -> T {
-        for o in observers { try await o.stageWillStart(stage) }
+        let started = monotonicSeconds()
         let result: T
         do {
+            for o in observers { try await o.stageWillStart(stage) }
             result = try await body()
         } catch {
+            context?.record(stage, .init(status: "failed", seconds: monotonicSeconds() - started, error: "\(error)"))
             for o in observers { try? await o.stageDidFinish(stage, outcome: .failed("\(error)")) }
             throw error
         }
+        context?.record(stage, .init(status: "ok", seconds: monotonicSeconds() - started, error: nil))
         for o in observers { try await o.stageDidFinish(stage, outcome: .succeeded) }
         return result
+    }
+
+    /// Settings re-read from the run's config (which pre hooks may have changed), or nil without a context.
+    public func current<S>(_ resolve: (ConfigValue) throws -> S) throws -> S? {
+        guard let context else { return nil }
+        return try resolve(context.config)
     }
 
     public func batchPublished(_ path: String) async throws {

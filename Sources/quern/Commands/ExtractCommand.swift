@@ -22,6 +22,7 @@ struct ExtractCommand: AsyncParsableCommand {
 
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var options: ExtractOptions
+    @OptionGroup var hookOptions: HookOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
 
@@ -29,9 +30,10 @@ struct ExtractCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let summary: ExtractStage.Summary
         do {
-            let config = try configOptions.load(overrides: options.overrides)
+            let config = try configOptions.load(overrides: options.overrides + hookOptions.overrides)
             let settings = try ExtractSettings.resolve(config)
-            let stage = ExtractStage(settings: settings, registry: .builtIn, console: console)
+            let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
+            let stage = ExtractStage(settings: settings, registry: .builtIn, runner: runner, console: console)
             summary = try await stage.run()
         } catch {
             throw fail(error)

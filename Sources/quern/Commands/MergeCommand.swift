@@ -26,15 +26,17 @@ struct MergeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Folder of the batch files (paths.intermediate; default data/intermediate).", valueName: "dir"))
     var intermediateDir: String?
     @OptionGroup var options: MergeOptions
+    @OptionGroup var hookOptions: HookOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
 
     func run() async throws {
         let console = Console(quiet: quiet)
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides)
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides)
             let settings = try MergeSettings.resolve(config)
-            let summary = try await MergeStage(settings: settings, registry: .builtIn, console: console).run()
+            let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
+            let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: runner, console: console).run()
             printMergeSummary(summary, console: console)
         } catch {
             throw fail(error)

@@ -23,6 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var extract: ExtractOptions
     @OptionGroup var merge: MergeOptions
+    @OptionGroup var hookOptions: HookOptions
     @Flag(help: "Stop after the batch files; print the `quern merge` command that finishes.")
     var skipMerge = false
     @Flag(name: .shortAndLong, help: "Only errors and the summaries.")
@@ -32,10 +33,10 @@ struct RunCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let extractSummary: ExtractStage.Summary
         do {
-            let config = try configOptions.load(overrides: extract.overrides + merge.overrides)
+            let config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides)
             let extractSettings = try ExtractSettings.resolve(config)
             let mergeSettings = try MergeSettings.resolve(config)
-            let runner = StageRunner()
+            let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
             let extractStage = ExtractStage(settings: extractSettings, registry: .builtIn, runner: runner, console: console)
             let mergeStage = MergeStage(settings: mergeSettings, registry: .builtIn, runner: runner, console: console)
             // Every plugin name and option is checked before hours of extraction.

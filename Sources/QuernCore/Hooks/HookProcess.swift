@@ -1,0 +1,158 @@
+public import Foundation
+import Synchronization
+import CQuernSys
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one hook as its own process group (so a timeout or Ctrl-C ends everything it started):
+/// stdin is /dev/null, stdout and stderr stream to the console line by line, prefixed with the
+/// hook's name. Hand-written on posix_spawn because Foundation's Process cannot start a process
+/// group, and ending the whole group is the point.
+public enum HookProcess {
+    public struct Result: Sendable {
+        /// Exit status, or 128 + signal when it was killed.
+        public var status: Int32
+        public var timedOut: Bool
+        public var seconds: Double
+        /// The last lines it wrote to stderr.
+        public var stderrTail: [String]
+    }
+
+    /// Process groups of hooks running now, ended when quern is interrupted.
+    static let running = Mutex<Set<pid_t>>([])
+    static let signalsInstalled = Mutex<Bool>(false)
+    nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
+
+    public static func run(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) async -> Result {
+        installSignalForwarding()
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: runBlocking(argv: argv, env: env, name: name, timeout: timeout, console: console))
+            }
+        }
+    }
+
+    static func runBlocking(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) -> Result {
+        let started = monotonicSeconds()
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard quern_pipe_cloexec(&out) == 0, quern_pipe_cloexec(&err) == 0 else {
+            return Result(status: 127, timedOut: false, seconds: 0, stderrTail: ["cannot create pipes: \(String(cString: strerror(errno)))"])
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setpgroup(&attr, 0)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
+        close(out[1])
+        close(err[1])
+        guard rc == 0 else {
+            close(out[0])
+            close(err[0])
+            let hint = rc == ENOEXEC ? " (does it start with a #! line?)" : ""
+            return Result(status: 127, timedOut: false, seconds: 0, stderrTail: ["cannot start \(argv[0]): \(String(cString: strerror(rc)))\(hint)"])
+        }
+        running.withLock { _ = $0.insert(pid) }
+        defer { running.withLock { _ = $0.remove(pid) } }
+        let tail = Mutex<[String]>([])
+        let done = DispatchGroup()
+        for (fd, isErr) in [(out[0], false), (err[0], true)] {
+            done.enter()
+            Thread.detachNewThread {
+                pump(fd: fd, name: name, console: console) { line in
+                    if isErr { tail.withLock { $0.append(line); if $0.count > 20 { $0.removeFirst() } } }
+                }
+                done.leave()
+            }
+        }
+        var status: Int32 = 0
+        var timedOut = false
+        let deadline = started + timeout
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno != EINTR) { break }
+            if monotonicSeconds() > deadline && !timedOut {
+                timedOut = true
+                kill(-pid, SIGTERM)
+                let grace = monotonicSeconds() + 3
+                while monotonicSeconds() < grace, waitpid(pid, &status, WNOHANG) == 0 { usleep(20_000) }
+                kill(-pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                break
+            }
+            usleep(5_000)
+        }
+        // Output ends when every process holding the pipes is gone; don't wait long for daemons.
+        if done.wait(timeout: .now() + (timedOut ? 0.5 : 2)) == .timedOut {
+            close(out[0])
+            close(err[0])
+        }
+        let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: tail.withLock { $0 })
+    }
+
+    /// Reads `fd` to its end, printing each line with the hook's name.
+    static func pump(fd: Int32, name: String, console: Console, onLine: (String) -> Void) {
+        var pending: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 1 << 14)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            pending += buf[0..<n]
+            while let nl = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[..<nl], as: UTF8.self)
+                pending.removeSubrange(...nl)
+                console.info("[\(name)] \(line)")
+                onLine(line)
+            }
+        }
+        if !pending.isEmpty {
+            let line = String(decoding: pending, as: UTF8.self)
+            console.info("[\(name)] \(line)")
+            onLine(line)
+        }
+        close(fd)
+    }
+
+    /// On SIGINT or SIGTERM, end the running hooks' process groups, then exit 130 or 143.
+    static func installSignalForwarding() {
+        let first = signalsInstalled.withLock { installed -> Bool in
+            defer { installed = true }
+            return !installed
+        }
+        guard first else { return }
+        for (sig, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "quern.signal"))
+            source.setEventHandler {
+                for group in running.withLock({ Array($0) }) { kill(-group, sig) }
+                FileHandle.standardError.write(Data("\ninterrupted: hooks were stopped; run the same command again to resume (finished work is kept).\n".utf8))
+                exit(code)
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+public import Foundation
+import Synchronization
+
+/// What one quern invocation knows as it goes: the config tree (pre hooks may override keys), the
+/// overrides applied, each stage's outcome and time, the input files found. Shared by the stages,
+/// which read their settings from it when a stage starts, and the hooks, which receive it.
+public final class RunContext: Sendable {
+    public struct Override: Sendable, Codable, Equatable {
+        public var hook: String
+        public var stage: String
+        public var key: String
+        public var value: String
+    }
+
+    public struct StageRecord: Sendable, Codable, Equatable {
+        public var status: String
+        public var seconds: Double
+        public var error: String?
+    }
+
+    struct State {
+        var config: ConfigValue
+        var overrides: [Override] = []
+        var stages: [String: StageRecord] = [:]
+        var inputFiles: [String] = []
+        var values: [String: String] = [:]
+    }
+
+    public let runId: String
+    public let configPath: String?
+    public let dataset: String
+    public let registry: PluginRegistry
+    private let state: Mutex<State>
+
+    public init(config: ConfigValue, configPath: String?, registry: PluginRegistry, dataset: String = "default") {
+        self.configPath = configPath
+        self.registry = registry
+        self.dataset = dataset
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        runId = "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        state = Mutex(State(config: config))
+    }
+
+    public var config: ConfigValue { state.withLock { $0.config } }
+    public var overrides: [Override] { state.withLock { $0.overrides } }
+    public var stages: [String: StageRecord] { state.withLock { $0.stages } }
+    public var inputFiles: [String] { state.withLock { $0.inputFiles } }
+
+    public func record(_ stage: StageName, _ record: StageRecord) { state.withLock { $0.stages[stage.rawValue] = record } }
+    public func setInputFiles(_ names: [String]) { state.withLock { $0.inputFiles = names } }
+    /// Extra facts for hooks (the staging folder of a merge, ...).
+    public func set(_ key: String, _ value: String) { state.withLock { $0.values[key] = value } }
+    public func value(_ key: String) -> String? { state.withLock { $0.values[key] } }
+
+    /// Applies `key=value` lines a pre hook wrote, after checking each like the config file: a
+    /// known key, a valid value, plugin names that exist. Throws naming the hook and the line.
+    public func applyOverrides(_ text: String, hook: String, stage: StageName) throws {
+        var config = self.config
+        var applied: [Override] = []
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else {
+                throw HookError.badOverride(hook: hook, line: n + 1, reason: "'\(line)' is not key=value")
+            }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            let parts = key.split(separator: ".").map(String.init)
+            let sections = ConfigSchema.sections.filter { $0.name != "hooks" }
+            guard parts.count == 2, let section = sections.first(where: { $0.name == parts[0] }), section.keys.contains(where: { $0.name == parts[1] }) else {
+                let known = sections.flatMap { s in s.keys.map { "\(s.name).\($0.name)" } }
+                let hint = closest(to: key, in: known).map { " (did you mean \($0)?)" } ?? ""
+                throw HookError.badOverride(hook: hook, line: n + 1, reason: "'\(key)' is not a setting a hook can override\(hint)")
+            }
+            if stage == .split || stage == .normalize || stage == .save || stage == .cleanup, parts[0] == "split" || parts[0] == "merge" {
+                throw HookError.badOverride(hook: hook, line: n + 1, reason: "\(key) is decided when the merge starts: override it in a pre-merge (or earlier) hook")
+            }
+            config = config.setting(key, to: ConfigValue(.scalar(value), mark: SourceMark(file: hook, line: n + 1, column: 1)))
+            applied.append(Override(hook: hook, stage: stage.rawValue, key: key, value: value))
+        }
+        guard !applied.isEmpty else { return }
+        do {
+            let e = try ExtractSettings.resolve(config)
+            let m = try MergeSettings.resolve(config)
+            _ = try registry.codec(spec: e.codecSpec)
+            _ = try registry.mergeStrategy(spec: m.strategySpec, extra: m.strategyOptions)
+        } catch {
+            throw HookError.badOverride(hook: hook, line: nil, reason: "\(error)")
+        }
+        state.withLock {
+            $0.config = config
+            $0.overrides += applied
+        }
+    }
+}
