@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "quern",
             dependencies: [
-                "QuernCore", "QuernPlugins",
+                "QuernCore", "QuernPlugins", "CQuernSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -64,6 +64,6 @@ let package = Package(
         .target(name: "QuernTestSupport", dependencies: ["QuernCore", "QuernPlugins"], swiftSettings: swift),
         .testTarget(name: "QuernCoreTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
         .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuernCore", "QuernTestSupport"], swiftSettings: swift),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
     ] + plugins.map { plugin($0.0, $0.1, extra: $0.2) }
 )

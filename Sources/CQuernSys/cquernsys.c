@@ -16,3 +16,61 @@ int quern_rename_exchange(const char *a, const char *b) {
 
 #include <unistd.h>
 int quern_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#define QUERN_GROUPS 256
+static volatile pid_t groups[QUERN_GROUPS];
+
+void quern_track_group(pid_t group) {
+    for (int i = 0; i < QUERN_GROUPS; i++) {
+        if (__sync_bool_compare_and_swap(&groups[i], 0, group)) return;
+    }
+}
+
+void quern_untrack_group(pid_t group) {
+    for (int i = 0; i < QUERN_GROUPS; i++) __sync_bool_compare_and_swap(&groups[i], group, 0);
+}
+
+static void on_interrupt(int sig) {
+    int any = 0;
+    for (int i = 0; i < QUERN_GROUPS; i++) {
+        pid_t g = groups[i];
+        if (g > 0) { kill(-g, sig); any = 1; }
+    }
+    // Background jobs of a non-interactive shell ignore SIGINT: give the groups a second, then end
+    // whatever is left of them.
+    for (int k = 0; any && k < 20; k++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, 0);
+        any = 0;
+        for (int i = 0; i < QUERN_GROUPS; i++) {
+            pid_t g = groups[i];
+            if (g > 0 && kill(-g, 0) == 0) any = 1;
+        }
+    }
+    for (int i = 0; i < QUERN_GROUPS; i++) {
+        pid_t g = groups[i];
+        if (g > 0) kill(-g, SIGKILL);
+    }
+    static const char msg[] = "\ninterrupted: run the same command again to resume (finished work is kept).\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    _exit(128 + sig);
+}
+
+void quern_forward_interrupts(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, 0);
+    sigaction(SIGTERM, &sa, 0);
+    // A parent may have started quern with these blocked; the handler must be able to run.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_UNBLOCK, &set, 0);
+}

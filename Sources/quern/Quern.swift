@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import QuernCore
+import CQuernSys
 
-@main
 struct Quern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quern",
@@ -37,4 +37,14 @@ func fail(_ error: any Error) -> ExitCode {
     let line = text.contains(": error: ") || text.hasPrefix("error: ") ? text : "error: \(text)"
     FileHandle.standardError.write(Data((line + "\n").utf8))
     return ExitCode(ExitStatus.failure)
+}
+
+@main
+enum Main {
+    static func main() async {
+        // Before any thread starts: SIGINT and SIGTERM end running hooks' process groups and exit
+        // 130 or 143 with a line saying how to resume.
+        quern_forward_interrupts()
+        await Quern.main()
+    }
 }

@@ -4,3 +4,10 @@
 int quern_rename_exchange(const char *a, const char *b);
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends are not inherited by other children.
 int quern_pipe_cloexec(int fds[2]);
+#include <sys/types.h>
+/// Process groups of running hooks, ended by quern_forward_interrupts' handler.
+void quern_track_group(pid_t group);
+void quern_untrack_group(pid_t group);
+/// On SIGINT or SIGTERM: send the signal to every tracked group, print a line, exit 128 + signal.
+/// A C handler, because only async-signal-safe calls may run there.
+void quern_forward_interrupts(void);

@@ -70,7 +70,8 @@ public final class HookObserver: StageObserver {
         }
     }
 
-    public func batchPublished(path: String) async throws {
+    public func batchPublished(path relative: String) async throws {
+        let path = relative.hasPrefix("/") ? relative : FileManager.default.currentDirectoryPath + "/" + relative
         let point = HookPoint(.post, "batch")
         let hooks = hooks(at: point)
         guard !hooks.isEmpty else { return }

@@ -19,13 +19,8 @@ public enum HookProcess {
         public var stderrTail: [String]
     }
 
-    /// Process groups of hooks running now, ended when quern is interrupted.
-    static let running = Mutex<Set<pid_t>>([])
-    static let signalsInstalled = Mutex<Bool>(false)
-    nonisolated(unsafe) static var signalSources: [DispatchSourceSignal] = []
 
     public static func run(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) async -> Result {
-        installSignalForwarding()
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(returning: runBlocking(argv: argv, env: env, name: name, timeout: timeout, console: console))
@@ -73,8 +68,8 @@ public enum HookProcess {
             let hint = rc == ENOEXEC ? " (does it start with a #! line?)" : ""
             return Result(status: 127, timedOut: false, seconds: 0, stderrTail: ["cannot start \(argv[0]): \(String(cString: strerror(rc)))\(hint)"])
         }
-        running.withLock { _ = $0.insert(pid) }
-        defer { running.withLock { _ = $0.remove(pid) } }
+        quern_track_group(pid)
+        defer { quern_untrack_group(pid) }
         let tail = Mutex<[String]>([])
         let done = DispatchGroup()
         for (fd, isErr) in [(out[0], false), (err[0], true)] {
@@ -134,25 +129,5 @@ public enum HookProcess {
             onLine(line)
         }
         close(fd)
-    }
-
-    /// On SIGINT or SIGTERM, end the running hooks' process groups, then exit 130 or 143.
-    static func installSignalForwarding() {
-        let first = signalsInstalled.withLock { installed -> Bool in
-            defer { installed = true }
-            return !installed
-        }
-        guard first else { return }
-        for (sig, code) in [(SIGINT, Int32(130)), (SIGTERM, Int32(143))] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: DispatchQueue(label: "quern.signal"))
-            source.setEventHandler {
-                for group in running.withLock({ Array($0) }) { kill(-group, sig) }
-                FileHandle.standardError.write(Data("\ninterrupted: hooks were stopped; run the same command again to resume (finished work is kept).\n".utf8))
-                exit(code)
-            }
-            source.resume()
-            signalSources.append(source)
-        }
     }
 }
