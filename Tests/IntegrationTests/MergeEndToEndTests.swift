@@ -244,7 +244,7 @@ struct MergeEndToEndTests {
         #expect(r.status == 1 && r.stderr.contains("Did you mean 'shuffle'?"))
         r = try QuernProcess.run(["merge", "--split", "0.8,0.3,0.1"], cwd: ws.path)
         #expect(r.status == 1 && r.stderr.contains("sum to 1"))
-        r = try QuernProcess.run(["merge", "--merge-strategy", "balance"], cwd: ws.path)
+        r = try QuernProcess.run(["merge", "--merge-strategy", "balance:mode=cap"], cwd: ws.path)
         #expect(r.status == 1 && r.stderr.contains("per_class"))
     }
 }

@@ -98,13 +98,13 @@ public final class HookObserver: StageObserver {
 
     private func next() -> Int { counter.withLock { $0 += 1; return $0 } }
 
-    private func run(_ hook: HookCatalog.Hook, point: HookPoint, extra: [String: String]) async throws -> HookProcess.Result {
+    private func run(_ hook: HookCatalog.Hook, point: HookPoint, extra: [String: String]) async throws -> ChildProcess.Result {
         var env = environment(point: point, hook: hook.name)
         for (k, v) in extra { env[k] = v }
         let contextPath = "\(scratch)/context-\(next()).json"
         try AtomicFile.write(contextJSON(point: point, hook: hook.name, env: env), to: contextPath)
         env["QUERN_CONTEXT"] = contextPath
-        let r = await HookProcess.run(argv: hook.argv, env: env, name: hook.name, timeout: settings.timeout, console: console)
+        let r = await ChildProcess.run(argv: hook.argv, env: env, name: hook.name, timeout: settings.timeout, console: console)
         let verdict = r.timedOut ? "stopped at its \(Int(settings.timeout)) s timeout" : "exit \(r.status)"
         console.info("hook \(hook.name): \(verdict) in \(String(format: "%.2f", r.seconds)) s")
         log.withLock { $0.append(["hook": hook.name, "point": point.name, "status": String(r.status), "timed_out": String(r.timedOut), "seconds": String(format: "%.3f", r.seconds)]) }

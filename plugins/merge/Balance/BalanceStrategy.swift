@@ -5,16 +5,16 @@ public import QuernCore
 /// selection sampling (Knuth's algorithm S), in batch order.
 public struct BalanceStrategy: MergeStrategy, MergePlugin {
     public static let name = "balance"
-    public static let summary = "caps (per_class) or down-samples (mode: min) rows per class of a label head"
+    public static let summary = "caps rows per class of a label head (per_class=N), or down-samples every class to the smallest (the default)"
     public static let options = [
         OptionSpec("head", .string, help: "label head to balance (default: the first)"),
         OptionSpec("per_class", .int(1...Int.max), help: "keep at most this many rows of each class"),
-        OptionSpec("mode", .choice(["cap", "min"]), default: "cap", help: "cap: at most per_class per class; min: every class down to the smallest one's count"),
+        OptionSpec("mode", .choice(["cap", "min"]), help: "cap: at most per_class per class (the default when per_class is given); min: every class down to the smallest one's count (the default otherwise)"),
     ]
 
     public static func make(_ options: PluginOptions) throws -> any MergeStrategy {
-        let mode = options.string("mode") ?? "cap"
         let cap = options.int("per_class")
+        let mode = options.string("mode") ?? (cap == nil ? "min" : "cap")
         if mode == "cap" && cap == nil {
             throw MergeError.badSettings("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
         }

@@ -5,11 +5,12 @@ import CQuernSys
 import Glibc
 #endif
 
-/// Runs one hook as its own process group (so a timeout or Ctrl-C ends everything it started):
-/// stdin is /dev/null, stdout and stderr stream to the console line by line, prefixed with the
-/// hook's name. Hand-written on posix_spawn because Foundation's Process cannot start a process
-/// group, and ending the whole group is the point.
-public enum HookProcess {
+/// Runs a child (a hook, or a `quern merge` that `quern compare` measures) as its own process
+/// group, so a timeout or Ctrl-C ends everything it started: stdin is /dev/null, stdout and stderr
+/// stream to the console line by line, prefixed with its name. Hand-written on posix_spawn
+/// because Foundation's Process can neither start a process group nor report the child's peak
+/// memory (wait4's rusage), and both are the point.
+public enum ChildProcess {
     public struct Result: Sendable {
         /// Exit status, or 128 + signal when it was killed.
         public var status: Int32
@@ -17,6 +18,8 @@ public enum HookProcess {
         public var seconds: Double
         /// The last lines it wrote to stderr.
         public var stderrTail: [String]
+        /// Peak resident memory of the child, in bytes.
+        public var peakBytes: Int = 0
     }
 
 
@@ -83,17 +86,18 @@ public enum HookProcess {
         }
         var status: Int32 = 0
         var timedOut = false
+        var usage = rusage()
         let deadline = started + timeout
         while true {
-            let r = waitpid(pid, &status, WNOHANG)
+            let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid || (r < 0 && errno != EINTR) { break }
             if monotonicSeconds() > deadline && !timedOut {
                 timedOut = true
                 kill(-pid, SIGTERM)
                 let grace = monotonicSeconds() + 3
-                while monotonicSeconds() < grace, waitpid(pid, &status, WNOHANG) == 0 { usleep(20_000) }
+                while monotonicSeconds() < grace, wait4(pid, &status, WNOHANG, &usage) == 0 { usleep(20_000) }
                 kill(-pid, SIGKILL)
-                waitpid(pid, &status, 0)
+                wait4(pid, &status, 0, &usage)
                 break
             }
             usleep(5_000)
@@ -104,7 +108,7 @@ public enum HookProcess {
             close(err[0])
         }
         let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: tail.withLock { $0 })
+        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: tail.withLock { $0 }, peakBytes: Int(usage.ru_maxrss) * 1024)
     }
 
     /// Reads `fd` to its end, printing each line with the hook's name.
