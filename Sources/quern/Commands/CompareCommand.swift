@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import QuernCore
+import QuernPlugins
+
+struct CompareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Run several merge strategies (or codecs) on the same batches, side by side.",
+        discussion: """
+            Each strategy runs as a fresh `quern merge` on the batches you already have (same split, normalization \
+            and seed) into its own folder under --compare-dir, and is measured: rows per split, rows dropped by reason, \
+            class counts and balance of a label head, duplicate rows left, time, peak memory, output bytes, a checksum. \
+            Each codec recompresses the same batches into a scratch folder (removed unless --keep): size, ratio, \
+            compression and decompression MB/s, and the merge time reading them. Batches and the main outputs are \
+            only read. Results: a table here, and compare_report.json, .md and .html in --compare-dir.
+            Candidates with options: name:key=value (balance:per_class=500, zstd:9).
+
+            Example:
+              quern compare --config docs/examples/games.yaml --merge-strategies concat,shuffle,dedupe,balance --codecs zlib,lz4,zstd
+
+            Exit status: 0 all candidates ran; 1 error before any ran; 3 done, but some candidates failed (see the report).
+            """)
+
+    @OptionGroup var configOptions: ConfigOptions
+    @Option(help: ArgumentHelp("Folder of the batch files (paths.intermediate; default data/intermediate).", valueName: "dir"))
+    var intermediateDir: String?
+    @Option(help: ArgumentHelp("Merge strategies to compare, comma-separated (concat,shuffle,dedupe,balance).", valueName: "list"))
+    var mergeStrategies: String?
+    @Option(help: ArgumentHelp("Codecs to compare, comma-separated (none,zlib,lz4,zstd:3).", valueName: "list"))
+    var codecs: String?
+    @Option(help: ArgumentHelp("Where each candidate's outputs and the reports go (default data/compare).", valueName: "dir"))
+    var compareDir = "data/compare"
+    @Option(help: "Runs per candidate; the median is reported.")
+    var `repeat` = 1
+    @Option(help: ArgumentHelp("Label head whose class balance is measured (default: the first).", valueName: "name"))
+    var labelHead: String?
+    @Flag(help: "Keep the codecs' recompressed batches.")
+    var keep = false
+    @Option(help: ArgumentHelp("Seed of the split and of seeded strategies, for every candidate.", valueName: "n"))
+    var seed: Int?
+    @Option(help: ArgumentHelp("Train,val,test fractions for every candidate.", valueName: "f,f,f"))
+    var split: String?
+    @Flag(name: .shortAndLong, help: "Only errors and the table.")
+    var quiet = false
+
+    func validate() throws {
+        guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard mergeStrategies != nil || codecs != nil else {
+            throw ValidationError("give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
+        }
+    }
+
+    func run() async throws {
+        let console = Console(quiet: quiet)
+        let report: CompareStage.Report
+        do {
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("split.seed", seed.map(String.init)), ("split.fractions", split)])
+            let merge = try MergeSettings.resolve(config)
+            var settings = CompareStage.Settings()
+            settings.intermediateDir = merge.intermediateDir
+            settings.compareDir = compareDir
+            settings.strategies = CandidateList.parse(mergeStrategies ?? "")
+            settings.codecs = CandidateList.parse(codecs ?? "")
+            settings.repeats = self.repeat
+            settings.keep = keep
+            settings.head = labelHead
+            settings.codecMergeStrategy = merge.strategySpec
+            var args: [String] = []
+            if let c = configOptions.config { args += ["--config", c] }
+            if let seed { args += ["--seed", String(seed)] }
+            if let split { args += ["--split", split] }
+            settings.mergeArguments = args
+            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            report = try await CompareStage(settings: settings, registry: .builtIn, console: console, executable: executable).run()
+            let files = try CompareReportWriter.writeAll(report)
+            console.result(CompareReportWriter.table(report))
+            console.result("reports: " + files.joined(separator: ", "))
+        } catch {
+            throw fail(error)
+        }
+        if report.strategies.contains(where: { $0.error != nil }) || report.codecs.contains(where: { $0.error != nil }) {
+            throw ExitCode(ExitStatus.someFilesFailed)
+        }
+    }
+}
