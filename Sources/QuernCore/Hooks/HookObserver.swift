@@ -90,6 +90,10 @@ public final class HookObserver: StageObserver {
         }
     }
 
+    public func inspectsMergedRows() -> Bool {
+        !catalog.hooks(at: HookPoint(.post, "merge")).run.isEmpty || !catalog.hooks(at: HookPoint(.pre, "split")).run.isEmpty
+    }
+
     private func hooks(at point: HookPoint) -> [HookCatalog.Hook] {
         let found = catalog.hooks(at: point)
         for (name, why) in found.skipped { console.warning("hook \(settings.dir)/\(name) is \(why); it was not run.") }

@@ -73,11 +73,24 @@ public struct BatchSet: Sendable {
         return loaded.batch
     }
 
-    /// Each batch in order as a ``RowBlock`` with split codes, one at a time.
-    public func forEachBlock(split: SplitFunction, _ body: (Int, RowBlock) throws -> Void) throws {
-        for i in entries.indices {
-            let batch = try load(i)
-            try body(i, Self.block(from: batch, layout: layout, split: split))
+    /// Each batch in order as a ``RowBlock`` with split codes. A background thread reads,
+    /// decompresses and checks the next batches while `body` works on this one; at most
+    /// `prefetch` batches wait, so memory stays bounded by a few batches.
+    public func forEachBlock(split: SplitFunction, prefetch: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
+        let queue = BlockQueue(depth: max(1, prefetch))
+        let this = self
+        let count = entries.count
+        let layout = self.layout
+        Thread.detachNewThread {
+            for i in 0..<count {
+                guard queue.waitForRoom(before: i) else { return }
+                let result = Result { Self.block(from: try this.load(i), layout: layout, split: split) }
+                queue.put(i, result)
+            }
+        }
+        defer { queue.cancel() }
+        for i in 0..<count {
+            try body(i, try queue.take(i).get())
         }
     }
 
@@ -98,6 +111,49 @@ public struct BatchSet: Sendable {
             }
         }
         return block
+    }
+}
+
+/// The hand-off between the batch-loading thread and the merge: blocks by index, at most `depth`
+/// ahead of the one being used.
+final class BlockQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ready: [Int: Result<RowBlock, any Error>] = [:]
+    private var taken = 0
+    private var cancelled = false
+    let depth: Int
+
+    init(depth: Int) { self.depth = depth }
+
+    /// Waits until block `i` may be loaded; false once the consumer has gone.
+    func waitForRoom(before i: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while i - taken >= depth && !cancelled { condition.wait() }
+        return !cancelled
+    }
+
+    func put(_ i: Int, _ result: Result<RowBlock, any Error>) {
+        condition.lock()
+        ready[i] = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take(_ i: Int) -> Result<RowBlock, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[i] == nil { condition.wait() }
+        taken = i + 1
+        condition.broadcast()
+        return ready.removeValue(forKey: i)!
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

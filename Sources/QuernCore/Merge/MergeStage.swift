@@ -49,9 +49,14 @@ public struct MergeStage: Sendable {
             if !published && !staging.isEmpty { try? FileManager.default.removeItem(atPath: staging) }
             withExtendedLifetime(lock) {}
         }
-        // merge: the strategy's rows, in its order, with their split codes: X_merged.npy and friends.
+        // merge: the strategy's rows, in its order, with their split codes. When a hook will look at
+        // them (post-merge, pre-split), they are written as their own stream, X_merged.npy and
+        // friends, which the split stage then reads; otherwise each row goes straight to its
+        // split's files and the data is written once.
+        let inspect = runner.observers.contains { $0.inspectsMergedRows() }
+        var direct: SplitWriter? = nil
         let (strategy, batches, publisher, merged, report) = try await runner.run(.merge) {
-            () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter, MergeReport) in
+            () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
             if let s = try runner.current(MergeSettings.resolve) { settings = s }
             let strategy = try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
             let batches = try BatchSet.open(settings.intermediateDir, registry: registry)
@@ -63,26 +68,30 @@ public struct MergeStage: Sendable {
             runner.context?.set("staging_dir", staging)
             console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
             let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: settings.memoryBudget)
-            let merged = try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true)
+            let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true) : nil
+            if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema) }
             let total = batches.totalRows
             var seen = 0
             let report = try strategy.merge(context) { block in
-                try merged.append(block)
+                if let merged { try merged.append(block) } else { try direct?.write(block) }
                 seen += block.count
                 console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / max(monotonicSeconds() - started, 1e-6), eta: nil)
             }
-            try merged.finish()
+            try merged?.finish(sync: false)
             try? FileManager.default.removeItem(atPath: context.scratchDir)
             return (strategy, batches, publisher, merged, report)
         }
         timings["merge"] = monotonicSeconds() - t
         t = monotonicSeconds()
-        // split: the merged rows into X_train/val/test (merge order kept inside each split).
-        let writer = try SplitWriter(dir: staging, schema: batches.schema)
+        // split: the merged rows into X_train/val/test (merge order kept inside each split), with
+        // counts and label/mask checks; finished into valid .npy files.
+        let writer = try direct ?? SplitWriter(dir: staging, schema: batches.schema)
         try await runner.run(.split) {
-            try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, rows: merged.rows) { try writer.write($0) }
+            if let merged {
+                try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, rows: merged.rows) { try writer.write($0) }
+                RowFiles.remove(dir: staging, name: "merged", schema: batches.schema)
+            }
             try writer.finish()
-            RowFiles.remove(dir: staging, name: "merged", schema: batches.schema)
         }
         timings["split"] = monotonicSeconds() - t
         t = monotonicSeconds()
@@ -114,6 +123,7 @@ public struct MergeStage: Sendable {
             try writer.writeNpz()
             timings["save"] = monotonicSeconds() - t
             timings["total"] = monotonicSeconds() - started
+            try writer.syncArrays()
             let stats = StatsFile.make(
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
                 timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [])

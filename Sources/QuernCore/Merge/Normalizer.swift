@@ -53,7 +53,6 @@ public struct Normalizer: Sendable {
             }
             start += n
         }
-        if write { fsync(fd) }
     }
 
     /// Fits on the train X file.

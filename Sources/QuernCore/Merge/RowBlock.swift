@@ -42,12 +42,27 @@ public struct RowBlock: Sendable, Equatable {
         for (h, w) in layout.maskWidths.enumerated() { masks[h].append(contentsOf: other.masks[h][(i * w)..<((i + 1) * w)]) }
     }
 
-    /// The rows at `indices`, in that order.
+    /// The rows at `indices`, in that order (a gather with one copy per row and array).
     public func selecting(_ indices: [Int]) -> RowBlock {
         var out = RowBlock(layout: layout)
-        out.reserve(indices.count)
-        for i in indices { out.append(self, row: i) }
+        let n = indices.count
+        out.split = indices.map { split[$0] }
+        out.features = Self.gather(features, indices, width: layout.features)
+        for h in 0..<labels.count { out.labels[h] = indices.map { labels[h][$0] } }
+        for (m, w) in layout.maskWidths.enumerated() { out.masks[m] = Self.gather(masks[m], indices, width: w) }
+        precondition(out.split.count == n)
         return out
+    }
+
+    static func gather<T: BitwiseCopyable>(_ source: [T], _ indices: [Int], width: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: indices.count * width) { out, count in
+            source.withUnsafeBufferPointer { src in
+                for (k, i) in indices.enumerated() {
+                    (out.baseAddress! + k * width).initialize(from: src.baseAddress! + i * width, count: width)
+                }
+            }
+            count = indices.count * width
+        }
     }
 
     public mutating func reserve(_ n: Int) {

@@ -46,20 +46,23 @@ public final class RowFilesWriter {
         rows += 1
     }
 
-    /// Appends every row of `block`.
+    /// Appends every row of `block`: one write per array.
     public func append(_ block: RowBlock) throws {
-        try block.features.withUnsafeBytes { f in
-            for i in 0..<block.count { try append(block, row: i, features: f) }
-        }
+        try block.features.withUnsafeBytes { try x.write($0) }
+        if let split { try block.split.withUnsafeBytes { try split.write($0) } }
+        for h in 0..<labels.count { try block.labels[h].withUnsafeBytes { try labels[h].write($0) } }
+        for m in 0..<masks.count { try block.masks[m].withUnsafeBytes { try masks[m].write($0) } }
+        rows += block.count
     }
 
-    /// Patches the headers with the real shapes, flushes and fsyncs.
-    public func finish() throws {
+    /// Patches the headers with the real shapes and flushes. `sync` fsyncs too: files of a stream
+    /// that is read back and removed need no fsync; published ones are synced before publishing.
+    public func finish(sync: Bool = false) throws {
         try x.patch(NpyHeader.bytes(descr: "<f4", shape: [rows, layout.features]), at: 0)
         try split?.patch(NpyHeader.bytes(descr: "|i1", shape: [rows]), at: 0)
         for w in labels { try w.patch(NpyHeader.bytes(descr: "<i4", shape: [rows]), at: 0) }
         for (m, w) in masks.enumerated() { try w.patch(NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), at: 0) }
-        for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.close() }
+        for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.close(sync: sync) }
     }
 }
 

@@ -1,4 +1,7 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Sends rows to their split's row files (`X_train.npy`, ... in the staging folder), counting rows
 /// and classes and checking labels and mask bits as they pass; then turns the label and mask files
@@ -25,31 +28,34 @@ public final class SplitWriter {
     public var rows: [Int] { writers.map(\.rows) }
 
     public func write(_ block: RowBlock) throws {
-        try block.features.withUnsafeBytes { feats in
-            for i in 0..<block.count {
-                let s = Int(block.split[i])
-                guard s < 3 else {
-                    problem("a row has split code \(s)")
-                    continue
-                }
-                for h in 0..<schema.labels.count {
-                    let y = block.labels[h][i]
-                    if y >= 0 && Int(y) < schema.labels[h].classes {
-                        classCounts[h][s][Int(y)] += 1
-                    } else {
-                        problem("label '\(schema.labels[h].name)' value \(y) is outside 0..\(schema.labels[h].classes - 1)")
-                    }
-                }
-                for (m, w) in layout.maskWidths.enumerated() {
-                    if let h = maskLabel[m] {
-                        let y = Int(block.labels[h][i])
-                        if y >= 0 && y < w && block.masks[m][i * w + y] != 1 {
-                            problem("mask '\(schema.masks[m].name)' does not allow the row's own label \(y) (label head '\(schema.labels[h].name)')")
-                        }
-                    }
-                }
-                try writers[s].append(block, row: i, features: feats)
+        // Check every row, then send each split's rows in one gathered block per split.
+        var rowsOf: [[Int]] = [[], [], []]
+        for i in 0..<block.count {
+            let s = Int(block.split[i])
+            guard s < 3 else {
+                problem("a row has split code \(s)")
+                continue
             }
+            rowsOf[s].append(i)
+            for h in 0..<schema.labels.count {
+                let y = block.labels[h][i]
+                if y >= 0 && Int(y) < schema.labels[h].classes {
+                    classCounts[h][s][Int(y)] += 1
+                } else {
+                    problem("label '\(schema.labels[h].name)' value \(y) is outside 0..\(schema.labels[h].classes - 1)")
+                }
+            }
+            for (m, w) in layout.maskWidths.enumerated() {
+                if let h = maskLabel[m] {
+                    let y = Int(block.labels[h][i])
+                    if y >= 0 && y < w && block.masks[m][i * w + y] != 1 {
+                        problem("mask '\(schema.masks[m].name)' does not allow the row's own label \(y) (label head '\(schema.labels[h].name)')")
+                    }
+                }
+            }
+        }
+        for s in 0..<3 where !rowsOf[s].isEmpty {
+            try writers[s].append(rowsOf[s].count == block.count ? block : block.selecting(rowsOf[s]))
         }
     }
 
@@ -57,9 +63,19 @@ public final class SplitWriter {
         if problems.count < 10 { problems.append(text) } else if problems.count == 10 { problems.append("... and more") }
     }
 
-    /// Finishes the files (real shapes in their headers).
+    /// Finishes the files (real shapes in their headers); they are synced by ``syncArrays()``.
     public func finish() throws {
-        for w in writers { try w.finish() }
+        for w in writers { try w.finish(sync: false) }
+    }
+
+    /// Fsyncs the X files once they are final (after normalization), before publishing.
+    public func syncArrays() throws {
+        for name in SplitFunction.names {
+            let path = RowFiles.x(dir, name)
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0, fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
+            close(fd)
+        }
     }
 
     /// Writes `labels_<split>.npz` and `masks_<split>.npz` (no masks file when there are no mask

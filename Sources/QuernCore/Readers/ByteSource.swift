@@ -16,10 +16,15 @@ public final class FileSource: ByteSource {
     public private(set) var crc = CRC32()
     public private(set) var bytesRead = 0
 
+    /// The file's size when it was opened (a hint for buffer sizes).
+    public let sizeHint: Int
+
     public init(path: String) throws(ReadError) {
         self.path = path
         fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(line: nil, "cannot open: \(String(cString: strerror(errno)))") }
+        var st = stat()
+        sizeHint = fstat(fd, &st) == 0 ? Int(st.st_size) : 0
     }
 
     deinit { close(fd) }

@@ -17,12 +17,16 @@ public protocol StageObserver: Sendable {
     func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws
     /// A batch file was published (renamed into place and recorded in the journal).
     func batchPublished(path: String) async throws
+    /// Whether something will look at the merged rows between the merge and split stages (a
+    /// post-merge or pre-split hook). Only then does the merge write them out as a separate stream.
+    func inspectsMergedRows() -> Bool
 }
 
 extension StageObserver {
     public func stageWillStart(_ stage: StageName) async throws {}
     public func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws {}
     public func batchPublished(path: String) async throws {}
+    public func inspectsMergedRows() -> Bool { false }
 }
 
 /// Runs a stage body between its observers' before and after calls. The after call happens also

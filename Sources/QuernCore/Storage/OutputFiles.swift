@@ -50,9 +50,10 @@ public final class BufferedFileWriter {
         guard n == bytes.count else { throw StorageError.io(path: path, operation: "write", errno: errno) }
     }
 
-    public func close() throws {
+    /// Flushes; with `sync`, also fsyncs (temporary files that never get published skip it).
+    public func close(sync: Bool = true) throws {
         try flush()
-        guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
+        if sync { guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) } }
     }
 }
 
