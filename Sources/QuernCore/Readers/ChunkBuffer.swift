@@ -2,10 +2,10 @@
 /// a reader keeps the unconsumed tail when it asks for more. Grows only as far as the longest
 /// record needs, up to ``ReaderSettings/maxRecordBytes``.
 public final class ChunkBuffer {
-    public private(set) var base: UnsafeMutablePointer<UInt8>
-    public private(set) var capacity: Int
-    public private(set) var filled = 0
-    public private(set) var eof = false
+    @exclusivity(unchecked) public private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) public private(set) var capacity: Int
+    @exclusivity(unchecked) public private(set) var filled = 0
+    @exclusivity(unchecked) public private(set) var eof = false
     private let source: any ByteSource
     private let settings: ReaderSettings
 

@@ -6,15 +6,16 @@
 /// with a lookup table of special bytes, no per-field allocation (fields are ranges into the
 /// buffer; only fields holding `""` are rewritten, in place, once the record is whole).
 /// `Tests/QuernCoreTests/Readers/DelimitedReaderTests` checks it against a plain slow splitter.
+/// Its state opts out of dynamic exclusivity checks (one reader, one thread), as `Record` does.
 public final class DelimitedReader: RecordReader {
-    public private(set) var columns: [String] = []
+    @exclusivity(unchecked) public private(set) var columns: [String] = []
     private let chunks: ChunkBuffer
     private let delimiter: UInt8
     private let quote: UInt8?
-    private var pos = 0
-    private var line = 1
-    private var special = [Bool](repeating: false, count: 256)
-    private var escaped: [Int] = []  // field indexes holding "" pairs, for the current record
+    @exclusivity(unchecked) private var pos = 0
+    @exclusivity(unchecked) private var line = 1
+    @exclusivity(unchecked) private var special = [Bool](repeating: false, count: 256)
+    @exclusivity(unchecked) private var escaped: [Int] = []  // field indexes holding "" pairs, for the current record
 
     public init(_ source: any ByteSource, delimiter: UInt8, quote: UInt8?, settings: ReaderSettings) throws(ReadError) {
         chunks = ChunkBuffer(source, settings: settings)
@@ -63,7 +64,7 @@ public final class DelimitedReader: RecordReader {
     }
 
     private enum ScanResult { case record, end, needMore }
-    private var lastFieldQuoted = false
+    @exclusivity(unchecked) private var lastFieldQuoted = false
 
     /// Scans one record starting at `pos` without changing the buffer until the record is whole.
     private func scan(into record: Record) throws(ReadError) -> ScanResult {

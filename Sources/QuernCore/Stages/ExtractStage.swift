@@ -148,7 +148,7 @@ public struct ExtractStage: Sendable {
                     try journalFile.append(JSONLines.encode(entry))
                     journal.entries[entry.batch] = entry
                     made += 1
-                    try writeFailedList(dir: dir)
+                    try writeFailedList(journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     if let job = pending.popFirst() { group.addTask { try worker.run(job) } }
@@ -160,7 +160,7 @@ public struct ExtractStage: Sendable {
         }
         ticker.stop()
         writeProgress("done", made: made)
-        try writeFailedList(dir: dir)
+        try writeFailedList(journal, dir: dir)
 
         summary.batchesMade = made
         for entry in owned {
@@ -286,10 +286,9 @@ public struct ExtractStage: Sendable {
     }
 }
 
-/// Rewrites `failed.jsonl` from the journals: one line per failed input file with its batch,
+/// Rewrites `failed.jsonl` from the journal state: one line per failed input file with its batch,
 /// line and reason.
-func writeFailedList(dir: String) throws {
-    let state = try JournalState.load(from: dir)
+func writeFailedList(_ state: JournalState, dir: String) throws {
     var lines = ""
     for k in state.entries.keys.sorted() {
         for f in state.entries[k]!.files where f.error != nil {

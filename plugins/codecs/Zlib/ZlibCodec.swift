@@ -6,14 +6,15 @@ import CZlib
 public struct ZlibCodec: Codec, CodecPlugin {
     public static let name = "zlib"
     public static let summary = "deflate (numpy opens the batches as .npz); reads .gz inputs"
-    public static let options = [OptionSpec("level", .int(1...9), default: "6", help: "1 fastest ... 9 smallest")]
+    // Level 1 by default: on float data it is about 3x faster than numpy's 6 for a few percent more bytes.
+    public static let options = [OptionSpec("level", .int(1...9), default: "1", help: "1 fastest ... 9 smallest (numpy's savez_compressed uses 6)")]
     public static let zipMethod: UInt16 = 8
     public static let fileExtensions = ["gz"]
 
-    public static func make(_ options: PluginOptions) throws -> any Codec { ZlibCodec(level: options.int("level") ?? 6) }
+    public static func make(_ options: PluginOptions) throws -> any Codec { ZlibCodec(level: options.int("level") ?? 1) }
 
     public let level: Int?
-    public init(level: Int = 6) { self.level = level }
+    public init(level: Int = 1) { self.level = level }
 
     public var name: String { Self.name }
     public var zipMethod: UInt16 { Self.zipMethod }
@@ -21,7 +22,7 @@ public struct ZlibCodec: Codec, CodecPlugin {
     public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
         var stream = z_stream()
         // Raw deflate (negative window bits): ZIP members carry no zlib header.
-        guard deflateInit2_(&stream, Int32(level ?? 6), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard deflateInit2_(&stream, Int32(level ?? 1), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw CodecError("zlib", "deflateInit2 failed")
         }
         defer { deflateEnd(&stream) }
