@@ -7,12 +7,12 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev gzip lz4 zstd
 
-.PHONY: all deps build install demo test test-unit clean help
+.PHONY: all deps build install demo test bench clean help
 
 all: build
 
 help:
-	@echo "make demo | test | build | install [PREFIX=/usr/local] | clean"
+	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | build | install [PREFIX=/usr/local] | clean"
 
 ## deps: the Debian packages of the C libraries, and numpy for the interop tests.
 deps:
@@ -49,6 +49,10 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
+
+## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
+bench: build
+	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf .build data
