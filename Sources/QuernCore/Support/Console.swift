@@ -1,4 +1,5 @@
 public import Foundation
+public import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -11,22 +12,27 @@ public final class Console: Sendable {
     public let quiet: Bool
     private let lastLine = Mutex<Double>(0)
     private let barShown = Mutex<Bool>(false)
+    /// Messages (info, warnings) go through swift-log; the default handler prints them calmly.
+    public let logger: Logger
 
-    public init(quiet: Bool = false, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(quiet: Bool = false, isTerminal: Bool = isatty(STDERR_FILENO) == 1, logHandler: (any LogHandler)? = nil) {
         self.quiet = quiet
         self.isTerminal = isTerminal
+        var logger = Logger(label: "quern") { _ in logHandler ?? ConsoleLogHandler() }
+        logger.logLevel = quiet ? .warning : .info
+        self.logger = logger
     }
 
     /// A line for the person running quern (stage headers, notes).
     public func info(_ text: String) {
         guard !quiet else { return }
         clearBar()
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        logger.info("\(text)")
     }
 
     public func warning(_ text: String) {
         clearBar()
-        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+        logger.warning("\(text)")
     }
 
     /// A result line, on stdout.
