@@ -39,6 +39,14 @@ public struct BatchWorker: Sendable {
         var reason: String
     }
 
+    /// What one job reuses from file to file: format readers by name, and the extractor bound to
+    /// the last header seen (files of a dataset usually share one; binding per file was measurable).
+    struct FileCache {
+        var formats: [String: any InputFormat] = [:]
+        var columns: [String] = []
+        var bound: (any BoundExtractor)? = nil
+    }
+
     public func run(_ job: BatchJob) throws -> JournalEntry {
         var excluded: [String: JournalEntry.FileRecord] = [:]
         let started = monotonicSeconds()
@@ -57,6 +65,7 @@ public struct BatchWorker: Sendable {
         var batch = RowBatch(schema: schema)
         var temps: [(name: BatchName, temp: String, encoded: BatchFile.Encoded)] = []
         var records: [JournalEntry.FileRecord] = []
+        var cache = FileCache()
         func flush(_ batch: inout RowBatch) throws {
             let name = BatchName(batch: job.batch, part: temps.count)
             let final = "\(intermediateDir)/\(name.fileName)"
@@ -89,7 +98,7 @@ public struct BatchWorker: Sendable {
                     continue
                 }
                 do {
-                    try extractFile(file.name, source: source, into: &batch, record: &record) { b in
+                    try extractFile(file.name, source: source, into: &batch, record: &record, cache: &cache) { b in
                         if b.count >= rowsPerBatch { try flush(&b) }
                     }
                 } catch let failure as FileFailure {
@@ -129,7 +138,7 @@ public struct BatchWorker: Sendable {
     /// file; `afterRow` runs after each kept row (to cut a part at the row limit).
     private func extractFile(
         _ name: String, source: FileSource, into batch: inout RowBatch, record: inout JournalEntry.FileRecord,
-        afterRow: (inout RowBatch) throws -> Void
+        cache: inout FileCache, afterRow: (inout RowBatch) throws -> Void
     ) throws {
         guard let kind = try fileKind(name) else { throw FileFailure(line: nil, reason: "no input format for this file name") }
         var stream: any ByteSource = source
@@ -145,8 +154,21 @@ public struct BatchWorker: Sendable {
             // Small files get a buffer their size: 20,000 one-MiB buffers cost more in page faults than in reading.
             var settings = readerSettings
             if kind.compression == nil { settings.chunkBytes = min(settings.chunkBytes, max(4096, Int(source.sizeHint) + 1)) }
-            reader = try registry.format(kind.format).open(stream, settings: settings)
-            bound = try extractor.bind(columns: reader.columns, schema: schema, missing: missing)
+            let format: any InputFormat
+            if let known = cache.formats[kind.format] {
+                format = known
+            } else {
+                format = try registry.format(kind.format)
+                cache.formats[kind.format] = format
+            }
+            reader = try format.open(stream, settings: settings)
+            if let known = cache.bound, cache.columns == reader.columns {
+                bound = known
+            } else {
+                bound = try extractor.bind(columns: reader.columns, schema: schema, missing: missing)
+                cache.columns = reader.columns
+                cache.bound = bound
+            }
         } catch let e as ReadError {
             throw FileFailure(line: e.line, reason: e.reason)
         } catch {
@@ -154,6 +176,7 @@ public struct BatchWorker: Sendable {
         }
         let row = Record()
         var rows = 0
+        let notesBefore = bound.notes
         do {
             while try reader.next(into: row) {
                 switch try bound.extract(row, into: &batch) {
@@ -171,7 +194,10 @@ public struct BatchWorker: Sendable {
         }
         if rows == 0 && record.skipped.isEmpty { throw FileFailure(line: nil, reason: "no data rows (header only)") }
         record.rows = rows
-        record.notes = bound.notes
+        var delta: [String: Int] = [:]
+        for (note, count) in bound.notes where count > notesBefore[note, default: 0] { delta[note] = count - notesBefore[note, default: 0] }
+        record.notes = delta
+        cache.bound = bound
     }
 
     func fileKind(_ name: String) throws -> (format: String, compression: String?)? {
