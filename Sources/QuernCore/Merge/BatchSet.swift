@@ -73,19 +73,22 @@ public struct BatchSet: Sendable {
         return loaded.batch
     }
 
-    /// Each batch in order as a ``RowBlock`` with split codes. A background thread reads,
-    /// decompresses and checks the next batches while `body` works on this one; at most
+    /// Each batch in order as a ``RowBlock`` with split codes. Background threads (`loaders`)
+    /// read, decompress and check the next batches while `body` works on this one; at most
     /// `prefetch` batches wait, so memory stays bounded by a few batches.
-    public func forEachBlock(split: SplitFunction, prefetch: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
+    public func forEachBlock(split: SplitFunction, prefetch: Int = 3, loaders: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
         let queue = BlockQueue(depth: max(1, prefetch))
         let this = self
         let count = entries.count
         let layout = self.layout
-        Thread.detachNewThread {
-            for i in 0..<count {
-                guard queue.waitForRoom(before: i) else { return }
-                let result = Result { Self.block(from: try this.load(i), layout: layout, split: split) }
-                queue.put(i, result)
+        let threads = max(1, min(loaders, count))
+        for t in 0..<threads {
+            Thread.detachNewThread {
+                for i in stride(from: t, to: count, by: threads) {
+                    guard queue.waitForRoom(before: i) else { return }
+                    let result = Result { Self.block(from: try this.load(i), layout: layout, split: split) }
+                    queue.put(i, result)
+                }
             }
         }
         defer { queue.cancel() }
