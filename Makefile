@@ -5,7 +5,7 @@ PREFIX ?= /usr/local
 DEMO ?= data/demo
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev gzip lz4 zstd
+DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip lz4 zstd
 
 .PHONY: all deps build install demo test bench clean help
 

@@ -13,7 +13,7 @@ func plugin(_ name: String, _ path: String, extra: [Target.Dependency] = []) -> 
 let swift: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
 let plugins: [(String, String, [Target.Dependency])] = [
     ("QuernCodecNone", "plugins/codecs/None", []),
-    ("QuernCodecZlib", "plugins/codecs/Zlib", ["CZlib"]),
+    ("QuernCodecZlib", "plugins/codecs/Zlib", ["CZlib", "CLibdeflate"]),
     ("QuernCodecLZ4", "plugins/codecs/LZ4", ["CLZ4"]),
     ("QuernCodecZstd", "plugins/codecs/Zstd", ["CZstd"]),
     ("QuernFormatCSV", "plugins/formats/CSV", []),
@@ -43,6 +43,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLibdeflate", path: "Sources/CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(name: "CQuernSys", path: "Sources/CQuernSys"),
         .target(
             name: "QuernCore",

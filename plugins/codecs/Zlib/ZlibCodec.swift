@@ -1,8 +1,11 @@
 public import QuernCore
+import CLibdeflate
 import CZlib
 
-/// zlib's deflate: batch members are deflated (ZIP method 8), so numpy opens the batch like any
-/// `np.savez_compressed` file; input files ending in `.gz` are read as gzip streams.
+/// Deflate: batch members are deflated (ZIP method 8), so numpy opens the batch like any
+/// `np.savez_compressed` file; input files ending in `.gz` are read as gzip streams (zlib).
+/// Whole members go through libdeflate, which writes the same raw deflate 2-3x faster than zlib
+/// and decompresses it about twice as fast (measured in docs/performance.md).
 public struct ZlibCodec: Codec, CodecPlugin {
     public static let name = "zlib"
     public static let summary = "deflate (numpy opens the batches as .npz); reads .gz inputs"
@@ -20,47 +23,25 @@ public struct ZlibCodec: Codec, CodecPlugin {
     public var zipMethod: UInt16 { Self.zipMethod }
 
     public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
-        var stream = z_stream()
-        // Raw deflate (negative window bits): ZIP members carry no zlib header.
-        guard deflateInit2_(&stream, Int32(level ?? 1), Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw CodecError("zlib", "deflateInit2 failed")
-        }
-        defer { deflateEnd(&stream) }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 16)
-        var remaining = input.count
-        var offset = 0
-        var result: Int32 = Z_OK
-        try out.withUnsafeMutableBytes { o in
-            stream.next_out = o.baseAddress!.assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = uInt(o.count)
-            repeat {
-                let chunk = min(remaining, Int(UInt32.max >> 2))
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.advanced(by: offset).assumingMemoryBound(to: Bytef.self))
-                stream.avail_in = uInt(chunk)
-                remaining -= chunk
-                offset += chunk
-                result = deflate(&stream, remaining == 0 ? Z_FINISH : Z_NO_FLUSH)
-                guard result == Z_OK || result == Z_STREAM_END else { throw CodecError("zlib", "deflate failed (\(result))") }
-            } while remaining > 0 || result != Z_STREAM_END
-        }
-        out.removeSubrange(Int(stream.total_out)...)
+        guard let compressor = libdeflate_alloc_compressor(Int32(level ?? 1)) else { throw CodecError("zlib", "cannot allocate a deflate compressor") }
+        defer { libdeflate_free_compressor(compressor) }
+        var out = [UInt8](repeating: 0, count: libdeflate_deflate_compress_bound(compressor, input.count))
+        let n = out.withUnsafeMutableBytes { o in libdeflate_deflate_compress(compressor, input.baseAddress, input.count, o.baseAddress, o.count) }
+        guard n > 0 || input.isEmpty else { throw CodecError("zlib", "deflate failed") }
+        out.removeSubrange(n...)
         return out
     }
 
     public func decompress(_ input: UnsafeRawBufferPointer, originalSize: Int) throws -> [UInt8] {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { throw CodecError("zlib", "inflateInit2 failed") }
-        defer { inflateEnd(&stream) }
+        guard let decompressor = libdeflate_alloc_decompressor() else { throw CodecError("zlib", "cannot allocate a deflate decompressor") }
+        defer { libdeflate_free_decompressor(decompressor) }
         var out = [UInt8](repeating: 0, count: originalSize)
-        let result = out.withUnsafeMutableBytes { o -> Int32 in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
-            stream.avail_in = uInt(input.count)
-            stream.next_out = o.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = uInt(o.count)
-            return inflate(&stream, Z_FINISH)
+        var produced = 0
+        let result = out.withUnsafeMutableBytes { o in
+            libdeflate_deflate_decompress(decompressor, input.baseAddress, input.count, o.baseAddress, o.count, &produced)
         }
-        guard result == Z_STREAM_END, Int(stream.total_out) == originalSize else {
-            throw CodecError("zlib", "corrupt or truncated deflate data (inflate returned \(result), \(stream.total_out) of \(originalSize) bytes)")
+        guard result == LIBDEFLATE_SUCCESS, produced == originalSize else {
+            throw CodecError("zlib", "corrupt or truncated deflate data (\(produced) of \(originalSize) bytes)")
         }
         return out
     }
