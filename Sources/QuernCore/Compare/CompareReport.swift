@@ -125,7 +125,7 @@ public enum CompareReportWriter {
     /// A horizontal bar chart as inline SVG.
     static func chart(_ title: String, _ bars: [(String, Double)], unit: String) -> String {
         let width = 640.0, left = 190.0, row = 26.0
-        let height = Double(bars.count) * row + 34
+        let height = Double(bars.count) * row + 12
         let top = max(bars.map(\.1).max() ?? 1, 1e-12)
         var svg = "<figure><figcaption>\(escape(title))</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escape(title))\">\n"
         for (i, bar) in bars.enumerated() {
@@ -139,7 +139,7 @@ public enum CompareReportWriter {
     }
 
     static func html(_ r: CompareStage.Report) -> String {
-        var body = "<h1>quern compare</h1>\n<p>\(r.batches.entries.count) batch files in <code>\(escape(r.batches.dir))</code>, \(r.batches.totalRows) rows, schema <code>\(escape(r.batches.fingerprint))</code>. \(escape(method)) Runs: \(r.settings.repeats).</p>\n"
+        var body = "<h1>quern compare</h1>\n<p>\(r.batches.entries.count) batch files in <code>\(escape(r.batches.dir))</code>, \(r.batches.totalRows) rows, schema <code>\(escape(r.batches.fingerprint))</code>. \(escape(method.replacingOccurrences(of: "`", with: ""))) Runs: \(r.settings.repeats).</p>\n"
         let ok = r.strategies.filter { $0.analysis != nil && $0.error == nil }
         if !r.strategies.isEmpty {
             body += "<h2>Merge strategies</h2>\n<table><tr><th>strategy</th><th>status</th><th>train</th><th>val</th><th>test</th><th>dropped</th><th>duplicates</th><th>checksum</th></tr>\n"
