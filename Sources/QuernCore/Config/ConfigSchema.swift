@@ -26,7 +26,8 @@ public enum ConfigSchema {
         ("extract", [
             Key(name: "workers", type: .int(0...4096), help: "parallel workers (0: one per core)", flag: "--workers"),
             Key(name: "sequential", type: .bool, help: "one worker, in order", flag: "--sequential"),
-            Key(name: "shard", type: .string, help: "K/N: process only shard K (0-based) of N", flag: "--shard"),
+            Key(name: "shard", type: .string, help: "K/N: process only shard K (0-based) of N; auto: from Slurm or Kubernetes", flag: "--shard"),
+            Key(name: "shard_count", type: .int(1...1_000_000), help: "N for --shard auto (a Kubernetes Indexed Job's completions)", flag: "--shard-count"),
             Key(name: "restart", type: .bool, help: "redo every batch from scratch", flag: "--restart"),
         ]),
         ("batch", [
@@ -56,6 +57,19 @@ public enum ConfigSchema {
         ]),
         ("normalize", [
             Key(name: "method", type: .choice(["standard", "minmax", "none"]), help: "standard, minmax or none, fit on train", flag: "--normalize"),
+        ]),
+        ("slurm", [
+            Key(name: "shards", type: .int(1...100_000), help: "extract shards: tasks of the array job", flag: "--shards"),
+            Key(name: "partition", type: .string, help: "partition of both jobs", flag: "--partition"),
+            Key(name: "account", type: .string, help: "account charged for both jobs", flag: "--account"),
+            Key(name: "time", type: .string, help: "time limit of each extract task, as Slurm writes it (1:00:00)", flag: "--time"),
+            Key(name: "cpus_per_task", type: .int(1...4096), help: "CPUs of each extract task (its workers)", flag: "--cpus-per-task"),
+            Key(name: "mem", type: .string, help: "memory of each extract task (4G)", flag: "--mem"),
+            Key(name: "merge_time", type: .string, help: "time limit of the merge job (default: time)", flag: "--merge-time"),
+            Key(name: "merge_cpus", type: .int(1...4096), help: "CPUs of the merge job (default 2)", flag: "--merge-cpus"),
+            Key(name: "merge_mem", type: .string, help: "memory of the merge job (default: mem)", flag: "--merge-mem"),
+            Key(name: "sbatch_args", type: .stringList, help: "more #SBATCH lines for both jobs (--qos=high)", flag: "--sbatch-arg"),
+            Key(name: "script_dir", type: .string, help: "where the job scripts, config and logs go (default <intermediate>/slurm)", flag: "--script-dir"),
         ]),
     ]
 
