@@ -16,6 +16,9 @@ public struct ExtractSettings: Sendable, Equatable {
     public var rowsPerBatch = 1_000_000
     public var workers = 0
     public var shard = Shard.whole
+    /// Set with `--shard auto`: a scheduler started this process and may start a second copy of
+    /// the same task (a retry, a requeue), which then waits for the first instead of failing.
+    public var shardFromScheduler = false
     public var restart = false
 
     public init() {}
@@ -46,6 +49,7 @@ public struct ExtractSettings: Sendable, Equatable {
             if v.stringValue == "auto" {
                 do {
                     s.shard = try SchedulerShard.resolve(environment: environment, count: count?.intValue)
+                    s.shardFromScheduler = true
                 } catch {
                     throw .invalid(at: v.mark, key: "extract.shard", reason: error.description)
                 }

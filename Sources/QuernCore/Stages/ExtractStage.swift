@@ -74,7 +74,7 @@ public struct ExtractStage: Sendable {
         } catch {
             throw StorageError.io(path: dir, operation: "create the intermediate folder", errno: EACCES)
         }
-        let lock = try FolderLock(folder: dir, name: "extract-\(settings.shard.index)-of-\(settings.shard.count)")
+        let lock = try lockShard(dir)
         defer { withExtendedLifetime(lock) {} }
         AtomicFile.sweepDebris(in: dir)
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
@@ -199,6 +199,21 @@ public struct ExtractStage: Sendable {
         summary.seconds = monotonicSeconds() - started
         summary.peakBytes = peakResidentBytes()
         return summary
+    }
+
+    /// Locks this shard of the folder. A second copy of a scheduler's task waits for the first
+    /// (then finds the batches complete and does nothing); a person's second command refuses,
+    /// naming the holder.
+    private func lockShard(_ dir: String) throws -> FolderLock {
+        let name = "extract-\(settings.shard.index)-of-\(settings.shard.count)"
+        let first: Result<FolderLock, LockError> = Result { () throws(LockError) in try FolderLock(folder: dir, name: name) }
+        switch first {
+        case .success(let lock): return lock
+        case .failure(.held(_, let holder)) where settings.shardFromScheduler:
+            console.warning("shard \(settings.shard) is already being made (\(holder)): waiting for it, as a scheduler's retry of the same task.")
+            return try FolderLock(folder: dir, name: name, blocking: true)
+        case .failure(let error): throw error
+        }
     }
 
     /// The schema, from the header of the first input file that has one.

@@ -16,6 +16,16 @@ public struct ShardLaunch: Codable, Sendable, Equatable {
     /// The batch script Slurm ran, when quern wrote it (`QUERN_SLURM_SCRIPT`).
     public var slurmScript: String?
 
+    public init(host: String, pid: Int32, startedAt: String, command: [String], directory: String, slurmJob: String?, slurmScript: String?) {
+        self.host = host
+        self.pid = pid
+        self.startedAt = startedAt
+        self.command = command
+        self.directory = directory
+        self.slurmJob = slurmJob
+        self.slurmScript = slurmScript
+    }
+
     public static func current(environment env: [String: String] = ProcessInfo.processInfo.environment) -> ShardLaunch {
         var job: String? = env["SLURM_JOB_ID"]
         if let array = env["SLURM_ARRAY_JOB_ID"], let task = env["SLURM_ARRAY_TASK_ID"] { job = "\(array)_\(task)" }
