@@ -61,7 +61,7 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   $SUDO chown munge:munge /etc/munge/munge.key && $SUDO chmod 600 /etc/munge/munge.key
   $SUDO mkdir -p /run/munge /var/log/munge /var/lib/munge
   $SUDO chown munge:munge /run/munge /var/log/munge /var/lib/munge
-  $SUDO runuser -u munge -- /usr/sbin/munged --force || { log "munged did not start (see /var/log/munge/munged.log)"; exit 1; }
+  $SUDO runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1 || { log "munged did not start (see /var/log/munge/munged.log)"; exit 1; }
   touch "$dir/munged.started"
 fi
 munge -n | unmunge >/dev/null || { log "munge does not work: credentials cannot be encoded and decoded"; exit 1; }
@@ -104,8 +104,10 @@ $node State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 export SLURM_CONF="$conf"
-$SUDO /usr/sbin/slurmctld -f "$conf" -c || { log "slurmctld did not start:"; tail -n 20 "$dir/slurmctld.log" >&2; exit 1; }
-$SUDO /usr/sbin/slurmd -f "$conf" || { log "slurmd did not start:"; tail -n 20 "$dir/slurmd.log" >&2; stop; exit 1; }
+# The daemons get /dev/null for stdio: a caller reading this script's output to its end must not
+# wait for them.
+$SUDO /usr/sbin/slurmctld -f "$conf" -c </dev/null >/dev/null 2>&1 || { log "slurmctld did not start:"; tail -n 20 "$dir/slurmctld.log" >&2; exit 1; }
+$SUDO /usr/sbin/slurmd -f "$conf" </dev/null >/dev/null 2>&1 || { log "slurmd did not start:"; tail -n 20 "$dir/slurmd.log" >&2; stop; exit 1; }
 for _ in $(seq 150); do
   state=$(scontrol show node "$host" 2>/dev/null | sed -n 's/.*State=\([^ ]*\).*/\1/p' | head -n 1 || true)
   case "$state" in

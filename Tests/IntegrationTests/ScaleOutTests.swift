@@ -114,6 +114,21 @@ struct ShardTests {
         #expect(outputArrays("\(ws.path)/out") == expected)
     }
 
+    @Test func aShardSweepsOnlyItsOwnDebrisNeverAFileAnotherShardIsWriting() throws {
+        let ws = TempWorkspace()
+        #expect(try QuernProcess.run(["generate", "--files", "20", "--rows", "5", "--seed", "8", "--out", "\(ws.path)/in"]).status == 0)
+        // What shard 1 (batches 1 and 3) and shard 0 would have in flight, mid-write.
+        let theirs = ws.write("im/.quern-tmp-4242-17-batch_000003.npz", "half a batch")
+        let theirProgress = ws.write("im/.quern-tmp-4242-18-progress.shard-1-of-2.json", "{")
+        let mine = ws.write("im/.quern-tmp-4243-19-batch_000002.npz", "debris of a crash")
+        let base = ["extract", "--input-dir", "in", "--intermediate-dir", "im"] + Self.extractFlags
+        #expect(try QuernProcess.run(base + ["--shard", "0/2"], cwd: ws.path).status == 0)
+        #expect(FileManager.default.fileExists(atPath: theirs) && FileManager.default.fileExists(atPath: theirProgress), "another shard's files in flight are left alone")
+        #expect(!FileManager.default.fileExists(atPath: mine), "its own debris is swept")
+        #expect(try QuernProcess.run(base + ["--shard", "1/2"], cwd: ws.path).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: theirs) && !FileManager.default.fileExists(atPath: theirProgress))
+    }
+
     @Test func aSecondCopyOfASchedulerTaskWaitsForTheFirstAPersonsSecondCommandRefuses() throws {
         let ws = TempWorkspace()
         #expect(try QuernProcess.run(["generate", "--files", "10", "--rows", "10", "--seed", "7", "--out", "\(ws.path)/in"]).status == 0)

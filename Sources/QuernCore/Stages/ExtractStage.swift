@@ -76,7 +76,13 @@ public struct ExtractStage: Sendable {
         }
         let lock = try lockShard(dir)
         defer { withExtendedLifetime(lock) {} }
-        AtomicFile.sweepDebris(in: dir)
+        let shard = settings.shard
+        AtomicFile.sweepDebris(in: dir) { name in
+            // Other shards may be writing in this folder right now: only this shard's batches and files.
+            if shard.count == 1 { return true }
+            if let batch = BatchName(fileName: name) { return shard.owns(batch: batch.batch) }
+            return name.contains("shard-\(shard.index)-of-\(shard.count)")
+        }
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
@@ -162,7 +168,9 @@ public struct ExtractStage: Sendable {
                     try journalFile.append(JSONLines.encode(entry))
                     journal.entries[entry.batch] = entry
                     made += 1
-                    try writeFailedList(journal, dir: dir)
+                    // Shards share failed.jsonl: each rewrites it from every shard's journal, so
+                    // the last write of the last shard lists every failed file.
+                    try writeFailedList(settings.shard.count > 1 ? JournalState.load(from: dir) : journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     if let job = pending.popFirst() { group.addTask { try make(job) } }
@@ -177,7 +185,7 @@ public struct ExtractStage: Sendable {
         }
         ticker.stop()
         writeProgress("done", made: made)
-        try writeFailedList(journal, dir: dir)
+        try writeFailedList(settings.shard.count > 1 ? JournalState.load(from: dir) : journal, dir: dir)
 
         summary.batchesMade = made
         for entry in owned {
