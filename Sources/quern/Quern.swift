@@ -13,7 +13,7 @@ struct Quern: AsyncParsableCommand {
 
             Exit status: \(ExitStatus.table)
             """,
-        subcommands: [RunCommand.self, ExtractCommand.self, MergeCommand.self, CompareCommand.self, HooksCommand.self, PluginsCommand.self, GenerateCommand.self])
+        subcommands: [RunCommand.self, ExtractCommand.self, MergeCommand.self, CompareCommand.self, HooksCommand.self, PluginsCommand.self, GenerateCommand.self, ValidateCommand.self, InitCommand.self])
 }
 
 /// Exit statuses, documented in `--help` and the README.

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import QuernCore
+import QuernPlugins
+
+/// The console, the log and the stage runner of one invocation of run, extract or merge, and what
+/// it ends with: a `run_finished` event, `summary.json` and the summary lines.
+struct Session {
+    let console: Console
+    let log: RunLog
+    let runner: StageRunner
+    let command: String
+    let started = monotonicSeconds()
+
+    static let defaultLogDir = "data/logs"
+
+    init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default") throws {
+        self.command = command
+        let dir = config.value(at: "paths.logs")?.stringValue ?? Self.defaultLogDir
+        let json = options.logFormat == .json
+        let log = try RunLog(dir: dir, runId: RunContext.newRunId(), dataset: dataset, toStderr: json)
+        var handlers: [any LogHandler] = [RunLogHandler(log: log, level: .debug)]
+        if !json {
+            var c = ConsoleLogHandler()
+            c.logLevel = quiet ? .warning : options.verbose ? .debug : .info
+            handlers.insert(c, at: 0)
+        }
+        // In json mode stderr carries the events only, so no progress bar either.
+        console = Console(quiet: quiet || json, logHandler: MultiplexLogHandler(handlers))
+        self.log = log
+        var runner = try makeRunner(config: config, configPath: configPath, console: console, log: log)
+        if options.verbose && !json { runner.observers.insert(VerboseObserver(console: console), at: 0) }
+        self.runner = runner
+        log.event(
+            "run_started", text: "quern \(command) started (run \(log.runId))",
+            ["command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
+    }
+
+    /// Runs pre-flight: warnings go to the console, errors stop the run before any work.
+    func preflight(_ config: ConfigValue, stages: Preflight.Stages) throws -> PreflightReport {
+        let report = Preflight(config: config, registry: .builtIn, stages: stages, logDir: log.dir).run()
+        for w in report.warnings { console.warning(w.message) }
+        log.event(
+            "preflight", text: report.errors.isEmpty ? "pre-flight ok" : "pre-flight found \(report.errors.count) problem(s)",
+            ["errors": report.errors.map(\.description), "warnings": report.warnings.map(\.description), "input_files": report.plan.inputFiles.count])
+        if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
+        return report
+    }
+
+    /// Logs the end of the run, writes summary.json and prints the stage timings.
+    @discardableResult
+    func finish(error: (any Error)? = nil, extract: ExtractStage.Summary? = nil, merge: MergeStage.Summary? = nil) -> RunSummary {
+        let failedFiles = extract.map { !$0.failed.isEmpty } ?? false
+        let status = error != nil ? "failed" : failedFiles ? "files_failed" : "ok"
+        let exit = error != nil ? ExitStatus.failure : failedFiles ? ExitStatus.someFilesFailed : ExitStatus.ok
+        var s = RunSummary(
+            status: status, dataset: log.dataset, runId: log.runId, command: command, exitStatus: exit, seconds: monotonicSeconds() - started,
+            stages: runner.context?.stages ?? [:])
+        s.error = error.map { "\($0)" }
+        if let extract {
+            s.rowsExtracted = extract.rows
+            s.filesOK = extract.filesOK
+            s.filesFailed = extract.failed.count
+            s.batches = extract.batches
+        }
+        if let merge {
+            s.rowsOut = merge.splits.reduce(0, +)
+            s.outputDir = merge.outputDir
+        }
+        if let dir = log.dir {
+            do { try s.write(to: dir) } catch { console.warning("cannot write \(dir)/\(RunLog.summaryFile): \(error)") }
+        }
+        log.event(
+            "run_finished", text: "\(status) in \(Human.duration(s.seconds)), peak memory \(Human.bytes(s.peakRssBytes))\(s.error.map { ": \($0)" } ?? "")",
+            [
+                "status": status, "exit_status": Int(exit), "seconds": s.seconds, "peak_rss_bytes": s.peakRssBytes, "rows": s.rows, "error": s.error,
+                "stages": s.stages.mapValues { ["status": $0.status, "seconds": $0.seconds] as [String: any Sendable] } as [String: any Sendable],
+            ])
+        if error == nil, !s.stages.isEmpty {
+            console.result("stages: \(s.stageLine); peak memory \(Human.bytes(s.peakRssBytes))\(log.dir.map { "; log in \($0)" } ?? "")")
+        }
+        return s
+    }
+}
+
+/// With --verbose: a console line as each stage starts and ends.
+struct VerboseObserver: StageObserver {
+    let console: Console
+
+    func stageWillStart(_ stage: StageName) async throws { console.debug("== \(stage.rawValue)") }
+
+    func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws {
+        let verdict = outcome == .succeeded ? "ok" : "failed"
+        console.debug("== \(stage.rawValue) \(verdict); peak memory so far \(Human.bytes(peakResidentBytes()))")
+    }
+}
