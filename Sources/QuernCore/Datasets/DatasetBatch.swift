@@ -107,7 +107,9 @@ public struct DatasetBatch: Sendable {
                         + Human.bytes(o.peakRssBytes))
             }
             for o in datasets where o.error != nil {
-                lines.append("  \(o.name) failed: \(o.error!.split(separator: "\n").first.map(String.init) ?? "") (log: \(o.logDir)/\(RunLog.humanFile))")
+                var why = o.error!.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                if why.count > 300 { why = String(why.prefix(300)) + "..." }
+                lines.append("  \(o.name) failed: \(why) (log: \(o.logDir)/\(RunLog.humanFile))")
             }
             return lines.joined(separator: "\n")
         }

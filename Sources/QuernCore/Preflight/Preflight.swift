@@ -96,7 +96,8 @@ public struct Preflight: Sendable {
             for point in points {
                 let found = catalog.hooks(at: point)
                 for (name, why) in found.skipped {
-                    add("hooks", "hook \(hooks.dir)/\(name) is \(why), so it would not run: chmod +x it, or rename it to end in .sample to switch it off.")
+                    // Skipped with a warning, as docs/hooks.md promises: that is how a hook is switched off.
+                    add("hooks", "hook \(hooks.dir)/\(name) is \(why); it will not run (rename it to end in .sample to silence this).", warning: true)
                 }
                 if !found.run.isEmpty {
                     report.plan.hooks.append((point.name, found.run.map(\.name)))

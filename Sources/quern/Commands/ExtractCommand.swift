@@ -55,6 +55,11 @@ struct ExtractCommand: AsyncParsableCommand {
 
 /// Prints what an extract did.
 func printExtractSummary(_ s: ExtractStage.Summary, console: Console) {
+    console.result(extractSummaryText(s))
+}
+
+/// What an extract did, as the lines printed at its end.
+func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
     lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed")
     lines.append("  rows:     \(Human.count(s.rows))")
@@ -67,5 +72,5 @@ func printExtractSummary(_ s: ExtractStage.Summary, console: Console) {
         for f in s.failed.prefix(10) { lines.append("    \(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.reason)") }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
-    console.result(lines.joined(separator: "\n"))
+    return lines.joined(separator: "\n")
 }

@@ -75,7 +75,15 @@ extension RunCommand {
                     outcome.error = r.status == 0 ? nil : "quern run ended with status \(r.status)\(r.stderrTail.last.map { ": \($0)" } ?? "")"
                 }
             } catch {
+                // Failed before its run started (no usable input to infer a config from, say):
+                // its log folder still says why.
                 outcome.error = "\(error)"
+                if let log = try? RunLog(dir: logDir, runId: session.log.runId, dataset: d.name) {
+                    log.event("run_finished", text: "failed: \(error)", ["status": "failed", "error": "\(error)"])
+                    var s = RunSummary(status: "failed", dataset: d.name, runId: log.runId, command: "run --datasets", exitStatus: ExitStatus.failure, seconds: 0, stages: [:])
+                    s.error = "\(error)"
+                    try? s.write(to: logDir)
+                }
             }
             outcome.seconds = monotonicSeconds() - t0
             session.log.event(

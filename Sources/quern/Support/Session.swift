@@ -5,18 +5,22 @@ import QuernCore
 import QuernPlugins
 
 /// The console, the log and the stage runner of one invocation of run, extract or merge, and what
-/// it ends with: a `run_finished` event, `summary.json` and the summary lines.
-struct Session {
+/// it ends with: a `run_finished` event, `summary.json` and the summary lines. The stage runner is
+/// made by ``preflight(_:stages:)``, once the config is known to be sound.
+final class Session {
     let console: Console
     let log: RunLog
-    let runner: StageRunner
+    private(set) var runner = StageRunner()
+    let configPath: String?
     let command: String
+    let verbose: Bool
     let started = monotonicSeconds()
 
     static let defaultLogDir = "data/logs"
 
     init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default") throws {
         self.command = command
+        verbose = options.verbose
         let dir = config.value(at: "paths.logs")?.stringValue ?? Self.defaultLogDir
         let json = options.logFormat == .json
         let log = try RunLog(dir: dir, runId: RunContext.newRunId(), dataset: dataset, toStderr: json)
@@ -29,23 +33,33 @@ struct Session {
         // In json mode stderr carries the events only, so no progress bar either.
         console = Console(quiet: quiet || json, logHandler: MultiplexLogHandler(handlers))
         self.log = log
-        var runner = try makeRunner(config: config, configPath: configPath, console: console, log: log)
-        if options.verbose && !json { runner.observers.insert(VerboseObserver(console: console), at: 0) }
-        self.runner = runner
+        self.configPath = configPath
         log.event(
             "run_started", text: "quern \(command) started (run \(log.runId))",
             ["command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
     }
 
-    /// Runs pre-flight: warnings go to the console, errors stop the run before any work.
+    /// Runs pre-flight: warnings go to the console, errors stop the run before any work. Then makes
+    /// the stage runner (log observer, hooks).
     func preflight(_ config: ConfigValue, stages: Preflight.Stages) throws -> PreflightReport {
         let report = Preflight(config: config, registry: .builtIn, stages: stages, logDir: log.dir).run()
-        for w in report.warnings { console.warning(w.message) }
+        // Hook warnings are left to the hook observer, which gives them when the hooks would run.
+        for w in report.warnings where w.area != "hooks" { console.warning(w.message) }
         log.event(
             "preflight", text: report.errors.isEmpty ? "pre-flight ok" : "pre-flight found \(report.errors.count) problem(s)",
             ["errors": report.errors.map(\.description), "warnings": report.warnings.map(\.description), "input_files": report.plan.inputFiles.count])
         if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
+        var runner = try makeRunner(config: config, configPath: configPath, console: console, log: log)
+        if verbose && log.toStderr == false { runner.observers.insert(VerboseObserver(console: console), at: 0) }
+        self.runner = runner
         return report
+    }
+
+    /// A stage's summary lines: on stdout and in the log. A dataset of a batch run keeps them to its
+    /// log unless --verbose, so the batch's console stays one table.
+    func report(_ text: String, childOfBatch: Bool) {
+        log.event("summary", text: text, ["text": text])
+        if !childOfBatch || verbose { console.result(text) }
     }
 
     /// Logs the end of the run, writes summary.json and prints the stage timings.
@@ -77,7 +91,7 @@ struct Session {
                 "status": status, "exit_status": Int(exit), "seconds": s.seconds, "peak_rss_bytes": s.peakRssBytes, "rows": s.rows, "error": s.error,
                 "stages": s.stages.mapValues { ["status": $0.status, "seconds": $0.seconds] as [String: any Sendable] } as [String: any Sendable],
             ])
-        if error == nil, !s.stages.isEmpty {
+        if error == nil, !s.stages.isEmpty, log.dataset == "default" || verbose {
             console.result("stages: \(s.stageLine); peak memory \(Human.bytes(s.peakRssBytes))\(log.dir.map { "; log in \($0)" } ?? "")")
         }
         return s
