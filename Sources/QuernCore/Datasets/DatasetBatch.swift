@@ -106,6 +106,12 @@ public struct DatasetBatch: Sendable {
                     "  " + pad(o.name, width) + "  " + pad(o.status, 12) + "  " + pad(rows, 10) + "  " + pad(Human.duration(o.seconds), 8) + "  "
                         + Human.bytes(o.peakRssBytes))
             }
+            for o in datasets where !o.stages.isEmpty {
+                let stages = StageName.allCases.filter { $0 != .run }.compactMap { st in
+                    o.stages[st.rawValue].map { "\(st.rawValue) \(Human.duration($0.seconds))" }
+                }
+                lines.append("  \(o.name) stages: \(stages.joined(separator: ", "))")
+            }
             for o in datasets where o.error != nil {
                 var why = o.error!.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
                 if why.count > 300 { why = String(why.prefix(300)) + "..." }

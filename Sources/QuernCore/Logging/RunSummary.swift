@@ -53,10 +53,11 @@ public struct RunSummary: Codable, Sendable, Equatable {
         return try? JSONDecoder().decode(RunSummary.self, from: data)
     }
 
-    /// `discover 0.0 s, extract 2.1 s, merge 0.4 s, ...` in stage order.
+    /// `discover 0.0 s, extract 2.1 s, merge 0.4 s, ... (total 3.0 s)` in stage order.
     public var stageLine: String {
-        StageName.allCases.compactMap { s in
+        let each = StageName.allCases.filter { $0 != .run }.compactMap { s in
             stages[s.rawValue].map { "\(s.rawValue) \(Human.duration($0.seconds))\($0.status == "ok" ? "" : " (\($0.status))")" }
-        }.joined(separator: ", ")
+        }
+        return each.joined(separator: ", ") + (stages[StageName.run.rawValue].map { " (total \(Human.duration($0.seconds)))" } ?? "")
     }
 }
