@@ -94,6 +94,7 @@ public struct StarterConfig: Sendable {
         let labelProfile = s.columns.first { $0.name == label }
         var numeric: [String] = []
         var smallInts: [String] = []
+        var idLike: [String] = []
         var categorical: [(String, [String])] = []
         var highCard: [(String, Int, Bool)] = []
         var masks: [(String, Int)] = []
@@ -109,6 +110,7 @@ public struct StarterConfig: Sendable {
             } else if c.numeric {
                 numeric.append(c.name)
                 if c.integer && c.isLowCardinality && c.distinctCount <= 10 { smallInts.append(c.name) }
+                if c.integer && c.present >= 20 && (c.distinctOverflow || c.distinctCount == c.present) { idLike.append(c.name) }
             } else if c.isLowCardinality {
                 categorical.append((c.name, c.distinct.sorted(by: Self.naturalOrder)))
             } else {
@@ -144,6 +146,9 @@ public struct StarterConfig: Sendable {
             out.append("  # \(numeric.count) numeric column\(numeric.count == 1 ? "" : "s") (every sampled value a number)")
             out += Self.flowList("  numeric: ", numeric.map(q))
             out.append("  fill_missing: 0        # value of a missing numeric cell")
+            if !idLike.isEmpty {
+                out.append("  # every value distinct in the sample, so perhaps an id rather than a feature: \(idLike.joined(separator: ", "))")
+            }
             if !smallInts.isEmpty {
                 out.append("  # integer columns with few values, which could be one-hot instead (move them to categorical:):")
                 out.append("  #   \(smallInts.joined(separator: ", "))")

@@ -71,7 +71,8 @@ public struct Preflight: Sendable {
                     guard case .unknownOption(_, _, let option, _, _) = e else { break }
                     options[option] = nil
                 } catch {
-                    add("plugins", error)
+                    let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files)" : ""
+                    add("plugins", "\(error)\(hint)")
                     break
                 }
             }
@@ -82,6 +83,15 @@ public struct Preflight: Sendable {
         }
         if stages.contains(.merge) {
             do { _ = try registry.mergeStrategy(spec: merge.strategySpec, extra: merge.strategyOptions) } catch { add("plugins", error) }
+            // A strategy option naming a label head (balance's `head`) must name one the extractor makes.
+            let spec = try? PluginSpec.parse(merge.strategySpec)
+            let head = (spec?.options["head"] ?? merge.strategyOptions["head"])?.stringValue
+            if let head, let labels = extract.extractorOptions["labels"]?.mapValue?.map(\.0), !labels.contains(head) {
+                let hint = closest(to: head, in: labels).map { " (did you mean \($0)?)" } ?? ""
+                add("config", ConfigError.invalid(
+                    at: merge.strategyOptions["head"]?.mark, key: "merge.options.head",
+                    reason: "no label head '\(head)'\(hint); the extractor's label heads: \(labels.joined(separator: ", ")). Name one of them, or add the head under extractor.labels."))
+            }
         }
 
         // 4. Hooks: present but not executable, or named for no hook point.

@@ -62,10 +62,12 @@ extension RunCommand {
                 if skipMerge { argv.append("--skip-merge") }
                 if logOptions.verbose { argv.append("--verbose") } else { argv.append("--quiet") }
                 if logOptions.logFormat == .json { argv += ["--log-format", "json"] }
+                // A summary left by an earlier run must not pass for this one's.
+                try? FileManager.default.removeItem(atPath: "\(logDir)/\(RunLog.summaryFile)")
                 let r = await ChildProcess.run(argv: argv, env: ProcessInfo.processInfo.environment, name: d.name, timeout: 1e9, console: console)
                 outcome.exitStatus = r.status
                 outcome.peakRssBytes = r.peakBytes
-                if let s = RunSummary.read(from: logDir), s.runId != "" , r.status == s.exitStatus {
+                if let s = RunSummary.read(from: logDir), r.status == s.exitStatus {
                     outcome.status = s.status
                     outcome.rows = s.rows
                     outcome.stages = s.stages
