@@ -44,6 +44,10 @@ struct LogTests {
         let extract = try #require(all.first { $0["event"] as? String == "stage_finished" && $0["stage"] as? String == "extract" })
         #expect(extract["status"] as? String == "ok" && extract["seconds"] is Double && (extract["peak_rss_bytes"] as? Int ?? 0) > 0)
         #expect(all.filter { $0["event"] as? String == "batch_published" }.count == 3)  // first run only: the second keeps them
+        let extractCounts = try #require(all.first { $0["event"] as? String == "summary" && $0["kind"] as? String == "extract" })
+        #expect(extractCounts["rows"] as? Int == 48 && extractCounts["files_ok"] as? Int == 6 && extractCounts["batches"] as? Int == 3)
+        let mergeCounts = try #require(all.first { $0["event"] as? String == "summary" && $0["kind"] as? String == "merge" })
+        #expect(mergeCounts["rows_out"] as? Int == 48)
         let finished = try #require(all.last)
         #expect(finished["event"] as? String == "run_finished" && finished["rows"] as? Int == 48)
         #expect((finished["stages"] as? [String: Any])?.keys.sorted() == ["discover", "extract", "merge", "normalize", "run", "save", "split"])

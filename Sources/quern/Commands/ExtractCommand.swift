@@ -46,16 +46,11 @@ struct ExtractCommand: AsyncParsableCommand {
             session.finish(error: error)
             throw fail(error)
         }
-        printExtractSummary(summary, console: session.console)
+        session.report(extractSummaryText(summary), childOfBatch: false, Session.fields(summary))
         let s = session.finish(extract: summary)
         if s.exitStatus != ExitStatus.ok { throw ExitCode(s.exitStatus) }
     }
 
-}
-
-/// Prints what an extract did.
-func printExtractSummary(_ s: ExtractStage.Summary, console: Console) {
-    console.result(extractSummaryText(s))
 }
 
 /// What an extract did, as the lines printed at its end.

@@ -44,7 +44,7 @@ struct MergeCommand: AsyncParsableCommand {
             _ = try session.preflight(config, stages: .merge)
             let settings = try MergeSettings.resolve(config)
             let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console).run()
-            printMergeSummary(summary, console: session.console)
+            session.report(mergeSummaryText(summary), childOfBatch: false, Session.fields(summary))
             session.finish(merge: summary)
         } catch {
             session.finish(error: error)

@@ -91,7 +91,7 @@ struct RunCommand: AsyncParsableCommand {
             try await runner.run(.run) { () async throws in
                 let s = try await extractStage.run()
                 extractSummary = s
-                session.report(extractSummaryText(s), childOfBatch: datasetName != nil)
+                session.report(extractSummaryText(s), childOfBatch: datasetName != nil, Session.fields(s))
                 if skipMerge {
                     var command = "quern merge"
                     if let c = configOptions.config { command += " --config \(c)" }
@@ -102,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 let m = try await mergeStage.run()
                 mergeSummary = m
-                session.report(mergeSummaryText(m), childOfBatch: datasetName != nil)
+                session.report(mergeSummaryText(m), childOfBatch: datasetName != nil, Session.fields(m))
             }
         } catch {
             session.finish(error: error, extract: extractSummary, merge: mergeSummary)

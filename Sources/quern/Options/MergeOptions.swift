@@ -33,11 +33,6 @@ struct MergeOptions: ParsableArguments {
     }
 }
 
-/// Prints what a merge did, and how to load the outputs.
-func printMergeSummary(_ s: MergeStage.Summary, console: Console) {
-    console.result(mergeSummaryText(s))
-}
-
 /// What a merge did, and how to load the outputs, as the lines printed at its end.
 func mergeSummaryText(_ s: MergeStage.Summary) -> String {
     var lines = ["merge summary (\(s.outputDir))"]

@@ -57,9 +57,28 @@ final class Session {
 
     /// A stage's summary lines: on stdout and in the log. A dataset of a batch run keeps them to its
     /// log unless --verbose, so the batch's console stays one table.
-    func report(_ text: String, childOfBatch: Bool) {
-        log.event("summary", text: text, ["text": text])
+    func report(_ text: String, childOfBatch: Bool, _ fields: [String: any Sendable] = [:]) {
+        var all = fields
+        all["text"] = text
+        log.event("summary", text: text, all)
         if !childOfBatch || verbose { console.result(text) }
+    }
+
+    /// The counts of an extract, for its `summary` event.
+    static func fields(_ s: ExtractStage.Summary) -> [String: any Sendable] {
+        [
+            "kind": "extract", "files_ok": s.filesOK, "files_failed": s.failed.count, "rows": s.rows, "batches": s.batches,
+            "batches_made": s.batchesMade, "batches_kept": s.batchesKept, "bytes": s.bytes, "seconds": s.seconds,
+            "peak_rss_bytes": s.peakBytes, "skipped_rows": s.skippedRows, "fingerprint": s.fingerprint,
+        ]
+    }
+
+    /// The counts of a merge, for its `summary` event.
+    static func fields(_ s: MergeStage.Summary) -> [String: any Sendable] {
+        [
+            "kind": "merge", "strategy": s.strategy, "rows_in": s.report.rowsIn, "rows_out": s.report.rowsOut, "dropped": s.report.dropped,
+            "train": s.splits[0], "val": s.splits[1], "test": s.splits[2], "batches": s.batches, "seconds": s.seconds, "peak_rss_bytes": s.peakBytes,
+        ]
     }
 
     /// Logs the end of the run, writes summary.json and prints the stage timings.
