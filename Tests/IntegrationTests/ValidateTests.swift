@@ -30,7 +30,7 @@ struct ValidateTests {
         #expect(r.status == 1)
         for expected in [
             "q.yaml:2:", "files_per_batch", "unknown codec 'lz5'", "q.yaml:7:", "width: N", "q.yaml:9:", "sum to 1",
-            "unknown merge 'shufle'", "Did you mean 'shuffle'", "has no option 'colour'", "input folder in does not exist",
+            "q.yaml:10:19: error: unknown merge 'shufle'", "Did you mean 'shuffle'", "q.yaml:8:3: error: extractor 'tabular' has no option 'colour'", "input folder in does not exist",
             "hooks/pre-merge is not executable",
         ] {
             #expect(r.stderr.contains(expected), "\(expected) in:\n\(r.stderr)")

@@ -75,7 +75,7 @@ public enum ConfigSchema {
         let known = sections.map(\.name) + ["extractor"]
         for (name, value) in entries {
             guard known.contains(name) else {
-                found.append(.unknownKey(at: value.mark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known)))
+                found.append(.unknownKey(at: value.keyOrValueMark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known)))
                 continue
             }
             guard let keys = sections.first(where: { $0.name == name })?.keys else { continue }
@@ -88,7 +88,7 @@ public enum ConfigSchema {
                 guard let spec = keys.first(where: { $0.name == key }) else {
                     found.append(
                         .unknownKey(
-                            at: v.mark, key: key, section: name, valid: keys.map(\.name),
+                            at: v.keyOrValueMark, key: key, section: name, valid: keys.map(\.name),
                             suggestion: closest(to: key, in: keys.map(\.name))))
                     continue
                 }

@@ -37,7 +37,12 @@ public enum YAMLLoader {
         case .sequence(let seq):
             return ConfigValue(.list(seq.map { convert($0, path: path) }), mark: mark)
         case .mapping(let map):
-            return ConfigValue(.map(map.map { (k, v) in (k.string ?? "", convert(v, path: path)) }), mark: mark)
+            return ConfigValue(
+                .map(map.map { (k, v) in
+                    var value = convert(v, path: path)
+                    value.keyMark = k.mark.map { SourceMark(file: path, line: $0.line, column: $0.column) }
+                    return (k.string ?? "", value)
+                }), mark: mark)
         case .alias:
             return ConfigValue(.null, mark: mark)
         }

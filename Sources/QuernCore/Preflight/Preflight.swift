@@ -67,8 +67,11 @@ public struct Preflight: Sendable {
                     let after = before.removing(e)
                     if after == before || e.mark == before.mark { options[key] = nil } else { options[key] = after }
                 } catch let e as RegistryError {
-                    add("plugins", e)
-                    guard case .unknownOption(_, _, let option, _, _) = e else { break }
+                    guard case .unknownOption(_, _, let option, _, _) = e else {
+                        add("plugins", Self.located(e, config.value(at: "extractor.name")))
+                        break
+                    }
+                    add("plugins", Self.located(e, options[option], key: true))
                     options[option] = nil
                 } catch {
                     let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files)" : ""
@@ -76,13 +79,17 @@ public struct Preflight: Sendable {
                     break
                 }
             }
-            do { _ = try registry.codec(spec: extract.codecSpec) } catch { add("plugins", error) }
+            do { _ = try registry.codec(spec: extract.codecSpec) } catch { add("plugins", Self.located(error, config.value(at: "batch.codec"))) }
             if extract.format != "auto" {
-                do { _ = try registry.format(extract.format) } catch { add("plugins", error) }
+                do { _ = try registry.format(extract.format) } catch { add("plugins", Self.located(error, config.value(at: "input.format"))) }
             }
         }
         if stages.contains(.merge) {
-            do { _ = try registry.mergeStrategy(spec: merge.strategySpec, extra: merge.strategyOptions) } catch { add("plugins", error) }
+            do {
+                _ = try registry.mergeStrategy(spec: merge.strategySpec, extra: merge.strategyOptions)
+            } catch {
+                add("plugins", Self.located(error, config.value(at: "merge.strategy") ?? config.value(at: "merge.options")))
+            }
             // A strategy option naming a label head (balance's `head`) must name one the extractor makes.
             let spec = try? PluginSpec.parse(merge.strategySpec)
             let head = (spec?.options["head"] ?? merge.strategyOptions["head"])?.stringValue
@@ -169,6 +176,13 @@ public struct Preflight: Sendable {
             }
         }
         return report
+    }
+
+    /// A plugin error with the position of the config value (or key) it is about, when that value
+    /// came from a file: `q.yaml:5:10: error: unknown codec 'zstdd'. ...`.
+    static func located(_ error: any Error, _ value: ConfigValue?, key: Bool = false) -> String {
+        guard let m = key ? value?.keyOrValueMark : value?.mark, m.line > 0 else { return "\(error)" }
+        return "\(m): error: \(error)"
     }
 
     /// Resolves settings, collecting each error and setting its key aside until they resolve.
@@ -259,7 +273,7 @@ extension ConfigValue {
     /// Whether a value inside this tree was written at `error`'s position.
     func contains(_ error: ConfigError) -> Bool {
         guard let m = error.mark, m.line > 0 else { return false }
-        if mark == m { return true }
+        if mark == m || keyMark == m { return true }
         switch kind {
         case .list(let items): return items.contains { $0.contains(error) }
         case .map(let entries): return entries.contains { $0.1.contains(error) }
@@ -277,7 +291,7 @@ extension ConfigValue {
     private func removing(mark m: SourceMark) -> ConfigValue? {
         switch kind {
         case .map(let entries):
-            if let i = entries.firstIndex(where: { $0.1.mark == m }) {
+            if let i = entries.firstIndex(where: { $0.1.mark == m || $0.1.keyMark == m }) {
                 var e = entries
                 e.remove(at: i)
                 return ConfigValue(.map(e), mark: mark)

@@ -43,14 +43,14 @@ struct PreflightTests {
         let all = found.joined(separator: "\n")
         #expect(found.count >= 10, "\(all)")
         // Unknown key, with where it is and the nearest valid key.
-        #expect(found.contains { $0.contains("q.yaml:17:") && $0.contains("'sede'") && $0.contains("Did you mean 'seed'") }, "\(all)")
+        #expect(found.contains { $0.contains("q.yaml:17:3: error: unknown key 'sede'") && $0.contains("Did you mean 'seed'") }, "\(all)")
         #expect(found.contains { $0.contains("q.yaml:6:") && $0.contains("batch.files_per_batch") && $0.contains("an integer") }, "\(all)")
         #expect(found.contains { $0.contains("q.yaml:16:") && $0.contains("split.fractions") && $0.contains("sum to 1") }, "\(all)")
         #expect(found.contains { $0.contains("normalize.method") && $0.contains("standard, minmax or none") }, "\(all)")
         #expect(found.contains { $0.contains("masks.legal") && $0.contains("width") }, "\(all)")
         #expect(found.contains { $0.contains("masks.other.label") && $0.contains("no label head 'actoin'") }, "\(all)")
         #expect(found.contains { $0.contains("q.yaml:22:") && $0.contains("no label head 'actoin' (did you mean action?)") }, "\(all)")
-        #expect(found.contains { $0.contains("unknown codec 'zstdd'") && $0.contains("Did you mean 'zstd'") }, "\(all)")
+        #expect(found.contains { $0.contains("q.yaml:5:10: error: unknown codec 'zstdd'") && $0.contains("Did you mean 'zstd'") }, "\(all)")
         #expect(found.contains { $0.contains("input folder \(ws.path)/missing does not exist") && $0.contains("--input-dir") }, "\(all)")
         #expect(found.contains { $0.contains("\(ws.path)/out/processed") && $0.contains("is a file") && $0.contains("--output-dir") }, "\(all)")
     }
