@@ -58,9 +58,15 @@ struct DatasetsTests {
         for (k, name) in ["my data.csv", "my@data.csv", "dataset@special.csv"].enumerated() {
             ws.write("many/\(name)", games.game(k, rows: 12))
         }
-        let r = try QuernProcess.run(["run", "--datasets", "many", "--datasets-from", "files"], cwd: ws.path)
+        let r = try QuernProcess.run(["run", "--datasets", "many", "--datasets-from", "files", "--log-format", "json"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)\n\(r.stdout)")
-        #expect(r.stderr.contains("'my@data.csv' and 'my data.csv' both sanitize to 'my_data'; 'my@data.csv' is named 'my_data_2'"), "\(r.stderr)")
+        // For pipelines: stderr is the batch's JSON events, one per line.
+        let events = try r.stderr.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(events.filter { $0["event"] as? String == "dataset_finished" }.count == 3)
+        let warning = events.first { $0["event"] as? String == "message" && $0["level"] as? String == "warning" }
+        #expect(
+            (warning?["message"] as? String)?.contains("'my@data.csv' and 'my data.csv' both sanitize to 'my_data'; 'my@data.csv' is named 'my_data_2'") == true,
+            "\(r.stderr)")
         let rows = try #require(try summary(ws)["datasets"] as? [[String: Any]])
         #expect(rows.map { $0["name"] as? String } == ["dataset_special", "my_data", "my_data_2"])
         #expect(rows.allSatisfy { $0["status"] as? String == "ok" && $0["rows"] as? Int == 12 })

@@ -60,8 +60,9 @@ extension RunCommand {
                 }
                 var argv = [Self.executable, "run", "--config", configPath, "--dataset-name", d.name]
                 if skipMerge { argv.append("--skip-merge") }
-                if logOptions.verbose { argv.append("--verbose") } else { argv.append("--quiet") }
-                if logOptions.logFormat == .json { argv += ["--log-format", "json"] }
+                // With --log-format json the batch's stderr carries its own events; each dataset's
+                // full events stay in its events.jsonl, and its warnings arrive as message events.
+                if logOptions.verbose && logOptions.logFormat == .text { argv.append("--verbose") } else { argv.append("--quiet") }
                 // A summary left by an earlier run must not pass for this one's.
                 try? FileManager.default.removeItem(atPath: "\(logDir)/\(RunLog.summaryFile)")
                 let r = await ChildProcess.run(argv: argv, env: ProcessInfo.processInfo.environment, name: d.name, timeout: 1e9, console: console)
