@@ -65,6 +65,20 @@ struct InitTests {
         #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "160 6 True", "\(py.stderr)")
     }
 
+    @Test func malformedFilesInTheSampleDoNotChangeTheConfig() throws {
+        let ws = TempWorkspace("quern-init")
+        #expect(try QuernProcess.run(["generate", "--files", "10", "--rows", "10", "--bad", "6", "--out", "\(ws.path)/g"]).status == 0)
+        let i = try QuernProcess.run(["init", "--input-dir", "g", "--label", "action", "--group", "game_id"], cwd: ws.path)
+        #expect(i.status == 0, "\(i.stderr)")
+        // The text_in_float file must not turn its column into text.
+        #expect(i.stdout.contains("# 43 numeric columns") && !i.stdout.contains("`hashed` extractor"), "\(i.stdout)")
+        #expect(i.stdout.contains("sampled value was not a number"))
+        ws.write("q.yaml", i.stdout)
+        let r = try QuernProcess.run(["run", "--config", "q.yaml", "-q"], cwd: ws.path)
+        #expect(r.status == 3, "\(r.stderr)")  // done; the malformed files are listed as failed
+        #expect(r.stdout.contains("10 processed, 6 failed"), "\(r.stdout)")
+    }
+
     @Test func anUnknownLabelColumnIsRefused() throws {
         let ws = TempWorkspace("quern-init")
         #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/g"]).status == 0)

@@ -6,8 +6,11 @@ public struct ColumnProfile: Sendable {
     public var cells = 0
     public var missing = 0
     public var missingTokens: Set<String> = []
-    public var numeric = true
-    public var integer = true
+    /// Present cells that are not numbers, and the first of them.
+    public var nonNumeric = 0
+    public var nonNumericExample: String? = nil
+    /// Numbers that are not integers.
+    public var nonInteger = 0
     public var minInt = Int.max
     public var maxInt = Int.min
     /// Distinct values, until there are more than ``distinctCap``.
@@ -35,14 +38,14 @@ public struct ColumnProfile: Sendable {
             missingTokens.insert(text)
             return
         }
-        if numeric, NumberParsing.double(field) == nil { numeric = false }
-        if integer {
-            if let i = NumberParsing.int(field) {
-                minInt = min(minInt, i)
-                maxInt = max(maxInt, i)
-            } else {
-                integer = false
-            }
+        if NumberParsing.double(field) == nil {
+            nonNumeric += 1
+            if nonNumericExample == nil { nonNumericExample = String(text.prefix(40)) }
+        } else if let i = NumberParsing.int(field) {
+            minInt = min(minInt, i)
+            maxInt = max(maxInt, i)
+        } else {
+            nonInteger += 1
         }
         if bitsPossible {
             if field.count >= 8, field.allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") }), bitWidth == nil || bitWidth == field.count {
@@ -55,6 +58,35 @@ public struct ColumnProfile: Sendable {
         if !distinctOverflow {
             distinct.insert(text)
             if distinct.count > Self.distinctCap { distinctOverflow = true }
+        }
+    }
+
+    /// Numbers, but for at most 1% of stray values (a malformed file in the sample must not turn a
+    /// numeric column into text: files with such values fail and are listed, as they should).
+    public var numeric: Bool { present > 0 && nonNumeric * 100 <= present }
+    public var integer: Bool { numeric && nonInteger == 0 && minInt <= maxInt }
+
+    /// Adds another sample of the same column (one more file).
+    public mutating func merge(_ o: ColumnProfile) {
+        cells += o.cells
+        missing += o.missing
+        missingTokens.formUnion(o.missingTokens)
+        nonNumeric += o.nonNumeric
+        nonNumericExample = nonNumericExample ?? o.nonNumericExample
+        nonInteger += o.nonInteger
+        minInt = min(minInt, o.minInt)
+        maxInt = max(maxInt, o.maxInt)
+        if bitsPossible {
+            if !o.bitsPossible || (o.bitWidth != nil && bitWidth != nil && o.bitWidth != bitWidth) {
+                bitsPossible = false
+                bitWidth = nil
+            } else {
+                bitWidth = bitWidth ?? o.bitWidth
+            }
+        }
+        if !distinctOverflow {
+            distinct.formUnion(o.distinct)
+            if o.distinctOverflow || distinct.count > Self.distinctCap { distinctOverflow = true }
         }
     }
 

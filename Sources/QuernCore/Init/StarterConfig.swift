@@ -9,7 +9,8 @@ public struct StarterConfig: Sendable {
     public var inputDir: String
     public var label: String?
     public var group: String?
-    /// Files read, spread over the sorted list; rows read per file.
+    /// Files read, spread over the sorted list; rows read per file. Files that fail to read, or
+    /// hold no rows, are passed over and do not count in the profile.
     public var sampleFiles = 20
     public var sampleRows = 5000
     public var registry: PluginRegistry
@@ -53,19 +54,23 @@ public struct StarterConfig: Sendable {
                 }
                 let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
                 let columns = reader.columns
+                // This file's own profile, kept only if the whole sample of it reads: a malformed
+                // file (which extraction skips) must not shape the config.
+                var local = columns.map { ColumnProfile(name: $0) }
+                let record = Record()
+                var n = 0
+                while n < sampleRows, try reader.next(into: record) {
+                    for i in 0..<min(columns.count, record.count) { local[i].add(record.field(i)) }
+                    n += 1
+                }
+                guard n > 0 else { continue }
                 if order.isEmpty {
                     order = columns
                     s.format = kind.format
                 }
                 inAll = inAll.map { $0.intersection(columns) } ?? Set(columns)
-                for c in columns where profiles[c] == nil { profiles[c] = ColumnProfile(name: c) }
-                let record = Record()
-                var n = 0
-                while n < sampleRows, try reader.next(into: record) {
-                    for (i, c) in columns.enumerated() where i < record.count {
-                        profiles[c]!.add(record.field(i))
-                    }
-                    n += 1
+                for p in local {
+                    if profiles[p.name] == nil { profiles[p.name] = p } else { profiles[p.name]!.merge(p) }
                 }
                 s.rows += n
                 s.files.append(file.name)
@@ -143,9 +148,12 @@ public struct StarterConfig: Sendable {
         out.append("extractor:")
         out.append("  name: \(useHashed ? "\"hashed\"" : "\"tabular\"")")
         if !numeric.isEmpty {
-            out.append("  # \(numeric.count) numeric column\(numeric.count == 1 ? "" : "s") (every sampled value a number)")
+            out.append("  # \(numeric.count) numeric column\(numeric.count == 1 ? "" : "s") (numbers in the sample)")
             out += Self.flowList("  numeric: ", numeric.map(q))
             out.append("  fill_missing: 0        # value of a missing numeric cell")
+            for c in s.columns where numeric.contains(c.name) && c.nonNumeric > 0 {
+                out.append("  # \(c.name): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(c.nonNumericExample ?? "")'); files with such values fail and are listed in failed.jsonl")
+            }
             if !idLike.isEmpty {
                 out.append("  # every value distinct in the sample, so perhaps an id rather than a feature: \(idLike.joined(separator: ", "))")
             }
