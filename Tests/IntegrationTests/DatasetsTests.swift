@@ -76,6 +76,15 @@ struct DatasetsTests {
         #expect(FileManager.default.fileExists(atPath: "\(ws.path)/data/processed/my_data_2/X_train.npy"))
     }
 
+    @Test func aBadFlagStopsTheBatchBeforeAnyDataset() throws {
+        let ws = TempWorkspace("quern-datasets")
+        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status == 0)
+        let r = try QuernProcess.run(["run", "--datasets", "many", "--codec", "zstdd", "--split", "0.5,0.5,0.5"], cwd: ws.path)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("unknown codec 'zstdd'") && r.stderr.contains("sum to 1"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate"))
+    }
+
     @Test func dryRunListsTheDatasetsAndRunsNothing() throws {
         let ws = TempWorkspace("quern-datasets")
         #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status == 0)

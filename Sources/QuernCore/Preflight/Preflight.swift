@@ -25,6 +25,8 @@ public struct Preflight: Sendable {
     public var logDir: String?
     /// Off: only the config, plugins and hooks (a batch run checks each dataset's folders in its own run).
     public var checkEnvironment = true
+    /// Off: the extractor is not built (a batch run without a config infers one per dataset).
+    public var checkExtractor = true
 
     public init(config: ConfigValue, registry: PluginRegistry, stages: Stages = .all, logDir: String? = nil) {
         self.config = config
@@ -56,7 +58,7 @@ public struct Preflight: Sendable {
         var extractor: (any Extractor)? = nil
         if stages.contains(.extract) {
             var options = extract.extractorOptions
-            for _ in 0..<32 {
+            for _ in 0..<(checkExtractor ? 32 : 0) {
                 do {
                     extractor = try registry.extractor(extract.extractorName, options)
                     break

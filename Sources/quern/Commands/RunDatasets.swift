@@ -21,16 +21,16 @@ extension RunCommand {
             throw fail(error)
         }
         let console = session.console
-        // The config's own problems stop everything; each dataset's folders are checked by its run.
-        if configOptions.config != nil {
-            var check = Preflight(config: base, registry: .builtIn, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
-            check.checkEnvironment = false
-            let errors = check.run().errors
-            if !errors.isEmpty {
-                let e = PreflightFailed(problems: errors)
-                session.finish(error: e)
-                throw fail(e)
-            }
+        // The config's (and the flags') own problems stop everything; each dataset's folders are
+        // checked by its own run. Without --config the extractor is inferred per dataset.
+        var check = Preflight(config: base, registry: .builtIn, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
+        check.checkEnvironment = false
+        check.checkExtractor = configOptions.config != nil
+        let errors = check.run().errors
+        if !errors.isEmpty {
+            let e = PreflightFailed(problems: errors)
+            session.finish(error: e)
+            throw fail(e)
         }
         let extractBase = (try? ExtractSettings.resolve(base)) ?? ExtractSettings()
         let mergeBase = (try? MergeSettings.resolve(base)) ?? MergeSettings()
