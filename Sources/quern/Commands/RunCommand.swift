@@ -78,6 +78,7 @@ struct RunCommand: AsyncParsableCommand {
             let report = try session.preflight(config, stages: skipMerge ? .extract : .all)
             if dryRun {
                 printPlan(report, stages: skipMerge ? [.discover, .extract] : [.discover, .extract, .merge, .split, .normalize, .save], console: console)
+                session.log.event("run_finished", text: "dry run: the plan was printed, nothing was run", ["status": "dry_run", "exit_status": 0])
                 return
             }
             let extractSettings = try ExtractSettings.resolve(config)
