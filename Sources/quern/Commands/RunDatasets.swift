@@ -94,7 +94,10 @@ extension RunCommand {
                 ["name": d.name, "status": outcome.status, "rows": outcome.rows, "seconds": outcome.seconds, "peak_rss_bytes": outcome.peakRssBytes, "error": outcome.error])
             outcomes.append(outcome)
         }
-        if dryRun { return }
+        if dryRun {
+            session.log.event("run_finished", text: "dry run: \(outcomes.count) datasets planned, nothing was run", ["status": "dry_run", "exit_status": 0])
+            return
+        }
         let summary = DatasetBatch.Summary(datasets: outcomes, seconds: monotonicSeconds() - started)
         do { try summary.write(to: logBase) } catch { console.warning("cannot write \(logBase)/\(RunLog.summaryFile): \(error)") }
         console.result(summary.table + "\nsummary as JSON: \(logBase)/\(RunLog.summaryFile)")
