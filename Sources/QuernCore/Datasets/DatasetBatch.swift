@@ -15,16 +15,17 @@ public struct DatasetBatch: Sendable {
 
     public var datasets: [Dataset]
 
-    /// Lists DIR. Throws when it is missing, unreadable or holds no dataset.
-    public static func discover(in dir: String, files: Bool) throws(DiscoveryError) -> DatasetBatch {
+    /// Lists DIR. Throws when it is missing, unreadable (a ``DiscoveryError``) or holds no dataset
+    /// (a ``DatasetError``).
+    public static func discover(in dir: String, files: Bool) throws -> DatasetBatch {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { throw .missingFolder(dir) }
-        guard isDir.boolValue else { throw .notAFolder(dir) }
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { throw DatasetError.missingFolder(dir) }
+        guard isDir.boolValue else { throw DatasetError.notAFolder(dir) }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: dir)
         } catch {
-            throw .unreadable(dir, (error as NSError).localizedDescription)
+            throw DiscoveryError.unreadable(dir, (error as NSError).localizedDescription)
         }
         let picked = names.filter { name in
             guard !name.hasPrefix(".") else { return false }
@@ -32,9 +33,7 @@ public struct DatasetBatch: Sendable {
             guard FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &d) else { return false }
             return d.boolValue != files
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        guard !picked.isEmpty else {
-            throw .unreadable(dir, "it holds no \(files ? "files" : "subfolders"), so there is no dataset to run (with --datasets-from \(files ? "files, each file" : "dirs, each subfolder") is one dataset)")
-        }
+        guard !picked.isEmpty else { throw DatasetError.noDatasets(dir: dir, files: files) }
         let assigned = DatasetNames.assign(picked, isFile: files)
         return DatasetBatch(datasets: assigned.map { Dataset(name: $0.name, path: "\(dir)/\($0.input)", isFile: files, note: $0.note) })
     }
@@ -118,6 +117,24 @@ public struct DatasetBatch: Sendable {
                 lines.append("  \(o.name) failed: \(why) (log: \(o.logDir)/\(RunLog.humanFile))")
             }
             return lines.joined(separator: "\n")
+        }
+    }
+}
+
+/// Problems with the folder given to `--datasets`, each with what to do.
+public enum DatasetError: Error, CustomStringConvertible, Equatable {
+    case missingFolder(String)
+    case notAFolder(String)
+    case noDatasets(dir: String, files: Bool)
+
+    public var description: String {
+        switch self {
+        case .missingFolder(let d): "datasets folder \(d) does not exist: --datasets takes the folder whose subfolders (or files) are the datasets."
+        case .notAFolder(let d): "\(d) is not a folder: --datasets takes the folder whose subfolders (or files) are the datasets."
+        case .noDatasets(let d, let files):
+            files
+                ? "\(d) holds no files, so there is no dataset to run: put one file per dataset there, or use --datasets-from dirs for subfolders."
+                : "\(d) holds no subfolders, so there is no dataset to run: put one subfolder per dataset there, or pass --datasets-from files to make each file a dataset."
         }
     }
 }

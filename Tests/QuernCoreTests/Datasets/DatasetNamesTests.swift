@@ -1,4 +1,5 @@
 import QuernCore
+import QuernTestSupport
 import Testing
 
 /// Dataset names become folder names: nothing may escape the folder or collide silently.
@@ -47,7 +48,7 @@ struct DatasetNamesTests {
         #expect(a.map(\.name) == ["my_data", "my_data_2", "my_data_3", "My-Data", "my_data_2_2", "other"])
         #expect(Set(a.map { $0.name.lowercased() }).count == a.count)
         #expect(a[0].note == nil)
-        let note = try? #require(a[1].note)
+        let note = a[1].note
         #expect(note?.contains("'my@data.csv'") == true && note?.contains("'my data.csv'") == true && note?.contains("my_data_2") == true)
         #expect(a[5].note == nil)
     }
@@ -61,5 +62,31 @@ struct DatasetNamesTests {
     @Test func dotDotAndSlashesCollideSafely() {
         let a = DatasetNames.assign(["..", "...", "/"], isFile: false)
         #expect(a.map(\.name) == ["dataset", "dataset_2", "dataset_3"])
+    }
+}
+
+/// Listing the datasets folder.
+@Suite("Dataset discovery")
+struct DatasetBatchTests {
+    @Test func subfoldersOrFilesInByteOrderHiddenOnesSkipped() throws {
+        let ws = QuernTestSupport.TempWorkspace("quern-batch")
+        ws.write("d/b set/x.csv", "a\n1\n")
+        ws.write("d/A/x.csv", "a\n1\n")
+        ws.write("d/.hidden/x.csv", "a\n1\n")
+        ws.write("d/loose.csv", "a\n1\n")
+        let dirs = try DatasetBatch.discover(in: "\(ws.path)/d", files: false)
+        #expect(dirs.datasets.map(\.name) == ["A", "b_set"])
+        #expect(dirs.datasets.map(\.path) == ["\(ws.path)/d/A", "\(ws.path)/d/b set"])
+        let files = try DatasetBatch.discover(in: "\(ws.path)/d", files: true)
+        #expect(files.datasets.map(\.name) == ["loose"])
+        #expect(files.datasets.allSatisfy { $0.isFile })
+    }
+
+    @Test func anEmptyFolderSaysWhatToDo() {
+        let ws = QuernTestSupport.TempWorkspace("quern-batch")
+        ws.write("d/only.csv", "a\n1\n")
+        #expect(throws: DatasetError.noDatasets(dir: "\(ws.path)/d", files: false)) { try DatasetBatch.discover(in: "\(ws.path)/d", files: false) }
+        #expect(throws: DatasetError.missingFolder("\(ws.path)/nope")) { try DatasetBatch.discover(in: "\(ws.path)/nope", files: false) }
+        #expect("\(DatasetError.noDatasets(dir: "x", files: false))".contains("--datasets-from files"))
     }
 }
