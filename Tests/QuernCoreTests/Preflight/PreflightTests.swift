@@ -76,6 +76,21 @@ struct PreflightTests {
         #expect(found.first?.contains("holds no batches") == true && found.first?.contains("quern extract") == true)
     }
 
+    @Test(arguments: [
+        ("batch:\n  codec: [zstd\n", "bad.yaml:3:1: error: invalid YAML: while parsing a flow sequence: did not find expected ',' or ']'"),
+        ("batch:\n\tcodec: zstd\n", "bad.yaml:2:1: error: invalid YAML: while scanning for the next token: found character that cannot start any token (YAML indents with spaces only"),
+        ("batch: {codec: zstd}\nsplit: {seed: 1}\nbatch: {codec: lz4}\n", "bad.yaml:3:1: error: key 'batch' is written twice in the same map: keep one of them."),
+        ("extractor:\n  name: tabular\n  numeric: [a]\n  numeric: [b]\n", "bad.yaml:4:3: error: key 'numeric' is written twice"),
+    ])
+    func yamlErrorsSayWhereAndWhatWasExpected(_ text: String, _ expected: String) {
+        do {
+            _ = try YAMLLoader.parse(text, path: "bad.yaml")
+            Issue.record("parsed: \(text)")
+        } catch {
+            #expect("\(error)".hasPrefix(expected), "\(error)")
+        }
+    }
+
     @Test func yamlErrorsGiveFileLineAndColumn() {
         #expect(throws: ConfigError.self) { try YAMLLoader.parse("batch:\n  codec: [zstd\n", path: "bad.yaml") }
         do {
