@@ -103,7 +103,7 @@ public struct DatasetBatch: Sendable {
                 let rows = o.rows.map(Human.count) ?? "-"
                 lines.append(
                     "  " + pad(o.name, width) + "  " + pad(o.status, 12) + "  " + pad(rows, 10) + "  " + pad(Human.duration(o.seconds), 8) + "  "
-                        + Human.bytes(o.peakRssBytes))
+                        + (o.peakRssBytes > 0 ? Human.bytes(o.peakRssBytes) : "-"))
             }
             for o in datasets where !o.stages.isEmpty {
                 let stages = StageName.allCases.filter { $0 != .run }.compactMap { st in
