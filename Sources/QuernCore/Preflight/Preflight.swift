@@ -27,6 +27,8 @@ public struct Preflight: Sendable {
     public var checkEnvironment = true
     /// Off: the extractor is not built (a batch run without a config infers one per dataset).
     public var checkExtractor = true
+    /// Free bytes for the file system holding a folder (statvfs; a test may give its own).
+    public var freeSpace: @Sendable (String) -> Int? = { Preflight.freeBytes($0) }
 
     public init(config: ConfigValue, registry: PluginRegistry, stages: Stages = .all, logDir: String? = nil) {
         self.config = config
@@ -171,7 +173,7 @@ public struct Preflight: Sendable {
         let outputBytes = stages.contains(.merge) ? (stages.contains(.extract) ? report.plan.inputBytes : Self.batchBytes(merge.intermediateDir) * 2) : 0
         report.plan.estimatedBytes = batchBytes + outputBytes
         let target = stages.contains(.extract) ? extract.intermediateDir : merge.outputDir
-        if let free = Self.freeBytes(target) {
+        if let free = freeSpace(target) {
             report.plan.freeBytes = free
             if report.plan.estimatedBytes > free {
                 add("disk", "about \(Human.bytes(report.plan.estimatedBytes)) of batches and outputs are expected, but only \(Human.bytes(free)) is free where \(target) lives: free some space, or point --intermediate-dir/--output-dir at a larger disk.")

@@ -69,6 +69,21 @@ struct PreflightTests {
         #expect(report.plan.estimatedBytes > 0)
     }
 
+    @Test func tooLittleFreeDiskIsAProblemWithWhatToDo() throws {
+        let ws = TempWorkspace("quern-preflight")
+        try GamesGenerator(seed: 1, rows: 50).write(files: 4, to: "\(ws.path)/in")
+        let config = try YAMLLoader.parse(
+            "paths: {input: \(ws.path)/in, intermediate: \(ws.path)/int}\nextractor: {name: tabular, numeric: [turn]}\n", path: "q.yaml")
+        var check = Preflight(config: config, registry: .builtIn)
+        check.freeSpace = { _ in 10_000 }
+        let report = check.run()
+        #expect(report.plan.estimatedBytes > 10_000)
+        let disk = try #require(report.errors.first { $0.area == "disk" }, "\(report.problems)")
+        #expect(disk.message.contains("only 9.8 KiB is free") && disk.message.contains("--intermediate-dir"))
+        check.freeSpace = { _ in 1 << 40 }
+        #expect(check.run().problems.isEmpty)
+    }
+
     @Test func mergeOnlyNeedsBatches() throws {
         let ws = TempWorkspace("quern-preflight")
         let found = try problems("paths: {intermediate: \(ws.path)/nothing-here}\n", stages: .merge, in: ws)
