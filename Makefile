@@ -12,7 +12,7 @@ DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip
 all: build
 
 help:
-	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | build | install [PREFIX=/usr/local] | clean"
+	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | build | install [PREFIX=/usr/local] | docs | clean"
 
 ## deps: the Debian packages of the C libraries, and numpy for the interop tests.
 deps:
@@ -53,6 +53,13 @@ test: deps
 ## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
 bench: build
 	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) $(if $(SIZES),--sizes $(SIZES))
+
+## docs: docs/cli.md from the CLI's own --help (a test fails when it is stale).
+.PHONY: docs
+docs:
+	$(SWIFT) build --product quern
+	scripts/cli-docs.sh .build/debug/quern > docs/cli.md
+	@echo "wrote docs/cli.md"
 
 clean:
 	rm -rf .build data

@@ -13,7 +13,10 @@ struct Quern: AsyncParsableCommand {
 
             Exit status: \(ExitStatus.table)
             """,
-        subcommands: [RunCommand.self, ExtractCommand.self, MergeCommand.self, CompareCommand.self, HooksCommand.self, PluginsCommand.self, GenerateCommand.self, SlurmCommand.self])
+        subcommands: [
+            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, ValidateCommand.self, InitCommand.self,
+            HooksCommand.self, PluginsCommand.self, GenerateCommand.self,
+        ])
 }
 
 /// Exit statuses, documented in `--help` and the README.

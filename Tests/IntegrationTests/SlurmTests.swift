@@ -144,7 +144,7 @@ struct SlurmTests {
         #expect(r.status == 0, "\(r.stderr)")
         for line in ["#SBATCH --array=0-3", "#SBATCH --partition=cpu", "#SBATCH --time=2:00:00", "#SBATCH --mem=4G", "#SBATCH --cpus-per-task=3",
                      "#SBATCH --qos=high", "extract --config", "--shard auto --shard-count 4", "#SBATCH --job-name=quern-merge", "merge --config",
-                     "input: \"\(ws.path)/g\""] {
+                     "\"input\": \"\(ws.path)/g\""] {
             #expect(r.stdout.contains(line), "missing \(line) in:\n\(r.stdout)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data"), "a dry run writes nothing")

@@ -16,6 +16,7 @@ public enum ConfigSchema {
             Key(name: "input", type: .string, help: "folder of raw input files", flag: "--input-dir"),
             Key(name: "intermediate", type: .string, help: "folder of batch files, journal and progress", flag: "--intermediate-dir"),
             Key(name: "output", type: .string, help: "folder of the final arrays", flag: "--output-dir"),
+            Key(name: "logs", type: .string, help: "folder of the run logs (events.jsonl, quern.log, summary.json)", flag: "--log-dir"),
         ]),
         ("input", [
             Key(name: "pattern", type: .string, help: "file-name glob of the inputs (default: every file of a known format)", flag: nil),
@@ -73,30 +74,42 @@ public enum ConfigSchema {
         ]),
     ]
 
-    /// Checks the top level and every fixed section for unknown keys and scalar types.
+    /// Checks the top level and every fixed section for unknown keys and scalar types; throws the
+    /// first problem (``problems(_:)`` lists them all).
     public static func check(_ root: ConfigValue) throws(ConfigError) {
+        if let first = problems(root).first { throw first }
+    }
+
+    /// Every unknown key and wrong type of the top level and the fixed sections, in file order.
+    public static func problems(_ root: ConfigValue) -> [ConfigError] {
         guard let entries = root.mapValue else {
-            throw .wrongType(at: root.mark, key: "(top level)", expected: "a map of sections", found: root.typeName)
+            return [.wrongType(at: root.mark, key: "(top level)", expected: "a map of sections", found: root.typeName)]
         }
+        var found: [ConfigError] = []
         let known = sections.map(\.name) + ["extractor"]
         for (name, value) in entries {
             guard known.contains(name) else {
-                throw .unknownKey(at: value.mark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known))
+                found.append(.unknownKey(at: value.keyOrValueMark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known)))
+                continue
             }
             guard let keys = sections.first(where: { $0.name == name })?.keys else { continue }
             guard let items = value.mapValue else {
                 if case .null = value.kind { continue }
-                throw .wrongType(at: value.mark, key: name, expected: "a map", found: value.typeName)
+                found.append(.wrongType(at: value.mark, key: name, expected: "a map", found: value.typeName))
+                continue
             }
             for (key, v) in items {
                 guard let spec = keys.first(where: { $0.name == key }) else {
-                    throw .unknownKey(
-                        at: v.mark, key: key, section: name, valid: keys.map(\.name),
-                        suggestion: closest(to: key, in: keys.map(\.name)))
+                    found.append(
+                        .unknownKey(
+                            at: v.keyOrValueMark, key: key, section: name, valid: keys.map(\.name),
+                            suggestion: closest(to: key, in: keys.map(\.name))))
+                    continue
                 }
-                try checkType(v, spec, path: "\(name).\(key)")
+                do { try checkType(v, spec, path: "\(name).\(key)") } catch { found.append(error) }
             }
         }
+        return found
     }
 
     static func checkType(_ v: ConfigValue, _ spec: Key, path: String) throws(ConfigError) {

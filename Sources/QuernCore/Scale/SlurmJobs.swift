@@ -92,7 +92,7 @@ public struct SlurmJobs: Sendable {
         } catch {
             throw SlurmError.cannotWrite(path: logDir, reason: (error as NSError).localizedDescription)
         }
-        try AtomicFile.write("# The resolved config of a `quern slurm` run (written by quern; both jobs read it).\n" + config.yamlText, to: configPath)
+        try AtomicFile.write("# The resolved config of a `quern slurm` run (written by quern; both jobs read it).\n" + YAMLWriter.write(config), to: configPath)
         try AtomicFile.write(extractScript, to: extractScriptPath)
         try AtomicFile.write(mergeScript, to: mergeScriptPath)
         chmod(extractScriptPath, 0o755)

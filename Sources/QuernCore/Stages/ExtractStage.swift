@@ -225,7 +225,7 @@ public struct ExtractStage: Sendable {
     }
 
     /// The schema, from the header of the first input file that has one.
-    private func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
+    public func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
         let probe = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
             schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),

@@ -91,20 +91,29 @@ struct SlurmCommand: AsyncParsableCommand {
             config = config.setting("paths.intermediate", to: .scalar(abs(extractSettings.intermediateDir)))
             config = config.setting("paths.output", to: .scalar(abs(mergeSettings.outputDir)))
             if let dir = config.value(at: "hooks.dir")?.stringValue { config = config.setting("hooks.dir", to: .scalar(abs(dir))) }
+            let scriptDir = abs(slurm.scriptDir ?? "\(extractSettings.intermediateDir)/slurm")
+            // Run logs beside Slurm's own, unless the config names a folder: every task appends
+            // its events (tagged with its run id) to the same events.jsonl.
+            if config.value(at: "paths.logs") == nil { config = config.setting("paths.logs", to: .scalar("\(scriptDir)/logs")) }
+            config = config.setting("paths.logs", to: .scalar(abs(config.value(at: "paths.logs")?.stringValue ?? "")))
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: abs(extractSettings.inputDir), isDirectory: &isDir), isDir.boolValue else {
                 throw DiscoveryError.missingFolder(abs(extractSettings.inputDir))
             }
+            // The same pre-flight as `quern run`, here on the login node, before anything is queued.
+            let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: config.value(at: "paths.logs")?.stringValue).run()
+            for w in report.warnings { console.warning(w.message) }
+            if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
             let quern = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? abs(CommandLine.arguments[0])
             let jobs = SlurmJobs(
                 config: config, settings: slurm, quern: quern,
-                scriptDir: abs(slurm.scriptDir ?? "\(extractSettings.intermediateDir)/slurm"), workDir: cwd,
+                scriptDir: scriptDir, workDir: cwd,
                 workersFromConfig: config.value(at: "extract.workers") != nil || config.value(at: "extract.sequential") != nil)
 
             if dryRun {
                 print("# \(jobs.extractScriptPath)\n\(jobs.extractScript)")
                 print("# \(jobs.mergeScriptPath)\n\(jobs.mergeScript)")
-                print("# \(jobs.configPath)\n\(config.yamlText)")
+                print("# \(jobs.configPath)\n\(YAMLWriter.write(config))")
                 print("# --dry-run: nothing written or submitted. Without it, quern runs:")
                 print("#   sbatch --parsable \(jobs.extractScriptPath)")
                 print("#   sbatch --parsable --dependency=afterok:<array job id> --kill-on-invalid-dep=yes \(jobs.mergeScriptPath)")
