@@ -26,6 +26,47 @@ struct MergeEndToEndTests {
         return Dictionary(uniqueKeysWithValues: names.map { ($0, FileManager.default.contents(atPath: "\(dir)/\($0)")!) })
     }
 
+    /// The fit (gathered in one pass while rows are written) equals numpy's mean and population
+    /// std of the raw train rows, and every split is normalized with it; minmax likewise.
+    @Test func normalizationEqualsNumpyOnTheRawTrainRows() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 40, rows: 30)
+        #expect(try quern(ws, ["extract", "--input-dir", "in", "--files-per-batch", "7"]).status == 0)
+        for method in ["none", "standard", "minmax"] {
+            let r = try quern(ws, ["merge", "--normalize", method, "--output-dir", "out-\(method)"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let check = """
+            import numpy as np, json
+            s = json.load(open('out-standard/preprocessing_stats.json'))
+            m = json.load(open('out-minmax/preprocessing_stats.json'))
+            names = s['feature_names']
+            cols = [names.index(f) for f in s['normalized_features']]
+            assert len(cols) > 0
+            raw = np.load('out-none/X_train.npy').astype(np.float64)
+            mean, std = raw[:, cols].mean(axis=0), raw[:, cols].std(axis=0)
+            std[std == 0] = 1
+            lo, hi = raw[:, cols].min(axis=0), raw[:, cols].max(axis=0)
+            rng = hi - lo
+            rng[rng == 0] = 1
+            for k, f in enumerate(s['normalized_features']):
+                got = s['normalization']['features'][f]
+                assert abs(got['mean'] - mean[k]) <= 1e-9 * max(1, abs(mean[k])), (f, got, mean[k])
+                assert abs(got['std'] - std[k]) <= 1e-9 * max(1, std[k]), (f, got, std[k])
+            for split in ['train', 'val', 'test']:
+                r = np.load(f'out-none/X_{split}.npy').astype(np.float64)
+                want = r.copy()
+                want[:, cols] = (r[:, cols] - mean) / std
+                assert np.allclose(np.load(f'out-standard/X_{split}.npy'), want, rtol=1e-5, atol=1e-5), split
+                want = r.copy()
+                want[:, cols] = (r[:, cols] - lo) / rng
+                assert np.allclose(np.load(f'out-minmax/X_{split}.npy'), want, rtol=1e-5, atol=1e-5), split
+            print('ok')
+            """
+        let r = try QuernProcess.python(check, cwd: ws.path)
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr)")
+    }
+
     /// The sequence users of the scripts Quern replaces run by hand, in order.
     @Test func theValidationSequence() throws {
         let ws = TempWorkspace()

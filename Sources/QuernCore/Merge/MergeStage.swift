@@ -99,7 +99,7 @@ public struct MergeStage: Sendable {
         let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
             if let s = try runner.current(MergeSettings.resolve) { settings.normalize = s.normalize }
             let normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
-            let p = try normalizer.fit(trainPath: "\(staging)/X_train.npy", rows: writer.rows[0])
+            let p = normalizer.fit(writer.trainMoments)
             for (s, name) in SplitFunction.names.enumerated() {
                 nonFinite += try normalizer.apply(p, path: "\(staging)/X_\(name).npy", rows: writer.rows[s])
             }

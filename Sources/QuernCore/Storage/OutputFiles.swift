@@ -1,4 +1,5 @@
 public import Foundation
+import CZlib
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -135,5 +136,75 @@ public final class NpzStreamWriter {
         end.le32(UInt32(central.count)); end.le32(UInt32(cdOffset)); end.le16(0)
         try out.write(end)
         try out.close()
+    }
+}
+
+/// Where a row stream's label or mask rows go: an `.npy` being written, or the one member of an
+/// `.npz` being written in place (``NpzMemberFile``).
+public protocol RowArrayFile: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Writes the final `.npy` header (the shape is known only now), flushes, and with `sync` fsyncs.
+    func finish(header: [UInt8], sync: Bool) throws
+}
+
+extension BufferedFileWriter: RowArrayFile {
+    public func finish(header: [UInt8], sync: Bool) throws {
+        try patch(header, at: 0)
+        try close(sync: sync)
+    }
+}
+
+/// An `.npz` with one stored member, written as its rows arrive: the ZIP local header and a
+/// fixed-length `.npy` header first, the rows straight after, then at the end the real `.npy`
+/// header, the member's CRC-32 (the header's combined with the rows', kept as they were written)
+/// and sizes, and the central directory. A label or mask head that is alone in its `.npz` is
+/// written once, instead of to a row file that is then copied into the `.npz`.
+public final class NpzMemberFile: RowArrayFile {
+    private let out: BufferedFileWriter
+    private let nameBytes: [UInt8]
+    private var crc = CRC32()
+    private var dataBytes = 0
+
+    public init(path: String, member: String) throws {
+        out = try BufferedFileWriter(path: path)
+        nameBytes = Array("\(member).npy".utf8)
+        var local: [UInt8] = []
+        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
+        local.le32(0); local.le32(0); local.le32(0)
+        local.le16(UInt16(nameBytes.count)); local.le16(0)
+        local += nameBytes
+        try out.write(local)
+        try out.write([UInt8](repeating: 0x20, count: NpyHeader.length))
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        crc.update(bytes)
+        dataBytes += bytes.count
+        try out.write(bytes)
+    }
+
+    public func finish(header: [UInt8], sync: Bool) throws {
+        precondition(header.count == NpyHeader.length)
+        let size = header.count + dataBytes
+        guard size < Int(UInt32.max) else { throw StorageError.tooLarge(path: out.path, what: "member \(String(decoding: nameBytes, as: UTF8.self))", limit: "4 GiB") }
+        let value = UInt32(crc32_combine(uLong(CRC32.of(header)), uLong(crc.value), numericCast(dataBytes)))
+        let localLength = 30 + nameBytes.count
+        try out.patch(header, at: localLength)
+        var fix: [UInt8] = []
+        fix.le32(value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
+        try out.patch(fix, at: 14)
+        var central: [UInt8] = []
+        central.le32(0x0201_4B50)
+        central.le16(20); central.le16(20); central.le16(0); central.le16(0); central.le16(0); central.le16(ZipArchive.dosDate)
+        central.le32(value); central.le32(UInt32(size)); central.le32(UInt32(size))
+        central.le16(UInt16(nameBytes.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
+        central.le32(0o100644 << 16); central.le32(0)
+        central += nameBytes
+        let cdOffset = out.written
+        var end: [UInt8] = []
+        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(1); end.le16(1)
+        end.le32(UInt32(central.count)); end.le32(UInt32(cdOffset)); end.le16(0)
+        try out.write(central + end)
+        try out.close(sync: sync)
     }
 }
