@@ -90,12 +90,7 @@ public final class NpzStreamWriter {
         let header = NpyArray(descr: descr, shape: shape, data: []).headerBytes()
         let nameBytes = Array("\(name).npy".utf8)
         let offset = out.written
-        var local: [UInt8] = []
-        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
-        local.le32(0); local.le32(0); local.le32(0)
-        local.le16(UInt16(nameBytes.count)); local.le16(0)
-        local += nameBytes
-        try out.write(local)
+        try out.write(StoredZipRecords.local(name: nameBytes))
         var crc = CRC32()
         header.withUnsafeBytes { crc.update($0) }
         try out.write(header)
@@ -119,22 +114,13 @@ public final class NpzStreamWriter {
         var fix: [UInt8] = []
         fix.le32(crc.value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
         try out.patch(fix, at: offset + 14)
-        central.le32(0x0201_4B50)
-        central.le16(20); central.le16(20); central.le16(0); central.le16(0); central.le16(0); central.le16(ZipArchive.dosDate)
-        central.le32(crc.value); central.le32(UInt32(size)); central.le32(UInt32(size))
-        central.le16(UInt16(nameBytes.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
-        central.le32(0o100644 << 16); central.le32(UInt32(offset))
-        central += nameBytes
+        central += StoredZipRecords.central(name: nameBytes, crc: crc.value, size: size, offset: offset)
         count += 1
     }
 
     public func close() throws {
         let cdOffset = out.written
-        try out.write(central)
-        var end: [UInt8] = []
-        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(UInt16(count)); end.le16(UInt16(count))
-        end.le32(UInt32(central.count)); end.le32(UInt32(cdOffset)); end.le16(0)
-        try out.write(end)
+        try out.write(central + StoredZipRecords.end(entries: count, centralBytes: central.count, centralOffset: cdOffset))
         try out.close()
     }
 }
@@ -168,12 +154,7 @@ public final class NpzMemberFile: RowArrayFile {
     public init(path: String, member: String) throws {
         out = try BufferedFileWriter(path: path)
         nameBytes = Array("\(member).npy".utf8)
-        var local: [UInt8] = []
-        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
-        local.le32(0); local.le32(0); local.le32(0)
-        local.le16(UInt16(nameBytes.count)); local.le16(0)
-        local += nameBytes
-        try out.write(local)
+        try out.write(StoredZipRecords.local(name: nameBytes))
         try out.write([UInt8](repeating: 0x20, count: NpyHeader.length))
     }
 
@@ -193,18 +174,37 @@ public final class NpzMemberFile: RowArrayFile {
         var fix: [UInt8] = []
         fix.le32(value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
         try out.patch(fix, at: 14)
+        let central = StoredZipRecords.central(name: nameBytes, crc: value, size: size, offset: 0)
+        try out.write(central + StoredZipRecords.end(entries: 1, centralBytes: central.count, centralOffset: out.written))
+        try out.close(sync: sync)
+    }
+}
+
+/// The ZIP records of a stored member, shared by the `.npz` writers: the local header (CRC and
+/// sizes zero, patched at offset 14 once known) and the central directory entry.
+enum StoredZipRecords {
+    static func local(name: [UInt8]) -> [UInt8] {
+        var local: [UInt8] = []
+        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
+        local.le32(0); local.le32(0); local.le32(0)
+        local.le16(UInt16(name.count)); local.le16(0)
+        return local + name
+    }
+
+    static func central(name: [UInt8], crc: UInt32, size: Int, offset: Int) -> [UInt8] {
         var central: [UInt8] = []
         central.le32(0x0201_4B50)
         central.le16(20); central.le16(20); central.le16(0); central.le16(0); central.le16(0); central.le16(ZipArchive.dosDate)
-        central.le32(value); central.le32(UInt32(size)); central.le32(UInt32(size))
-        central.le16(UInt16(nameBytes.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
-        central.le32(0o100644 << 16); central.le32(0)
-        central += nameBytes
-        let cdOffset = out.written
+        central.le32(crc); central.le32(UInt32(size)); central.le32(UInt32(size))
+        central.le16(UInt16(name.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
+        central.le32(0o100644 << 16); central.le32(UInt32(offset))
+        return central + name
+    }
+
+    static func end(entries: Int, centralBytes: Int, centralOffset: Int) -> [UInt8] {
         var end: [UInt8] = []
-        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(1); end.le16(1)
-        end.le32(UInt32(central.count)); end.le32(UInt32(cdOffset)); end.le16(0)
-        try out.write(central + end)
-        try out.close(sync: sync)
+        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(UInt16(entries)); end.le16(UInt16(entries))
+        end.le32(UInt32(centralBytes)); end.le32(UInt32(centralOffset)); end.le16(0)
+        return end
     }
 }
