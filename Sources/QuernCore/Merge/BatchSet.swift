@@ -29,7 +29,7 @@ public struct BatchSet: Sendable {
             throw MergeError.noIntermediate(dir)
         }
         let plan = try Plan.load(from: dir)
-        let journal = try JournalState.load(from: dir)
+        let journal = try JournalState.load(from: dir, withFiles: false)
         let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(BatchName.init(fileName:)).sorted()
         guard !onDisk.isEmpty || !plan.entries.isEmpty else { throw MergeError.noBatches(dir) }
         let incomplete = plan.entries.map(\.batch).filter { journal.entries[$0] == nil }

@@ -157,7 +157,7 @@ public struct Preflight: Sendable {
                 add("intermediate", "\(merge.intermediateDir) holds no batches (no \(Plan.fileName)): run `quern extract` first, or pass --intermediate-dir with the folder that has them.")
             }
         }
-        if let journal = try? JournalState.load(from: extract.intermediateDir) { report.plan.journaledBatches = journal.entries.count }
+        if let journal = try? JournalState.load(from: extract.intermediateDir, withFiles: false) { report.plan.journaledBatches = journal.entries.count }
 
         // 7. Folders that will be written, and free space for a rough estimate.
         var folders: [(String, String)] = []
@@ -249,7 +249,7 @@ public struct Preflight: Sendable {
     }
 
     static func batchBytes(_ dir: String) -> Int {
-        guard let j = try? JournalState.load(from: dir) else { return 0 }
+        guard let j = try? JournalState.load(from: dir, withFiles: false) else { return 0 }
         return j.entries.values.reduce(0) { $0 + $1.bytes }
     }
 }

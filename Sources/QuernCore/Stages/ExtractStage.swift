@@ -168,9 +168,7 @@ public struct ExtractStage: Sendable {
                     try journalFile.append(JSONLines.encode(entry))
                     journal.entries[entry.batch] = entry
                     made += 1
-                    // Shards share failed.jsonl: each rewrites it from every shard's journal, so
-                    // the last write of the last shard lists every failed file.
-                    try writeFailedList(settings.shard.count > 1 ? JournalState.load(from: dir) : journal, dir: dir)
+                    try writeFailedList(journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     if let job = pending.popFirst() { group.addTask { try make(job) } }
@@ -185,6 +183,8 @@ public struct ExtractStage: Sendable {
         }
         ticker.stop()
         writeProgress("done", made: made)
+        // Shards share failed.jsonl: while running, each writes what it knows; at its end it
+        // rewrites it from every shard's journal, so the last shard to end lists every failed file.
         try writeFailedList(settings.shard.count > 1 ? JournalState.load(from: dir) : journal, dir: dir)
 
         summary.batchesMade = made

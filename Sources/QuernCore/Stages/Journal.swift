@@ -89,7 +89,10 @@ public struct JournalState: Sendable {
     /// journal took ~0.15 s), and pre-flight, the merge and the shard check each ask for it, so a
     /// decoded state is kept per folder for as long as no journal file changed (name, size and
     /// modification time all match).
-    public static func load(from dir: String) throws -> JournalState {
+    ///
+    /// `withFiles: false` skips the per-file records (`files` is empty): what a merge needs, at a
+    /// fraction of the decoding.
+    public static func load(from dir: String, withFiles: Bool = true) throws -> JournalState {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
             .filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") }.sorted()
         let signature = names.map { name -> String in
@@ -97,19 +100,32 @@ public struct JournalState: Sendable {
             guard stat("\(dir)/\(name)", &st) == 0 else { return name }
             return "\(name):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ino)"
         }.joined(separator: "|")
-        if let hit = cache.withLock({ $0[dir] }), hit.signature == signature { return hit.state }
+        if let hit = cache.withLock({ $0[dir] }), hit.signature == signature, hit.withFiles || !withFiles { return hit.state }
         var state = JournalState()
         let decoder = JSONDecoder()
         for name in names {
             for line in try JSONLines.read("\(dir)/\(name)") {
-                if let e = try? decoder.decode(JournalEntry.self, from: line) { state.entries[e.batch] = e }
+                if withFiles {
+                    if let e = try? decoder.decode(JournalEntry.self, from: line) { state.entries[e.batch] = e }
+                } else if let h = try? decoder.decode(Head.self, from: line) {
+                    state.entries[h.batch] = JournalEntry(batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint, seconds: h.seconds)
+                }
             }
         }
-        cache.withLock { $0[dir] = (signature, state) }
+        cache.withLock { $0[dir] = (signature, withFiles, state) }
         return state
     }
 
-    private static let cache = Mutex<[String: (signature: String, state: JournalState)]>([:])
+    /// A journal line without its file records.
+    private struct Head: Decodable {
+        var batch: Int
+        var parts: [JournalEntry.Part]
+        var codec: String
+        var fingerprint: String
+        var seconds: Double
+    }
+
+    private static let cache = Mutex<[String: (signature: String, withFiles: Bool, state: JournalState)]>([:])
 }
 
 /// Reads JSON Lines files written by quern: complete lines only (a torn last line from a crash is
