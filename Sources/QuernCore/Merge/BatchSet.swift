@@ -45,6 +45,9 @@ public struct BatchSet: Sendable {
             }
         }
         let unknown = onDisk.filter { !listed.contains($0) }
+        let planned = Set(plan.entries.map(\.batch))
+        let foreign = unknown.filter { !planned.contains($0.batch) }
+        if !foreign.isEmpty { throw MergeError.foreign(dir: dir, files: foreign.map(\.fileName)) }
         if !unknown.isEmpty { throw MergeError.unjournaled(dir: dir, files: unknown.map(\.fileName)) }
         let fingerprints = Set(journal.entries.values.map(\.fingerprint))
         guard fingerprints.count <= 1 else { throw MergeError.mixedFingerprints(dir: dir, fingerprints: fingerprints.sorted()) }
@@ -53,7 +56,7 @@ public struct BatchSet: Sendable {
         }
         // The schema comes from the first batch itself (and every batch is checked against it as it is read).
         guard let first = entries.first else { throw MergeError.noBatches(dir) }
-        let loaded = try BatchFile.load(path: first.path) { try registry.codec(zipMethod: $0) }
+        let loaded = try BatchFile.load(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) { try registry.codec(zipMethod: $0) }
         if let f = fingerprints.first, loaded.meta.fingerprint != f {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, loaded.meta.fingerprint])
         }
@@ -63,10 +66,8 @@ public struct BatchSet: Sendable {
     /// Reads batch `i`, checking its checksum against the journal and its fingerprint.
     public func load(_ i: Int) throws -> RowBatch {
         let e = entries[i]
-        let loaded = try BatchFile.load(path: e.path) { try registry.codec(zipMethod: $0) }
-        guard CRC32Hex(loaded.fileCRC) == e.crc32, loaded.fileBytes == e.bytes else {
-            throw StorageError.corruptBatch(path: e.path, reason: "its checksum \(CRC32Hex(loaded.fileCRC)) differs from the journal's \(e.crc32) (changed or damaged after it was written)")
-        }
+        // The journal's size and CRC are checked before anything in the file is parsed.
+        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32)) { try registry.codec(zipMethod: $0) }
         guard loaded.meta.fingerprint == fingerprint else {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [fingerprint, loaded.meta.fingerprint])
         }
@@ -165,6 +166,7 @@ public enum MergeError: Error, CustomStringConvertible {
     case noBatches(String)
     case incomplete(dir: String, batches: [Int])
     case unjournaled(dir: String, files: [String])
+    case foreign(dir: String, files: [String])
     case mixedFingerprints(dir: String, fingerprints: [String])
     case missingBatch(path: String)
     case validation([String])
@@ -178,6 +180,8 @@ public enum MergeError: Error, CustomStringConvertible {
             "\(b.count) batches of \(d) are not complete (\(b.prefix(10).map(String.init).joined(separator: ", "))\(b.count > 10 ? ", ..." : "")): run the same `quern extract` again to finish them, then merge."
         case .unjournaled(let d, let f):
             "\(d) holds batch files that no journal records (\(f.prefix(5).joined(separator: ", "))): an extract was interrupted while publishing them. Run `quern extract` again to finish, then merge."
+        case .foreign(let d, let f):
+            "\(d) holds files named like batches that this folder's plan never made (\(f.prefix(5).joined(separator: ", "))): they were not read. Move them out of the folder (or extract into a new --intermediate-dir), then merge."
         case .mixedFingerprints(let d, let f):
             "\(d) holds batches made with different schemas (\(f.joined(separator: ", "))); they are never mixed. Redo them with `quern extract --restart` or use separate folders."
         case .missingBatch(let p): "\(p) is missing though the journal lists it: run `quern extract` again to redo it."
