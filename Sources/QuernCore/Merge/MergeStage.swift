@@ -63,6 +63,7 @@ public struct MergeStage: Sendable {
             let publisher = OutputPublisher(output: settings.outputDir)
             try FileManager.default.createDirectory(atPath: publisher.parent, withIntermediateDirectories: true)
             lock = try FolderLock(folder: publisher.parent, name: "output-\(publisher.name)")
+            if let dead = lock?.tookOverFrom { console.info("merge: took over the lock of a quern that stopped without releasing it (\(dead)); its staging folder is removed.") }
             publisher.sweepStaleStaging()
             staging = try publisher.makeStaging()
             runner.context?.set("staging_dir", staging)

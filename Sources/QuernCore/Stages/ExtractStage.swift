@@ -75,6 +75,7 @@ public struct ExtractStage: Sendable {
         }
         let lock = try FolderLock(folder: dir, name: "extract-\(settings.shard.index)-of-\(settings.shard.count)")
         defer { withExtendedLifetime(lock) {} }
+        if let dead = lock.tookOverFrom { console.info("extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone.") }
         AtomicFile.sweepDebris(in: dir)
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
