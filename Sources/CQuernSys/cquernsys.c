@@ -33,7 +33,39 @@ void quern_untrack_group(pid_t group) {
     for (int i = 0; i < QUERN_GROUPS; i++) __sync_bool_compare_and_swap(&groups[i], group, 0);
 }
 
+// Temporary files being written: the handler removes them, so an interrupted run leaves none.
+// A slot is claimed (2), filled, then published (1); the handler only reads published slots.
+#define QUERN_TEMPS 128
+#define QUERN_TEMP_PATH 4096
+static char temp_paths[QUERN_TEMPS][QUERN_TEMP_PATH];
+static volatile int temp_state[QUERN_TEMPS];
+
+int quern_track_temp(const char *path) {
+    if (strlen(path) >= QUERN_TEMP_PATH) return -1;
+    for (int i = 0; i < QUERN_TEMPS; i++) {
+        if (__sync_bool_compare_and_swap(&temp_state[i], 0, 2)) {
+            strcpy(temp_paths[i], path);
+            __sync_synchronize();
+            temp_state[i] = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void quern_untrack_temp(const char *path) {
+    for (int i = 0; i < QUERN_TEMPS; i++) {
+        if (temp_state[i] == 1 && strcmp(temp_paths[i], path) == 0) {
+            __sync_bool_compare_and_swap(&temp_state[i], 1, 0);
+            return;
+        }
+    }
+}
+
 static void on_interrupt(int sig) {
+    for (int i = 0; i < QUERN_TEMPS; i++) {
+        if (temp_state[i] == 1) unlink(temp_paths[i]);
+    }
     int any = 0;
     for (int i = 0; i < QUERN_GROUPS; i++) {
         pid_t g = groups[i];

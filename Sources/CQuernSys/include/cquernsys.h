@@ -11,3 +11,7 @@ void quern_untrack_group(pid_t group);
 /// On SIGINT or SIGTERM: send the signal to every tracked group, print a line, exit 128 + signal.
 /// A C handler, because only async-signal-safe calls may run there.
 void quern_forward_interrupts(void);
+/// Temporary files being written, removed by the interrupt handler: track before creating the
+/// file, untrack once it is renamed into place or removed. Returns -1 when the table is full.
+int quern_track_temp(const char *path);
+void quern_untrack_temp(const char *path);

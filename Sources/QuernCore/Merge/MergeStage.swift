@@ -129,6 +129,7 @@ public struct MergeStage: Sendable {
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
                 timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [])
             try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
+            CrashPoint.reached("outputs-staged")
             try publisher.publish(staging)
             published = true
         }

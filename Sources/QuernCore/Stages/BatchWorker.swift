@@ -66,6 +66,8 @@ public struct BatchWorker: Sendable {
         var temps: [(name: BatchName, temp: String, encoded: BatchFile.Encoded)] = []
         var records: [JournalEntry.FileRecord] = []
         var cache = FileCache()
+        // The file being read: a part cut in the middle of it continues it in the next part.
+        var current: String? = nil
         func flush(_ batch: inout RowBatch) throws {
             let name = BatchName(batch: job.batch, part: temps.count)
             let final = "\(intermediateDir)/\(name.fileName)"
@@ -74,6 +76,7 @@ public struct BatchWorker: Sendable {
             try writeSynced(encoded.bytes, to: temp)
             temps.append((name, temp, encoded))
             batch = RowBatch(schema: schema)
+            if let current { batch.beginSource(current) }
         }
         do {
             for file in job.files {
@@ -85,6 +88,7 @@ public struct BatchWorker: Sendable {
                 let mark = batch.mark
                 let partsBefore = temps.count
                 batch.beginSource(file.name)
+                current = file.name
                 var record = JournalEntry.FileRecord(
                     name: file.name, size: file.size, mtimeNs: file.mtimeNs, crc32: "", rows: 0, skipped: [:], notes: [:], errorLine: nil, error: nil)
                 let source: FileSource
@@ -121,12 +125,14 @@ public struct BatchWorker: Sendable {
             }
             if batch.count > 0 || temps.isEmpty { try flush(&batch) }
         } catch {
-            for t in temps { unlink(t.temp) }
+            for t in temps { AtomicFile.discard(t.temp) }
             throw error
         }
         // Publish: every part under its final name, then set aside parts of an earlier, longer
         // version of this batch so a merge never mixes versions.
+        CrashPoint.reached("batch-written")
         for t in temps { try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)") }
+        CrashPoint.reached("batch-published")
         try setAsideStaleParts(of: job.batch, keeping: temps.count)
         let parts = temps.map {
             JournalEntry.Part(file: $0.name.fileName, rows: $0.encoded.meta.rows, bytes: $0.encoded.bytes.count, crc32: CRC32Hex($0.encoded.fileCRC))
@@ -219,15 +225,20 @@ func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
 
 /// Writes bytes to a new file and fsyncs it (the caller renames it into place).
 func writeSynced(_ bytes: [UInt8], to path: String) throws {
+    AtomicFile.track(path)
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
+    guard fd >= 0 else {
+        let e = errno
+        AtomicFile.untrack(path)
+        throw StorageError.io(path: path, operation: "create", errno: e)
+    }
     defer { close(fd) }
     do {
         let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in Result { () throws(StorageError) in try AtomicFile.writeAll(fd, b, path: path) } }
         try r.get()
         guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
     } catch {
-        unlink(path)
+        AtomicFile.discard(path)
         throw error
     }
 }

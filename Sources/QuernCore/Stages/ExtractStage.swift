@@ -147,6 +147,7 @@ public struct ExtractStage: Sendable {
                 }
                 while let entry = try await group.next() {
                     try journalFile.append(JSONLines.encode(entry))
+                    CrashPoint.reached("batch-journaled")
                     journal.entries[entry.batch] = entry
                     made += 1
                     try writeFailedList(journal, dir: dir)
