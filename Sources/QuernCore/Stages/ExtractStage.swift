@@ -194,6 +194,9 @@ public struct ExtractStage: Sendable {
             codec: try registry.codec("none"), format: settings.format == "auto" ? nil : settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
         var reasons: [String] = []
+        // A file whose header does not fit the extractor fails on its own (in its batch) when a
+        // later one fits; only when none does is the configuration the problem.
+        var misfit: ExtractError? = nil
         for file in files.prefix(20) {
             do {
                 guard let kind = try probe.fileKind(file.name) else { continue }
@@ -204,11 +207,12 @@ public struct ExtractStage: Sendable {
                 let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
                 return try extractor.schema(columns: reader.columns)
             } catch let e as ExtractorError {
-                throw ExtractError.schema(file: file.name, reason: e.description)
+                misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
             } catch {
                 reasons.append("\(file.name): \(error)")
             }
         }
+        if let misfit { throw misfit }
         throw ExtractError.noHeader(reasons)
     }
 
