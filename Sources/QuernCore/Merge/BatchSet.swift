@@ -17,6 +17,9 @@ public struct BatchSet: Sendable {
     public let schema: FeatureSchema
     public let fingerprint: String
     public let registry: PluginRegistry
+    /// Most batches loaded ahead, and loading threads (lowered under a memory limit).
+    public var maxReadAhead = 3
+    public var maxLoaders = 2
 
     public var totalRows: Int { entries.reduce(0) { $0 + $1.rows } }
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
@@ -78,11 +81,11 @@ public struct BatchSet: Sendable {
     /// read, decompress and check the next batches while `body` works on this one; at most
     /// `prefetch` batches wait, so memory stays bounded by a few batches.
     public func forEachBlock(split: SplitFunction, prefetch: Int = 3, loaders: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
-        let queue = BlockQueue(depth: max(1, prefetch))
+        let queue = BlockQueue(depth: max(1, min(prefetch, maxReadAhead)))
         let this = self
         let count = entries.count
         let layout = self.layout
-        let threads = max(1, min(loaders, count))
+        let threads = max(1, min(loaders, maxLoaders, count))
         for t in 0..<threads {
             Thread.detachNewThread {
                 for i in stride(from: t, to: count, by: threads) {

@@ -22,7 +22,8 @@ public struct Normalizer: Sendable {
 
     public var method: Method
     public var schema: FeatureSchema
-    static let blockRows = 1 << 16
+    /// Rows read at a time (fewer under a memory limit).
+    public var blockRows = 1 << 16
 
     public init(method: Method, schema: FeatureSchema) {
         self.method = method
@@ -38,11 +39,11 @@ public struct Normalizer: Sendable {
         let fd = open(path, write ? O_RDWR : O_RDONLY)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: Self.blockRows * d)
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockRows * d)
         defer { buffer.deallocate() }
         var start = 0
         while start < rows {
-            let n = min(Self.blockRows, rows - start)
+            let n = min(blockRows, rows - start)
             let bytes = n * d * 4
             let offset = off_t(NpyHeader.length + start * d * 4)
             guard pread(fd, buffer.baseAddress, bytes, offset) == bytes else { throw StorageError.io(path: path, operation: "read", errno: errno) }

@@ -20,14 +20,10 @@ public struct OutputPublisher: Sendable {
 
     /// A new, empty staging folder beside the output.
     public func makeStaging() throws -> String {
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try AtomicFile.makeFolders(parent, for: "create the folder of the outputs")
         let staging = "\(parent)/.\(name).staging-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
-        do {
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
-        } catch {
-            throw StorageError.io(path: staging, operation: "create the staging folder (is \(parent) writable?)", errno: EACCES)
-        }
+        guard mkdir(staging, 0o755) == 0 else { throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno) }
         return staging
     }
 

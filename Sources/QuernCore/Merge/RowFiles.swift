@@ -18,15 +18,15 @@ public final class RowFilesWriter {
     let masks: [BufferedFileWriter]
     public private(set) var rows = 0
 
-    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool) throws {
+    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.name = name
         self.schema = schema
         layout = RowLayout(schema: schema)
-        x = try BufferedFileWriter(path: RowFiles.x(dir, name))
-        split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name)) : nil
-        labels = try schema.labels.map { try BufferedFileWriter(path: RowFiles.label(dir, name, $0.name)) }
-        masks = try schema.masks.map { try BufferedFileWriter(path: RowFiles.mask(dir, name, $0.name)) }
+        x = try BufferedFileWriter(path: RowFiles.x(dir, name), bufferBytes: bufferBytes)
+        split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name), bufferBytes: bufferBytes) : nil
+        labels = try schema.labels.map { try BufferedFileWriter(path: RowFiles.label(dir, name, $0.name), bufferBytes: bufferBytes) }
+        masks = try schema.masks.map { try BufferedFileWriter(path: RowFiles.mask(dir, name, $0.name), bufferBytes: bufferBytes) }
         for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
     }
 

@@ -16,13 +16,13 @@ public final class SplitWriter {
     public private(set) var problems: [String] = []
     private let maskLabel: [Int?]
 
-    public init(dir: String, schema: FeatureSchema) throws {
+    public init(dir: String, schema: FeatureSchema, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.schema = schema
         layout = RowLayout(schema: schema)
         classCounts = schema.labels.map { head in Array(repeating: Array(repeating: 0, count: head.classes), count: 3) }
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
-        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false) }
+        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, bufferBytes: bufferBytes) }
     }
 
     public var rows: [Int] { writers.map(\.rows) }

@@ -63,7 +63,9 @@ public struct BatchWorker: Sendable {
 
     private func attempt(_ job: BatchJob, excluded: [String: JournalEntry.FileRecord]) throws -> JournalEntry {
         var batch = RowBatch(schema: schema)
-        var temps: [(name: BatchName, temp: String, encoded: BatchFile.Encoded)] = []
+        // Written parts keep only what the journal needs: their bytes are on disk, and holding
+        // them would make memory grow with the parts of a batch.
+        var temps: [(name: BatchName, temp: String, part: JournalEntry.Part)] = []
         var records: [JournalEntry.FileRecord] = []
         var cache = FileCache()
         // The file being read: a part cut in the middle of it continues it in the next part.
@@ -73,8 +75,12 @@ public struct BatchWorker: Sendable {
             let final = "\(intermediateDir)/\(name.fileName)"
             let encoded = try BatchFile.encode(batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec, path: final)
             let temp = AtomicFile.tempPath(for: final)
-            try writeSynced(encoded.bytes, to: temp)
-            temps.append((name, temp, encoded))
+            do {
+                try writeSynced(encoded.bytes, to: temp)
+            } catch StorageError.io(_, let operation, let code) {
+                throw StorageError.io(path: final, operation: operation, errno: code)  // the name a person knows
+            }
+            temps.append((name, temp, JournalEntry.Part(file: name.fileName, rows: encoded.meta.rows, bytes: encoded.bytes.count, crc32: CRC32Hex(encoded.fileCRC))))
             batch = RowBatch(schema: schema)
             if let current { batch.beginSource(current) }
         }
@@ -134,9 +140,7 @@ public struct BatchWorker: Sendable {
         for t in temps { try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)") }
         CrashPoint.reached("batch-published")
         try setAsideStaleParts(of: job.batch, keeping: temps.count)
-        let parts = temps.map {
-            JournalEntry.Part(file: $0.name.fileName, rows: $0.encoded.meta.rows, bytes: $0.encoded.bytes.count, crc32: CRC32Hex($0.encoded.fileCRC))
-        }
+        let parts = temps.map(\.part)
         return JournalEntry(batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value, seconds: 0)
     }
 

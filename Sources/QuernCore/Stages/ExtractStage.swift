@@ -68,20 +68,17 @@ public struct ExtractStage: Sendable {
     func extract(listing: [InputFile], started: Double) async throws -> Summary {
         let (extractor, codec) = try resolvePlugins()
         let dir = settings.intermediateDir
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw StorageError.io(path: dir, operation: "create the intermediate folder", errno: EACCES)
-        }
+        try AtomicFile.makeFolders(dir, for: "create the intermediate folder")
         let lock = try FolderLock(folder: dir, name: "extract-\(settings.shard.index)-of-\(settings.shard.count)")
         defer { withExtendedLifetime(lock) {} }
-        if let dead = lock.tookOverFrom { console.info("extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone.") }
         AtomicFile.sweepDebris(in: dir)
+        if let dead = lock.tookOverFrom { console.info("extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone.") }
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
         let schema = try discoverSchema(extractor, candidates)
         let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+        let (workerCount, rowsPerPart) = try memoryPlan(schema)
         if settings.restart { try setAsideEverything(in: dir) }
         let plan = try updatePlan(dir: dir, candidates: candidates, extractor: extractor, schema: schema, fingerprint: fingerprint)
 
@@ -108,13 +105,13 @@ public struct ExtractStage: Sendable {
         let worker = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
             fingerprint: fingerprint, codec: codec, format: settings.format == "auto" ? nil : settings.format,
-            missing: MissingValues(settings.missingValues), rowsPerBatch: settings.rowsPerBatch, counters: counters)
+            missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in !jobs.contains { $0.batch == e.batch } }.reduce(0) { $0 + $1.rows }
         if jobs.isEmpty {
             console.info("extract: all \(owned.count) batches of shard \(settings.shard) are complete; nothing to do.")
         } else {
-            console.info("extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(settings.effectiveWorkers) workers, codec \(codec.spec)")
+            console.info("extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(workerCount) workers, codec \(codec.spec)")
         }
         let progressPath = "\(dir)/" + (settings.shard.count == 1 ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
         let shardName = settings.shard.description
@@ -135,7 +132,7 @@ public struct ExtractStage: Sendable {
         }
         writeProgress("running", made: 0)
         let ticker = ProgressTicker(interval: 0.5) { writeProgressLive(counters: counters, console: console, filesToDo: filesToDo, started: started) }
-        let workers = settings.effectiveWorkers
+        let workers = workerCount
         let runner = self.runner
         var made = 0
         do {
@@ -184,6 +181,19 @@ public struct ExtractStage: Sendable {
         summary.seconds = monotonicSeconds() - started
         summary.peakBytes = peakResidentBytes()
         return summary
+    }
+
+    /// Workers and rows per part: the settings, or what fits under the memory limit.
+    private func memoryPlan(_ schema: FeatureSchema) throws -> (workers: Int, rowsPerPart: Int) {
+        guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, settings.rowsPerBatch) }
+        let rowBytes = RowLayout(schema: schema).contentBytes + 16  // plus group, source and line
+        let budget = limit.budget()
+        guard let plan = limit.extractPlan(workers: settings.effectiveWorkers, rowsPerBatch: settings.rowsPerBatch, rowBytes: rowBytes, budget: budget) else {
+            let resident = currentResidentBytes()
+            throw MemoryLimitError.tooLow(limit, resident: resident, minimum: MemoryLimit.minimum(rowBytes: rowBytes, resident: resident))
+        }
+        console.info("extract: memory limit \(limit): \(plan.workers) workers, parts of at most \(Human.count(plan.rowsPerPart)) rows")
+        return plan
     }
 
     /// The schema, from the header of the first input file that has one.

@@ -11,13 +11,16 @@ public final class BufferedFileWriter {
     public private(set) var written = 0
     public private(set) var crc = CRC32()
     private let trackCRC: Bool
+    private let bufferBytes: Int
 
-    public init(path: String, trackCRC: Bool = false) throws {
+    /// `bufferBytes`: bytes gathered before a write (smaller under a memory limit).
+    public init(path: String, trackCRC: Bool = false, bufferBytes: Int = 1 << 20) throws {
         self.path = path
         self.trackCRC = trackCRC
+        self.bufferBytes = max(4096, bufferBytes)
         fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
-        buffer.reserveCapacity(1 << 20)
+        buffer.reserveCapacity(self.bufferBytes)
     }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
@@ -25,8 +28,8 @@ public final class BufferedFileWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if trackCRC { crc.update(bytes) }
         written += bytes.count
-        if buffer.count + bytes.count > 1 << 20 { try flush() }
-        if bytes.count > 1 << 20 {
+        if buffer.count + bytes.count > bufferBytes { try flush() }
+        if bytes.count > bufferBytes {
             try AtomicFile.writeAll(fd, bytes, path: path)
         } else {
             buffer.append(contentsOf: bytes)

@@ -71,6 +71,24 @@ public enum AtomicFile {
         untrack(temp)
     }
 
+    /// Creates `path` and its missing parents, reporting the real reason (read-only, not a
+    /// folder, no space) with the part of the path that failed.
+    public static func makeFolders(_ path: String, for purpose: String) throws(StorageError) {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw .io(path: path, operation: purpose, errno: ENOTDIR) }
+            return
+        }
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                throw .io(path: partial == "./" + path ? path : partial, operation: purpose, errno: errno)
+            }
+        }
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .io(path: path, operation: purpose, errno: ENOTDIR) }
+    }
+
     public static func syncFolder(of path: String) {
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

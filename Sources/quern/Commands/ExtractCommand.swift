@@ -23,6 +23,7 @@ struct ExtractCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var options: ExtractOptions
     @OptionGroup var hookOptions: HookOptions
+    @OptionGroup var resources: ResourceOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
 
@@ -30,7 +31,7 @@ struct ExtractCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let summary: ExtractStage.Summary
         do {
-            let config = try configOptions.load(overrides: options.overrides + hookOptions.overrides)
+            let config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides)
             let settings = try ExtractSettings.resolve(config)
             let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
             let stage = ExtractStage(settings: settings, registry: .builtIn, runner: runner, console: console)

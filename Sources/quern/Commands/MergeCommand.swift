@@ -27,13 +27,14 @@ struct MergeCommand: AsyncParsableCommand {
     var intermediateDir: String?
     @OptionGroup var options: MergeOptions
     @OptionGroup var hookOptions: HookOptions
+    @OptionGroup var resources: ResourceOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
 
     func run() async throws {
         let console = Console(quiet: quiet)
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides)
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides)
             let settings = try MergeSettings.resolve(config)
             let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
             let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: runner, console: console).run()

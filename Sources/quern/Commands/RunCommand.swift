@@ -24,6 +24,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var extract: ExtractOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var hookOptions: HookOptions
+    @OptionGroup var resources: ResourceOptions
     @Flag(help: "Stop after the batch files; print the `quern merge` command that finishes.")
     var skipMerge = false
     @Flag(name: .shortAndLong, help: "Only errors and the summaries.")
@@ -33,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let extractSummary: ExtractStage.Summary
         do {
-            let config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides)
+            let config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides + resources.overrides)
             let extractSettings = try ExtractSettings.resolve(config)
             let mergeSettings = try MergeSettings.resolve(config)
             let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)

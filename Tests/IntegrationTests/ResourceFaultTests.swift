@@ -1,0 +1,117 @@
+import Foundation
+import QuernCore
+import QuernTestSupport
+import Testing
+
+/// Resource faults: missing and unwritable folders, an input that vanishes mid-run, a full disk
+/// (a small tmpfs the test mounts), and a memory limit below the data's size.
+@Suite("Resource faults", .serialized)
+struct ResourceFaultTests {
+    static let config = ExtractEndToEndTests.config
+
+    /// Whether this process may mount a tmpfs (root, outside a locked-down container).
+    static let canMount: Bool = {
+        let dir = "\(FileManager.default.temporaryDirectory.path)/quern-mount-probe-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        return (try? QuernProcess.shell("mount -t tmpfs -o size=1m tmpfs \(dir) 2>/dev/null && umount \(dir)")) == 0
+    }()
+
+    func games(_ ws: TempWorkspace, files: Int, rows: Int) throws {
+        #expect(try QuernProcess.run(["generate", "--files", "\(files)", "--rows", "\(rows)", "--out", "\(ws.path)/in"]).status == 0)
+    }
+
+    func quern(_ ws: TempWorkspace, _ args: [String]) throws -> QuernProcess.Result {
+        try QuernProcess.run(args + ["--config", Self.config, "--no-hooks", "-q"], cwd: ws.path)
+    }
+
+    @Test func missingInputFolderAndFoldersUnderAFileAreNamed() throws {
+        let ws = TempWorkspace()
+        var r = try quern(ws, ["extract", "--input-dir", "nowhere"])
+        #expect(r.status == 1 && r.stderr.contains("input folder nowhere does not exist"), "\(r.stderr)")
+        try games(ws, files: 4, rows: 5)
+        ws.write("afile", "not a folder")
+        r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid"])
+        #expect(r.status == 1 && r.stderr.contains("afile/mid: cannot create the intermediate folder: Not a directory"), "\(r.stderr)")
+        #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
+        r = try quern(ws, ["merge", "--output-dir", "afile/out"])
+        #expect(r.status == 1 && r.stderr.contains("afile: cannot create the folder of the outputs: Not a directory"), "\(r.stderr)")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+    }
+
+    @Test(.enabled(if: canMount, "needs to mount a tmpfs (root): skipped")) func readOnlyFoldersAreNamed() throws {
+        let ws = TempWorkspace()
+        try games(ws, files: 4, rows: 5)
+        try FileManager.default.createDirectory(atPath: "\(ws.path)/ro", withIntermediateDirectories: true)
+        #expect(try QuernProcess.shell("mount -t tmpfs -o ro,size=1m tmpfs \(ws.path)/ro") == 0)
+        defer { _ = try? QuernProcess.shell("umount \(ws.path)/ro") }
+        var r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "ro/mid"])
+        #expect(r.status == 1 && r.stderr.contains("ro/mid: cannot create the intermediate folder: Read-only file system"), "\(r.stderr)")
+        #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
+        r = try quern(ws, ["merge", "--output-dir", "ro/out"])
+        #expect(r.status == 1 && r.stderr.contains("ro/.lock.output-out: Read-only file system"), "\(r.stderr)")
+    }
+
+    @Test func anInputThatVanishesAfterDiscoveryIsListedAndTheRestIsProcessed() throws {
+        let ws = TempWorkspace()
+        try games(ws, files: 6, rows: 5)
+        let hook = ws.write("hooks/pre-extract", "#!/bin/sh\nrm \"$QUERN_INPUT_DIR/game_000003.csv\"\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "-q"], cwd: ws.path)
+        #expect(r.status == 3, "\(r.stderr)")
+        let failed = try String(contentsOfFile: "\(ws.path)/data/intermediate/failed.jsonl", encoding: .utf8)
+        #expect(failed.contains("\"file\":\"game_000003.csv\"") && failed.contains("No such file"), "\(failed)")
+        #expect(r.stdout.contains("5 processed, 1 failed"))
+    }
+
+    @Test(.enabled(if: canMount, "needs to mount a tmpfs (root): skipped")) func aFullDiskStopsCleanlyAndTheRunResumesOnceThereIsSpace() throws {
+        let ws = TempWorkspace()
+        try games(ws, files: 40, rows: 200)
+        let flags = ["run", "--input-dir", "in", "--codec", "none", "--files-per-batch", "4"]
+        #expect(try quern(ws, flags + ["--intermediate-dir", "ref-mid", "--output-dir", "ref-out"]).status == 0)
+        try FileManager.default.createDirectory(atPath: "\(ws.path)/small", withIntermediateDirectories: true)
+        #expect(try QuernProcess.shell("mount -t tmpfs -o size=2m tmpfs \(ws.path)/small") == 0)
+        defer { _ = try? QuernProcess.shell("umount \(ws.path)/small") }
+
+        // 10 batches of 280 KiB do not fit in 2 MiB.
+        var r = try quern(ws, flags + ["--intermediate-dir", "small/mid", "--output-dir", "out"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("small/mid/batch_0000") && r.stderr.contains("No space left on device") && r.stderr.contains("Free some space"), "\(r.stderr)")
+        #expect(!ws.files(in: "small/mid").contains { $0.hasPrefix(AtomicFile.tempPrefix) }, "no temporary file left")
+        let v = try QuernProcess.run(["verify", "--intermediate-dir", "small/mid"], cwd: ws.path)
+        let problems = v.stdout.split(separator: "\n").filter { $0.hasPrefix("problem:") }
+        #expect(!problems.isEmpty && problems.allSatisfy { $0.contains("planned but not complete") }, "every file under a final name is whole: \(v.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/out"))
+
+        #expect(try QuernProcess.shell("mount -o remount,size=16m \(ws.path)/small") == 0)
+        r = try quern(ws, flags + ["--intermediate-dir", "small/mid", "--output-dir", "out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "masks_test.npz"] {
+            #expect(FileManager.default.contents(atPath: "\(ws.path)/out/\(name)") == FileManager.default.contents(atPath: "\(ws.path)/ref-out/\(name)"), "\(name)")
+        }
+    }
+
+    @Test func aMemoryLimitBelowTheDataKeepsThePeakUnderIt() async throws {
+        let ws = TempWorkspace()
+        // 49 MiB of CSV (144,000 rows, about 50 MiB as arrays) under a 46 MiB limit.
+        try games(ws, files: 720, rows: 200)
+        let limit = 46 << 20
+        let r = await ChildProcess.run(
+            argv: [QuernProcess.binary, "run", "--config", Self.config, "--no-hooks", "-q", "--memory-limit", "46MiB", "--input-dir", "\(ws.path)/in",
+                "--intermediate-dir", "\(ws.path)/mid", "--output-dir", "\(ws.path)/out"],
+            env: ProcessInfo.processInfo.environment, name: "quern", timeout: 300, console: Console(quiet: true))
+        #expect(r.status == 0, "\(r.stderrTail)")
+        #expect(r.peakBytes > 0 && r.peakBytes < limit, "peak \(Human.bytes(r.peakBytes)) under the 46 MiB limit")
+        let check = try QuernProcess.python("""
+            import json, os
+            s = json.load(open('out/preprocessing_stats.json'))
+            assert s['total_samples'] == 144000, s['total_samples']
+            assert sum(os.path.getsize('in/' + f) for f in os.listdir('in')) > 46 * 2**20
+            parts = [json.loads(l) for l in open('mid/journal.jsonl')]
+            print(sum(len(p['parts']) for p in parts), len(parts))
+            """, cwd: ws.path)
+        #expect(check.status == 0, "\(check.stderr)")
+        let counts = check.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(counts.count == 2 && counts[0] > counts[1], "the limit cut batches into more parts: \(check.stdout)")
+    }
+}
