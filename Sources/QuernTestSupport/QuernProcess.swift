@@ -56,10 +56,10 @@ public enum QuernProcess {
 
     /// Runs a Python script (numpy checks) and returns its status and output.
     @discardableResult
-    public static func python(_ script: String, cwd: String? = nil) throws -> Result {
+    public static func python(_ script: String, cwd: String? = nil, arguments: [String] = []) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
+        p.arguments = ["python3", "-c", script] + arguments
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
