@@ -43,8 +43,11 @@ public struct BatchSet: Sendable {
             let e = journal.entries[k]!
             for (p, part) in e.parts.enumerated() {
                 let name = BatchName(batch: k, part: p)
+                // The path is the part's own name, never one read from the journal: a journal line
+                // naming ../elsewhere must not make merge read (or --cleanup delete) a file outside.
+                guard part.file == name.fileName else { throw MergeError.missingBatch(path: "\(dir)/\(name.fileName) (the journal names it '\(part.file)')") }
                 listed.insert(name)
-                entries.append(Entry(name: name, path: "\(dir)/\(part.file)", rows: part.rows, bytes: part.bytes, crc32: part.crc32))
+                entries.append(Entry(name: name, path: "\(dir)/\(name.fileName)", rows: part.rows, bytes: part.bytes, crc32: part.crc32))
             }
         }
         let unknown = onDisk.filter { !listed.contains($0) }

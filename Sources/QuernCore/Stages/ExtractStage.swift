@@ -258,8 +258,8 @@ public struct ExtractStage: Sendable {
     /// Whether a journaled batch can be kept: its files are on disk with the recorded checksum and
     /// its inputs are unchanged (a touched file whose content hash still matches counts as unchanged).
     private func isStillValid(_ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String, summary: inout Summary) throws -> Bool {
-        for part in done.parts {
-            guard let data = FileManager.default.contents(atPath: "\(dir)/\(part.file)"), data.count == part.bytes,
+        for (i, part) in done.parts.enumerated() {
+            guard part.file == BatchName(batch: done.batch, part: i).fileName, let data = FileManager.default.contents(atPath: "\(dir)/\(part.file)"), data.count == part.bytes,
                 data.withUnsafeBytes({ CRC32Hex(CRC32.of($0)) }) == part.crc32
             else {
                 console.warning("\(dir)/\(part.file) is missing or damaged: batch \(done.batch) is redone.")

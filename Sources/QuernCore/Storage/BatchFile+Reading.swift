@@ -79,6 +79,7 @@ extension BatchFile {
         }
         guard meta.format == "quern-batch", meta.version == 1 else { throw bad("format \(meta.format) v\(meta.version) is not one this quern reads") }
         guard meta.rows >= 0 else { throw bad("meta claims \(meta.rows) rows") }
+        if let why = unsafeName(in: meta.schema) { throw bad(why) }
         var claimed = 0
         for m in members where m.name != "meta.npy" {
             guard m.name.hasSuffix(".npy") else { throw bad("unexpected member \(m.name)") }
@@ -104,6 +105,20 @@ extension BatchFile {
         guard chained.hex == meta.checksum else { throw bad("checksum \(chained.hex) differs from the recorded \(meta.checksum)") }
         let batch = try rows(from: arrays, meta: meta, bad)
         return Loaded(meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: bytes.count)
+    }
+
+    /// Head names become array names in the outputs and parts of file names in the staging
+    /// folder, so one read from a file must be a plain name, as the config requires; widths and
+    /// class counts must be positive.
+    static func unsafeName(in schema: FeatureSchema) -> String? {
+        func plain(_ s: String) -> Bool { !s.isEmpty && s.utf8.count <= 200 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }
+        for h in schema.labels where !plain(h.name) || h.classes < 1 {
+            return "its schema has a label head '\(h.name.prefix(60))' with \(h.classes) classes (head names are letters, digits and _)"
+        }
+        for m in schema.masks where !plain(m.name) || m.width < 1 {
+            return "its schema has a mask head '\(m.name.prefix(60))' of width \(m.width) (head names are letters, digits and _)"
+        }
+        return nil
     }
 
     /// The data bytes (header excluded) the array `key` must hold for `meta`'s rows and schema; nil
