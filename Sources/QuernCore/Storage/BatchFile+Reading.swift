@@ -54,8 +54,12 @@ extension BatchFile {
     /// first. `codecFor` maps a ZIP method to a codec (the registry's, so a batch written with any
     /// registered codec is readable whatever the current flag says).
     public static func load(path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> Loaded {
+        try load(bytes: try readWhole(path, limit: ZipArchive.limit), path: path, expected: expected, codecFor: codecFor)
+    }
+
+    /// The same, on a batch file's bytes already in memory (`path` names it in errors).
+    public static func load(bytes: [UInt8], path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> Loaded {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
-        let bytes = try readWhole(path, limit: ZipArchive.limit)
         let fileCRC = CRC32.of(bytes)
         if let expected {
             guard bytes.count == expected.bytes else {
