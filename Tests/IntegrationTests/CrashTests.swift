@@ -138,4 +138,29 @@ struct CrashTests {
         #expect(reference.status == 0)
         #expect(outputs("\(ws.path)/data/processed") == outputs("\(ws.path)/ref-out"), "identical to an uninterrupted run")
     }
+
+    @Test func sigintMidMergeRemovesTheStagingFolderAndKeepsThePreviousOutputs() throws {
+        let ws = TempWorkspace("quern-signal-merge")
+        #expect(try QuernProcess.run(["generate", "--files", "12", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "--no-hooks", "-q"], cwd: ws.path).status == 0)
+        let before = outputs("\(ws.path)/data/processed")
+        let hook = ws.write("hooks/pre-split", "#!/bin/sh\ntouch holding\nexec sleep 30\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
+        let running = try QuernProcess.start(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path)
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && running.process.isRunning && Date() < deadline { usleep(5_000) }
+        #expect(ws.files(in: "data").contains { $0.hasPrefix(".processed.staging-") }, "the merge is filling its staging folder")
+        let sent = Date()
+        kill(running.process.processIdentifier, SIGINT)
+        while running.process.isRunning && Date().timeIntervalSince(sent) < 10 { usleep(2_000) }
+        let stoppedIn = Date().timeIntervalSince(sent)
+        let err = String(decoding: running.stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        running.process.waitUntilExit()
+        #expect(stoppedIn < 2, "stopped \(stoppedIn) s after the signal")
+        #expect(running.process.terminationStatus == 130 && err.contains("run the same command again to resume"), "\(running.process.terminationStatus) \(running.process.terminationReason): \(err)")
+        #expect(!ws.files(in: "data").contains { $0.contains(".staging-") }, "no staging folder left")
+        #expect(outputs("\(ws.path)/data/processed") == before, "the previous outputs are untouched")
+        try FileManager.default.removeItem(atPath: "\(ws.path)/hooks")
+        #expect(try QuernProcess.run(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path).status == 0)
+    }
 }

@@ -15,3 +15,5 @@ void quern_forward_interrupts(void);
 /// file, untrack once it is renamed into place or removed. Returns -1 when the table is full.
 int quern_track_temp(const char *path);
 void quern_untrack_temp(const char *path);
+/// The staging folder a merge is filling (NULL: none), emptied and removed by the interrupt handler.
+void quern_track_staging(const char *path);

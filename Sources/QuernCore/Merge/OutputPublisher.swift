@@ -24,6 +24,7 @@ public struct OutputPublisher: Sendable {
         let staging = "\(parent)/.\(name).staging-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         guard mkdir(staging, 0o755) == 0 else { throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno) }
+        quern_track_staging(staging)  // SIGINT or SIGTERM removes it (the C handler)
         return staging
     }
 
@@ -43,6 +44,9 @@ public struct OutputPublisher: Sendable {
 
     /// Swaps `staging` in as the output folder.
     public func publish(_ staging: String) throws {
+        // From here an interrupt leaves the folder to the next merge's sweep: mid-publish it may
+        // hold the new outputs.
+        quern_track_staging(nil)
         let fm = FileManager.default
         AtomicFile.syncFolder(of: "\(staging)/x")
         var isDir: ObjCBool = false
