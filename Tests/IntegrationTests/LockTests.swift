@@ -85,31 +85,3 @@ struct LockTests {
         #expect(again.tookOverFrom == nil, "a released lock leaves no record behind")
     }
 }
-
-/// The debris sweep at the start of an extract removes only temporary files whose writer is gone:
-/// another shard's write in progress in the same folder is left alone.
-@Suite("Debris sweep")
-struct DebrisSweepTests {
-    @Test func onlyTheWritesOfGoneProcessesAreSwept() throws {
-        let ws = TempWorkspace("quern-sweep")
-        #expect(try QuernProcess.run(["generate", "--files", "3", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
-        try FileManager.default.createDirectory(atPath: "\(ws.path)/mid", withIntermediateDirectories: true)
-        // A write in progress of a live process on this host: this test's own.
-        let live = (AtomicFile.tempPath(for: "\(ws.path)/mid/batch_000007.npz") as NSString).lastPathComponent
-        // The same from a process that is gone.
-        let gone = Process()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
-        let fields = live.dropFirst(AtomicFile.tempPrefix.count).split(separator: "-", maxSplits: 3)
-        let dead = "\(AtomicFile.tempPrefix)\(fields[0])-\(gone.processIdentifier)-\(fields[2])-\(fields[3])"
-        let otherHostNew = "\(AtomicFile.tempPrefix)00000000-123-456-batch_000001.npz"
-        let otherHostOld = "\(AtomicFile.tempPrefix)00000000-124-456-batch_000002.npz"
-        for name in [live, dead, otherHostNew, otherHostOld] { ws.write("mid/\(name)", "partial") }
-        #expect(try QuernProcess.shell("touch -d '3 days ago' mid/\(otherHostOld)", cwd: ws.path) == 0)
-        let r = try QuernProcess.run(["extract", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--intermediate-dir", "mid", "-q"], cwd: ws.path)
-        #expect(r.status == 0, "\(r.stderr)")
-        let left = Set(ws.files(in: "mid").filter { $0.hasPrefix(AtomicFile.tempPrefix) })
-        #expect(left == [live, otherHostNew], "kept: a live writer's and a recent one from another host")
-    }
-}

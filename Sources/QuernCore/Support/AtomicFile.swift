@@ -40,27 +40,11 @@ public enum AtomicFile {
         try publish(temp, as: path)
     }
 
-    /// A fresh temporary name beside `path`: `.quern-tmp-<host>-<pid>-<random>-<name>`, so a
-    /// sweep can tell a write in progress (a live process of this host) from debris.
+    /// A fresh temporary name beside `path`.
     public static func tempPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
-        return "\(dir)/\(tempPrefix)\(hostTag)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(url.lastPathComponent)"
-    }
-
-    /// This host, as 8 hex digits (host names may hold any character).
-    static let hostTag: String = CRC32Hex(CRC32.of(Array(ProcessInfo.processInfo.hostName.utf8)))
-
-    /// Whether a temporary file is debris: its writer on this host is gone, or (written on another
-    /// host, where no pid can be checked, or by an older quern) it is a day old.
-    static func isDebris(_ name: String, in folder: String) -> Bool {
-        let fields = name.dropFirst(tempPrefix.count).split(separator: "-", maxSplits: 3)
-        if fields.count == 4, fields[0] == hostTag, let pid = Int32(fields[1]) {
-            return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
-        }
-        var st = stat()
-        guard stat("\(folder)/\(name)", &st) == 0 else { return false }
-        return Double(st.st_mtim.tv_sec) < Date().timeIntervalSince1970 - 86_400
+        return "\(dir)/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(url.lastPathComponent)"
     }
 
     /// Renames a fully written and synced temporary file to its final name and syncs the folder.
@@ -126,14 +110,13 @@ public enum AtomicFile {
         }
     }
 
-    /// Removes temporary files left in `folder` by interrupted writes of earlier runs, never one
-    /// that a running quern (another shard sharing the folder) is still writing. Returns how many
-    /// were removed.
+    /// Removes temporary files left in `folder` by interrupted writes of this or earlier runs.
+    /// Returns how many were removed.
     @discardableResult
     public static func sweepDebris(in folder: String) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
         var removed = 0
-        for name in names where name.hasPrefix(tempPrefix) && isDebris(name, in: folder) {
+        for name in names where name.hasPrefix(tempPrefix) {
             if unlink("\(folder)/\(name)") == 0 { removed += 1 }
         }
         return removed
