@@ -12,7 +12,7 @@ DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip
 all: build
 
 help:
-	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | clean"
+	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
 
 ## deps: the Debian packages of the C libraries, and numpy for the interop tests.
 deps:
@@ -57,6 +57,13 @@ bench: build
 ## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).
 fuzz: deps
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) ./fuzz/run.sh
+
+## docs: docs/cli.md from the CLI's own --help (a test fails when it is stale).
+.PHONY: docs
+docs:
+	$(SWIFT) build --product quern
+	scripts/cli-docs.sh .build/debug/quern > docs/cli.md
+	@echo "wrote docs/cli.md"
 
 clean:
 	rm -rf .build data

@@ -13,7 +13,10 @@ struct Quern: AsyncParsableCommand {
 
             Exit status: \(ExitStatus.table)
             """,
-        subcommands: [RunCommand.self, ExtractCommand.self, MergeCommand.self, CompareCommand.self, VerifyCommand.self, HooksCommand.self, PluginsCommand.self, GenerateCommand.self])
+        subcommands: [
+            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, VerifyCommand.self, ValidateCommand.self, InitCommand.self,
+            HooksCommand.self, PluginsCommand.self, GenerateCommand.self,
+        ])
 }
 
 /// Exit statuses, documented in `--help` and the README.

@@ -16,6 +16,7 @@ public enum ConfigSchema {
             Key(name: "input", type: .string, help: "folder of raw input files", flag: "--input-dir"),
             Key(name: "intermediate", type: .string, help: "folder of batch files, journal and progress", flag: "--intermediate-dir"),
             Key(name: "output", type: .string, help: "folder of the final arrays", flag: "--output-dir"),
+            Key(name: "logs", type: .string, help: "folder of the run logs (events.jsonl, quern.log, summary.json)", flag: "--log-dir"),
         ]),
         ("input", [
             Key(name: "pattern", type: .string, help: "file-name glob of the inputs (default: every file of a known format)", flag: nil),
@@ -26,7 +27,8 @@ public enum ConfigSchema {
         ("extract", [
             Key(name: "workers", type: .int(0...4096), help: "parallel workers (0: one per core)", flag: "--workers"),
             Key(name: "sequential", type: .bool, help: "one worker, in order", flag: "--sequential"),
-            Key(name: "shard", type: .string, help: "K/N: process only shard K (0-based) of N", flag: "--shard"),
+            Key(name: "shard", type: .string, help: "K/N: process only shard K (0-based) of N; auto: from Slurm or Kubernetes", flag: "--shard"),
+            Key(name: "shard_count", type: .int(1...1_000_000), help: "N for --shard auto (a Kubernetes Indexed Job's completions)", flag: "--shard-count"),
             Key(name: "restart", type: .bool, help: "redo every batch from scratch", flag: "--restart"),
         ]),
         ("batch", [
@@ -58,32 +60,57 @@ public enum ConfigSchema {
         ("normalize", [
             Key(name: "method", type: .choice(["standard", "minmax", "none"]), help: "standard, minmax or none, fit on train", flag: "--normalize"),
         ]),
+        ("slurm", [
+            Key(name: "shards", type: .int(1...100_000), help: "extract shards: tasks of the array job", flag: "--shards"),
+            Key(name: "partition", type: .string, help: "partition of both jobs", flag: "--partition"),
+            Key(name: "account", type: .string, help: "account charged for both jobs", flag: "--account"),
+            Key(name: "time", type: .string, help: "time limit of each extract task, as Slurm writes it (1:00:00)", flag: "--time"),
+            Key(name: "cpus_per_task", type: .int(1...4096), help: "CPUs of each extract task (its workers)", flag: "--cpus-per-task"),
+            Key(name: "mem", type: .string, help: "memory of each extract task (4G)", flag: "--mem"),
+            Key(name: "merge_time", type: .string, help: "time limit of the merge job (default: time)", flag: "--merge-time"),
+            Key(name: "merge_cpus", type: .int(1...4096), help: "CPUs of the merge job (default 2)", flag: "--merge-cpus"),
+            Key(name: "merge_mem", type: .string, help: "memory of the merge job (default: mem)", flag: "--merge-mem"),
+            Key(name: "sbatch_args", type: .stringList, help: "more #SBATCH lines for both jobs (--qos=high)", flag: "--sbatch-arg"),
+            Key(name: "script_dir", type: .string, help: "where the job scripts, config and logs go (default <intermediate>/slurm)", flag: "--script-dir"),
+        ]),
     ]
 
-    /// Checks the top level and every fixed section for unknown keys and scalar types.
+    /// Checks the top level and every fixed section for unknown keys and scalar types; throws the
+    /// first problem (``problems(_:)`` lists them all).
     public static func check(_ root: ConfigValue) throws(ConfigError) {
+        if let first = problems(root).first { throw first }
+    }
+
+    /// Every unknown key and wrong type of the top level and the fixed sections, in file order.
+    public static func problems(_ root: ConfigValue) -> [ConfigError] {
         guard let entries = root.mapValue else {
-            throw .wrongType(at: root.mark, key: "(top level)", expected: "a map of sections", found: root.typeName)
+            return [.wrongType(at: root.mark, key: "(top level)", expected: "a map of sections", found: root.typeName)]
         }
+        var found: [ConfigError] = []
         let known = sections.map(\.name) + ["extractor"]
         for (name, value) in entries {
             guard known.contains(name) else {
-                throw .unknownKey(at: value.mark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known))
+                found.append(.unknownKey(at: value.keyOrValueMark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known)))
+                continue
             }
             guard let keys = sections.first(where: { $0.name == name })?.keys else { continue }
             guard let items = value.mapValue else {
                 if case .null = value.kind { continue }
-                throw .wrongType(at: value.mark, key: name, expected: "a map", found: value.typeName)
+                found.append(.wrongType(at: value.mark, key: name, expected: "a map", found: value.typeName))
+                continue
             }
             for (key, v) in items {
                 guard let spec = keys.first(where: { $0.name == key }) else {
-                    throw .unknownKey(
-                        at: v.mark, key: key, section: name, valid: keys.map(\.name),
-                        suggestion: closest(to: key, in: keys.map(\.name)))
+                    found.append(
+                        .unknownKey(
+                            at: v.keyOrValueMark, key: key, section: name, valid: keys.map(\.name),
+                            suggestion: closest(to: key, in: keys.map(\.name))))
+                    continue
                 }
-                try checkType(v, spec, path: "\(name).\(key)")
+                do { try checkType(v, spec, path: "\(name).\(key)") } catch { found.append(error) }
             }
         }
+        return found
     }
 
     static func checkType(_ v: ConfigValue, _ spec: Key, path: String) throws(ConfigError) {

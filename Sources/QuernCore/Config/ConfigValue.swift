@@ -21,11 +21,18 @@ public struct ConfigValue: Sendable, Equatable, CustomStringConvertible {
 
     public var kind: Kind
     public var mark: SourceMark?
+    /// Where the key of this value was written, for a value in a map read from a file: errors
+    /// about the key itself (an unknown key) point there.
+    public var keyMark: SourceMark?
 
-    public init(_ kind: Kind, mark: SourceMark? = nil) {
+    public init(_ kind: Kind, mark: SourceMark? = nil, keyMark: SourceMark? = nil) {
         self.kind = kind
         self.mark = mark
+        self.keyMark = keyMark
     }
+
+    /// Where an error about this entry's key should point: the key, else the value.
+    public var keyOrValueMark: SourceMark? { keyMark ?? mark }
 
     public static func == (a: ConfigValue, b: ConfigValue) -> Bool { a.kind == b.kind }
 

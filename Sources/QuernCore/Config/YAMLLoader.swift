@@ -18,7 +18,7 @@ public enum YAMLLoader {
         do {
             node = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw yamlError(error, path: path)
+            throw yamlError(error, path: path, text: text)
         } catch {
             throw .yaml(path: path, line: 1, column: 1, reason: "\(error)")
         }
@@ -37,17 +37,42 @@ public enum YAMLLoader {
         case .sequence(let seq):
             return ConfigValue(.list(seq.map { convert($0, path: path) }), mark: mark)
         case .mapping(let map):
-            return ConfigValue(.map(map.map { (k, v) in (k.string ?? "", convert(v, path: path)) }), mark: mark)
+            return ConfigValue(
+                .map(map.map { (k, v) in
+                    var value = convert(v, path: path)
+                    value.keyMark = k.mark.map { SourceMark(file: path, line: $0.line, column: $0.column) }
+                    return (k.string ?? "", value)
+                }), mark: mark)
         case .alias:
             return ConfigValue(.null, mark: mark)
         }
     }
 
-    private static func yamlError(_ error: YamlError, path: String) -> ConfigError {
+    private static func yamlError(_ error: YamlError, path: String, text: String) -> ConfigError {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
-            let why = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            var why = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+                why += " (YAML indents with spaces only: replace the tab at the start of the line)"
+            }
             return .yaml(path: path, line: mark.line, column: mark.column, reason: "invalid YAML: \(why)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            // Point at the second time the key is written, where the fix is.
+            let key = duplicates.sorted().first ?? ""
+            var seen = 0
+            var line = context.mark.line
+            var column = context.mark.column
+            for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let indent = raw.prefix(while: { $0 == " " }).count
+                let rest = raw.dropFirst(indent)
+                if rest.hasPrefix("\(key):") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
+                    seen += 1
+                    if seen == 2 { line = n + 1; column = indent + 1; break }
+                }
+            }
+            let all = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return .yaml(path: path, line: line, column: column, reason: "key \(all) is written twice in the same map: keep one of them.")
         case .composer(let context, let problem, let mark, _):
             let why = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return .yaml(path: path, line: mark.line, column: mark.column, reason: "invalid YAML: \(why)")

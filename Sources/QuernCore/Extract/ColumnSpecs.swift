@@ -95,7 +95,7 @@ public struct ColumnSpecs: Sendable, Equatable {
             throw .wrongType(at: spec.mark, key: path, expected: "a map with keys \(valid.joined(separator: ", "))", found: spec.typeName)
         }
         for (k, v) in entries where !valid.contains(k) {
-            throw .unknownKey(at: v.mark, key: k, section: path, valid: valid, suggestion: closest(to: k, in: valid))
+            throw .unknownKey(at: v.keyOrValueMark, key: k, section: path, valid: valid, suggestion: closest(to: k, in: valid))
         }
     }
 

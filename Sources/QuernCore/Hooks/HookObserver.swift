@@ -133,6 +133,7 @@ public final class HookObserver: StageObserver {
         env["QUERN_OUTPUT_DIR"] = abs(m.outputDir)
         env["QUERN_MERGE_STRATEGY"] = m.strategySpec
         env["QUERN_CODEC"] = e.codecSpec
+        env["QUERN_SHARD"] = e.shard.description  // K/N, resolved (also for --shard auto); 0/1 unsharded
         if let staging = context.value("staging_dir") { env["QUERN_STAGING_DIR"] = staging }
         return env
     }

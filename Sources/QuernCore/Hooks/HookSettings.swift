@@ -30,7 +30,7 @@ public struct HookSettings: Sendable, Equatable {
             guard let entries = v.mapValue else { throw .wrongType(at: v.mark, key: "hooks.commands", expected: "a map of hook name -> [commands]", found: v.typeName) }
             for (name, list) in entries {
                 guard HookPoint(name: name) != nil else {
-                    throw .unknownKey(at: list.mark, key: name, section: "hooks.commands", valid: HookPoint.all.map(\.name), suggestion: closest(to: name, in: HookPoint.all.map(\.name)))
+                    throw .unknownKey(at: list.keyOrValueMark, key: name, section: "hooks.commands", valid: HookPoint.all.map(\.name), suggestion: closest(to: name, in: HookPoint.all.map(\.name)))
                 }
                 let commands = list.listValue?.compactMap(\.stringValue) ?? list.stringValue.map { [$0] } ?? []
                 s.commands[name] = commands

@@ -32,13 +32,19 @@ public final class RunContext: Sendable {
     public let registry: PluginRegistry
     private let state: Mutex<State>
 
-    public init(config: ConfigValue, configPath: String?, registry: PluginRegistry, dataset: String = "default") {
+    /// `runId` is made here unless given (the run's log names the same id).
+    public init(config: ConfigValue, configPath: String?, registry: PluginRegistry, dataset: String = "default", runId: String? = nil) {
         self.configPath = configPath
         self.registry = registry
         self.dataset = dataset
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        runId = "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        self.runId = runId ?? Self.newRunId()
         state = Mutex(State(config: config))
+    }
+
+    /// A new run id: the UTC time and a random suffix (`2026-11-23T031000Z-9f1c2a3b`).
+    public static func newRunId() -> String {
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        return "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
     }
 
     public var config: ConfigValue { state.withLock { $0.config } }

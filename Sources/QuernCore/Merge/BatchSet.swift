@@ -36,7 +36,7 @@ public struct BatchSet: Sendable {
         let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(BatchName.init(fileName:)).sorted()
         guard !onDisk.isEmpty || !plan.entries.isEmpty else { throw MergeError.noBatches(dir) }
         let incomplete = plan.entries.map(\.batch).filter { journal.entries[$0] == nil }
-        if !incomplete.isEmpty { throw MergeError.incomplete(dir: dir, batches: incomplete) }
+        if !incomplete.isEmpty { throw MergeError.incomplete(ShardCheck(dir: dir, missing: incomplete, totalBatches: plan.entries.count)) }
         var entries: [Entry] = []
         var listed = Set<BatchName>()
         for k in journal.entries.keys.sorted() {
@@ -170,7 +170,7 @@ final class BlockQueue: @unchecked Sendable {
 public enum MergeError: Error, CustomStringConvertible {
     case noIntermediate(String)
     case noBatches(String)
-    case incomplete(dir: String, batches: [Int])
+    case incomplete(ShardCheck)
     case unjournaled(dir: String, files: [String])
     case foreign(dir: String, files: [String])
     case mixedFingerprints(dir: String, fingerprints: [String])
@@ -182,8 +182,7 @@ public enum MergeError: Error, CustomStringConvertible {
         switch self {
         case .noIntermediate(let d): "no intermediate folder at \(d): run `quern extract` first, or pass --intermediate-dir."
         case .noBatches(let d): "no batch files in \(d): run `quern extract` first, or pass the right --intermediate-dir."
-        case .incomplete(let d, let b):
-            "\(b.count) batches of \(d) are not complete (\(b.prefix(10).map(String.init).joined(separator: ", "))\(b.count > 10 ? ", ..." : "")): run the same `quern extract` again to finish them, then merge."
+        case .incomplete(let check): check.description
         case .unjournaled(let d, let f):
             "\(d) holds batch files that no journal records (\(f.prefix(5).joined(separator: ", "))): an extract was interrupted while publishing them. Run `quern extract` again to finish, then merge."
         case .foreign(let d, let f):

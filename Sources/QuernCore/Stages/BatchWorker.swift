@@ -101,6 +101,12 @@ public struct BatchWorker: Sendable {
                 do {
                     source = try FileSource(path: "\(inputDir)/\(file.name)")
                 } catch {
+                    // A file that is there but cannot be opened (permissions, I/O) is the
+                    // storage's problem, not the data's: the batch is not made, so a re-run
+                    // retries it. One that vanished is the data's: the batch goes on without it.
+                    if access("\(inputDir)/\(file.name)", F_OK) == 0 {
+                        throw InputUnreadable(batch: job.batch, path: "\(inputDir)/\(file.name)", reason: error.reason)
+                    }
                     record.error = "cannot open: \(error.reason)"
                     batch.rollBack(to: mark)
                     records.append(record)
@@ -288,4 +294,14 @@ public final class ProgressCounters: Sendable {
     public var snapshot: (files: Int, rows: Int, failed: Int) {
         counts.withLock { ($0.files, $0.rows, $0.failed) }
     }
+}
+
+/// An input file that exists but cannot be read: its batch is left undone (not journaled) and the
+/// extract goes on with the other batches, then fails naming each such file.
+public struct InputUnreadable: Error, Sendable, CustomStringConvertible {
+    public var batch: Int
+    public var path: String
+    public var reason: String
+
+    public var description: String { "\(path): \(reason) (batch \(batch) was not made)" }
 }

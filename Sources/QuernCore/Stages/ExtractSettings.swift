@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the extract stage needs, resolved from defaults, the config file and flags (flags are
 /// applied to the config tree first, so both go through the same checks).
 public struct ExtractSettings: Sendable, Equatable {
@@ -14,6 +16,9 @@ public struct ExtractSettings: Sendable, Equatable {
     public var rowsPerBatch = 1_000_000
     public var workers = 0
     public var shard = Shard.whole
+    /// Set with `--shard auto`: a scheduler started this process and may start a second copy of
+    /// the same task (a retry, a requeue), which then waits for the first instead of failing.
+    public var shardFromScheduler = false
     public var restart = false
     /// `batch.memory_limit`: sizes workers and parts to stay under it (see ``MemoryLimit``).
     public var memoryLimit: MemoryLimit? = nil
@@ -21,7 +26,12 @@ public struct ExtractSettings: Sendable, Equatable {
     public init() {}
 
     /// Reads the settings from a checked config tree (see ``ConfigSchema/check(_:)``).
+    /// `--shard auto` reads the scheduler's variables from `environment`.
     public static func resolve(_ config: ConfigValue) throws(ConfigError) -> ExtractSettings {
+        try resolve(config, environment: ProcessInfo.processInfo.environment)
+    }
+
+    public static func resolve(_ config: ConfigValue, environment: [String: String]) throws(ConfigError) -> ExtractSettings {
         try ConfigSchema.check(config)
         var s = ExtractSettings()
         if let v = config.value(at: "paths.input")?.stringValue { s.inputDir = v }
@@ -37,11 +47,24 @@ public struct ExtractSettings: Sendable, Equatable {
         s.memoryLimit = try MemoryLimit.resolve(config)
         if config.value(at: "extract.sequential")?.boolValue == true { s.workers = 1 }
         if let v = config.value(at: "extract.restart")?.boolValue { s.restart = v }
+        let count = config.value(at: "extract.shard_count")
         if let v = config.value(at: "extract.shard") {
-            guard let text = v.stringValue, let shard = Shard(text) else {
-                throw .invalid(at: v.mark, key: "extract.shard", reason: "write K/N with 0 <= K < N (for example 0/4), not '\(v.canonical)'.")
+            if v.stringValue == "auto" {
+                do {
+                    s.shard = try SchedulerShard.resolve(environment: environment, count: count?.intValue)
+                    s.shardFromScheduler = true
+                } catch {
+                    throw .invalid(at: v.mark, key: "extract.shard", reason: error.description)
+                }
+            } else {
+                guard let text = v.stringValue, let shard = Shard(text) else {
+                    throw .invalid(at: v.mark, key: "extract.shard", reason: "write K/N with 0 <= K < N (for example 0/4), or auto, not '\(v.canonical)'.")
+                }
+                if let count, count.intValue != shard.count {
+                    throw .invalid(at: count.mark, key: "extract.shard_count", reason: "it says \(count.canonical) shards but --shard \(shard) says \(shard.count): give one or the other.")
+                }
+                s.shard = shard
             }
-            s.shard = shard
         }
         if let ex = config.value(at: "extractor") {
             guard let entries = ex.mapValue else {

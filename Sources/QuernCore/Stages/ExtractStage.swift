@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// The extract stage: discover inputs, plan batches, make the batches this shard owns that are not
 /// already complete (in parallel), record each in the journal. Resumable at any point: a batch is
@@ -69,9 +70,15 @@ public struct ExtractStage: Sendable {
         let (extractor, codec) = try resolvePlugins()
         let dir = settings.intermediateDir
         try AtomicFile.makeFolders(dir, for: "create the intermediate folder")
-        let lock = try FolderLock(folder: dir, name: "extract-\(settings.shard.index)-of-\(settings.shard.count)")
+        let lock = try lockShard(dir)
         defer { withExtendedLifetime(lock) {} }
-        AtomicFile.sweepDebris(in: dir)
+        let shard = settings.shard
+        AtomicFile.sweepDebris(in: dir) { name in
+            // Other shards may be writing in this folder right now: only this shard's batches and files.
+            if shard.count == 1 { return true }
+            if let batch = BatchName(fileName: name) { return shard.owns(batch: batch.batch) }
+            return name.contains("shard-\(shard.index)-of-\(shard.count)")
+        }
         if let dead = lock.tookOverFrom { console.info("extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone.") }
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
@@ -116,7 +123,8 @@ public struct ExtractStage: Sendable {
         let progressPath = "\(dir)/" + (settings.shard.count == 1 ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
         let shardName = settings.shard.description
         let ownedCount = owned.count
-        func writeProgress(_ state: String, made: Int) {
+        let launch = ShardLaunch.current()
+        func writeProgress(_ state: String, made: Int, error: String? = nil) {
             let snap = counters.snapshot
             let elapsed = max(monotonicSeconds() - started, 1e-6)
             let rate = Double(snap.rows) / elapsed
@@ -126,7 +134,8 @@ public struct ExtractStage: Sendable {
             let progress = ProgressFile(
                 stage: "extract", state: state, shard: shardName, batchesTotal: ownedCount, batchesDone: done,
                 filesTotal: filesToDo, filesDone: snap.files, filesFailed: snap.failed, rows: keptRows + snap.rows,
-                rowsPerSecond: rate, etaSeconds: state == "done" ? 0 : eta, updatedAt: ISO8601DateFormatter().string(from: Date()))
+                rowsPerSecond: rate, etaSeconds: state == "done" ? 0 : eta, updatedAt: ISO8601DateFormatter().string(from: Date()),
+                launch: launch, error: error)
             try? AtomicFile.write(JSONLines.encode(progress) + "\n", to: progressPath)
             console.progress(label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows, rowsPerSecond: rate, eta: eta, final: state == "done")
         }
@@ -135,31 +144,47 @@ public struct ExtractStage: Sendable {
         let workers = workerCount
         let runner = self.runner
         var made = 0
+        var unreadable: [InputUnreadable] = []
+        let unreadableList = SyncList<InputUnreadable>()
         do {
-            try await withThrowingTaskGroup(of: JournalEntry.self) { group in
+            // A job whose input cannot be read yields its error; the others go on, so one bad
+            // mount or permission does not throw away the batches in flight.
+            try await withThrowingTaskGroup(of: JournalEntry?.self) { group in
+                @Sendable func make(_ job: BatchJob) throws -> JournalEntry? {
+                    do { return try worker.run(job) } catch let e as InputUnreadable { unreadableList.append(e); return nil }
+                }
                 var pending = jobs[...]
                 for _ in 0..<min(workers, pending.count) {
                     let job = pending.removeFirst()
-                    group.addTask { try worker.run(job) }
+                    group.addTask { try make(job) }
                 }
-                while let entry = try await group.next() {
+                while let next = try await group.next() {
+                    guard let entry = next else {
+                        if let job = pending.popFirst() { group.addTask { try make(job) } }
+                        continue
+                    }
                     try journalFile.append(JSONLines.encode(entry))
                     CrashPoint.reached("batch-journaled")
                     journal.entries[entry.batch] = entry
                     made += 1
-                    try writeFailedList(journal, dir: dir)
+                    // Shards share failed.jsonl: each rewrites it from every shard's journal, so
+                    // the last write of the last shard lists every failed file.
+                    try writeFailedList(settings.shard.count > 1 ? JournalState.load(from: dir) : journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
-                    if let job = pending.popFirst() { group.addTask { try worker.run(job) } }
+                    if let job = pending.popFirst() { group.addTask { try make(job) } }
                 }
             }
+            unreadable = unreadableList.items.sorted { $0.batch < $1.batch }
+            if !unreadable.isEmpty { throw ExtractError.unreadableInputs(unreadable, shard: settings.shard) }
         } catch {
             ticker.stop()
+            writeProgress("failed", made: made, error: "\(error)")
             throw error
         }
         ticker.stop()
         writeProgress("done", made: made)
-        try writeFailedList(journal, dir: dir)
+        try writeFailedList(settings.shard.count > 1 ? JournalState.load(from: dir) : journal, dir: dir)
 
         summary.batchesMade = made
         for entry in owned {
@@ -196,8 +221,23 @@ public struct ExtractStage: Sendable {
         return plan
     }
 
+    /// Locks this shard of the folder. A second copy of a scheduler's task waits for the first
+    /// (then finds the batches complete and does nothing); a person's second command refuses,
+    /// naming the holder.
+    private func lockShard(_ dir: String) throws -> FolderLock {
+        let name = "extract-\(settings.shard.index)-of-\(settings.shard.count)"
+        let first: Result<FolderLock, LockError> = Result { () throws(LockError) in try FolderLock(folder: dir, name: name) }
+        switch first {
+        case .success(let lock): return lock
+        case .failure(.held(_, let holder)) where settings.shardFromScheduler:
+            console.warning("shard \(settings.shard) is already being made (\(holder)): waiting for it, as a scheduler's retry of the same task.")
+            return try FolderLock(folder: dir, name: name, blocking: true)
+        case .failure(let error): throw error
+        }
+    }
+
     /// The schema, from the header of the first input file that has one.
-    private func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
+    public func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
         let probe = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
             schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),
@@ -321,9 +361,10 @@ struct FailedFile: Codable {
     var batch: Int
 }
 
-/// `progress.json`: where the extract stage is, agreeing with the journal (batches done counts
-/// journaled batches only).
-struct ProgressFile: Codable {
+/// `progress.json` (`progress.shard-K-of-N.json` for a shard): where the extract stage is,
+/// agreeing with the journal (batches done counts journaled batches only), and who runs it, so
+/// a merge that finds a shard incomplete can say where it ran and how to redo it.
+public struct ProgressFile: Codable, Sendable {
     var stage: String
     var state: String
     var shard: String
@@ -336,6 +377,10 @@ struct ProgressFile: Codable {
     var rowsPerSecond: Double
     var etaSeconds: Double?
     var updatedAt: String
+    /// Where and how this extract was started (absent in files of older versions).
+    var launch: ShardLaunch?
+    /// The error that stopped it, when `state` is `failed`.
+    var error: String?
 }
 
 private func writeProgressLive(counters: ProgressCounters, console: Console, filesToDo: Int, started: Double) {
@@ -365,6 +410,7 @@ public enum ExtractError: Error, CustomStringConvertible {
     case noHeader([String])
     case schema(file: String, reason: String)
     case restartWithShards
+    case unreadableInputs([InputUnreadable], shard: Shard)
 
     public var description: String {
         switch self {
@@ -377,6 +423,18 @@ public enum ExtractError: Error, CustomStringConvertible {
             return "the extractor does not fit the columns of \(file): \(reason)"
         case .restartWithShards:
             return "--restart redoes the whole folder: run it once without --shard (or use a new --intermediate-dir)."
+        case .unreadableInputs(let list, let shard):
+            let which = shard.count > 1 ? "shard \(shard) is" : "the extract is"
+            return "\(list.count) input file\(list.count == 1 ? "" : "s") exist but cannot be read, so \(which) not complete:\n  "
+                + list.map(\.description).joined(separator: "\n  ")
+                + "\nFix the access (permissions, mount) and run the same command again: it makes only the missing batches."
         }
     }
+}
+
+/// A list that concurrent tasks append to.
+final class SyncList<Element: Sendable>: Sendable {
+    private let storage = Mutex<[Element]>([])
+    func append(_ e: Element) { storage.withLock { $0.append(e) } }
+    var items: [Element] { storage.withLock { $0 } }
 }

@@ -113,10 +113,16 @@ public enum AtomicFile {
     /// Removes temporary files left in `folder` by interrupted writes of this or earlier runs.
     /// Returns how many were removed.
     @discardableResult
-    public static func sweepDebris(in folder: String) -> Int {
+    /// `owns` gets the final name a temporary file was meant for (`batch_000003.npz`): processes
+    /// that share a folder (extract shards) sweep only their own debris, never a file another
+    /// one is still writing.
+    public static func sweepDebris(in folder: String, owns: (String) -> Bool = { _ in true }) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
         var removed = 0
         for name in names where name.hasPrefix(tempPrefix) {
+            // .quern-tmp-<pid>-<random>-<final name>
+            let parts = name.dropFirst(tempPrefix.count).split(separator: "-", maxSplits: 2)
+            guard parts.count == 3, owns(String(parts[2])) else { continue }
             if unlink("\(folder)/\(name)") == 0 { removed += 1 }
         }
         return removed

@@ -15,19 +15,26 @@ public final class Console: Sendable {
     /// Messages (info, warnings) go through swift-log; the default handler prints them calmly.
     public let logger: Logger
 
+    /// `quiet` hides notes and the progress bar. A given `logHandler` keeps the levels it was made
+    /// with (a `MultiplexLogHandler` of the console and the run log, each at its own level).
     public init(quiet: Bool = false, isTerminal: Bool = isatty(STDERR_FILENO) == 1, logHandler: (any LogHandler)? = nil) {
         self.quiet = quiet
         self.isTerminal = isTerminal
         var logger = Logger(label: "quern") { _ in logHandler ?? ConsoleLogHandler() }
-        logger.logLevel = quiet ? .warning : .info
+        if logHandler == nil { logger.logLevel = quiet ? .warning : .info }
         self.logger = logger
     }
 
     /// A line for the person running quern (stage headers, notes).
     public func info(_ text: String) {
-        guard !quiet else { return }
         clearBar()
         logger.info("\(text)")
+    }
+
+    /// A detail shown with `--verbose` only (and always written to the run's log files).
+    public func debug(_ text: String) {
+        clearBar()
+        logger.debug("\(text)")
     }
 
     public func warning(_ text: String) {

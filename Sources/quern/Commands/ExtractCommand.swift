@@ -24,29 +24,38 @@ struct ExtractCommand: AsyncParsableCommand {
     @OptionGroup var options: ExtractOptions
     @OptionGroup var hookOptions: HookOptions
     @OptionGroup var resources: ResourceOptions
+    @OptionGroup var logOptions: LogOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
 
     func run() async throws {
-        let console = Console(quiet: quiet)
-        let summary: ExtractStage.Summary
+        let config: ConfigValue
+        let session: Session
         do {
-            let config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides)
-            let settings = try ExtractSettings.resolve(config)
-            let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
-            let stage = ExtractStage(settings: settings, registry: .builtIn, runner: runner, console: console)
-            summary = try await stage.run()
+            config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
+            session = try Session(command: "extract", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet)
         } catch {
             throw fail(error)
         }
-        printExtractSummary(summary, console: console)
-        if !summary.failed.isEmpty { throw ExitCode(ExitStatus.someFilesFailed) }
+        let summary: ExtractStage.Summary
+        do {
+            _ = try session.preflight(config, stages: .extract)
+            let settings = try ExtractSettings.resolve(config)
+            let stage = ExtractStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console)
+            summary = try await stage.run()
+        } catch {
+            session.finish(error: error)
+            throw fail(error)
+        }
+        session.report(extractSummaryText(summary), childOfBatch: false, Session.fields(summary))
+        let s = session.finish(extract: summary)
+        if s.exitStatus != ExitStatus.ok { throw ExitCode(s.exitStatus) }
     }
 
 }
 
-/// Prints what an extract did.
-func printExtractSummary(_ s: ExtractStage.Summary, console: Console) {
+/// What an extract did, as the lines printed at its end.
+func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
     lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed")
     lines.append("  rows:     \(Human.count(s.rows))")
@@ -59,5 +68,5 @@ func printExtractSummary(_ s: ExtractStage.Summary, console: Console) {
         for f in s.failed.prefix(10) { lines.append("    \(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.reason)") }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
-    console.result(lines.joined(separator: "\n"))
+    return lines.joined(separator: "\n")
 }

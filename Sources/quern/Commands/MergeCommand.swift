@@ -28,18 +28,27 @@ struct MergeCommand: AsyncParsableCommand {
     @OptionGroup var options: MergeOptions
     @OptionGroup var hookOptions: HookOptions
     @OptionGroup var resources: ResourceOptions
+    @OptionGroup var logOptions: LogOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
 
     func run() async throws {
-        let console = Console(quiet: quiet)
+        let config: ConfigValue
+        let session: Session
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides)
-            let settings = try MergeSettings.resolve(config)
-            let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
-            let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: runner, console: console).run()
-            printMergeSummary(summary, console: console)
+            config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
+            session = try Session(command: "merge", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet)
         } catch {
+            throw fail(error)
+        }
+        do {
+            _ = try session.preflight(config, stages: .merge)
+            let settings = try MergeSettings.resolve(config)
+            let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console).run()
+            session.report(mergeSummaryText(summary), childOfBatch: false, Session.fields(summary))
+            session.finish(merge: summary)
+        } catch {
+            session.finish(error: error)
             throw fail(error)
         }
     }

@@ -13,11 +13,20 @@ struct RunCommand: AsyncParsableCommand {
             --skip-merge stops after the batches and prints the `quern merge` command that finishes the job.
             --cleanup deletes the batch files once the outputs are published (default: keep them, so the merge \
             can be re-run with another strategy).
+            Before any work, pre-flight checks the config, plugins, folders, disk and hooks and lists every \
+            problem (`quern validate` runs the same checks alone); --dry-run prints the plan and stops.
 
-            Example:
+            Several datasets: --datasets DIR treats each subfolder of DIR (or each file, with --datasets-from \
+            files) as its own dataset, with its own <intermediate>/<name>, <output>/<name> and <logs>/<name>. \
+            Names are sanitized ("my dataset.csv" -> my_dataset). A failed dataset does not stop the others; \
+            a summary table ends the run, and <logs>/summary.json holds it as JSON. Without --config, each \
+            dataset gets a starter config inferred as `quern init` does (kept in <logs>/<name>/config.yaml).
+
+            Examples:
               quern run --config docs/examples/games.yaml --input-dir data/input
+              quern run --config docs/examples/games.yaml --datasets data/many --dry-run
 
-            Exit status: \(ExitStatus.table)
+            Exit status: \(ExitStatus.table) With --datasets: 1 when any dataset failed.
             """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -25,42 +34,114 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var merge: MergeOptions
     @OptionGroup var hookOptions: HookOptions
     @OptionGroup var resources: ResourceOptions
+    @OptionGroup var logOptions: LogOptions
     @Flag(help: "Stop after the batch files; print the `quern merge` command that finishes.")
     var skipMerge = false
     @Flag(name: .shortAndLong, help: "Only errors and the summaries.")
     var quiet = false
+    @Flag(help: "Check everything and print the plan (files, batches, stages, hooks), then stop without running.")
+    var dryRun = false
+    @Option(help: ArgumentHelp("Process each subfolder (or file, see --datasets-from) of this folder as a separate dataset.", valueName: "dir"))
+    var datasets: String?
+    @Option(help: ArgumentHelp("With --datasets: dirs (each subfolder is a dataset) or files (each file is one).", valueName: "kind"))
+    var datasetsFrom: DatasetSource = .dirs
+    @Option(help: .hidden)
+    var datasetName: String?
+
+    func validate() throws {
+        if datasets != nil && extract.inputDir != nil {
+            throw ValidationError("--datasets and --input-dir exclude each other: --datasets DIR takes each subfolder of DIR as an input folder.")
+        }
+        if let name = datasetName, name != DatasetNames.sanitize(name) {
+            throw ValidationError("--dataset-name must be a sanitized name (letters, digits, - and _), not '\(name)'.")
+        }
+    }
+
+    var overrides: [(String, String?)] { extract.overrides + merge.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides }
 
     func run() async throws {
-        let console = Console(quiet: quiet)
-        let extractSummary: ExtractStage.Summary
+        if let datasets {
+            try await runDatasets(datasets)
+            return
+        }
+        let config: ConfigValue
+        let session: Session
         do {
-            let config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides + resources.overrides)
+            config = try configOptions.load(overrides: overrides)
+            session = try Session(command: "run", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: datasetName ?? "default")
+        } catch {
+            throw fail(error)
+        }
+        let console = session.console
+        var extractSummary: ExtractStage.Summary? = nil
+        var mergeSummary: MergeStage.Summary? = nil
+        do {
+            let report = try session.preflight(config, stages: skipMerge ? .extract : .all)
+            if dryRun {
+                printPlan(report, stages: skipMerge ? [.discover, .extract] : [.discover, .extract, .merge, .split, .normalize, .save], console: console)
+                session.log.event("run_finished", text: "dry run: the plan was printed, nothing was run", ["status": "dry_run", "exit_status": 0])
+                return
+            }
             let extractSettings = try ExtractSettings.resolve(config)
             let mergeSettings = try MergeSettings.resolve(config)
-            let runner = try makeRunner(config: config, configPath: configOptions.config, console: console)
+            let runner = session.runner
             let extractStage = ExtractStage(settings: extractSettings, registry: .builtIn, runner: runner, console: console)
             let mergeStage = MergeStage(settings: mergeSettings, registry: .builtIn, runner: runner, console: console)
             // Every plugin name and option is checked before hours of extraction.
             _ = try extractStage.resolvePlugins()
             _ = try mergeStage.resolveStrategy()
-            extractSummary = try await runner.run(.run) { () async throws -> ExtractStage.Summary in
+            try await runner.run(.run) { () async throws in
                 let s = try await extractStage.run()
-                printExtractSummary(s, console: console)
+                extractSummary = s
+                session.report(extractSummaryText(s), childOfBatch: datasetName != nil, Session.fields(s))
                 if skipMerge {
                     var command = "quern merge"
                     if let c = configOptions.config { command += " --config \(c)" }
                     command += " --intermediate-dir \(extractSettings.intermediateDir) --output-dir \(mergeSettings.outputDir)"
                     if mergeSettings.strategySpec != "concat" { command += " --merge-strategy \(mergeSettings.strategySpec)" }
                     console.result("batches are in \(extractSettings.intermediateDir); to finish, run:\n  \(command)")
-                    return s
+                    return
                 }
                 let m = try await mergeStage.run()
-                printMergeSummary(m, console: console)
-                return s
+                mergeSummary = m
+                session.report(mergeSummaryText(m), childOfBatch: datasetName != nil, Session.fields(m))
             }
         } catch {
+            session.finish(error: error, extract: extractSummary, merge: mergeSummary)
             throw fail(error)
         }
-        if !extractSummary.failed.isEmpty { throw ExitCode(ExitStatus.someFilesFailed) }
+        let summary = session.finish(extract: extractSummary, merge: mergeSummary)
+        if summary.exitStatus != ExitStatus.ok { throw ExitCode(summary.exitStatus) }
     }
+}
+
+/// Where the datasets of `--datasets DIR` come from.
+enum DatasetSource: String, ExpressibleByArgument, CaseIterable {
+    case dirs, files
+}
+
+/// `--dry-run`: what would run, from what pre-flight learned.
+func printPlan(_ report: PreflightReport, stages: [StageName], console: Console) {
+    let p = report.plan
+    var lines = ["plan (dry run: nothing was run)"]
+    if !p.inputDir.isEmpty && stages.contains(.extract) {
+        lines.append("  input:    \(p.inputDir): \(Human.count(p.inputFiles.count)) files, \(Human.bytes(p.inputBytes))")
+        for f in p.inputFiles.prefix(5) { lines.append("              \(f.name) (\(Human.bytes(f.size)))") }
+        if p.inputFiles.count > 5 { lines.append("              ... and \(Human.count(p.inputFiles.count - 5)) more") }
+        lines.append("  batches:  \(Human.count(p.batches)) of up to \(Human.count(p.filesPerBatch)) files in \(p.intermediateDir) (\(Human.count(p.journaledBatches)) already done there), codec \(p.codec)")
+        lines.append("  extract:  extractor \(p.extractor)")
+    }
+    if stages.contains(.merge) { lines.append("  merge:    strategy \(p.strategy) -> \(p.outputDir)") }
+    lines.append("  stages:   " + stages.map(\.rawValue).joined(separator: " -> "))
+    if p.hooks.isEmpty {
+        lines.append("  hooks:    none")
+    } else {
+        lines.append("  hooks:")
+        for (point, names) in p.hooks { lines.append("    \(point): \(names.joined(separator: ", "))") }
+    }
+    let free = p.freeBytes.map { ", \(Human.bytes($0)) free" } ?? ""
+    lines.append("  disk:     about \(Human.bytes(p.estimatedBytes)) needed\(free)")
+    if !p.logDir.isEmpty { lines.append("  logs:     \(p.logDir)") }
+    for w in report.warnings { lines.append("  warning:  \(w.message)") }
+    console.result(lines.joined(separator: "\n"))
 }

@@ -48,8 +48,11 @@ struct ExtractOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Take only the first N input files by name (input.max_files).", valueName: "n"))
     var maxFiles: Int?
 
-    @Option(help: ArgumentHelp("Process only shard K of N (0-based, e.g. 0/4) so N processes can share one folder (extract.shard).", valueName: "K/N"))
+    @Option(help: ArgumentHelp("Process only shard K of N (0-based, e.g. 0/4) so N processes can share one folder; `auto` reads K and N from a Slurm array task or a Kubernetes Indexed Job (extract.shard). See docs/scale-out.md.", valueName: "K/N|auto"))
     var shard: String?
+
+    @Option(help: ArgumentHelp("N for --shard auto, where the scheduler does not give it (a Kubernetes Indexed Job's completions; or QUERN_SHARD_COUNT). With it, a Slurm array index is the shard number (extract.shard_count).", valueName: "n"))
+    var shardCount: Int?
 
     @Flag(help: "Redo every batch from scratch; earlier batches are moved to superseded/, not deleted (extract.restart).")
     var restart = false
@@ -60,7 +63,7 @@ struct ExtractOptions: ParsableArguments {
             ("batch.codec", codec), ("input.format", format), ("batch.files_per_batch", filesPerBatch.map(String.init)),
             ("batch.rows_per_batch", rowsPerBatch.map(String.init)), ("extract.workers", workers.map(String.init)),
             ("extract.sequential", sequential ? "true" : nil), ("input.max_files", maxFiles.map(String.init)),
-            ("extract.shard", shard), ("extract.restart", restart ? "true" : nil),
+            ("extract.shard", shard), ("extract.shard_count", shardCount.map(String.init)), ("extract.restart", restart ? "true" : nil),
         ]
     }
 }

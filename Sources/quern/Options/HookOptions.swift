@@ -15,10 +15,12 @@ struct HookOptions: ParsableArguments {
     }
 }
 
-/// The stage runner of one invocation: the run's context, and the hook observer unless hooks are off.
-func makeRunner(config: ConfigValue, configPath: String?, console: Console) throws -> StageRunner {
-    let context = RunContext(config: config, configPath: configPath, registry: .builtIn)
+/// The stage runner of one invocation: the run's context, the log observer when there is a log, and
+/// the hook observer unless hooks are off.
+func makeRunner(config: ConfigValue, configPath: String?, console: Console, log: RunLog? = nil) throws -> StageRunner {
+    let context = RunContext(config: config, configPath: configPath, registry: .builtIn, dataset: log?.dataset ?? "default", runId: log?.runId)
     let hooks = try HookSettings.resolve(config)
-    let observers: [any StageObserver] = hooks.enabled ? [HookObserver(settings: hooks, context: context, console: console)] : []
+    var observers: [any StageObserver] = log.map { [LogObserver(log: $0)] } ?? []
+    if hooks.enabled { observers.append(HookObserver(settings: hooks, context: context, console: console)) }
     return StageRunner(observers: observers, context: context)
 }

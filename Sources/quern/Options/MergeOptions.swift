@@ -33,8 +33,8 @@ struct MergeOptions: ParsableArguments {
     }
 }
 
-/// Prints what a merge did, and how to load the outputs.
-func printMergeSummary(_ s: MergeStage.Summary, console: Console) {
+/// What a merge did, and how to load the outputs, as the lines printed at its end.
+func mergeSummaryText(_ s: MergeStage.Summary) -> String {
     var lines = ["merge summary (\(s.outputDir))"]
     lines.append("  strategy: \(s.strategy), \(Human.count(s.report.rowsIn)) rows in, \(Human.count(s.report.rowsOut)) out, from \(s.batches) batch files")
     for (reason, n) in s.report.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped:  \(Human.count(n)) \(reason)") }
@@ -45,5 +45,5 @@ func printMergeSummary(_ s: MergeStage.Summary, console: Console) {
     lines.append("    import numpy as np")
     lines.append("    X = np.load('\(s.outputDir)/X_train.npy', mmap_mode='r')")
     lines.append("    y = np.load('\(s.outputDir)/labels_train.npz')  # one array per label head")
-    console.result(lines.joined(separator: "\n"))
+    return lines.joined(separator: "\n")
 }

@@ -1,0 +1,63 @@
+public import Foundation
+
+/// What one run did, written as `summary.json` in its log folder (atomically) and printed at the
+/// end: status, rows, time, peak memory, each stage's status and seconds, and the failure reason.
+/// A batch run (`--datasets`) reads each dataset's summary to make its own.
+public struct RunSummary: Codable, Sendable, Equatable {
+    /// ok, files_failed (done, but some input files were skipped) or failed.
+    public var status: String
+    public var dataset: String
+    public var runId: String
+    public var command: String
+    public var exitStatus: Int32
+    public var seconds: Double
+    public var peakRssBytes: Int
+    public var rowsExtracted: Int?
+    /// Rows in the published outputs (train + val + test).
+    public var rowsOut: Int?
+    public var filesOK: Int?
+    public var filesFailed: Int?
+    public var batches: Int?
+    public var outputDir: String?
+    public var stages: [String: RunContext.StageRecord]
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, dataset, command, seconds, stages, error, batches
+        case runId = "run_id", exitStatus = "exit_status", peakRssBytes = "peak_rss_bytes", rowsExtracted = "rows_extracted"
+        case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", outputDir = "output_dir"
+    }
+
+    public init(status: String, dataset: String, runId: String, command: String, exitStatus: Int32, seconds: Double, stages: [String: RunContext.StageRecord]) {
+        self.status = status
+        self.dataset = dataset
+        self.runId = runId
+        self.command = command
+        self.exitStatus = exitStatus
+        self.seconds = seconds
+        self.stages = stages
+        peakRssBytes = peakResidentBytes()
+    }
+
+    /// Rows the run produced: the outputs' rows after a merge, else the rows extracted.
+    public var rows: Int? { rowsOut ?? rowsExtracted }
+
+    public func write(to dir: String) throws {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(String(decoding: try e.encode(self), as: UTF8.self) + "\n", to: "\(dir)/\(RunLog.summaryFile)")
+    }
+
+    public static func read(from dir: String) -> RunSummary? {
+        guard let data = FileManager.default.contents(atPath: "\(dir)/\(RunLog.summaryFile)") else { return nil }
+        return try? JSONDecoder().decode(RunSummary.self, from: data)
+    }
+
+    /// `discover 0.0 s, extract 2.1 s, merge 0.4 s, ... (total 3.0 s)` in stage order.
+    public var stageLine: String {
+        let each = StageName.allCases.filter { $0 != .run }.compactMap { s in
+            stages[s.rawValue].map { "\(s.rawValue) \(Human.duration($0.seconds))\($0.status == "ok" ? "" : " (\($0.status))")" }
+        }
+        return each.joined(separator: ", ") + (stages[StageName.run.rawValue].map { " (total \(Human.duration($0.seconds)))" } ?? "")
+    }
+}

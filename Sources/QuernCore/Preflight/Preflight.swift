@@ -1,0 +1,337 @@
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The checks before any work (`quern validate`, and the start of `run`, `extract` and `merge`):
+/// config keys and types, contradictory settings, plugin names and options, the input folder and
+/// its files, writable output folders, free disk for a rough estimate, hooks that can run, and the
+/// schema of batches already in the intermediate folder. It collects every problem instead of
+/// stopping at the first: a problem in one key is reported, that key is set aside, and the checks
+/// go on with the rest.
+public struct Preflight: Sendable {
+    /// Which stages will run, so only their checks apply.
+    public struct Stages: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let extract = Stages(rawValue: 1)
+        public static let merge = Stages(rawValue: 2)
+        public static let all: Stages = [.extract, .merge]
+    }
+
+    public var config: ConfigValue
+    public var registry: PluginRegistry
+    public var stages: Stages
+    public var logDir: String?
+    /// Off: only the config, plugins and hooks (a batch run checks each dataset's folders in its own run).
+    public var checkEnvironment = true
+    /// Off: the extractor is not built (a batch run without a config infers one per dataset).
+    public var checkExtractor = true
+    /// Free bytes for the file system holding a folder (statvfs; a test may give its own).
+    public var freeSpace: @Sendable (String) -> Int? = { Preflight.freeBytes($0) }
+
+    public init(config: ConfigValue, registry: PluginRegistry, stages: Stages = .all, logDir: String? = nil) {
+        self.config = config
+        self.registry = registry
+        self.stages = stages
+        self.logDir = logDir
+    }
+
+    public func run() -> PreflightReport {
+        var report = PreflightReport()
+        var config = self.config
+        func add(_ area: String, _ error: Any, warning: Bool = false) {
+            let p = PreflightProblem(area, "\(error)", warning: warning)
+            if !report.problems.contains(p) { report.problems.append(p) }
+        }
+
+        // 1. Keys and types, all at once; bad keys are set aside for the checks below.
+        for e in ConfigSchema.problems(config) {
+            add("config", e)
+            config = config.removing(e)
+        }
+        // 2. Settings (contradictions such as fractions that do not sum to 1): resolve, set the
+        //    offending key aside, resolve again.
+        let extract = Self.settle(&config, report: &report, ExtractSettings.resolve) ?? ExtractSettings()
+        let merge = Self.settle(&config, report: &report, MergeSettings.resolve) ?? MergeSettings()
+        let hooks = Self.settle(&config, report: &report, HookSettings.resolve) ?? HookSettings()
+
+        // 3. Plugins, each on its own so one unknown name does not hide another.
+        var extractor: (any Extractor)? = nil
+        if stages.contains(.extract) {
+            var options = extract.extractorOptions
+            for _ in 0..<(checkExtractor ? 32 : 0) {
+                do {
+                    extractor = try registry.extractor(extract.extractorName, options)
+                    break
+                } catch let e as ConfigError {
+                    add("config", e)
+                    guard let key = options.first(where: { $0.value.contains(e) })?.key else { break }
+                    let before = options[key]!
+                    let after = before.removing(e)
+                    if after == before || e.mark == before.mark { options[key] = nil } else { options[key] = after }
+                } catch let e as RegistryError {
+                    guard case .unknownOption(_, _, let option, _, _) = e else {
+                        add("plugins", Self.located(e, config.value(at: "extractor.name")))
+                        break
+                    }
+                    add("plugins", Self.located(e, options[option], key: true))
+                    options[option] = nil
+                } catch {
+                    let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files)" : ""
+                    add("plugins", "\(error)\(hint)")
+                    break
+                }
+            }
+            do { _ = try registry.codec(spec: extract.codecSpec) } catch { add("plugins", Self.located(error, config.value(at: "batch.codec"))) }
+            if extract.format != "auto" {
+                do { _ = try registry.format(extract.format) } catch { add("plugins", Self.located(error, config.value(at: "input.format"))) }
+            }
+        }
+        if stages.contains(.merge) {
+            do {
+                _ = try registry.mergeStrategy(spec: merge.strategySpec, extra: merge.strategyOptions)
+            } catch {
+                add("plugins", Self.located(error, config.value(at: "merge.strategy") ?? config.value(at: "merge.options")))
+            }
+            // A strategy option naming a label head (balance's `head`) must name one the extractor makes.
+            let spec = try? PluginSpec.parse(merge.strategySpec)
+            let head = (spec?.options["head"] ?? merge.strategyOptions["head"])?.stringValue
+            if let head, let labels = extract.extractorOptions["labels"]?.mapValue?.map(\.0), !labels.contains(head) {
+                let hint = closest(to: head, in: labels).map { " (did you mean \($0)?)" } ?? ""
+                add("config", ConfigError.invalid(
+                    at: merge.strategyOptions["head"]?.mark, key: "merge.options.head",
+                    reason: "no label head '\(head)'\(hint); the extractor's label heads: \(labels.joined(separator: ", ")). Name one of them, or add the head under extractor.labels."))
+            }
+        }
+
+        // 4. Hooks: present but not executable, or named for no hook point.
+        let catalog = HookCatalog(settings: hooks)
+        var preInputHooks = false
+        if hooks.enabled {
+            for (name, suggestion) in catalog.strayNames() {
+                add("hooks", "\(hooks.dir)/\(name) matches no hook point, so it never runs\(suggestion.map { ": did you mean \($0)?" } ?? ": rename it (see `quern hooks`)").", warning: true)
+            }
+            var points = [HookPoint(.post, "batch")]
+            for s in StageName.allCases { points += [HookPoint(.pre, s.rawValue), HookPoint(.post, s.rawValue)] }
+            for point in points {
+                let found = catalog.hooks(at: point)
+                for (name, why) in found.skipped {
+                    // Skipped with a warning, as docs/hooks.md promises: that is how a hook is switched off.
+                    add("hooks", "hook \(hooks.dir)/\(name) is \(why); it will not run (rename it to end in .sample to silence this).", warning: true)
+                }
+                if !found.run.isEmpty {
+                    report.plan.hooks.append((point.name, found.run.map(\.name)))
+                    if point.when == .pre && ["run", "discover", "extract"].contains(point.stage) { preInputHooks = true }
+                }
+            }
+        }
+
+        guard checkEnvironment else { return report }
+        // 5. Input folder and files (a pre-run hook may still create or change them: then a warning).
+        report.plan.inputDir = extract.inputDir
+        report.plan.filesPerBatch = extract.filesPerBatch
+        report.plan.extractor = extract.extractorName
+        report.plan.codec = extract.codecSpec
+        report.plan.strategy = merge.strategySpec
+        report.plan.intermediateDir = extract.intermediateDir
+        report.plan.outputDir = merge.outputDir
+        report.plan.logDir = logDir ?? ""
+        if stages.contains(.extract) {
+            do {
+                var files = try Discovery.find(in: extract.inputDir, pattern: extract.pattern, registry: registry)
+                if extract.maxFiles > 0 { files = Array(files.prefix(extract.maxFiles)) }
+                if files.isEmpty { throw DiscoveryError.noInputs(extract.inputDir, pattern: extract.pattern) }
+                report.plan.inputFiles = files
+                report.plan.inputBytes = files.reduce(0) { $0 + $1.size }
+                report.plan.batches = (files.count + extract.filesPerBatch - 1) / extract.filesPerBatch
+                // 6. The schema of batches already there must match what this config makes.
+                if let extractor, !extract.restart {
+                    checkFingerprint(extract, extractor, files, report: &report)
+                }
+            } catch {
+                add("input", error, warning: preInputHooks)
+            }
+        } else if stages.contains(.merge) {
+            if (try? Plan.load(from: merge.intermediateDir).header) == nil {
+                add("intermediate", "\(merge.intermediateDir) holds no batches (no \(Plan.fileName)): run `quern extract` first, or pass --intermediate-dir with the folder that has them.")
+            }
+        }
+        if let journal = try? JournalState.load(from: extract.intermediateDir) { report.plan.journaledBatches = journal.entries.count }
+
+        // 7. Folders that will be written, and free space for a rough estimate.
+        var folders: [(String, String)] = []
+        if stages.contains(.extract) { folders.append((extract.intermediateDir, "--intermediate-dir (paths.intermediate)")) }
+        if stages.contains(.merge) { folders.append((merge.outputDir, "--output-dir (paths.output)")) }
+        if let logDir { folders.append((logDir, "--log-dir (paths.logs)")) }
+        for (dir, flag) in folders {
+            if let why = Self.unwritable(dir) { add("folders", "\(dir) \(why): pick another folder with \(flag).") }
+        }
+        // Batches take about half the input (compressed floats); outputs (merged copy while
+        // staging, then the splits) about the input again.
+        let batchBytes = stages.contains(.extract) ? report.plan.inputBytes / 2 : 0
+        let outputBytes = stages.contains(.merge) ? (stages.contains(.extract) ? report.plan.inputBytes : Self.batchBytes(merge.intermediateDir) * 2) : 0
+        report.plan.estimatedBytes = batchBytes + outputBytes
+        let target = stages.contains(.extract) ? extract.intermediateDir : merge.outputDir
+        if let free = freeSpace(target) {
+            report.plan.freeBytes = free
+            if report.plan.estimatedBytes > free {
+                add("disk", "about \(Human.bytes(report.plan.estimatedBytes)) of batches and outputs are expected, but only \(Human.bytes(free)) is free where \(target) lives: free some space, or point --intermediate-dir/--output-dir at a larger disk.")
+            }
+        }
+        return report
+    }
+
+    /// A plugin error with the position of the config value (or key) it is about, when that value
+    /// came from a file: `q.yaml:5:10: error: unknown codec 'zstdd'. ...`.
+    static func located(_ error: any Error, _ value: ConfigValue?, key: Bool = false) -> String {
+        guard let m = key ? value?.keyOrValueMark : value?.mark, m.line > 0 else { return "\(error)" }
+        return "\(m): error: \(error)"
+    }
+
+    /// Resolves settings, collecting each error and setting its key aside until they resolve.
+    static func settle<S>(_ config: inout ConfigValue, report: inout PreflightReport, _ resolve: (ConfigValue) throws(ConfigError) -> S) -> S? {
+        for _ in 0..<32 {
+            do {
+                return try resolve(config)
+            } catch {
+                let p = PreflightProblem("config", "\(error)")
+                if !report.problems.contains(p) { report.problems.append(p) }
+                let next = config.removing(error)
+                if next == config { return nil }
+                config = next
+            }
+        }
+        return nil
+    }
+
+    private func checkFingerprint(_ s: ExtractSettings, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport) {
+        guard let header = try? Plan.load(from: s.intermediateDir).header else { return }
+        let stage = ExtractStage(settings: s, registry: registry, console: Console(quiet: true, isTerminal: false))
+        do {
+            let schema = try stage.discoverSchema(extractor, files)
+            let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+            if fingerprint.value != header.fingerprint {
+                let e = ExtractError.schemaChanged(
+                    dir: s.intermediateDir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features, newFeatures: schema.features.count)
+                report.problems.append(PreflightProblem("intermediate", "\(e)"))
+            }
+        } catch {
+            report.problems.append(PreflightProblem("input", "\(error)"))
+        }
+    }
+
+    /// Why `dir` cannot be created or written, or nil when it can.
+    static func unwritable(_ dir: String) -> String? {
+        var path = dir.isEmpty ? "." : dir
+        var isDir: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent == path || parent.isEmpty { path = "."; continue }
+            path = parent
+        }
+        if !isDir.boolValue { return path == dir ? "is a file, not a folder" : "cannot be created: \(path) is a file" }
+        if access(path, W_OK | X_OK) != 0 { return path == dir ? "is not writable" : "cannot be created: \(path) is not writable" }
+        return nil
+    }
+
+    /// Free bytes for an unprivileged user on the file system that holds `dir` (or its nearest parent).
+    static func freeBytes(_ dir: String) -> Int? {
+        var path = dir.isEmpty ? "." : dir
+        while !FileManager.default.fileExists(atPath: path) {
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent == path || parent.isEmpty { path = "."; break }
+            path = parent
+        }
+        var st = statvfs()
+        guard statvfs(path, &st) == 0 else { return nil }
+        return Int(st.f_bavail) * Int(st.f_frsize)
+    }
+
+    static func batchBytes(_ dir: String) -> Int {
+        guard let j = try? JournalState.load(from: dir) else { return 0 }
+        return j.entries.values.reduce(0) { $0 + $1.bytes }
+    }
+}
+
+extension ConfigError {
+    /// Where the offending value was written, if known.
+    public var mark: SourceMark? {
+        switch self {
+        case .unreadable, .yaml: nil
+        case .unknownKey(let at, _, _, _, _), .wrongType(let at, _, _, _), .invalid(let at, _, _): at
+        }
+    }
+
+    /// The dotted config path of the offending value, when it names one (`split.fractions`).
+    var path: String? {
+        switch self {
+        case .unreadable, .yaml: nil
+        case .unknownKey(_, let key, let section, _, _): section.isEmpty ? key : "\(section).\(key)"
+        case .wrongType(_, let key, _, _), .invalid(_, let key, _): key
+        }
+    }
+}
+
+extension ConfigValue {
+    /// Whether a value inside this tree was written at `error`'s position.
+    func contains(_ error: ConfigError) -> Bool {
+        guard let m = error.mark, m.line > 0 else { return false }
+        if mark == m || keyMark == m { return true }
+        switch kind {
+        case .list(let items): return items.contains { $0.contains(error) }
+        case .map(let entries): return entries.contains { $0.1.contains(error) }
+        default: return false
+        }
+    }
+
+    /// A copy without the value `error` is about: found by its file position, else by its path.
+    func removing(_ error: ConfigError) -> ConfigValue {
+        if let m = error.mark, m.line > 0, let pruned = removing(mark: m) { return pruned }
+        if let path = error.path { return removing(path: path.split(separator: ".").map(String.init)[...]) }
+        return self
+    }
+
+    private func removing(mark m: SourceMark) -> ConfigValue? {
+        switch kind {
+        case .map(let entries):
+            if let i = entries.firstIndex(where: { $0.1.mark == m || $0.1.keyMark == m }) {
+                var e = entries
+                e.remove(at: i)
+                return ConfigValue(.map(e), mark: mark)
+            }
+            for (i, (k, v)) in entries.enumerated() {
+                if let pruned = v.removing(mark: m) {
+                    var e = entries
+                    e[i] = (k, pruned)
+                    return ConfigValue(.map(e), mark: mark)
+                }
+            }
+        case .list(let items):
+            if let i = items.firstIndex(where: { $0.mark == m }) {
+                var e = items
+                e.remove(at: i)
+                return ConfigValue(.list(e), mark: mark)
+            }
+            for (i, v) in items.enumerated() {
+                if let pruned = v.removing(mark: m) {
+                    var e = items
+                    e[i] = pruned
+                    return ConfigValue(.list(e), mark: mark)
+                }
+            }
+        default: break
+        }
+        return nil
+    }
+
+    private func removing(path: ArraySlice<String>) -> ConfigValue {
+        guard let key = path.first, var entries = mapValue, let i = entries.firstIndex(where: { $0.0 == key }) else { return self }
+        if path.count == 1 {
+            entries.remove(at: i)
+        } else {
+            entries[i].1 = entries[i].1.removing(path: path.dropFirst())
+        }
+        return ConfigValue(.map(entries), mark: mark)
+    }
+}

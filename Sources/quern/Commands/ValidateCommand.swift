@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import QuernCore
+import QuernPlugins
+
+struct ValidateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a config and its surroundings without running anything; list every problem at once.",
+        discussion: """
+            Checks config keys and types (with "did you mean"), contradictory settings (fractions that do not \
+            sum to 1, a mask width of 0, a mask naming an unknown label head), plugin names and options, that \
+            the input folder exists and holds matching files, that the output folders can be written, free \
+            disk for a rough estimate of batches plus outputs, that hooks are executable, and that batches \
+            already in the intermediate folder have the schema this config makes. `run`, `extract` and \
+            `merge` run the same checks before any work.
+
+            Problems with the config itself are errors (exit 1). Problems with the surroundings (a missing \
+            input folder, say) are errors with --strict, warnings otherwise: the config may be meant for \
+            another machine.
+
+            Examples:
+              quern validate --config docs/examples/games.yaml
+              quern validate --config quern.yaml --input-dir /data/raw --strict
+            """)
+
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var extract: ExtractOptions
+    @OptionGroup var merge: MergeOptions
+    @OptionGroup var hookOptions: HookOptions
+    @Option(help: ArgumentHelp("Folder of the run logs to check (paths.logs; default data/logs).", valueName: "dir"))
+    var logDir: String?
+    @Flag(help: "Also fail (exit 1) on problems with the input, folders, disk, hooks or existing batches.")
+    var strict = false
+
+    static let configAreas: Set<String> = ["config", "plugins"]
+
+    func run() async throws {
+        let config: ConfigValue
+        do {
+            config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides + [("paths.logs", logDir)])
+        } catch {
+            throw fail(error)
+        }
+        let logs = config.value(at: "paths.logs")?.stringValue ?? Session.defaultLogDir
+        let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: logs).run()
+        var errors = 0
+        var warnings = 0
+        for p in report.problems {
+            let fatal = !p.isWarning && (strict || Self.configAreas.contains(p.area))
+            let shown = fatal ? p : PreflightProblem(p.area, p.message, warning: true)
+            if fatal { errors += 1 } else { warnings += 1 }
+            FileHandle.standardError.write(Data((shown.description + "\n").utf8))
+        }
+        let name = configOptions.config ?? "the defaults"
+        let plan = report.plan
+        if errors > 0 {
+            FileHandle.standardError.write(Data("\(name): \(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them before running.\n".utf8))
+            throw ExitCode(ExitStatus.failure)
+        }
+        var line = "\(name): config ok (extractor \(plan.extractor), codec \(plan.codec), strategy \(plan.strategy))"
+        if !plan.inputFiles.isEmpty { line += "; \(Human.count(plan.inputFiles.count)) input files in \(plan.inputDir), \(Human.count(plan.batches)) batches" }
+        if warnings > 0 { line += "; \(warnings) warning\(warnings == 1 ? "" : "s") above would stop `quern run` here" }
+        print(line)
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import QuernCore
+import QuernTestSupport
+import Testing
+
+/// `quern slurm` on a real single-node Slurm cluster that the test starts on this machine
+/// (`.ci/slurm-cluster.sh`: installs slurm-wlm and munge from Debian when missing). When the
+/// daemons cannot start, the test fails and says why: it never passes without running the jobs.
+///
+/// The jobs run as `nobody` when the tests run as root, as a user's jobs would, so that an input
+/// file with its read permission removed really cannot be read.
+@Suite("quern slurm on a real cluster", .serialized)
+struct SlurmTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let config = ExtractEndToEndTests.config
+
+    /// A started cluster; `stop()` ends the daemons it started.
+    final class Cluster {
+        let dir: String
+        let env: [String: String]
+
+        init(dir: String) throws {
+            self.dir = dir
+            let r = try Shell.run("'\(SlurmTests.repo)/.ci/slurm-cluster.sh' start '\(dir)'")
+            guard r.status == 0, let line = r.output.split(separator: "\n").last(where: { $0.hasPrefix("export SLURM_CONF=") }) else {
+                Issue.record("the Slurm test cluster did not start, so quern slurm could not be tested:\n\(r.output)")
+                throw ClusterError.notStarted
+            }
+            env = ["SLURM_CONF": String(line.dropFirst("export SLURM_CONF=".count))]
+        }
+
+        func stop() { _ = try? Shell.run("'\(SlurmTests.repo)/.ci/slurm-cluster.sh' stop '\(dir)'") }
+
+        /// A job's state from `scontrol show job` (no accounting daemon, so no sacct).
+        func states(_ job: String) throws -> [String] {
+            let r = try Shell.run("scontrol -o show job \(job)", env: env)
+            return r.output.split(separator: "\n").compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("JobState=") }.map { String($0.dropFirst("JobState=".count)) }
+            }
+        }
+
+        /// Waits until every task of `job` has ended; returns their states.
+        func wait(_ job: String, timeout: Double = 180) throws -> [String] {
+            let ended: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "PREEMPTED"]
+            let deadline = Date().addingTimeInterval(timeout)
+            while Date() < deadline {
+                let s = try states(job)
+                if !s.isEmpty && s.allSatisfy(ended.contains) { return s }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+            Issue.record("job \(job) did not end within \(Int(timeout)) s: \(try states(job)); \(try Shell.run("scontrol show job \(job)", env: env).output)")
+            return try states(job)
+        }
+    }
+
+    enum ClusterError: Error { case notStarted }
+
+    /// `command` as the jobs' user: `nobody` when we are root.
+    func asUser(_ command: String) -> String {
+        getuid() == 0 ? "runuser -u nobody -- bash -c \(ShellQuote.quote(command))" : command
+    }
+
+    func submit(_ cluster: Cluster, _ ws: TempWorkspace, _ args: String) throws -> (extract: String, merge: String) {
+        let r = try Shell.run(asUser("env SLURM_CONF=\(cluster.env["SLURM_CONF"]!) '\(QuernProcess.binary)' slurm " + args), cwd: ws.path)
+        #expect(r.status == 0, "\(r.output)")
+        let data = try #require(FileManager.default.contents(atPath: "\(ws.path)/im/slurm/jobs.json"), "quern slurm wrote no jobs.json: \(r.output)")
+        let ids = try JSONDecoder().decode(SlurmJobs.Submitted.self, from: data)
+        #expect(r.output.contains("extract array job \(ids.extractJob)") && r.output.contains("merge job \(ids.mergeJob)"), "\(r.output)")
+        #expect(r.output.contains("squeue -j \(ids.extractJob),\(ids.mergeJob)"))
+        return (ids.extractJob, ids.mergeJob)
+    }
+
+    func sbatch(_ cluster: Cluster, _ ws: TempWorkspace, _ args: String) throws -> String {
+        let r = try Shell.run(asUser("env SLURM_CONF=\(cluster.env["SLURM_CONF"]!) sbatch --parsable \(args)"), cwd: ws.path)
+        #expect(r.status == 0, "\(r.output)")
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+    }
+
+    func logs(_ ws: TempWorkspace) -> String {
+        (try? Shell.run("tail -n 20 '\(ws.path)'/im/slurm/logs/*").output) ?? ""
+    }
+
+    @Test func fourShardsThenOneMergeGiveTheArraysOfOneProcessAndAFailedShardIsRedoneAlone() throws {
+        let ws = TempWorkspace("quern-slurm")
+        let cluster = try Cluster(dir: "\(ws.path)/cluster")
+        defer { cluster.stop() }
+        chmod(ws.path, 0o755)
+        #expect(try QuernProcess.run(["generate", "--files", "40", "--rows", "15", "--seed", "9", "--out", "\(ws.path)/in"]).status == 0)
+        // The reference: one process, the same data and settings.
+        let ref = try QuernProcess.run(
+            ["run", "--config", Self.config, "--input-dir", "in", "--intermediate-dir", "ref-im", "--output-dir", "ref-out", "--files-per-batch", "5", "-q"], cwd: ws.path)
+        #expect(ref.status == 0, "\(ref.stderr)")
+        let expected = outputArrays("\(ws.path)/ref-out")
+        #expect(expected.count == 9)
+        if getuid() == 0 { try Shell.run("chown -R nobody '\(ws.path)'") }
+
+        // 1. The whole run: 4 shards (8 batches), then the merge, on the cluster.
+        let args = "--config '\(Self.config)' --input-dir in --intermediate-dir im --output-dir out --files-per-batch 5 --shards 4 --cpus-per-task 1"
+        let jobs = try submit(cluster, ws, args)
+        let tasks = try cluster.wait(jobs.extract)
+        #expect(tasks == Array(repeating: "COMPLETED", count: 4), "\(tasks)")
+        let mergeState = try cluster.wait(jobs.merge)
+        #expect(mergeState == ["COMPLETED"], "\(logs(ws))")
+        #expect(outputArrays("\(ws.path)/out") == expected, "the cluster's arrays equal one process's, byte for byte")
+        for k in 0..<4 {
+            #expect(FileManager.default.fileExists(atPath: "\(ws.path)/im/journal.shard-\(k)-of-4.jsonl"))
+        }
+
+        // 2. A shard that fails: one of shard 2's inputs (batch 2 holds files 10-14) unreadable.
+        try Shell.run("rm -rf '\(ws.path)/im' '\(ws.path)/out'")
+        let unreadable = "\(ws.path)/in/game_000012.csv"
+        chmod(unreadable, 0o000)
+        let failing = try submit(cluster, ws, args)
+        let states = try cluster.wait(failing.extract)
+        #expect(states.sorted() == ["COMPLETED", "COMPLETED", "COMPLETED", "FAILED"], "\(states)")
+        #expect(try cluster.wait(failing.merge) == ["CANCELLED"], "afterok: the merge does not run over a failed shard")
+        let shardLog = try Shell.run("cat '\(ws.path)/im/slurm/logs/extract-\(failing.extract)_2.out'").output
+        #expect(shardLog.contains("game_000012.csv") && shardLog.contains("Permission denied"), "\(shardLog)")
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/out"))
+
+        // The merge, run by hand, refuses and names the shard, its error and the command that redoes it.
+        let refused = try Shell.run(asUser("bash '\(ws.path)/im/slurm/merge.sbatch'"), cwd: ws.path)
+        #expect(refused.status == 1)
+        #expect(refused.output.contains("shard 2/4: batch 2 missing; it failed"), "\(refused.output)")
+        #expect(refused.output.contains("Slurm job \(failing.extract)_2"), "\(refused.output)")
+        #expect(refused.output.contains("sbatch --array=2 \(ws.path)/im/slurm/extract.sbatch"), "\(refused.output)")
+
+        // Fix the file, redo shard 2 alone as the message says, then the merge: the same arrays.
+        chmod(unreadable, 0o644)
+        let redo = try sbatch(cluster, ws, "--array=2 '\(ws.path)/im/slurm/extract.sbatch'")
+        #expect(try cluster.wait(redo) == ["COMPLETED"])
+        let merge = try sbatch(cluster, ws, "'\(ws.path)/im/slurm/merge.sbatch'")
+        let again = try cluster.wait(merge)
+        #expect(again == ["COMPLETED"], "\(logs(ws))")
+        #expect(outputArrays("\(ws.path)/out") == expected, "after redoing one shard, the same arrays")
+    }
+
+    @Test func dryRunPrintsBothScriptsAndSubmitsNothing() throws {
+        let ws = TempWorkspace("quern-slurm-dry")
+        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/g"]).status == 0)
+        let r = try QuernProcess.run(
+            ["slurm", "--config", Self.config, "--input-dir", "g", "--shards", "4", "--partition", "cpu", "--time", "2:00:00", "--mem", "4G",
+             "--cpus-per-task", "3", "--sbatch-arg=--qos=high", "--dry-run"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        for line in ["#SBATCH --array=0-3", "#SBATCH --partition=cpu", "#SBATCH --time=2:00:00", "#SBATCH --mem=4G", "#SBATCH --cpus-per-task=3",
+                     "#SBATCH --qos=high", "extract --config", "--shard auto --shard-count 4", "#SBATCH --job-name=quern-merge", "merge --config",
+                     "\"input\": \"\(ws.path)/g\""] {
+            #expect(r.stdout.contains(line), "missing \(line) in:\n\(r.stdout)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data"), "a dry run writes nothing")
+        let noShards = try QuernProcess.run(["slurm", "--config", Self.config, "--input-dir", "g", "--dry-run"], cwd: ws.path)
+        #expect(noShards.status == 1 && noShards.stderr.contains("--shards N"), "\(noShards.stderr)")
+    }
+}
