@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "QuernCore",
             dependencies: [
-                "CZlib", "CQuernSys",
+                "CZlib", "CLibdeflate", "CQuernSys",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

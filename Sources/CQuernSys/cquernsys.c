@@ -173,3 +173,11 @@ void quern_forward_interrupts(void) {
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_UNBLOCK, &set, 0);
 }
+
+#include <malloc.h>
+
+void quern_tune_malloc(void) {
+    mallopt(M_MMAP_THRESHOLD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    mallopt(M_ARENA_MAX, 2);
+}

@@ -50,6 +50,7 @@ enum Main {
         // Before any thread starts: SIGINT and SIGTERM end running hooks' process groups and exit
         // 130 or 143 with a line saying how to resume.
         quern_forward_interrupts()
+        quern_tune_malloc()
         await Quern.main()
     }
 }

@@ -26,6 +26,81 @@ struct MergeEndToEndTests {
         return Dictionary(uniqueKeysWithValues: names.map { ($0, FileManager.default.contents(atPath: "\(dir)/\($0)")!) })
     }
 
+    /// The fit (gathered in one pass while rows are written) equals numpy's mean and population
+    /// std of the raw train rows, and every split is normalized with it; minmax likewise.
+    @Test func normalizationEqualsNumpyOnTheRawTrainRows() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 40, rows: 30)
+        #expect(try quern(ws, ["extract", "--input-dir", "in", "--files-per-batch", "7"]).status == 0)
+        for method in ["none", "standard", "minmax"] {
+            let r = try quern(ws, ["merge", "--normalize", method, "--output-dir", "out-\(method)"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let check = """
+            import numpy as np, json
+            s = json.load(open('out-standard/preprocessing_stats.json'))
+            m = json.load(open('out-minmax/preprocessing_stats.json'))
+            names = s['feature_names']
+            cols = [names.index(f) for f in s['normalized_features']]
+            assert len(cols) > 0
+            raw = np.load('out-none/X_train.npy').astype(np.float64)
+            mean, std = raw[:, cols].mean(axis=0), raw[:, cols].std(axis=0)
+            std[std == 0] = 1
+            lo, hi = raw[:, cols].min(axis=0), raw[:, cols].max(axis=0)
+            rng = hi - lo
+            rng[rng == 0] = 1
+            for k, f in enumerate(s['normalized_features']):
+                got = s['normalization']['features'][f]
+                assert abs(got['mean'] - mean[k]) <= 1e-9 * max(1, abs(mean[k])), (f, got, mean[k])
+                assert abs(got['std'] - std[k]) <= 1e-9 * max(1, std[k]), (f, got, std[k])
+            for split in ['train', 'val', 'test']:
+                r = np.load(f'out-none/X_{split}.npy').astype(np.float64)
+                want = r.copy()
+                want[:, cols] = (r[:, cols] - mean) / std
+                assert np.allclose(np.load(f'out-standard/X_{split}.npy'), want, rtol=1e-5, atol=1e-5), split
+                want = r.copy()
+                want[:, cols] = (r[:, cols] - lo) / rng
+                assert np.allclose(np.load(f'out-minmax/X_{split}.npy'), want, rtol=1e-5, atol=1e-5), split
+            print('ok')
+            """
+        let r = try QuernProcess.python(check, cwd: ws.path)
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr)")
+    }
+
+    /// Several label and mask heads share an `.npz` (copied in from row files); a lone head is
+    /// written straight into its own. Both read back in numpy, with the ZIP CRCs checked.
+    @Test func labelAndMaskHeadsAloneOrTogetherInTheirNpz() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 12, rows: 20)
+        let base = try String(contentsOfFile: Self.config, encoding: .utf8)
+        let two = base
+            .replacingOccurrences(of: "    action: {column: action, classes: 84}", with: "    action: {column: action, classes: 84}\n    player: {column: current_player, classes: 4}")
+            .replacingOccurrences(of: "    legal: {column: legal, width: 84, encoding: bitstring, label: action}", with: "    legal: {column: legal, width: 84, encoding: bitstring, label: action}\n    legal_copy: {column: legal, width: 84, encoding: bitstring}")
+        #expect(two != base)
+        ws.write("two.yaml", two)
+        for (config, out) in [(Self.config, "one"), ("\(ws.path)/two.yaml", "two")] {
+            let r = try QuernProcess.run(["run", "--config", config, "--input-dir", "in", "--intermediate-dir", "im-\(out)", "--output-dir", out, "-q"], cwd: ws.path)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let check = """
+            import numpy as np, zipfile
+            for split in ['train', 'val', 'test']:
+                for name in ['labels', 'masks']:
+                    for out in ['one', 'two']:
+                        assert zipfile.ZipFile(f'{out}/{name}_{split}.npz').testzip() is None
+                one_l, two_l = np.load(f'one/labels_{split}.npz'), np.load(f'two/labels_{split}.npz')
+                one_m, two_m = np.load(f'one/masks_{split}.npz'), np.load(f'two/masks_{split}.npz')
+                assert sorted(one_l.files) == ['action'] and sorted(two_l.files) == ['action', 'player']
+                assert sorted(two_m.files) == ['legal', 'legal_copy']
+                assert (one_l['action'] == two_l['action']).all() and (one_m['legal'] == two_m['legal']).all()
+                assert (two_m['legal'] == two_m['legal_copy']).all()
+                assert two_l['player'].shape == one_l['action'].shape and two_l['player'].max() < 4
+            print('ok')
+            """
+        let r = try QuernProcess.python(check, cwd: ws.path)
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr)")
+    }
+
     /// The sequence users of the scripts Quern replaces run by hand, in order.
     @Test func theValidationSequence() throws {
         let ws = TempWorkspace()

@@ -57,6 +57,7 @@ public struct MergeStage: Sendable {
         var direct: SplitWriter? = nil
         var blockRows = 1 << 16
         var bufferBytes = 1 << 20
+        var windowBytes = 32 << 20
         let (strategy, batches, publisher, merged, report) = try await runner.run(.merge) {
             () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
             if let s = try runner.current(MergeSettings.resolve) { settings = s }
@@ -70,6 +71,7 @@ public struct MergeStage: Sendable {
                 memoryBudget = min(memoryBudget, plan.strategyBytes)
                 blockRows = plan.blockRows
                 bufferBytes = 128 << 10  // nine or more output streams each gather this much before a write
+                windowBytes = plan.windowBytes
                 console.info("merge: memory limit \(limit): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)), blocks of \(Human.count(plan.blockRows)) rows")
             }
             let publisher = OutputPublisher(output: settings.outputDir)
@@ -112,8 +114,8 @@ public struct MergeStage: Sendable {
         let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
             if let s = try runner.current(MergeSettings.resolve) { settings.normalize = s.normalize }
             var normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
-            normalizer.blockRows = blockRows
-            let p = try normalizer.fit(trainPath: "\(staging)/X_train.npy", rows: writer.rows[0])
+            normalizer.windowBytes = windowBytes
+            let p = normalizer.fit(writer.trainMoments)
             for (s, name) in SplitFunction.names.enumerated() {
                 nonFinite += try normalizer.apply(p, path: "\(staging)/X_\(name).npy", rows: writer.rows[s])
             }

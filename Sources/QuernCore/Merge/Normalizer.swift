@@ -3,10 +3,10 @@ public import Foundation
 import Glibc
 #endif
 
-/// Fits a normalization on the train rows and applies it to every split, in place, a block of rows
-/// at a time (memory: one block). `standard`: mean and population std in float64, a std of 0
-/// becomes 1 (two passes, exactly as numpy computes them); `minmax`: (x - min) / (max - min), a range
-/// of 0 becomes 1; `none`. Only features the extractor marks as normalized are touched.
+/// Fits a normalization on the train rows (from ``FeatureMoments`` gathered as they were written)
+/// and applies it to every split's X file in place. `standard`: (x - mean) / population std, in
+/// float64, a std of 0 becomes 1; `minmax`: (x - min) / (max - min), a range of 0 becomes 1;
+/// `none`. Only features the extractor marks as normalized are touched.
 public struct Normalizer: Sendable {
     public enum Method: String, Sendable, CaseIterable { case standard, minmax, none }
 
@@ -22,8 +22,8 @@ public struct Normalizer: Sendable {
 
     public var method: Method
     public var schema: FeatureSchema
-    /// Rows read at a time (fewer under a memory limit).
-    public var blockRows = 1 << 16
+    /// Bytes of X mapped at a time while applying (less under a memory limit: mapped pages count as resident).
+    public var windowBytes = 32 << 20
 
     public init(method: Method, schema: FeatureSchema) {
         self.method = method
@@ -32,90 +32,68 @@ public struct Normalizer: Sendable {
 
     var columns: [Int] { schema.features.indices.filter { schema.features[$0].normalized } }
 
-    /// Calls `body` with successive blocks of rows of an X file written by ``SplitWriter``.
-    func forEachBlock(_ path: String, rows: Int, write: Bool, _ body: (UnsafeMutableBufferPointer<Float>, Int) throws -> Void) throws {
-        let d = schema.features.count
-        guard rows > 0, d > 0 else { return }
-        let fd = open(path, write ? O_RDWR : O_RDONLY)
-        guard fd >= 0 else { throw StorageError.io(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockRows * d)
-        defer { buffer.deallocate() }
-        var start = 0
-        while start < rows {
-            let n = min(blockRows, rows - start)
-            let bytes = n * d * 4
-            let offset = off_t(NpyHeader.length + start * d * 4)
-            guard pread(fd, buffer.baseAddress, bytes, offset) == bytes else { throw StorageError.io(path: path, operation: "read", errno: errno) }
-            let view = UnsafeMutableBufferPointer(rebasing: buffer[0..<(n * d)])
-            try body(view, n)
-            if write {
-                guard pwrite(fd, buffer.baseAddress, bytes, offset) == bytes else { throw StorageError.io(path: path, operation: "write", errno: errno) }
-            }
-            start += n
-        }
-    }
-
-    /// Fits on the train X file.
-    public func fit(trainPath: String, rows: Int) throws -> Parameters {
-        let cols = columns
-        let d = schema.features.count
-        let names = cols.map { schema.features[$0].name }
+    /// Fits on the train rows' statistics, gathered as they were written (``FeatureMoments``):
+    /// population std (numpy's default), a std or range of 0 becomes 1.
+    public func fit(_ moments: FeatureMoments) -> Parameters {
+        let names = moments.columns.map { schema.features[$0].name }
+        let n = Double(moments.count)
         switch method {
         case .none:
             return Parameters(method: .none, features: [])
         case .standard:
-            var sum = [Double](repeating: 0, count: cols.count)
-            try forEachBlock(trainPath, rows: rows, write: false) { x, n in
-                for r in 0..<n { for (k, c) in cols.enumerated() { sum[k] += Double(x[r * d + c]) } }
-            }
-            let mean = rows > 0 ? sum.map { $0 / Double(rows) } : sum
-            var squares = [Double](repeating: 0, count: cols.count)
-            try forEachBlock(trainPath, rows: rows, write: false) { x, n in
-                for r in 0..<n {
-                    for (k, c) in cols.enumerated() {
-                        let dev = Double(x[r * d + c]) - mean[k]
-                        squares[k] += dev * dev
-                    }
-                }
-            }
-            let std = squares.map { rows > 0 ? ($0 / Double(rows)).squareRoot() : 1 }.map { $0 == 0 ? 1 : $0 }
-            return Parameters(method: .standard, features: (0..<cols.count).map { (names[$0], mean[$0], std[$0]) })
+            return Parameters(method: .standard, features: names.indices.map { k in
+                let std = moments.count > 0 ? (moments.m2[k] / n).squareRoot() : 1
+                return (names[k], moments.mean[k], std == 0 ? 1 : std)
+            })
         case .minmax:
-            var lo = [Double](repeating: .infinity, count: cols.count), hi = [Double](repeating: -.infinity, count: cols.count)
-            try forEachBlock(trainPath, rows: rows, write: false) { x, n in
-                for r in 0..<n {
-                    for (k, c) in cols.enumerated() {
-                        let v = Double(x[r * d + c])
-                        lo[k] = min(lo[k], v)
-                        hi[k] = max(hi[k], v)
-                    }
-                }
-            }
-            var out: [(name: String, shift: Double, scale: Double)] = []
-            for k in 0..<cols.count {
-                let range: Double = hi[k] - lo[k]
-                out.append(rows == 0 ? (names[k], 0.0, 1.0) : (names[k], lo[k], range == 0 ? 1.0 : range))
-            }
-            return Parameters(method: .minmax, features: out)
+            return Parameters(method: .minmax, features: names.indices.map { k in
+                guard moments.count > 0 else { return (names[k], 0.0, 1.0) }
+                let range = moments.max[k] - moments.min[k]
+                return (names[k], moments.min[k], range == 0 ? 1.0 : range)
+            })
         }
     }
 
-    /// Applies `p` to an X file in place; returns how many values are NaN or infinite afterwards.
+    /// Applies `p` to an X file in place, through shared mappings of a window of rows at a time
+    /// (no read or write copies, and only one window counts towards the process's memory);
+    /// returns how many values are NaN or infinite afterwards.
     public func apply(_ p: Parameters, path: String, rows: Int) throws -> Int {
         let cols = columns
         let d = schema.features.count
+        guard rows > 0, d > 0 else { return 0 }
+        let writing = p.method != .none
+        let fd = open(path, writing ? O_RDWR : O_RDONLY)
+        guard fd >= 0 else { throw StorageError.io(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        let shift = p.features.map(\.shift), scale = p.features.map(\.scale)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let window = max(1 << 20, windowBytes)
+        let end = NpyHeader.length + rows * d * 4
         var bad = 0
-        try forEachBlock(path, rows: rows, write: p.method != .none) { x, n in
-            if p.method != .none {
-                for r in 0..<n {
-                    for (k, c) in cols.enumerated() {
-                        x[r * d + c] = Float((Double(x[r * d + c]) - p.features[k].shift) / p.features[k].scale)
-                    }
-                }
+        var row = 0
+        while row < rows {
+            let n = min(rows - row, max(1, window / (d * 4)))
+            let first = NpyHeader.length + row * d * 4
+            let mapStart = first / page * page
+            let length = first + n * d * 4 - mapStart
+            guard let map = mmap(nil, length, writing ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, off_t(mapStart)), map != MAP_FAILED else {
+                throw StorageError.io(path: path, operation: "map", errno: errno)
             }
-            for v in x where !v.isFinite { bad += 1 }
+            let x = UnsafeMutableBufferPointer(start: (map + (first - mapStart)).assumingMemoryBound(to: Float.self), count: n * d)
+            for r in 0..<n {
+                let base = r * d
+                if writing {
+                    for (k, c) in cols.enumerated() { x[base + c] = Float((Double(x[base + c]) - shift[k]) / scale[k]) }
+                }
+                for c in 0..<d where !x[base + c].isFinite { bad += 1 }
+            }
+            // Start the write-back now; the fsync before publishing waits for it.
+            let synced = !writing || msync(map, length, MS_ASYNC) == 0
+            munmap(map, length)
+            guard synced else { throw StorageError.io(path: path, operation: "write", errno: errno) }
+            row += n
         }
+        precondition(NpyHeader.length + row * d * 4 == end)
         return bad
     }
 }

@@ -14,20 +14,37 @@ public final class RowFilesWriter {
     let layout: RowLayout
     let x: BufferedFileWriter
     let split: BufferedFileWriter?
-    let labels: [BufferedFileWriter]
-    let masks: [BufferedFileWriter]
+    let labels: [any RowArrayFile]
+    let masks: [any RowArrayFile]
+    /// Whether the single label head / single mask head goes straight into `labels_<name>.npz` /
+    /// `masks_<name>.npz` (see ``NpzMemberFile``) rather than a row file copied in later.
+    public let labelsInNpz: Bool
+    public let masksInNpz: Bool
     public private(set) var rows = 0
 
-    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, bufferBytes: Int = 1 << 20) throws {
+    /// `npz`: write a lone label head and a lone mask head straight into their final `.npz`.
+    /// `bufferBytes`: what each stream gathers before a write (less under a memory limit).
+    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.name = name
         self.schema = schema
         layout = RowLayout(schema: schema)
         x = try BufferedFileWriter(path: RowFiles.x(dir, name), bufferBytes: bufferBytes)
         split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name), bufferBytes: bufferBytes) : nil
-        labels = try schema.labels.map { try BufferedFileWriter(path: RowFiles.label(dir, name, $0.name), bufferBytes: bufferBytes) }
-        masks = try schema.masks.map { try BufferedFileWriter(path: RowFiles.mask(dir, name, $0.name), bufferBytes: bufferBytes) }
-        for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
+        for w in [x] + (split.map { [$0] } ?? []) { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
+        labelsInNpz = npz && schema.labels.count == 1
+        masksInNpz = npz && schema.masks.count == 1
+        func npyFile(_ path: String) throws -> any RowArrayFile {
+            let w = try BufferedFileWriter(path: path, bufferBytes: bufferBytes)
+            try w.write([UInt8](repeating: 0x20, count: NpyHeader.length))
+            return w
+        }
+        labels = try labelsInNpz
+            ? [NpzMemberFile(path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, bufferBytes: bufferBytes)]
+            : schema.labels.map { try npyFile(RowFiles.label(dir, name, $0.name)) }
+        masks = try masksInNpz
+            ? [NpzMemberFile(path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, bufferBytes: bufferBytes)]
+            : schema.masks.map { try npyFile(RowFiles.mask(dir, name, $0.name)) }
     }
 
     /// Appends row `i` of `block`.
@@ -58,11 +75,11 @@ public final class RowFilesWriter {
     /// Patches the headers with the real shapes and flushes. `sync` fsyncs too: files of a stream
     /// that is read back and removed need no fsync; published ones are synced before publishing.
     public func finish(sync: Bool = false) throws {
-        try x.patch(NpyHeader.bytes(descr: "<f4", shape: [rows, layout.features]), at: 0)
-        try split?.patch(NpyHeader.bytes(descr: "|i1", shape: [rows]), at: 0)
-        for w in labels { try w.patch(NpyHeader.bytes(descr: "<i4", shape: [rows]), at: 0) }
-        for (m, w) in masks.enumerated() { try w.patch(NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), at: 0) }
-        for w in [x] + (split.map { [$0] } ?? []) + labels + masks { try w.close(sync: sync) }
+        try x.finish(header: NpyHeader.bytes(descr: "<f4", shape: [rows, layout.features]), sync: sync)
+        try split?.finish(header: NpyHeader.bytes(descr: "|i1", shape: [rows]), sync: sync)
+        // An .npz written in place is final now: synced whatever `sync` says.
+        for w in labels { try w.finish(header: NpyHeader.bytes(descr: "<i4", shape: [rows]), sync: sync || labelsInNpz) }
+        for (m, w) in masks.enumerated() { try w.finish(header: NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), sync: sync || masksInNpz) }
     }
 }
 

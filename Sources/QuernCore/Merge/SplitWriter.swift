@@ -15,6 +15,8 @@ public final class SplitWriter {
     public private(set) var classCounts: [[[Int]]]
     public private(set) var problems: [String] = []
     private let maskLabel: [Int?]
+    /// Statistics of the train rows' normalized features, for the fit (see ``FeatureMoments``).
+    public private(set) var trainMoments: FeatureMoments
 
     public init(dir: String, schema: FeatureSchema, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
@@ -22,7 +24,8 @@ public final class SplitWriter {
         layout = RowLayout(schema: schema)
         classCounts = schema.labels.map { head in Array(repeating: Array(repeating: 0, count: head.classes), count: 3) }
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
-        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, bufferBytes: bufferBytes) }
+        trainMoments = FeatureMoments(columns: schema.features.indices.filter { schema.features[$0].normalized })
+        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, bufferBytes: bufferBytes) }
     }
 
     public var rows: [Int] { writers.map(\.rows) }
@@ -54,6 +57,9 @@ public final class SplitWriter {
                 }
             }
         }
+        if !rowsOf[0].isEmpty {
+            block.features.withUnsafeBufferPointer { trainMoments.add($0, width: layout.features, rows: rowsOf[0]) }
+        }
         for s in 0..<3 where !rowsOf[s].isEmpty {
             try writers[s].append(rowsOf[s].count == block.count ? block : block.selecting(rowsOf[s]))
         }
@@ -82,6 +88,8 @@ public final class SplitWriter {
     /// heads) from the per-head files, then removes those.
     public func writeNpz() throws {
         for (s, name) in SplitFunction.names.enumerated() {
+            if writers[s].labelsInNpz && (writers[s].masksInNpz || schema.masks.isEmpty) { continue }  // written in place
+            if !writers[s].labelsInNpz {
             let l = try NpzStreamWriter(path: "\(dir)/labels_\(name).npz")
             for head in schema.labels {
                 let file = RowFiles.label(dir, name, head.name)
@@ -89,7 +97,8 @@ public final class SplitWriter {
                 try FileManager.default.removeItem(atPath: file)
             }
             try l.close()
-            guard !schema.masks.isEmpty else { continue }
+            }
+            guard !schema.masks.isEmpty, !writers[s].masksInNpz else { continue }
             let m = try NpzStreamWriter(path: "\(dir)/masks_\(name).npz")
             for head in schema.masks {
                 let file = RowFiles.mask(dir, name, head.name)

@@ -1,4 +1,5 @@
 public import Foundation
+import CZlib
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -92,12 +93,7 @@ public final class NpzStreamWriter {
         let header = NpyArray(descr: descr, shape: shape, data: []).headerBytes()
         let nameBytes = Array("\(name).npy".utf8)
         let offset = out.written
-        var local: [UInt8] = []
-        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
-        local.le32(0); local.le32(0); local.le32(0)
-        local.le16(UInt16(nameBytes.count)); local.le16(0)
-        local += nameBytes
-        try out.write(local)
+        try out.write(StoredZipRecords.local(name: nameBytes))
         var crc = CRC32()
         header.withUnsafeBytes { crc.update($0) }
         try out.write(header)
@@ -121,22 +117,97 @@ public final class NpzStreamWriter {
         var fix: [UInt8] = []
         fix.le32(crc.value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
         try out.patch(fix, at: offset + 14)
-        central.le32(0x0201_4B50)
-        central.le16(20); central.le16(20); central.le16(0); central.le16(0); central.le16(0); central.le16(ZipArchive.dosDate)
-        central.le32(crc.value); central.le32(UInt32(size)); central.le32(UInt32(size))
-        central.le16(UInt16(nameBytes.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
-        central.le32(0o100644 << 16); central.le32(UInt32(offset))
-        central += nameBytes
+        central += StoredZipRecords.central(name: nameBytes, crc: crc.value, size: size, offset: offset)
         count += 1
     }
 
     public func close() throws {
         let cdOffset = out.written
-        try out.write(central)
-        var end: [UInt8] = []
-        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(UInt16(count)); end.le16(UInt16(count))
-        end.le32(UInt32(central.count)); end.le32(UInt32(cdOffset)); end.le16(0)
-        try out.write(end)
+        try out.write(central + StoredZipRecords.end(entries: count, centralBytes: central.count, centralOffset: cdOffset))
         try out.close()
+    }
+}
+
+/// Where a row stream's label or mask rows go: an `.npy` being written, or the one member of an
+/// `.npz` being written in place (``NpzMemberFile``).
+public protocol RowArrayFile: AnyObject {
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Writes the final `.npy` header (the shape is known only now), flushes, and with `sync` fsyncs.
+    func finish(header: [UInt8], sync: Bool) throws
+}
+
+extension BufferedFileWriter: RowArrayFile {
+    public func finish(header: [UInt8], sync: Bool) throws {
+        try patch(header, at: 0)
+        try close(sync: sync)
+    }
+}
+
+/// An `.npz` with one stored member, written as its rows arrive: the ZIP local header and a
+/// fixed-length `.npy` header first, the rows straight after, then at the end the real `.npy`
+/// header, the member's CRC-32 (the header's combined with the rows', kept as they were written)
+/// and sizes, and the central directory. A label or mask head that is alone in its `.npz` is
+/// written once, instead of to a row file that is then copied into the `.npz`.
+public final class NpzMemberFile: RowArrayFile {
+    private let out: BufferedFileWriter
+    private let nameBytes: [UInt8]
+    private var crc = CRC32()
+    private var dataBytes = 0
+
+    public init(path: String, member: String, bufferBytes: Int = 1 << 20) throws {
+        out = try BufferedFileWriter(path: path, bufferBytes: bufferBytes)
+        nameBytes = Array("\(member).npy".utf8)
+        try out.write(StoredZipRecords.local(name: nameBytes))
+        try out.write([UInt8](repeating: 0x20, count: NpyHeader.length))
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        crc.update(bytes)
+        dataBytes += bytes.count
+        try out.write(bytes)
+    }
+
+    public func finish(header: [UInt8], sync: Bool) throws {
+        precondition(header.count == NpyHeader.length)
+        let size = header.count + dataBytes
+        guard size < Int(UInt32.max) else { throw StorageError.tooLarge(path: out.path, what: "member \(String(decoding: nameBytes, as: UTF8.self))", limit: "4 GiB") }
+        let value = UInt32(crc32_combine(uLong(CRC32.of(header)), uLong(crc.value), numericCast(dataBytes)))
+        let localLength = 30 + nameBytes.count
+        try out.patch(header, at: localLength)
+        var fix: [UInt8] = []
+        fix.le32(value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
+        try out.patch(fix, at: 14)
+        let central = StoredZipRecords.central(name: nameBytes, crc: value, size: size, offset: 0)
+        try out.write(central + StoredZipRecords.end(entries: 1, centralBytes: central.count, centralOffset: out.written))
+        try out.close(sync: sync)
+    }
+}
+
+/// The ZIP records of a stored member, shared by the `.npz` writers: the local header (CRC and
+/// sizes zero, patched at offset 14 once known) and the central directory entry.
+enum StoredZipRecords {
+    static func local(name: [UInt8]) -> [UInt8] {
+        var local: [UInt8] = []
+        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
+        local.le32(0); local.le32(0); local.le32(0)
+        local.le16(UInt16(name.count)); local.le16(0)
+        return local + name
+    }
+
+    static func central(name: [UInt8], crc: UInt32, size: Int, offset: Int) -> [UInt8] {
+        var central: [UInt8] = []
+        central.le32(0x0201_4B50)
+        central.le16(20); central.le16(20); central.le16(0); central.le16(0); central.le16(0); central.le16(ZipArchive.dosDate)
+        central.le32(crc); central.le32(UInt32(size)); central.le32(UInt32(size))
+        central.le16(UInt16(name.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
+        central.le32(0o100644 << 16); central.le32(UInt32(offset))
+        return central + name
+    }
+
+    static func end(entries: Int, centralBytes: Int, centralOffset: Int) -> [UInt8] {
+        var end: [UInt8] = []
+        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(UInt16(entries)); end.le16(UInt16(entries))
+        end.le32(UInt32(centralBytes)); end.le32(UInt32(centralOffset)); end.le16(0)
+        return end
     }
 }

@@ -1,6 +1,7 @@
-// zlib's crc32 is the checksum ZIP members must carry; the host links zlib for it (and only for it)
-// rather than hand-writing a table-driven CRC that would be slower.
-import CZlib
+// CRC-32 is the checksum ZIP members must carry, and the journal's check of every batch and input
+// file. libdeflate's crc32 (carry-less multiply where the CPU has it) is several times faster
+// than zlib's table-driven one, which was 8% of a merge's CPU; same polynomial, same values.
+import CLibdeflate
 
 /// CRC-32 (IEEE, as ZIP and gzip use it), incremental.
 public struct CRC32: Sendable, Equatable {
@@ -10,12 +11,7 @@ public struct CRC32: Sendable, Equatable {
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        var done = 0
-        while done < bytes.count {
-            let n = min(bytes.count - done, Int(UInt32.max >> 1))
-            value = UInt32(crc32(uLong(value), base.advanced(by: done).assumingMemoryBound(to: Bytef.self), uInt(n)))
-            done += n
-        }
+        value = libdeflate_crc32(value, base, bytes.count)
     }
 
     public static func of(_ bytes: UnsafeRawBufferPointer) -> UInt32 {

@@ -67,13 +67,14 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Batches read ahead and loading threads for a merge whose largest part holds `partRows`
-    /// rows, the strategy's memory budget, and the rows of a normalize block.
-    public func mergePlan(partRows: Int, rowBytes: Int, budget: Int) -> (readAhead: Int, loaders: Int, strategyBytes: Int, blockRows: Int) {
+    /// rows, the strategy's memory budget, the rows of a block read back, and the bytes of X
+    /// mapped at a time by normalize (mapped pages count as resident).
+    public func mergePlan(partRows: Int, rowBytes: Int, budget: Int) -> (readAhead: Int, loaders: Int, strategyBytes: Int, blockRows: Int, windowBytes: Int) {
         // A part in memory: its compressed file, the decoded members, the batch and the block.
         let part = max(1, partRows * rowBytes * 4)
         let room = max(0, budget / 2)
         let inFlight = max(1, min(3, room / part - 1))
-        return (inFlight, inFlight > 1 ? 2 : 1, max(16 << 20, budget / 4), max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))))
+        return (inFlight, inFlight > 1 ? 2 : 1, max(16 << 20, budget / 4), max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))), max(1 << 20, min(32 << 20, budget / 4)))
     }
 }
 
