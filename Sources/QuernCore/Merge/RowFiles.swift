@@ -23,27 +23,28 @@ public final class RowFilesWriter {
     public private(set) var rows = 0
 
     /// `npz`: write a lone label head and a lone mask head straight into their final `.npz`.
+    /// `writeBehind`: block appends are written on that queue's thread.
     /// `bufferBytes`: what each stream gathers before a write (less under a memory limit).
-    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, bufferBytes: Int = 1 << 20) throws {
+    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.name = name
         self.schema = schema
         layout = RowLayout(schema: schema)
-        x = try BufferedFileWriter(path: RowFiles.x(dir, name), bufferBytes: bufferBytes)
+        x = try BufferedFileWriter(path: RowFiles.x(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes)
         split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name), bufferBytes: bufferBytes) : nil
         for w in [x] + (split.map { [$0] } ?? []) { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
         labelsInNpz = npz && schema.labels.count == 1
         masksInNpz = npz && schema.masks.count == 1
         func npyFile(_ path: String) throws -> any RowArrayFile {
-            let w = try BufferedFileWriter(path: path, bufferBytes: bufferBytes)
+            let w = try BufferedFileWriter(path: path, writeBehind: writeBehind, bufferBytes: bufferBytes)
             try w.write([UInt8](repeating: 0x20, count: NpyHeader.length))
             return w
         }
         labels = try labelsInNpz
-            ? [NpzMemberFile(path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, bufferBytes: bufferBytes)]
+            ? [NpzMemberFile(path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, writeBehind: writeBehind, bufferBytes: bufferBytes)]
             : schema.labels.map { try npyFile(RowFiles.label(dir, name, $0.name)) }
         masks = try masksInNpz
-            ? [NpzMemberFile(path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, bufferBytes: bufferBytes)]
+            ? [NpzMemberFile(path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, writeBehind: writeBehind, bufferBytes: bufferBytes)]
             : schema.masks.map { try npyFile(RowFiles.mask(dir, name, $0.name)) }
     }
 
@@ -65,10 +66,10 @@ public final class RowFilesWriter {
 
     /// Appends every row of `block`: one write per array.
     public func append(_ block: RowBlock) throws {
-        try block.features.withUnsafeBytes { try x.write($0) }
-        if let split { try block.split.withUnsafeBytes { try split.write($0) } }
-        for h in 0..<labels.count { try block.labels[h].withUnsafeBytes { try labels[h].write($0) } }
-        for m in 0..<masks.count { try block.masks[m].withUnsafeBytes { try masks[m].write($0) } }
+        try x.write(array: block.features)
+        if let split { try split.write(array: block.split) }
+        for h in 0..<labels.count { try labels[h].write(array: block.labels[h]) }
+        for m in 0..<masks.count { try masks[m].write(array: block.masks[m]) }
         rows += block.count
     }
 

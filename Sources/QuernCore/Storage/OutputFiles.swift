@@ -14,24 +14,35 @@ public final class BufferedFileWriter {
     private let trackCRC: Bool
     private let bufferBytes: Int
 
+    /// Where large writes go when set: a background thread (see ``WriteBehind``).
+    private let writeBehind: WriteBehind?
+
     /// `bufferBytes`: bytes gathered before a write (smaller under a memory limit).
-    public init(path: String, trackCRC: Bool = false, bufferBytes: Int = 1 << 20) throws {
+    public init(path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
         self.path = path
         self.trackCRC = trackCRC
+        self.writeBehind = writeBehind
         self.bufferBytes = max(4096, bufferBytes)
         fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
         buffer.reserveCapacity(self.bufferBytes)
     }
 
-    deinit { if fd >= 0 { Glibc.close(fd) } }
+    deinit {
+        // Queued writes hold this descriptor's number: let them finish before it can be reused.
+        try? writeBehind?.drain()
+        if fd >= 0 { Glibc.close(fd) }
+    }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if trackCRC { crc.update(bytes) }
         written += bytes.count
         if buffer.count + bytes.count > bufferBytes { try flush() }
         if bytes.count > bufferBytes {
-            try AtomicFile.writeAll(fd, bytes, path: path)
+            // Behind queued writes, a large write must queue too (a copy: pass arrays to
+            // `write(array:)` to avoid it).
+            if let writeBehind { try writeBehind.submit(fd: fd, path: path, [UInt8](bytes), count: bytes.count) }
+            else { try AtomicFile.writeAll(fd, bytes, path: path) }
         } else {
             buffer.append(contentsOf: bytes)
         }
@@ -41,24 +52,56 @@ public final class BufferedFileWriter {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Appends a whole array. With a ``WriteBehind``, a large array is handed over as it is (no
+    /// copy) and written on the background thread.
+    public func write<T: BitwiseCopyable & Sendable>(array: [T]) throws {
+        let count = array.count * MemoryLayout<T>.stride
+        guard let writeBehind, count >= 64 << 10 else {
+            try array.withUnsafeBytes { try write($0) }
+            return
+        }
+        if trackCRC { array.withUnsafeBytes { crc.update($0) } }
+        try flush()
+        written += count
+        try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count)
+    }
+
     public func flush() throws {
         guard !buffer.isEmpty else { return }
+        if let writeBehind {
+            try writeBehind.submit(fd: fd, path: path, buffer, count: buffer.count)
+            buffer = []
+            buffer.reserveCapacity(bufferBytes)
+            return
+        }
         try buffer.withUnsafeBytes { try AtomicFile.writeAll(fd, $0, path: path) }
         buffer.removeAll(keepingCapacity: true)
     }
 
+    /// Waits for this writer's queued writes (all of the shared queue's, in fact).
+    private func settle() throws {
+        try flush()
+        try writeBehind?.drain()
+    }
+
     /// Overwrites bytes at `offset` (after a flush), e.g. a header whose shape is known at the end.
     public func patch(_ bytes: [UInt8], at offset: Int) throws {
-        try flush()
+        try settle()
         let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
         guard n == bytes.count else { throw StorageError.io(path: path, operation: "write", errno: errno) }
     }
 
     /// Flushes; with `sync`, also fsyncs (temporary files that never get published skip it).
     public func close(sync: Bool = true) throws {
-        try flush()
+        try settle()
         if sync { guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) } }
     }
+}
+
+/// Any array's bytes, retained until a ``WriteBehind`` has written them.
+struct ArrayBytes<T: BitwiseCopyable & Sendable>: ContiguousBytes, Sendable {
+    let array: [T]
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try array.withUnsafeBytes(body) }
 }
 
 /// `.npy` headers of a fixed length (128 bytes), so a file can be written before its row count is
@@ -132,6 +175,7 @@ public final class NpzStreamWriter {
 /// `.npz` being written in place (``NpzMemberFile``).
 public protocol RowArrayFile: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
+    func write<T: BitwiseCopyable & Sendable>(array: [T]) throws
     /// Writes the final `.npy` header (the shape is known only now), flushes, and with `sync` fsyncs.
     func finish(header: [UInt8], sync: Bool) throws
 }
@@ -154,8 +198,8 @@ public final class NpzMemberFile: RowArrayFile {
     private var crc = CRC32()
     private var dataBytes = 0
 
-    public init(path: String, member: String, bufferBytes: Int = 1 << 20) throws {
-        out = try BufferedFileWriter(path: path, bufferBytes: bufferBytes)
+    public init(path: String, member: String, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
+        out = try BufferedFileWriter(path: path, writeBehind: writeBehind, bufferBytes: bufferBytes)
         nameBytes = Array("\(member).npy".utf8)
         try out.write(StoredZipRecords.local(name: nameBytes))
         try out.write([UInt8](repeating: 0x20, count: NpyHeader.length))
@@ -165,6 +209,12 @@ public final class NpzMemberFile: RowArrayFile {
         crc.update(bytes)
         dataBytes += bytes.count
         try out.write(bytes)
+    }
+
+    public func write<T: BitwiseCopyable & Sendable>(array: [T]) throws {
+        array.withUnsafeBytes { crc.update($0) }
+        dataBytes += array.count * MemoryLayout<T>.stride
+        try out.write(array: array)
     }
 
     public func finish(header: [UInt8], sync: Bool) throws {
