@@ -7,12 +7,12 @@ SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip lz4 zstd
 
-.PHONY: all deps build install demo test bench clean help
+.PHONY: all deps build install demo test bench fuzz clean help
 
 all: build
 
 help:
-	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | build | install [PREFIX=/usr/local] | docs | clean"
+	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
 
 ## deps: the Debian packages of the C libraries, and numpy for the interop tests.
 deps:
@@ -53,6 +53,10 @@ test: deps
 ## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
 bench: build
 	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) $(if $(SIZES),--sizes $(SIZES))
+
+## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).
+fuzz: deps
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) ./fuzz/run.sh
 
 ## docs: docs/cli.md from the CLI's own --help (a test fails when it is stale).
 .PHONY: docs

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "cquernsys.h"
 
 int quern_rename_exchange(const char *a, const char *b) {
@@ -33,7 +34,104 @@ void quern_untrack_group(pid_t group) {
     for (int i = 0; i < QUERN_GROUPS; i++) __sync_bool_compare_and_swap(&groups[i], group, 0);
 }
 
+// Temporary files being written: the handler removes them, so an interrupted run leaves none.
+// A slot is claimed (2), filled, then published (1); the handler only reads published slots.
+#define QUERN_TEMPS 128
+#define QUERN_TEMP_PATH 4096
+static char temp_paths[QUERN_TEMPS][QUERN_TEMP_PATH];
+static volatile int temp_state[QUERN_TEMPS];
+
+int quern_track_temp(const char *path) {
+    if (strlen(path) >= QUERN_TEMP_PATH) return -1;
+    for (int i = 0; i < QUERN_TEMPS; i++) {
+        if (__sync_bool_compare_and_swap(&temp_state[i], 0, 2)) {
+            strcpy(temp_paths[i], path);
+            __sync_synchronize();
+            temp_state[i] = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void quern_untrack_temp(const char *path) {
+    for (int i = 0; i < QUERN_TEMPS; i++) {
+        if (temp_state[i] == 1 && strcmp(temp_paths[i], path) == 0) {
+            __sync_bool_compare_and_swap(&temp_state[i], 1, 0);
+            return;
+        }
+    }
+}
+
+// A staging folder being filled (a merge's): removed by the handler with async-signal-safe
+// calls only (open, getdents64, unlinkat, rmdir), one level of subfolders deep.
+static char staging_path[QUERN_TEMP_PATH];
+static volatile int staging_set;
+
+void quern_track_staging(const char *path) {
+    staging_set = 0;
+    if (!path || strlen(path) >= QUERN_TEMP_PATH) return;
+    strcpy(staging_path, path);
+    __sync_synchronize();
+    staging_set = 1;
+}
+
+#include <sys/syscall.h>
+#include <dirent.h>
+struct quern_dirent {
+    unsigned long long d_ino;
+    long long d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+};
+
+static void empty_folder(int dfd, int depth) {
+    char buf[4096];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+        if (n <= 0) return;
+        for (long off = 0; off < n;) {
+            struct quern_dirent *d = (struct quern_dirent *)(buf + off);
+            off += d->d_reclen;
+            if (d->d_name[0] == '.' && (d->d_name[1] == 0 || (d->d_name[1] == '.' && d->d_name[2] == 0))) continue;
+            if (d->d_type == DT_DIR) {
+                if (depth > 0) {
+                    int sub = openat(dfd, d->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                    if (sub >= 0) { empty_folder(sub, depth - 1); close(sub); }
+                }
+                unlinkat(dfd, d->d_name, AT_REMOVEDIR);
+            } else {
+                unlinkat(dfd, d->d_name, 0);
+            }
+        }
+    }
+}
+
+static void remove_staging(void) {
+    if (!staging_set) return;
+    int dfd = open(staging_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return;
+    empty_folder(dfd, 1);
+    close(dfd);
+    rmdir(staging_path);
+}
+
+// Set once the handler starts. A thread that reaches exit() meanwhile (a hook ended by the same
+// signal makes its stage fail and quern exit 1) waits in an atexit function for the handler,
+// which ends the process with 128 + signal.
+static volatile sig_atomic_t interrupted;
+
+static void wait_for_interrupt_handler(void) {
+    while (interrupted) pause();
+}
+
 static void on_interrupt(int sig) {
+    interrupted = sig;
+    for (int i = 0; i < QUERN_TEMPS; i++) {
+        if (temp_state[i] == 1) unlink(temp_paths[i]);
+    }
+    remove_staging();
     int any = 0;
     for (int i = 0; i < QUERN_GROUPS; i++) {
         pid_t g = groups[i];
@@ -61,6 +159,7 @@ static void on_interrupt(int sig) {
 }
 
 void quern_forward_interrupts(void) {
+    atexit(wait_for_interrupt_handler);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;

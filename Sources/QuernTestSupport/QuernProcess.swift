@@ -7,6 +7,8 @@ public enum QuernProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// The signal that ended the process, when one did (then `status` is its number).
+        public var signal: Int32? = nil
     }
 
     public static var binary: String {
@@ -17,12 +19,14 @@ public enum QuernProcess {
 
     /// Runs `quern args...` in `cwd` and waits for it.
     @discardableResult
-    public static func run(_ args: [String], cwd: String? = nil) throws -> Result {
-        let p = try start(args, cwd: cwd)
+    public static func run(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> Result {
+        let p = try start(args, cwd: cwd, env: env)
         let out = p.stdoutPipe.fileHandleForReading.readDataToEndOfFile()
         let err = p.stderrPipe.fileHandleForReading.readDataToEndOfFile()
         p.process.waitUntilExit()
-        return Result(status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Result(
+            status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+            signal: p.process.terminationReason == .uncaughtSignal ? p.process.terminationStatus : nil)
     }
 
     public struct Running {
@@ -32,10 +36,11 @@ public enum QuernProcess {
     }
 
     /// Starts `quern args...` without waiting (output goes to pipes the caller may drain).
-    public static func start(_ args: [String], cwd: String? = nil, quietOutput: Bool = false) throws -> Running {
+    public static func start(_ args: [String], cwd: String? = nil, quietOutput: Bool = false, env: [String: String] = [:]) throws -> Running {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         if quietOutput {
@@ -51,10 +56,10 @@ public enum QuernProcess {
 
     /// Runs a Python script (numpy checks) and returns its status and output.
     @discardableResult
-    public static func python(_ script: String, cwd: String? = nil) throws -> Result {
+    public static func python(_ script: String, cwd: String? = nil, arguments: [String] = []) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script]
+        p.arguments = ["python3", "-c", script] + arguments
         if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

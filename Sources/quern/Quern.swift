@@ -14,7 +14,7 @@ struct Quern: AsyncParsableCommand {
             Exit status: \(ExitStatus.table)
             """,
         subcommands: [
-            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, ValidateCommand.self, InitCommand.self,
+            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, VerifyCommand.self, ValidateCommand.self, InitCommand.self,
             HooksCommand.self, PluginsCommand.self, GenerateCommand.self,
         ])
 }
@@ -27,10 +27,12 @@ enum ExitStatus {
     static let failure: Int32 = 1
     /// Done, but some input files failed and were skipped (see failed.jsonl).
     static let someFilesFailed: Int32 = 3
+    /// `quern verify` found problems (listed on stdout).
+    static let verifyFailed: Int32 = 2
     /// A usage error (bad flag or value), from the argument parser.
     static let usage: Int32 = 64
 
-    static let table = "0 all good; 1 error (message on stderr, finished batches kept); 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
+    static let table = "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
 }
 
 /// Prints an error the way quern does: its message, never a Swift dump, then exits 1.

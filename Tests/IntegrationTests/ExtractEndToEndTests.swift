@@ -1,5 +1,6 @@
 import Foundation
 import QuernCore
+import QuernPlugins
 import QuernTestSupport
 import Testing
 
@@ -208,6 +209,12 @@ struct ExtractEndToEndTests {
         let parts = ws.files(in: "mid").filter { BatchName(fileName: $0) != nil }
         #expect(parts == ["batch_000000.001.npz", "batch_000000.002.npz", "batch_000000.npz"])
         #expect(journalLines("\(ws.path)/mid").first?.parts.map(\.rows) == [50, 50, 20])
+        // A part cut in the middle of a file names that file for the rows it continues.
+        let middle = try BatchFile.load(path: "\(ws.path)/mid/batch_000000.001.npz") { try PluginRegistry.builtIn.codec(zipMethod: $0) }.batch
+        let names = middle.sourceIndex.map { middle.sources[Int($0)] }
+        #expect(names == Array(repeating: "game_000001.csv", count: 30) + Array(repeating: "game_000002.csv", count: 20))
+        #expect(Array(middle.sourceRow.prefix(2)) == [12, 13], "file 1's rows 12 and 13 (its header is line 1)")
+        #expect(try QuernProcess.run(["verify", "--intermediate-dir", "\(ws.path)/mid"]).status == 0)
     }
 
     @Test func unknownPluginNamesFailBeforeAnyWork() throws {

@@ -11,6 +11,12 @@ void quern_untrack_group(pid_t group);
 /// On SIGINT or SIGTERM: send the signal to every tracked group, print a line, exit 128 + signal.
 /// A C handler, because only async-signal-safe calls may run there.
 void quern_forward_interrupts(void);
+/// Temporary files being written, removed by the interrupt handler: track before creating the
+/// file, untrack once it is renamed into place or removed. Returns -1 when the table is full.
+int quern_track_temp(const char *path);
+void quern_untrack_temp(const char *path);
+/// The staging folder a merge is filling (NULL: none), emptied and removed by the interrupt handler.
+void quern_track_staging(const char *path);
 /// glibc malloc settings for quern's pattern: batches of arrays of 1-10 MB allocated by worker and
 /// loader threads and freed after use. By default each such array is a fresh mmap, zero-filled page
 /// by page on first touch and unmapped on free: about half of a merge's system time. With a 16 MiB

@@ -35,6 +35,7 @@ public enum ConfigSchema {
             Key(name: "codec", type: .string, help: "NAME[:level] compression of batch files", flag: "--codec"),
             Key(name: "files_per_batch", type: .int(1...Int.max), help: "input files per batch", flag: "--files-per-batch"),
             Key(name: "rows_per_batch", type: .int(1...Int.max), help: "most rows in one batch file", flag: "--rows-per-batch"),
+            Key(name: "memory_limit", type: .string, help: "most memory to use (2GiB): fewer rows and batches in flight", flag: "--memory-limit"),
         ]),
         ("merge", [
             Key(name: "strategy", type: .string, help: "NAME[:key=value] merge strategy (default concat)", flag: "--merge-strategy"),

@@ -168,7 +168,7 @@ public struct BoundColumns {
             } else if let v = NumberParsing.double(f) {
                 out[k] = Float(v)
             } else {
-                throw RowError(column: numericNames[k], "'\(String(decoding: f.prefix(40), as: UTF8.self))' is not a number")
+                throw RowError(column: numericNames[k], "\(RowError.shown(f)) is not a number")
             }
         }
     }
@@ -183,7 +183,7 @@ public struct BoundColumns {
                 out[h] = Int32(k)
             } else {
                 guard let v = NumberParsing.int(f) else {
-                    throw RowError(column: spec.column, "label '\(String(decoding: f.prefix(40), as: UTF8.self))' is not an integer")
+                    throw RowError(column: spec.column, "label \(RowError.shown(f)) is not an integer")
                 }
                 guard v >= 0 && v < spec.classes else { return "label '\(spec.head)' outside 0..\(spec.classes - 1)" }
                 out[h] = Int32(v)

@@ -17,6 +17,9 @@ public struct BatchSet: Sendable {
     public let schema: FeatureSchema
     public let fingerprint: String
     public let registry: PluginRegistry
+    /// Most batches loaded ahead, and loading threads (lowered under a memory limit).
+    public var maxReadAhead = 3
+    public var maxLoaders = 2
 
     public var totalRows: Int { entries.reduce(0) { $0 + $1.rows } }
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
@@ -40,11 +43,17 @@ public struct BatchSet: Sendable {
             let e = journal.entries[k]!
             for (p, part) in e.parts.enumerated() {
                 let name = BatchName(batch: k, part: p)
+                // The path is the part's own name, never one read from the journal: a journal line
+                // naming ../elsewhere must not make merge read (or --cleanup delete) a file outside.
+                guard part.file == name.fileName else { throw MergeError.missingBatch(path: "\(dir)/\(name.fileName) (the journal names it '\(part.file)')") }
                 listed.insert(name)
-                entries.append(Entry(name: name, path: "\(dir)/\(part.file)", rows: part.rows, bytes: part.bytes, crc32: part.crc32))
+                entries.append(Entry(name: name, path: "\(dir)/\(name.fileName)", rows: part.rows, bytes: part.bytes, crc32: part.crc32))
             }
         }
         let unknown = onDisk.filter { !listed.contains($0) }
+        let planned = Set(plan.entries.map(\.batch))
+        let foreign = unknown.filter { !planned.contains($0.batch) }
+        if !foreign.isEmpty { throw MergeError.foreign(dir: dir, files: foreign.map(\.fileName)) }
         if !unknown.isEmpty { throw MergeError.unjournaled(dir: dir, files: unknown.map(\.fileName)) }
         let fingerprints = Set(journal.entries.values.map(\.fingerprint))
         guard fingerprints.count <= 1 else { throw MergeError.mixedFingerprints(dir: dir, fingerprints: fingerprints.sorted()) }
@@ -53,7 +62,7 @@ public struct BatchSet: Sendable {
         }
         // The schema comes from the first batch itself (and every batch is checked against it as it is read).
         guard let first = entries.first else { throw MergeError.noBatches(dir) }
-        let loaded = try BatchFile.load(path: first.path) { try registry.codec(zipMethod: $0) }
+        let loaded = try BatchFile.load(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) { try registry.codec(zipMethod: $0) }
         if let f = fingerprints.first, loaded.meta.fingerprint != f {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, loaded.meta.fingerprint])
         }
@@ -63,10 +72,8 @@ public struct BatchSet: Sendable {
     /// Reads batch `i`, checking its checksum against the journal and its fingerprint.
     public func load(_ i: Int) throws -> RowBatch {
         let e = entries[i]
-        let loaded = try BatchFile.load(path: e.path) { try registry.codec(zipMethod: $0) }
-        guard CRC32Hex(loaded.fileCRC) == e.crc32, loaded.fileBytes == e.bytes else {
-            throw StorageError.corruptBatch(path: e.path, reason: "its checksum \(CRC32Hex(loaded.fileCRC)) differs from the journal's \(e.crc32) (changed or damaged after it was written)")
-        }
+        // The journal's size and CRC are checked before anything in the file is parsed.
+        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32)) { try registry.codec(zipMethod: $0) }
         guard loaded.meta.fingerprint == fingerprint else {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [fingerprint, loaded.meta.fingerprint])
         }
@@ -77,11 +84,11 @@ public struct BatchSet: Sendable {
     /// read, decompress and check the next batches while `body` works on this one; at most
     /// `prefetch` batches wait, so memory stays bounded by a few batches.
     public func forEachBlock(split: SplitFunction, prefetch: Int = 3, loaders: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
-        let queue = BlockQueue(depth: max(1, prefetch))
+        let queue = BlockQueue(depth: max(1, min(prefetch, maxReadAhead)))
         let this = self
         let count = entries.count
         let layout = self.layout
-        let threads = max(1, min(loaders, count))
+        let threads = max(1, min(loaders, maxLoaders, count))
         for t in 0..<threads {
             Thread.detachNewThread {
                 for i in stride(from: t, to: count, by: threads) {
@@ -165,6 +172,7 @@ public enum MergeError: Error, CustomStringConvertible {
     case noBatches(String)
     case incomplete(ShardCheck)
     case unjournaled(dir: String, files: [String])
+    case foreign(dir: String, files: [String])
     case mixedFingerprints(dir: String, fingerprints: [String])
     case missingBatch(path: String)
     case validation([String])
@@ -177,6 +185,8 @@ public enum MergeError: Error, CustomStringConvertible {
         case .incomplete(let check): check.description
         case .unjournaled(let d, let f):
             "\(d) holds batch files that no journal records (\(f.prefix(5).joined(separator: ", "))): an extract was interrupted while publishing them. Run `quern extract` again to finish, then merge."
+        case .foreign(let d, let f):
+            "\(d) holds files named like batches that this folder's plan never made (\(f.prefix(5).joined(separator: ", "))): they were not read. Move them out of the folder (or extract into a new --intermediate-dir), then merge."
         case .mixedFingerprints(let d, let f):
             "\(d) holds batches made with different schemas (\(f.joined(separator: ", "))); they are never mixed. Redo them with `quern extract --restart` or use separate folders."
         case .missingBatch(let p): "\(p) is missing though the journal lists it: run `quern extract` again to redo it."

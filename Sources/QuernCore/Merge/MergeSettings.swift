@@ -11,6 +11,8 @@ public struct MergeSettings: Sendable, Equatable {
     public var cleanup = false
     public var skipValidation = false
     public var memoryBudget = 512 << 20
+    /// `batch.memory_limit`: sizes read-ahead, the strategy's budget and blocks (see ``MemoryLimit``).
+    public var memoryLimit: MemoryLimit? = nil
 
     public init() {}
 
@@ -27,6 +29,7 @@ public struct MergeSettings: Sendable, Equatable {
         if let v = config.value(at: "merge.cleanup")?.boolValue { s.cleanup = v }
         if let v = config.value(at: "merge.skip_validation")?.boolValue { s.skipValidation = v }
         if let v = config.value(at: "merge.memory_budget_mb")?.intValue { s.memoryBudget = v << 20 }
+        s.memoryLimit = try MemoryLimit.resolve(config)
         if let v = config.value(at: "split.seed")?.intValue { s.seed = v }
         if let v = config.value(at: "split.by") {
             guard let by = v.stringValue.flatMap(SplitFunction.By.init(rawValue:)) else {

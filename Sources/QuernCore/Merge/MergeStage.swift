@@ -55,21 +55,36 @@ public struct MergeStage: Sendable {
         // split's files and the data is written once.
         let inspect = runner.observers.contains { $0.inspectsMergedRows() }
         var direct: SplitWriter? = nil
+        var blockRows = 1 << 16
+        var bufferBytes = 1 << 20
+        var windowBytes = 32 << 20
         let (strategy, batches, publisher, merged, report) = try await runner.run(.merge) {
             () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
             if let s = try runner.current(MergeSettings.resolve) { settings = s }
             let strategy = try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
-            let batches = try BatchSet.open(settings.intermediateDir, registry: registry)
+            var batches = try BatchSet.open(settings.intermediateDir, registry: registry)
+            var memoryBudget = settings.memoryBudget
+            if let limit = settings.memoryLimit {
+                let plan = limit.mergePlan(partRows: batches.entries.map(\.rows).max() ?? 0, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
+                batches.maxReadAhead = plan.readAhead
+                batches.maxLoaders = plan.loaders
+                memoryBudget = min(memoryBudget, plan.strategyBytes)
+                blockRows = plan.blockRows
+                bufferBytes = 128 << 10  // nine or more output streams each gather this much before a write
+                windowBytes = plan.windowBytes
+                console.info("merge: memory limit \(limit): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)), blocks of \(Human.count(plan.blockRows)) rows")
+            }
             let publisher = OutputPublisher(output: settings.outputDir)
-            try FileManager.default.createDirectory(atPath: publisher.parent, withIntermediateDirectories: true)
+            try AtomicFile.makeFolders(publisher.parent, for: "create the folder of the outputs")
             lock = try FolderLock(folder: publisher.parent, name: "output-\(publisher.name)")
+            if let dead = lock?.tookOverFrom { console.info("merge: took over the lock of a quern that stopped without releasing it (\(dead)); its staging folder is removed.") }
             publisher.sweepStaleStaging()
             staging = try publisher.makeStaging()
             runner.context?.set("staging_dir", staging)
             console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
-            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: settings.memoryBudget)
-            let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true) : nil
-            if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema) }
+            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
+            let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, bufferBytes: bufferBytes) : nil
+            if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes) }
             let total = batches.totalRows
             var seen = 0
             let report = try strategy.merge(context) { block in
@@ -85,10 +100,10 @@ public struct MergeStage: Sendable {
         t = monotonicSeconds()
         // split: the merged rows into X_train/val/test (merge order kept inside each split), with
         // counts and label/mask checks; finished into valid .npy files.
-        let writer = try direct ?? SplitWriter(dir: staging, schema: batches.schema)
+        let writer = try direct ?? SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes)
         try await runner.run(.split) {
             if let merged {
-                try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, rows: merged.rows) { try writer.write($0) }
+                try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, rows: merged.rows, blockRows: blockRows) { try writer.write($0) }
                 RowFiles.remove(dir: staging, name: "merged", schema: batches.schema)
             }
             try writer.finish()
@@ -98,7 +113,8 @@ public struct MergeStage: Sendable {
         var nonFinite = 0
         let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
             if let s = try runner.current(MergeSettings.resolve) { settings.normalize = s.normalize }
-            let normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
+            var normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
+            normalizer.windowBytes = windowBytes
             let p = normalizer.fit(writer.trainMoments)
             for (s, name) in SplitFunction.names.enumerated() {
                 nonFinite += try normalizer.apply(p, path: "\(staging)/X_\(name).npy", rows: writer.rows[s])
@@ -128,6 +144,7 @@ public struct MergeStage: Sendable {
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
                 timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [])
             try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
+            CrashPoint.reached("outputs-staged")
             try publisher.publish(staging)
             published = true
         }

@@ -22,6 +22,8 @@ public struct Normalizer: Sendable {
 
     public var method: Method
     public var schema: FeatureSchema
+    /// Bytes of X mapped at a time while applying (less under a memory limit: mapped pages count as resident).
+    public var windowBytes = 32 << 20
 
     public init(method: Method, schema: FeatureSchema) {
         self.method = method
@@ -65,7 +67,7 @@ public struct Normalizer: Sendable {
         defer { close(fd) }
         let shift = p.features.map(\.shift), scale = p.features.map(\.scale)
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let window = 32 << 20
+        let window = max(1 << 20, windowBytes)
         let end = NpyHeader.length + rows * d * 4
         var bad = 0
         var row = 0

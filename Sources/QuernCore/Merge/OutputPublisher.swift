@@ -20,14 +20,11 @@ public struct OutputPublisher: Sendable {
 
     /// A new, empty staging folder beside the output.
     public func makeStaging() throws -> String {
-        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        try AtomicFile.makeFolders(parent, for: "create the folder of the outputs")
         let staging = "\(parent)/.\(name).staging-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
-        do {
-            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false)
-        } catch {
-            throw StorageError.io(path: staging, operation: "create the staging folder (is \(parent) writable?)", errno: EACCES)
-        }
+        guard mkdir(staging, 0o755) == 0 else { throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno) }
+        quern_track_staging(staging)  // SIGINT or SIGTERM removes it (the C handler)
         return staging
     }
 
@@ -47,6 +44,9 @@ public struct OutputPublisher: Sendable {
 
     /// Swaps `staging` in as the output folder.
     public func publish(_ staging: String) throws {
+        // From here an interrupt leaves the folder to the next merge's sweep: mid-publish it may
+        // hold the new outputs.
+        quern_track_staging(nil)
         let fm = FileManager.default
         AtomicFile.syncFolder(of: "\(staging)/x")
         var isDir: ObjCBool = false

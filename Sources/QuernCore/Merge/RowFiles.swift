@@ -24,26 +24,27 @@ public final class RowFilesWriter {
 
     /// `npz`: write a lone label head and a lone mask head straight into their final `.npz`.
     /// `writeBehind`: block appends are written on that queue's thread.
-    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, writeBehind: WriteBehind? = nil) throws {
+    /// `bufferBytes`: what each stream gathers before a write (less under a memory limit).
+    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.name = name
         self.schema = schema
         layout = RowLayout(schema: schema)
-        x = try BufferedFileWriter(path: RowFiles.x(dir, name), writeBehind: writeBehind)
-        split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name)) : nil
+        x = try BufferedFileWriter(path: RowFiles.x(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes)
+        split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name), bufferBytes: bufferBytes) : nil
         for w in [x] + (split.map { [$0] } ?? []) { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
         labelsInNpz = npz && schema.labels.count == 1
         masksInNpz = npz && schema.masks.count == 1
         func npyFile(_ path: String) throws -> any RowArrayFile {
-            let w = try BufferedFileWriter(path: path, writeBehind: writeBehind)
+            let w = try BufferedFileWriter(path: path, writeBehind: writeBehind, bufferBytes: bufferBytes)
             try w.write([UInt8](repeating: 0x20, count: NpyHeader.length))
             return w
         }
         labels = try labelsInNpz
-            ? [NpzMemberFile(path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, writeBehind: writeBehind)]
+            ? [NpzMemberFile(path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, writeBehind: writeBehind, bufferBytes: bufferBytes)]
             : schema.labels.map { try npyFile(RowFiles.label(dir, name, $0.name)) }
         masks = try masksInNpz
-            ? [NpzMemberFile(path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, writeBehind: writeBehind)]
+            ? [NpzMemberFile(path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, writeBehind: writeBehind, bufferBytes: bufferBytes)]
             : schema.masks.map { try npyFile(RowFiles.mask(dir, name, $0.name)) }
     }
 

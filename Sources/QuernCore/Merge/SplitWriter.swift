@@ -21,7 +21,7 @@ public final class SplitWriter {
     /// The thread that copies rows into the split files while the next block is prepared.
     private let writeBehind = WriteBehind()
 
-    public init(dir: String, schema: FeatureSchema) throws {
+    public init(dir: String, schema: FeatureSchema, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.schema = schema
         layout = RowLayout(schema: schema)
@@ -29,7 +29,7 @@ public final class SplitWriter {
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
         trainMoments = FeatureMoments(columns: schema.features.indices.filter { schema.features[$0].normalized })
         let queue = writeBehind
-        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, writeBehind: queue) }
+        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, writeBehind: queue, bufferBytes: bufferBytes) }
     }
 
     public var rows: [Int] { writers.map(\.rows) }

@@ -44,4 +44,14 @@ public struct RowError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { column.map { "column '\($0)': \(reason)" } ?? reason }
+
+    /// A cell's text for a message: at most 40 bytes, control characters escaped, and the full
+    /// length when cut (a 10 MB field must not make a 10 MB message).
+    public static func shown<C: Collection<UInt8>>(_ cell: C) -> String {
+        var out = ""
+        for scalar in String(decoding: cell.prefix(40), as: UTF8.self).unicodeScalars {
+            out += scalar.value < 0x20 || scalar.value == 0x7F ? scalar.escaped(asASCII: true) : String(scalar)
+        }
+        return cell.count > 40 ? "'\(out)...' (\(cell.count) bytes)" : "'\(out)'"
+    }
 }

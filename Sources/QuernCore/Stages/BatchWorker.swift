@@ -63,17 +63,26 @@ public struct BatchWorker: Sendable {
 
     private func attempt(_ job: BatchJob, excluded: [String: JournalEntry.FileRecord]) throws -> JournalEntry {
         var batch = RowBatch(schema: schema)
-        var temps: [(name: BatchName, temp: String, encoded: BatchFile.Encoded)] = []
+        // Written parts keep only what the journal needs: their bytes are on disk, and holding
+        // them would make memory grow with the parts of a batch.
+        var temps: [(name: BatchName, temp: String, part: JournalEntry.Part)] = []
         var records: [JournalEntry.FileRecord] = []
         var cache = FileCache()
+        // The file being read: a part cut in the middle of it continues it in the next part.
+        var current: String? = nil
         func flush(_ batch: inout RowBatch) throws {
             let name = BatchName(batch: job.batch, part: temps.count)
             let final = "\(intermediateDir)/\(name.fileName)"
             let encoded = try BatchFile.encode(batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec, path: final)
             let temp = AtomicFile.tempPath(for: final)
-            try writeSynced(encoded.bytes, to: temp)
-            temps.append((name, temp, encoded))
+            do {
+                try writeSynced(encoded.bytes, to: temp)
+            } catch StorageError.io(_, let operation, let code) {
+                throw StorageError.io(path: final, operation: operation, errno: code)  // the name a person knows
+            }
+            temps.append((name, temp, JournalEntry.Part(file: name.fileName, rows: encoded.meta.rows, bytes: encoded.bytes.count, crc32: CRC32Hex(encoded.fileCRC))))
             batch = RowBatch(schema: schema)
+            if let current { batch.beginSource(current) }
         }
         do {
             for file in job.files {
@@ -85,6 +94,7 @@ public struct BatchWorker: Sendable {
                 let mark = batch.mark
                 let partsBefore = temps.count
                 batch.beginSource(file.name)
+                current = file.name
                 var record = JournalEntry.FileRecord(
                     name: file.name, size: file.size, mtimeNs: file.mtimeNs, crc32: "", rows: 0, skipped: [:], notes: [:], errorLine: nil, error: nil)
                 let source: FileSource
@@ -127,16 +137,16 @@ public struct BatchWorker: Sendable {
             }
             if batch.count > 0 || temps.isEmpty { try flush(&batch) }
         } catch {
-            for t in temps { unlink(t.temp) }
+            for t in temps { AtomicFile.discard(t.temp) }
             throw error
         }
         // Publish: every part under its final name, then set aside parts of an earlier, longer
         // version of this batch so a merge never mixes versions.
+        CrashPoint.reached("batch-written")
         for t in temps { try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)") }
+        CrashPoint.reached("batch-published")
         try setAsideStaleParts(of: job.batch, keeping: temps.count)
-        let parts = temps.map {
-            JournalEntry.Part(file: $0.name.fileName, rows: $0.encoded.meta.rows, bytes: $0.encoded.bytes.count, crc32: CRC32Hex($0.encoded.fileCRC))
-        }
+        let parts = temps.map(\.part)
         return JournalEntry(batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value, seconds: 0)
     }
 
@@ -225,15 +235,20 @@ func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
 
 /// Writes bytes to a new file and fsyncs it (the caller renames it into place).
 func writeSynced(_ bytes: [UInt8], to path: String) throws {
+    AtomicFile.track(path)
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
+    guard fd >= 0 else {
+        let e = errno
+        AtomicFile.untrack(path)
+        throw StorageError.io(path: path, operation: "create", errno: e)
+    }
     defer { close(fd) }
     do {
         let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in Result { () throws(StorageError) in try AtomicFile.writeAll(fd, b, path: path) } }
         try r.get()
         guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
     } catch {
-        unlink(path)
+        AtomicFile.discard(path)
         throw error
     }
 }

@@ -20,6 +20,8 @@ public struct ExtractSettings: Sendable, Equatable {
     /// the same task (a retry, a requeue), which then waits for the first instead of failing.
     public var shardFromScheduler = false
     public var restart = false
+    /// `batch.memory_limit`: sizes workers and parts to stay under it (see ``MemoryLimit``).
+    public var memoryLimit: MemoryLimit? = nil
 
     public init() {}
 
@@ -42,6 +44,7 @@ public struct ExtractSettings: Sendable, Equatable {
         if let v = config.value(at: "batch.files_per_batch")?.intValue { s.filesPerBatch = v }
         if let v = config.value(at: "batch.rows_per_batch")?.intValue { s.rowsPerBatch = v }
         if let v = config.value(at: "extract.workers")?.intValue { s.workers = v }
+        s.memoryLimit = try MemoryLimit.resolve(config)
         if config.value(at: "extract.sequential")?.boolValue == true { s.workers = 1 }
         if let v = config.value(at: "extract.restart")?.boolValue { s.restart = v }
         let count = config.value(at: "extract.shard_count")

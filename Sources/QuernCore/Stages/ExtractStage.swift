@@ -69,11 +69,7 @@ public struct ExtractStage: Sendable {
     func extract(listing: [InputFile], started: Double) async throws -> Summary {
         let (extractor, codec) = try resolvePlugins()
         let dir = settings.intermediateDir
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw StorageError.io(path: dir, operation: "create the intermediate folder", errno: EACCES)
-        }
+        try AtomicFile.makeFolders(dir, for: "create the intermediate folder")
         let lock = try lockShard(dir)
         defer { withExtendedLifetime(lock) {} }
         let shard = settings.shard
@@ -83,11 +79,13 @@ public struct ExtractStage: Sendable {
             if let batch = BatchName(fileName: name) { return shard.owns(batch: batch.batch) }
             return name.contains("shard-\(shard.index)-of-\(shard.count)")
         }
+        if let dead = lock.tookOverFrom { console.info("extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone.") }
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
         let schema = try discoverSchema(extractor, candidates)
         let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+        let (workerCount, rowsPerPart) = try memoryPlan(schema)
         if settings.restart { try setAsideEverything(in: dir) }
         let plan = try updatePlan(dir: dir, candidates: candidates, extractor: extractor, schema: schema, fingerprint: fingerprint)
 
@@ -114,13 +112,13 @@ public struct ExtractStage: Sendable {
         let worker = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
             fingerprint: fingerprint, codec: codec, format: settings.format == "auto" ? nil : settings.format,
-            missing: MissingValues(settings.missingValues), rowsPerBatch: settings.rowsPerBatch, counters: counters)
+            missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in !jobs.contains { $0.batch == e.batch } }.reduce(0) { $0 + $1.rows }
         if jobs.isEmpty {
             console.info("extract: all \(owned.count) batches of shard \(settings.shard) are complete; nothing to do.")
         } else {
-            console.info("extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(settings.effectiveWorkers) workers, codec \(codec.spec)")
+            console.info("extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(workerCount) workers, codec \(codec.spec)")
         }
         let progressPath = "\(dir)/" + (settings.shard.count == 1 ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
         let shardName = settings.shard.description
@@ -143,7 +141,7 @@ public struct ExtractStage: Sendable {
         }
         writeProgress("running", made: 0)
         let ticker = ProgressTicker(interval: 0.5) { writeProgressLive(counters: counters, console: console, filesToDo: filesToDo, started: started) }
-        let workers = settings.effectiveWorkers
+        let workers = workerCount
         let runner = self.runner
         var made = 0
         var unreadable: [InputUnreadable] = []
@@ -166,6 +164,7 @@ public struct ExtractStage: Sendable {
                         continue
                     }
                     try journalFile.append(JSONLines.encode(entry))
+                    CrashPoint.reached("batch-journaled")
                     journal.entries[entry.batch] = entry
                     made += 1
                     try writeFailedList(journal, dir: dir)
@@ -209,6 +208,19 @@ public struct ExtractStage: Sendable {
         return summary
     }
 
+    /// Workers and rows per part: the settings, or what fits under the memory limit.
+    private func memoryPlan(_ schema: FeatureSchema) throws -> (workers: Int, rowsPerPart: Int) {
+        guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, settings.rowsPerBatch) }
+        let rowBytes = RowLayout(schema: schema).contentBytes + 16  // plus group, source and line
+        let budget = limit.budget()
+        guard let plan = limit.extractPlan(workers: settings.effectiveWorkers, rowsPerBatch: settings.rowsPerBatch, rowBytes: rowBytes, budget: budget) else {
+            let resident = currentResidentBytes()
+            throw MemoryLimitError.tooLow(limit, resident: resident, minimum: MemoryLimit.minimum(rowBytes: rowBytes, resident: resident))
+        }
+        console.info("extract: memory limit \(limit): \(plan.workers) workers, parts of at most \(Human.count(plan.rowsPerPart)) rows")
+        return plan
+    }
+
     /// Locks this shard of the folder. A second copy of a scheduler's task waits for the first
     /// (then finds the batches complete and does nothing); a person's second command refuses,
     /// naming the holder.
@@ -232,6 +244,9 @@ public struct ExtractStage: Sendable {
             codec: try registry.codec("none"), format: settings.format == "auto" ? nil : settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
         var reasons: [String] = []
+        // A file whose header does not fit the extractor fails on its own (in its batch) when a
+        // later one fits; only when none does is the configuration the problem.
+        var misfit: ExtractError? = nil
         for file in files.prefix(20) {
             do {
                 guard let kind = try probe.fileKind(file.name) else { continue }
@@ -242,11 +257,12 @@ public struct ExtractStage: Sendable {
                 let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
                 return try extractor.schema(columns: reader.columns)
             } catch let e as ExtractorError {
-                throw ExtractError.schema(file: file.name, reason: e.description)
+                misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
             } catch {
                 reasons.append("\(file.name): \(error)")
             }
         }
+        if let misfit { throw misfit }
         throw ExtractError.noHeader(reasons)
     }
 
@@ -282,8 +298,8 @@ public struct ExtractStage: Sendable {
     /// Whether a journaled batch can be kept: its files are on disk with the recorded checksum and
     /// its inputs are unchanged (a touched file whose content hash still matches counts as unchanged).
     private func isStillValid(_ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String, summary: inout Summary) throws -> Bool {
-        for part in done.parts {
-            guard let data = FileManager.default.contents(atPath: "\(dir)/\(part.file)"), data.count == part.bytes,
+        for (i, part) in done.parts.enumerated() {
+            guard part.file == BatchName(batch: done.batch, part: i).fileName, let data = FileManager.default.contents(atPath: "\(dir)/\(part.file)"), data.count == part.bytes,
                 data.withUnsafeBytes({ CRC32Hex(CRC32.of($0)) }) == part.crc32
             else {
                 console.warning("\(dir)/\(part.file) is missing or damaged: batch \(done.batch) is redone.")

@@ -47,6 +47,7 @@ public struct StageRunner: Sendable {
         let started = monotonicSeconds()
         let result: T
         do {
+            CrashPoint.reached("pre-\(stage.rawValue)")
             for o in observers { try await o.stageWillStart(stage) }
             result = try await body()
         } catch {
@@ -55,6 +56,7 @@ public struct StageRunner: Sendable {
             throw error
         }
         context?.record(stage, .init(status: "ok", seconds: monotonicSeconds() - started, error: nil))
+        CrashPoint.reached("post-\(stage.rawValue)")
         for o in observers { try await o.stageDidFinish(stage, outcome: .succeeded) }
         return result
     }

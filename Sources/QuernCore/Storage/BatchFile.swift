@@ -59,73 +59,7 @@ public enum BatchFile {
         return ZipArchive.Member(name: name, method: codec.zipMethod, crc32: crc, compressed: compressed, uncompressedSize: raw.count)
     }
 
-    /// A batch read back: its metadata, rows, and the file's CRC-32.
-    public struct Loaded: Sendable {
-        public var meta: BatchMeta
-        public var batch: RowBatch
-        public var fileCRC: UInt32
-        public var fileBytes: Int
-    }
-
-    /// Reads a whole batch file, verifying every member's CRC, the chained checksum, the shapes and
-    /// the row count. `codecFor` maps a ZIP method to a codec (the registry's, so a batch written
-    /// with any registered codec is readable whatever the current flag says).
-    public static func load(path: String, codecFor: (UInt16) throws -> (any Codec)?) throws -> Loaded {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StorageError.io(path: path, operation: "read", errno: errno)
-        }
-        let bytes = [UInt8](data)
-        func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
-        var arrays: [String: NpyArray] = [:]
-        var order: [String] = []
-        var chained = CRC32()
-        var metaBytes: [UInt8]? = nil
-        for m in try ZipArchive.read(bytes, path: path) {
-            guard m.uncompressedSize <= 1 << 34 else { throw bad("member \(m.name) claims \(m.uncompressedSize) bytes") }
-            let raw: [UInt8]
-            if m.method == 0 {
-                raw = m.compressed
-            } else {
-                guard let codec = try codecFor(m.method) else {
-                    throw bad("member \(m.name) uses ZIP method \(m.method), which no registered codec reads")
-                }
-                do {
-                    raw = try m.compressed.withUnsafeBytes { try codec.decompress($0, originalSize: m.uncompressedSize) }
-                } catch {
-                    throw bad("member \(m.name) does not decompress (\(error))")
-                }
-            }
-            guard raw.count == m.uncompressedSize, CRC32.of(raw) == m.crc32 else {
-                throw bad("member \(m.name) fails its CRC-32 check (the file is damaged)")
-            }
-            guard m.name.hasSuffix(".npy") else { throw bad("unexpected member \(m.name)") }
-            let key = String(m.name.dropLast(4))
-            if key == "meta" {
-                metaBytes = try decodeNpy(raw, key, bad).data
-            } else {
-                arrays[key] = try decodeNpy(raw, key, bad)
-                order.append(key)
-                withUnsafeBytes(of: m.crc32.littleEndian) { chained.update($0) }
-            }
-        }
-        guard let metaBytes else { throw bad("no meta member: not written by quern") }
-        let meta: BatchMeta
-        do {
-            meta = try JSONDecoder().decode(BatchMeta.self, from: Data(metaBytes))
-        } catch {
-            throw bad("its meta member is not valid batch metadata")
-        }
-        guard meta.format == "quern-batch", meta.version == 1 else { throw bad("format \(meta.format) v\(meta.version) is not one this quern reads") }
-        guard chained.hex == meta.checksum else { throw bad("checksum \(chained.hex) differs from the recorded \(meta.checksum)") }
-        let batch = try rows(from: arrays, meta: meta, bad)
-        return Loaded(meta: meta, batch: batch, fileCRC: CRC32.of(bytes), fileBytes: bytes.count)
-    }
-
-    private static func decodeNpy(_ raw: [UInt8], _ key: String, _ bad: (String) -> StorageError) throws -> NpyArray {
-        do { return try NpyArray.decode(raw) } catch { throw bad("member \(key): \(error)") }
-    }
-
-    private static func rows(from arrays: [String: NpyArray], meta: BatchMeta, _ bad: (String) -> StorageError) throws -> RowBatch {
+    static func rows(from arrays: [String: NpyArray], meta: BatchMeta, _ bad: (String) -> StorageError) throws -> RowBatch {
         let n = meta.rows
         let d = meta.schema.features.count
         func array(_ key: String, _ shape: [Int]) throws -> NpyArray {

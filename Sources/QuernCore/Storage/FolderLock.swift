@@ -3,31 +3,86 @@ public import Foundation
 import Glibc
 #endif
 
-/// An exclusive lock on a folder for one kind of work, held with `flock(2)` on a lock file: the
-/// kernel drops it when the process dies, so a crashed quern never leaves a stale lock. The file
-/// holds the holder's pid, host and start time, for the message a second process prints.
+/// An exclusive lock on a folder for one kind of work, held with `flock(2)` on `.lock.<name>`:
+/// the kernel drops it when the process dies, so a crashed quern never leaves a lock that blocks
+/// the next run, and taking over after a crash is safe by construction.
+///
+/// Who holds it is written beside it, to `.lock.<name>.holder` (pid, host, start time), by a
+/// temporary file renamed into place, so a second process never reads half a record. The lock
+/// file itself is never renamed or deleted: its inode is what `flock` locks. The record is
+/// removed on a clean release, so one found when the lock is taken was left by a holder that died,
+/// and is reported as taken over.
 public final class FolderLock {
     public let path: String
+    /// The holder record of a process that died holding this lock, when this one took it over.
+    public private(set) var tookOverFrom: Holder? = nil
     private let fd: Int32
 
-    public init(folder: String, name: String, blocking: Bool = false) throws(LockError) {
-        path = "\(folder)/.lock.\(name)"
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        if flock(fd, blocking ? LOCK_EX : (LOCK_EX | LOCK_NB)) != 0 {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            close(fd)
-            throw .held(path: path, holder: holder.isEmpty ? "unknown" : holder)
+    /// Who holds a lock, as its record says.
+    public struct Holder: Codable, Sendable, Equatable, CustomStringConvertible {
+        public var pid: Int32
+        public var host: String
+        public var started: String
+        public var command: String
+
+        public var description: String { "pid \(pid) on \(host), started \(started)\(command.isEmpty ? "" : ", running `\(command)`")" }
+
+        /// Whether the process is still alive; nil when it runs on another host (no way to tell).
+        public var isRunning: Bool? {
+            guard host == ProcessInfo.processInfo.hostName else { return nil }
+            return kill(pid, 0) == 0 || errno == EPERM
         }
-        let host = ProcessInfo.processInfo.hostName
-        let info = "pid \(getpid()) on \(host), started \(ISO8601DateFormatter().string(from: Date()))\n"
-        ftruncate(fd, 0)
-        _ = info.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    public var holderPath: String { path + ".holder" }
+
+    public init(folder: String, name: String, blocking: Bool = false) throws(LockError) {
+        // Locals until the lock is taken: a class whose stored properties are all set runs its
+        // deinit when init throws, which would remove the holder's record.
+        let path = "\(folder)/.lock.\(name)"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        while flock(fd, blocking ? LOCK_EX : (LOCK_EX | LOCK_NB)) != 0 {
+            if errno == EINTR { continue }
+            let why = errno
+            close(fd)
+            guard why == EWOULDBLOCK else { throw .cannotOpen(path: path, reason: String(cString: strerror(why))) }
+            throw .held(path: path, holder: Self.currentHolder(path + ".holder"))
+        }
+        self.path = path
+        self.fd = fd
+        let previous = Self.readHolder(holderPath)
+        if let previous, previous.pid != getpid() { tookOverFrom = previous }
+        let me = Holder(
+            pid: getpid(), host: ProcessInfo.processInfo.hostName, started: ISO8601DateFormatter().string(from: Date()),
+            command: CommandLine.arguments.dropFirst().prefix(3).joined(separator: " "))
+        try? AtomicFile.write(JSONLines.encode(me) + "\n", to: holderPath)
     }
 
     deinit {
+        // Record first, lock second: whoever takes the lock next finds no record of a live holder.
+        unlink(holderPath)
         flock(fd, LOCK_UN)
         close(fd)
+    }
+
+    static func readHolder(_ path: String) -> Holder? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(Holder.self, from: data)
+    }
+
+    /// The holder of a lock this process could not take, for the message. The holder writes its
+    /// record just after taking the lock, so a missing record, or one naming a process that is
+    /// gone, is read again for a moment before being reported as such.
+    static func currentHolder(_ path: String) -> String {
+        var last: Holder? = nil
+        for _ in 0..<20 {
+            last = readHolder(path)
+            if let h = last, h.isRunning != false { return h.description }
+            usleep(25_000)
+        }
+        if let h = last { return "\(h.description), though that process seems gone: the lock is held by a process that has not written its record" }
+        return "a process that has not written its record yet"
     }
 }
 

@@ -59,6 +59,35 @@ public struct NpyArray: Sendable, Equatable {
 
     /// Parses `.npy` bytes, checking that the data length matches the declared shape.
     public static func decode(_ bytes: [UInt8]) throws(NpyError) -> NpyArray {
+        let h = try header(bytes)
+        let expected = try h.dataBytes()
+        guard bytes.count - h.dataStart == expected else {
+            throw NpyError("data is \(bytes.count - h.dataStart) bytes, shape \(h.shape) of \(h.descr) needs \(expected)")
+        }
+        return NpyArray(descr: h.descr, shape: h.shape, data: Array(bytes[h.dataStart...]))
+    }
+
+    /// What an `.npy` header says: type, shape, and where the data starts.
+    public struct Header: Sendable, Equatable {
+        public var descr: String
+        public var shape: [Int]
+        public var dataStart: Int
+
+        /// Bytes the data must have, checked for overflow (a header may claim any shape).
+        public func dataBytes() throws(NpyError) -> Int {
+            guard let item = NpyArray.itemSize(descr) else { throw NpyError("unsupported dtype \(descr)") }
+            var total = item
+            for d in shape {
+                let (p, o) = total.multipliedReportingOverflow(by: d)
+                guard !o else { throw NpyError("shape \(shape) of \(descr) is larger than any file") }
+                total = p
+            }
+            return total
+        }
+    }
+
+    /// Parses the header at the start of `bytes` (which may be just the file's first bytes).
+    public static func header(_ bytes: [UInt8]) throws(NpyError) -> Header {
         guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
             throw NpyError("not an .npy array (bad magic)")
         }
@@ -78,25 +107,17 @@ public struct NpyArray: Sendable, Equatable {
         let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
         guard let descr = field(header, "descr").map({ $0.trimmingCharacters(in: "'\"") }),
             let shapeText = field(header, "shape")
-        else { throw NpyError("header lacks descr or shape: \(header)") }
+        else { throw NpyError("header lacks descr or shape: \(header.prefix(200))") }
         if field(header, "fortran_order")?.hasPrefix("True") == true { throw NpyError("Fortran-ordered arrays are not read") }
         let dims = shapeText.trimmingCharacters(in: "() ").split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
             .filter { !$0.isEmpty }
         var shape: [Int] = []
         for d in dims {
-            guard let v = Int(d), v >= 0 else { throw NpyError("bad shape \(shapeText)") }
+            guard let v = Int(d), v >= 0 else { throw NpyError("bad shape \(shapeText.prefix(100))") }
             shape.append(v)
         }
-        guard let item = itemSize(descr) else { throw NpyError("unsupported dtype \(descr)") }
-        let (count, overflow) = shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-            return (p, acc.1 || o)
-        }
-        let (expected, o2) = count.multipliedReportingOverflow(by: item)
-        guard !overflow, !o2, bytes.count - start - headerLength == expected else {
-            throw NpyError("data is \(bytes.count - start - headerLength) bytes, shape \(shape) of \(descr) needs \(expected)")
-        }
-        return NpyArray(descr: descr, shape: shape, data: Array(bytes[(start + headerLength)...]))
+        guard itemSize(descr) != nil else { throw NpyError("unsupported dtype \(descr.prefix(20))") }
+        return Header(descr: descr, shape: shape, dataStart: start + headerLength)
     }
 
     private static func field(_ header: String, _ key: String) -> String? {

@@ -12,17 +12,20 @@ public final class BufferedFileWriter {
     public private(set) var written = 0
     public private(set) var crc = CRC32()
     private let trackCRC: Bool
+    private let bufferBytes: Int
 
     /// Where large writes go when set: a background thread (see ``WriteBehind``).
     private let writeBehind: WriteBehind?
 
-    public init(path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil) throws {
+    /// `bufferBytes`: bytes gathered before a write (smaller under a memory limit).
+    public init(path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
         self.path = path
         self.trackCRC = trackCRC
         self.writeBehind = writeBehind
+        self.bufferBytes = max(4096, bufferBytes)
         fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
-        buffer.reserveCapacity(1 << 20)
+        buffer.reserveCapacity(self.bufferBytes)
     }
 
     deinit {
@@ -34,8 +37,8 @@ public final class BufferedFileWriter {
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if trackCRC { crc.update(bytes) }
         written += bytes.count
-        if buffer.count + bytes.count > 1 << 20 { try flush() }
-        if bytes.count > 1 << 20 {
+        if buffer.count + bytes.count > bufferBytes { try flush() }
+        if bytes.count > bufferBytes {
             // Behind queued writes, a large write must queue too (a copy: pass arrays to
             // `write(array:)` to avoid it).
             if let writeBehind { try writeBehind.submit(fd: fd, path: path, [UInt8](bytes), count: bytes.count) }
@@ -68,7 +71,7 @@ public final class BufferedFileWriter {
         if let writeBehind {
             try writeBehind.submit(fd: fd, path: path, buffer, count: buffer.count)
             buffer = []
-            buffer.reserveCapacity(1 << 20)
+            buffer.reserveCapacity(bufferBytes)
             return
         }
         try buffer.withUnsafeBytes { try AtomicFile.writeAll(fd, $0, path: path) }
@@ -195,8 +198,8 @@ public final class NpzMemberFile: RowArrayFile {
     private var crc = CRC32()
     private var dataBytes = 0
 
-    public init(path: String, member: String, writeBehind: WriteBehind? = nil) throws {
-        out = try BufferedFileWriter(path: path, writeBehind: writeBehind)
+    public init(path: String, member: String, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
+        out = try BufferedFileWriter(path: path, writeBehind: writeBehind, bufferBytes: bufferBytes)
         nameBytes = Array("\(member).npy".utf8)
         try out.write(StoredZipRecords.local(name: nameBytes))
         try out.write([UInt8](repeating: 0x20, count: NpyHeader.length))

@@ -16,6 +16,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
             if code == ENOSPC { hint = " Free some space (or choose another folder) and run again: finished work is kept." }
             if code == EACCES || code == EROFS { hint = " Check the folder's permissions or pick another with the flags." }
             if code == ENOENT { hint = " Check that the path exists." }
+            if code == ENOTDIR { hint = " A part of this path is a file, not a folder: pick another path with the flags." }
             return "\(path): cannot \(operation): \(why).\(hint)"
         case .corruptBatch(let path, let reason):
             return "\(path): not a valid batch file: \(reason). It was not used; run `quern extract` again to redo it."

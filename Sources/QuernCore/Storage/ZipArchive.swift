@@ -9,6 +9,14 @@ public enum ZipArchive {
         public var crc32: UInt32
         public var compressed: [UInt8]
         public var uncompressedSize: Int
+
+        public init(name: String, method: UInt16, crc32: UInt32, compressed: [UInt8], uncompressedSize: Int) {
+            self.name = name
+            self.method = method
+            self.crc32 = crc32
+            self.compressed = compressed
+            self.uncompressedSize = uncompressedSize
+        }
     }
 
     static let dosDate: UInt16 = (0 << 9) | (1 << 5) | 1  // 1980-01-01, the ZIP epoch
@@ -67,6 +75,9 @@ public enum ZipArchive {
         guard cdOffset + cdSize <= eocd else { throw bad("the ZIP directory points past its end (truncated?)") }
         var members: [Member] = []
         var p = cdOffset
+        // Members may not overlap: their data together fits in the file, so a directory that lists
+        // the same bytes many times cannot multiply the memory spent reading it.
+        var total = 0
         for _ in 0..<count {
             guard p + 46 <= eocd, bytes.u32(p) == 0x0201_4B50 else { throw bad("damaged ZIP directory entry") }
             let method = bytes.u16(p + 10)
@@ -81,6 +92,8 @@ public enum ZipArchive {
             guard local + 30 <= cdOffset, bytes.u32(local) == 0x0403_4B50 else { throw bad("member \(name): damaged local header") }
             let start = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
             guard start + csize <= cdOffset else { throw bad("member \(name) runs past the end of the data (truncated?)") }
+            total += 30 + csize
+            guard total <= cdOffset else { throw bad("the ZIP directory lists overlapping members (not a batch file quern wrote)") }
             members.append(Member(name: name, method: method, crc32: crc, compressed: Array(bytes[start..<(start + csize)]), uncompressedSize: usize))
         }
         return members

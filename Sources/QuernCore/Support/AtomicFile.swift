@@ -1,4 +1,5 @@
 public import Foundation
+import CQuernSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,14 +21,19 @@ public enum AtomicFile {
 
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StorageError) {
         let temp = tempPath(for: path)
+        track(temp)
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(path: temp, operation: "create", errno: errno) }
+        guard fd >= 0 else {
+            let e = errno
+            untrack(temp)
+            throw .io(path: temp, operation: "create", errno: e)
+        }
         do throws(StorageError) {
             try writeAll(fd, bytes, path: temp)
             guard fsync(fd) == 0 else { throw StorageError.io(path: temp, operation: "fsync", errno: errno) }
         } catch {
             close(fd)
-            unlink(temp)
+            discard(temp)
             throw error
         }
         close(fd)
@@ -45,10 +51,42 @@ public enum AtomicFile {
     public static func publish(_ temp: String, as path: String) throws(StorageError) {
         guard rename(temp, path) == 0 else {
             let e = errno
-            unlink(temp)
+            discard(temp)
             throw .io(path: path, operation: "rename into place", errno: e)
         }
+        untrack(temp)
         syncFolder(of: path)
+    }
+
+    /// Records a temporary file about to be created, so SIGINT or SIGTERM removes it (the C
+    /// handler in CQuernSys) and an interrupted run leaves no debris.
+    public static func track(_ temp: String) { _ = quern_track_temp(temp) }
+
+    /// The temporary file was renamed into place or removed.
+    public static func untrack(_ temp: String) { quern_untrack_temp(temp) }
+
+    /// Removes a temporary file that will not be published.
+    public static func discard(_ temp: String) {
+        unlink(temp)
+        untrack(temp)
+    }
+
+    /// Creates `path` and its missing parents, reporting the real reason (read-only, not a
+    /// folder, no space) with the part of the path that failed.
+    public static func makeFolders(_ path: String, for purpose: String) throws(StorageError) {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw .io(path: path, operation: purpose, errno: ENOTDIR) }
+            return
+        }
+        var partial = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            partial += "/" + component
+            if mkdir(partial, 0o755) != 0 && errno != EEXIST {
+                throw .io(path: partial == "./" + path ? path : partial, operation: purpose, errno: errno)
+            }
+        }
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .io(path: path, operation: purpose, errno: ENOTDIR) }
     }
 
     public static func syncFolder(of path: String) {

@@ -88,7 +88,11 @@ public enum ChildProcess {
         var timedOut = false
         var usage = rusage()
         let deadline = started + timeout
+        // The child's own peak, sampled while it runs: wait4's ru_maxrss also counts the memory
+        // of this process at the spawn (a vfork-style spawn carries its high-water mark across exec).
+        var sampledPeak = 0
         while true {
+            sampledPeak = max(sampledPeak, highWaterMark(of: pid))
             let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid || (r < 0 && errno != EINTR) { break }
             if monotonicSeconds() > deadline && !timedOut {
@@ -108,7 +112,16 @@ public enum ChildProcess {
             close(err[0])
         }
         let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: tail.withLock { $0 }, peakBytes: Int(usage.ru_maxrss) * 1024)
+        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: tail.withLock { $0 }, peakBytes: sampledPeak > 0 ? sampledPeak : Int(usage.ru_maxrss) * 1024)
+    }
+
+    /// VmHWM of a running process (its peak resident memory since exec), or 0.
+    static func highWaterMark(of pid: pid_t) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return 0 }
+        return kb * 1024
     }
 
     /// Reads `fd` to its end, printing each line with the hook's name.

@@ -8,8 +8,11 @@ public enum ProcessInfoCores {
     public static var count: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
 
-/// Peak resident memory of this process so far, in bytes.
+/// Peak resident memory of this process so far, in bytes: VmHWM, as getrusage's ru_maxrss also
+/// counts the spawning process's memory when quern was started by a vfork-style spawn.
 public func peakResidentBytes() -> Int {
+    let hwm = ChildProcess.highWaterMark(of: getpid())
+    if hwm > 0 { return hwm }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss) * 1024

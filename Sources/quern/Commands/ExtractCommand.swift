@@ -23,6 +23,7 @@ struct ExtractCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @OptionGroup var options: ExtractOptions
     @OptionGroup var hookOptions: HookOptions
+    @OptionGroup var resources: ResourceOptions
     @OptionGroup var logOptions: LogOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
@@ -31,7 +32,7 @@ struct ExtractCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + logOptions.overrides)
+            config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
             session = try Session(command: "extract", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet)
         } catch {
             throw fail(error)

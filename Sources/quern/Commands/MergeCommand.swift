@@ -27,6 +27,7 @@ struct MergeCommand: AsyncParsableCommand {
     var intermediateDir: String?
     @OptionGroup var options: MergeOptions
     @OptionGroup var hookOptions: HookOptions
+    @OptionGroup var resources: ResourceOptions
     @OptionGroup var logOptions: LogOptions
     @Flag(name: .shortAndLong, help: "Only errors and the summary.")
     var quiet = false
@@ -35,7 +36,7 @@ struct MergeCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + logOptions.overrides)
+            config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
             session = try Session(command: "merge", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet)
         } catch {
             throw fail(error)

@@ -33,6 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var extract: ExtractOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var hookOptions: HookOptions
+    @OptionGroup var resources: ResourceOptions
     @OptionGroup var logOptions: LogOptions
     @Flag(help: "Stop after the batch files; print the `quern merge` command that finishes.")
     var skipMerge = false
@@ -56,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    var overrides: [(String, String?)] { extract.overrides + merge.overrides + hookOptions.overrides + logOptions.overrides }
+    var overrides: [(String, String?)] { extract.overrides + merge.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides }
 
     func run() async throws {
         if let datasets {
