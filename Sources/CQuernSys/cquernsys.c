@@ -178,6 +178,6 @@ void quern_forward_interrupts(void) {
 
 void quern_tune_malloc(void) {
     mallopt(M_MMAP_THRESHOLD, 16 << 20);
-    mallopt(M_TRIM_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
     mallopt(M_ARENA_MAX, 2);
 }

@@ -14,7 +14,7 @@ import Glibc
 public final class WriteBehind: Sendable {
     private let queue: WriteBehindQueue
 
-    public init(limitBytes: Int = 32 << 20) {
+    public init(limitBytes: Int = 16 << 20) {
         let queue = WriteBehindQueue(limitBytes: limitBytes)
         self.queue = queue
         // The thread holds the queue, not this object: it ends after this object goes away and the
