@@ -181,3 +181,7 @@ void quern_tune_malloc(void) {
     mallopt(M_TRIM_THRESHOLD, 8 << 20);
     mallopt(M_ARENA_MAX, 2);
 }
+
+int quern_start_writeback(int fd, long long offset, long long length) {
+    return sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
+}

@@ -1,4 +1,6 @@
 public import Foundation
+import Synchronization
+import CQuernSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,45 +57,59 @@ public struct Normalizer: Sendable {
     }
 
     /// Applies `p` to an X file in place, through shared mappings of a window of rows at a time
-    /// (no read or write copies, and only one window counts towards the process's memory);
-    /// returns how many values are NaN or infinite afterwards.
-    public func apply(_ p: Parameters, path: String, rows: Int) throws -> Int {
-        let cols = columns
+    /// (no read or write copies, and only the windows in use count towards the process's memory),
+    /// the rows split between `threads` threads; returns how many values are NaN or infinite
+    /// afterwards.
+    public func apply(_ p: Parameters, path: String, rows: Int, threads: Int = ProcessInfoCores.count) throws -> Int {
         let d = schema.features.count
         guard rows > 0, d > 0 else { return 0 }
-        let writing = p.method != .none
-        let fd = open(path, writing ? O_RDWR : O_RDONLY)
+        let fd = open(path, p.method != .none ? O_RDWR : O_RDONLY)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
-        let shift = p.features.map(\.shift), scale = p.features.map(\.scale)
+        let parts = max(1, min(threads, rows / 65_536))
+        let results = Mutex<[Result<Int, StorageError>]>([])
+        let this = self
+        DispatchQueue.concurrentPerform(iterations: parts) { k in
+            let from = rows * k / parts, to = rows * (k + 1) / parts
+            let r = Result { () throws(StorageError) in try this.apply(p, fd: fd, path: path, rows: from..<to) }
+            results.withLock { $0.append(r) }
+        }
+        return try results.withLock { $0 }.reduce(0) { try $0 + $1.get() }
+    }
+
+    /// Applies `p` to rows `range` of the open X file `fd`, a 16 MiB mapped window at a time.
+    private func apply(_ p: Parameters, fd: Int32, path: String, rows range: Range<Int>) throws(StorageError) -> Int {
+        let cols = columns
+        let d = schema.features.count
+        let writing = p.method != .none
+        let shift = p.features.map(\.shift)
+        let inverse = p.features.map { 1 / $0.scale }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let window = max(1 << 20, windowBytes)
-        let end = NpyHeader.length + rows * d * 4
+        let window = 16 << 20
         var bad = 0
-        var row = 0
-        while row < rows {
-            let n = min(rows - row, max(1, window / (d * 4)))
+        var row = range.lowerBound
+        while row < range.upperBound {
+            let n = min(range.upperBound - row, max(1, window / (d * 4)))
             let first = NpyHeader.length + row * d * 4
             let mapStart = first / page * page
             let length = first + n * d * 4 - mapStart
             guard let map = mmap(nil, length, writing ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, off_t(mapStart)), map != MAP_FAILED else {
-                throw StorageError.io(path: path, operation: "map", errno: errno)
+                throw .io(path: path, operation: "map", errno: errno)
             }
             let x = UnsafeMutableBufferPointer(start: (map + (first - mapStart)).assumingMemoryBound(to: Float.self), count: n * d)
             for r in 0..<n {
                 let base = r * d
                 if writing {
-                    for (k, c) in cols.enumerated() { x[base + c] = Float((Double(x[base + c]) - shift[k]) / scale[k]) }
+                    for (k, c) in cols.enumerated() { x[base + c] = Float((Double(x[base + c]) - shift[k]) * inverse[k]) }
                 }
                 for c in 0..<d where !x[base + c].isFinite { bad += 1 }
             }
-            // Start the write-back now; the fsync before publishing waits for it.
-            let synced = !writing || msync(map, length, MS_ASYNC) == 0
             munmap(map, length)
-            guard synced else { throw StorageError.io(path: path, operation: "write", errno: errno) }
+            // Start writing this window back to disk now, while the next is computed: the fsync
+            // before publishing then has little left to wait for.
+            if writing { _ = quern_start_writeback(fd, Int64(mapStart), Int64(length)) }
             row += n
         }
-        precondition(NpyHeader.length + row * d * 4 == end)
         return bad
     }
 }
