@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernCore
 
 /// Runs the real `quern` executable, as a user would. The binary is `$QUERN_BIN` (set by
 /// `make test`), else the debug build next to this package.
@@ -7,7 +8,7 @@ public enum QuernProcess {
         public var status: Int32
         public var stdout: String
         public var stderr: String
-        /// The signal that ended the process, when one did (then `status` is its number).
+        /// The signal that ended the process, when one did (then `status` is 128 + its number).
         public var signal: Int32? = nil
     }
 
@@ -20,66 +21,31 @@ public enum QuernProcess {
     /// Runs `quern args...` in `cwd` and waits for it.
     @discardableResult
     public static func run(_ args: [String], cwd: String? = nil, env: [String: String] = [:]) throws -> Result {
-        let p = try start(args, cwd: cwd, env: env)
-        let out = p.stdoutPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = p.stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        p.process.waitUntilExit()
-        return Result(
-            status: p.process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
-            signal: p.process.terminationReason == .uncaughtSignal ? p.process.terminationStatus : nil)
+        let r = try SpawnedProcess.run([binary] + args, env: environment(env), cwd: cwd)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal)
     }
 
-    public struct Running {
-        public let process: Process
-        public let stdoutPipe: Pipe
-        public let stderrPipe: Pipe
-    }
-
-    /// Starts `quern args...` without waiting (output goes to pipes the caller may drain).
-    public static func start(_ args: [String], cwd: String? = nil, quietOutput: Bool = false, env: [String: String] = [:]) throws -> Running {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        if !env.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 } }
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let out = Pipe(), err = Pipe()
-        if quietOutput {
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-        } else {
-            p.standardOutput = out
-            p.standardError = err
-        }
-        try p.run()
-        return Running(process: p, stdoutPipe: out, stderrPipe: err)
+    /// Starts `quern args...` without waiting. Its output is captured (or discarded, with
+    /// `quietOutput`); `process.output()` returns it once `process.wait()` has returned.
+    public static func start(_ args: [String], cwd: String? = nil, quietOutput: Bool = false, env: [String: String] = [:]) throws -> SpawnedProcess {
+        try SpawnedProcess([binary] + args, env: environment(env), cwd: cwd, stdout: quietOutput ? .discard : .capture, stderr: quietOutput ? .discard : .capture)
     }
 
     /// Runs a Python script (numpy checks) and returns its status and output.
     @discardableResult
     public static func python(_ script: String, cwd: String? = nil, arguments: [String] = []) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script] + arguments
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = try SpawnedProcess.run(["python3", "-c", script] + arguments, cwd: cwd)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal)
     }
 
-    /// Runs any command (gzip, zstd, ...) and returns its status.
+    /// Runs any command (gzip, zstd, ...) with this process's stdout and stderr; returns its status.
     @discardableResult
     public static func shell(_ command: String, cwd: String? = nil) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
+        let p = try SpawnedProcess(["/bin/sh", "-c", command], cwd: cwd, stdout: .inherit, stderr: .inherit)
+        return p.wait().status
+    }
+
+    static func environment(_ extra: [String: String]) -> [String: String]? {
+        extra.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(extra) { $1 }
     }
 }

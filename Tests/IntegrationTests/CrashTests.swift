@@ -94,9 +94,9 @@ struct CrashTests {
                     ["run", "--config", Self.config, "--no-hooks", "-q"] + Self.flags + ["--intermediate-dir", "mid", "--output-dir", "out"], cwd: dir,
                     quietOutput: true)
                 usleep(UInt32(delay))
-                if p.process.isRunning { randomKills += 1 }
-                kill(p.process.processIdentifier, SIGKILL)
-                p.process.waitUntilExit()
+                if p.isRunning { randomKills += 1 }
+                kill(p.pid, SIGKILL)
+                p.wait()
             }
             try expectResumed(dir, like: reference, "random case \(c), killed after \(delays) ms")
             c += 1
@@ -114,20 +114,20 @@ struct CrashTests {
         let running = try QuernProcess.start(flags, cwd: ws.path)
         var journaled = 0
         let deadline = Date().addingTimeInterval(60)
-        while journaled < 2 && running.process.isRunning && Date() < deadline {
+        while journaled < 2 && running.isRunning && Date() < deadline {
             journaled = ((try? JSONLines.read("\(ws.path)/data/intermediate/journal.jsonl")) ?? []).count
             usleep(5_000)
         }
-        #expect(running.process.isRunning, "still extracting when the signal is sent")
+        #expect(running.isRunning, "still extracting when the signal is sent")
         let sent = Date()
-        kill(running.process.processIdentifier, signal)
+        kill(running.pid, signal)
         var stoppedIn = 0.0
-        while running.process.isRunning && Date().timeIntervalSince(sent) < 10 { usleep(2_000) }
+        while running.isRunning && Date().timeIntervalSince(sent) < 10 { usleep(2_000) }
         stoppedIn = Date().timeIntervalSince(sent)
-        let err = String(decoding: running.stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        running.process.waitUntilExit()
+        running.wait()
+        let err = running.output().stderr
         #expect(stoppedIn < 2, "stopped \(stoppedIn) s after the signal")
-        #expect(running.process.terminationReason == .exit && running.process.terminationStatus == expectedStatus)
+        #expect(running.wait().signal == nil && running.wait().status == expectedStatus)
         #expect(err.contains("interrupted: run the same command again to resume"), "\(err)")
         let journal = (try? JSONLines.read("\(ws.path)/data/intermediate/journal.jsonl")) ?? []
         #expect(journal.count < 60, "stopped before the 60 batches were done (\(journal.count))")
@@ -154,16 +154,16 @@ struct CrashTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
         let running = try QuernProcess.start(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path)
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && running.process.isRunning && Date() < deadline { usleep(5_000) }
+        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && running.isRunning && Date() < deadline { usleep(5_000) }
         #expect(ws.files(in: "data").contains { $0.hasPrefix(".processed.staging-") }, "the merge is filling its staging folder")
         let sent = Date()
-        kill(running.process.processIdentifier, SIGINT)
-        while running.process.isRunning && Date().timeIntervalSince(sent) < 10 { usleep(2_000) }
+        kill(running.pid, SIGINT)
+        while running.isRunning && Date().timeIntervalSince(sent) < 10 { usleep(2_000) }
         let stoppedIn = Date().timeIntervalSince(sent)
-        let err = String(decoding: running.stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        running.process.waitUntilExit()
+        running.wait()
+        let err = running.output().stderr
         #expect(stoppedIn < 2, "stopped \(stoppedIn) s after the signal")
-        #expect(running.process.terminationStatus == 130 && err.contains("run the same command again to resume"), "\(running.process.terminationStatus) \(running.process.terminationReason): \(err)")
+        #expect(running.wait().status == 130 && err.contains("run the same command again to resume"), "\(running.wait().status) \(running.wait().signal.map { "signal \($0)" } ?? "exit"): \(err)")
         #expect(!ws.files(in: "data").contains { $0.contains(".staging-") }, "no staging folder left")
         #expect(outputs("\(ws.path)/data/processed") == before, "the previous outputs are untouched")
         try FileManager.default.removeItem(atPath: "\(ws.path)/hooks")

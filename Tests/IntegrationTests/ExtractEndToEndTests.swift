@@ -100,12 +100,12 @@ struct ExtractEndToEndTests {
             ["extract", "--config", Self.config, "--input-dir", "\(ws.path)/in", "--intermediate-dir", "\(ws.path)/cut", "-q"] + args, quietOutput: true)
         var journaled = 0
         let deadline = Date().addingTimeInterval(60)
-        while journaled < 3 && Date() < deadline && running.process.isRunning {
+        while journaled < 3 && Date() < deadline && running.isRunning {
             journaled = journalLines("\(ws.path)/cut").count
             usleep(2_000)
         }
-        kill(running.process.processIdentifier, SIGKILL)
-        running.process.waitUntilExit()
+        kill(running.pid, SIGKILL)
+        running.wait()
         let atKill = journalLines("\(ws.path)/cut").count
         #expect(atKill >= 3 && atKill < 60, "the kill must land mid-run (journal had \(atKill) of 60 batches)")
 

@@ -136,9 +136,9 @@ struct HookTests {
         let deadline = Date().addingTimeInterval(60)
         while read(ws, "child.pid").isEmpty && Date() < deadline { usleep(10_000) }
         let sent = Date()
-        kill(running.process.processIdentifier, SIGINT)
-        running.process.waitUntilExit()
-        #expect(running.process.terminationStatus == 130)
+        kill(running.pid, SIGINT)
+        running.wait()
+        #expect(running.wait().status == 130)
         #expect(Date().timeIntervalSince(sent) < 5)
         let child = try #require(Int32(read(ws, "child.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
         usleep(200_000)

@@ -16,27 +16,27 @@ struct LockTests {
     }
 
     /// Starts quern with a hook that says it is holding, then sleeps; waits until it holds.
-    func startHolder(_ ws: TempWorkspace, hook: String, _ args: [String]) throws -> QuernProcess.Running {
+    func startHolder(_ ws: TempWorkspace, hook: String, _ args: [String]) throws -> SpawnedProcess {
         let path = ws.write("hooks/\(hook)", "#!/bin/sh\necho $$ > hook.pid\ntouch holding\nexec sleep 60\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         // Serial hooks: post-batch runs while the extract still holds its lock.
         ws.write("serial.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  serial: true\n")
         let first = try QuernProcess.start(args + ["--config", "\(ws.path)/serial.yaml", "-q"], cwd: ws.path, quietOutput: true)
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && Date() < deadline && first.process.isRunning { usleep(10_000) }
+        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && Date() < deadline && first.isRunning { usleep(10_000) }
         #expect(FileManager.default.fileExists(atPath: "\(ws.path)/holding"), "the first quern reached its hook")
         return first
     }
 
-    func killHolder(_ ws: TempWorkspace, _ first: QuernProcess.Running) {
+    func killHolder(_ ws: TempWorkspace, _ first: SpawnedProcess) {
         // Frozen first, so it cannot finish cleanly once its hook is gone; the hook before the wait,
         // as Foundation's Process waits for the child's output pipes, which the hook holds too.
-        kill(first.process.processIdentifier, SIGSTOP)
+        kill(first.pid, SIGSTOP)
         if let text = try? String(contentsOfFile: "\(ws.path)/hook.pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGKILL)
         }
-        kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        kill(first.pid, SIGKILL)
+        first.wait()
         try? FileManager.default.removeItem(atPath: "\(ws.path)/holding")
         try? FileManager.default.removeItem(atPath: "\(ws.path)/hooks")
     }
@@ -44,7 +44,7 @@ struct LockTests {
     @Test func aSecondExtractRefusesNamingTheHolderAndTakesOverAfterItDies() throws {
         let ws = try workspace()
         let first = try startHolder(ws, hook: "post-batch", ["extract", "--input-dir", "in", "--files-per-batch", "2"])
-        let pid = first.process.processIdentifier
+        let pid = first.pid
         let second = try QuernProcess.run(["extract", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "2", "--no-hooks", "-q"], cwd: ws.path)
         #expect(second.status == 1)
         #expect(second.stderr.contains("another quern is working in this folder (pid \(pid) on \(ProcessInfo.processInfo.hostName), started 20"), "\(second.stderr)")
@@ -64,7 +64,7 @@ struct LockTests {
         let first = try startHolder(ws, hook: "pre-split", ["merge"])
         let second = try QuernProcess.run(["merge", "--config", Self.config, "--no-hooks", "-q"], cwd: ws.path)
         #expect(second.status == 1)
-        #expect(second.stderr.contains("(pid \(first.process.processIdentifier) on \(ProcessInfo.processInfo.hostName), started 20"), "\(second.stderr)")
+        #expect(second.stderr.contains("(pid \(first.pid) on \(ProcessInfo.processInfo.hostName), started 20"), "\(second.stderr)")
         // Another output folder is not locked by it.
         #expect(try QuernProcess.run(["merge", "--config", Self.config, "--no-hooks", "--output-dir", "other", "-q"], cwd: ws.path).status == 0)
         killHolder(ws, first)

@@ -223,13 +223,13 @@ struct MergeEndToEndTests {
         for _ in 0..<5 where !killedMidway {
             let running = try QuernProcess.start(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "--output-dir", "cut", "-q"], cwd: ws.path, quietOutput: true)
             let deadline = Date().addingTimeInterval(30)
-            while running.process.isRunning && Date() < deadline {
-                if ws.files(in: ".").contains(where: { $0.hasPrefix(".cut.staging-") }) && ws.files(in: ".cut.staging-\(running.process.processIdentifier)").contains("X_train.npy") { break }
+            while running.isRunning && Date() < deadline {
+                if ws.files(in: ".").contains(where: { $0.hasPrefix(".cut.staging-") }) && ws.files(in: ".cut.staging-\(running.pid)").contains("X_train.npy") { break }
                 usleep(500)
             }
-            killedMidway = running.process.isRunning
-            kill(running.process.processIdentifier, SIGKILL)
-            running.process.waitUntilExit()
+            killedMidway = running.isRunning
+            kill(running.pid, SIGKILL)
+            running.wait()
             #expect(outputBytes("\(ws.path)/cut") == before, "a killed merge leaves the previous outputs as they were")
         }
         #expect(killedMidway, "the kill landed while the merge was running")

@@ -12,18 +12,8 @@ struct Shell {
 
     @discardableResult
     static func run(_ command: String, env: [String: String] = [:], cwd: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["-c", command]
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let r = try SpawnedProcess.run(["/bin/bash", "-c", command], env: ProcessInfo.processInfo.environment.merging(env) { $1 }, cwd: cwd)
+        return Result(status: r.status, output: r.stdout + r.stderr)
     }
 }
 

@@ -27,3 +27,6 @@ void quern_tune_malloc(void);
 /// Starts writing a file range back to disk without waiting (Linux sync_file_range with
 /// SYNC_FILE_RANGE_WRITE), so a later fsync has less left to wait for. Returns 0 or -1 (errno).
 int quern_start_writeback(int fd, long long offset, long long length);
+#include <spawn.h>
+/// posix_spawn_file_actions_addchdir_np (glibc 2.29): the child starts in `path`. Needs _GNU_SOURCE.
+int quern_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);

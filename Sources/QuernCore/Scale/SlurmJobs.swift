@@ -115,21 +115,14 @@ public struct SlurmJobs: Sendable {
     /// Runs sbatch, returning the job id it prints (`--parsable`: `ID` or `ID;cluster`).
     private func run(_ argv: [String]) throws -> String {
         guard let path = Self.which(argv[0]) else { throw SlurmError.noSbatch(argv[0]) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = Array(argv.dropFirst())
-        p.currentDirectoryURL = URL(fileURLWithPath: workDir)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw SlurmError.sbatchFailed(command: argv.joined(separator: " "), output: "\(error)") }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let r: SpawnedProcess.Result
+        do { r = try SpawnedProcess.run([path] + argv.dropFirst(), cwd: workDir) } catch {
+            throw SlurmError.sbatchFailed(command: argv.joined(separator: " "), output: "\(error)")
+        }
+        let text = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let id = text.split(separator: ";").first.map(String.init) ?? ""
-        guard p.terminationStatus == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-            throw SlurmError.sbatchFailed(command: argv.joined(separator: " "), output: (text + "\n" + String(decoding: errData, as: UTF8.self)).trimmingCharacters(in: .whitespacesAndNewlines))
+        guard r.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
+            throw SlurmError.sbatchFailed(command: argv.joined(separator: " "), output: (text + "\n" + r.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return id
     }
