@@ -67,25 +67,26 @@ public struct Normalizer: Sendable {
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
         let parts = max(1, min(threads, rows / 65_536))
+        // The threads share the window budget: mapped pages count as resident memory.
+        let window = max(1 << 20, windowBytes / parts)
         let results = Mutex<[Result<Int, StorageError>]>([])
         let this = self
         DispatchQueue.concurrentPerform(iterations: parts) { k in
             let from = rows * k / parts, to = rows * (k + 1) / parts
-            let r = Result { () throws(StorageError) in try this.apply(p, fd: fd, path: path, rows: from..<to) }
+            let r = Result { () throws(StorageError) in try this.apply(p, fd: fd, path: path, rows: from..<to, window: window) }
             results.withLock { $0.append(r) }
         }
         return try results.withLock { $0 }.reduce(0) { try $0 + $1.get() }
     }
 
-    /// Applies `p` to rows `range` of the open X file `fd`, a 16 MiB mapped window at a time.
-    private func apply(_ p: Parameters, fd: Int32, path: String, rows range: Range<Int>) throws(StorageError) -> Int {
+    /// Applies `p` to rows `range` of the open X file `fd`, a mapped window of `window` bytes at a time.
+    private func apply(_ p: Parameters, fd: Int32, path: String, rows range: Range<Int>, window: Int) throws(StorageError) -> Int {
         let cols = columns
         let d = schema.features.count
         let writing = p.method != .none
         let shift = p.features.map(\.shift)
         let inverse = p.features.map { 1 / $0.scale }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let window = 16 << 20
         var bad = 0
         var row = range.lowerBound
         while row < range.upperBound {

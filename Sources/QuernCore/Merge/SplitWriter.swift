@@ -18,8 +18,9 @@ public final class SplitWriter {
     /// Statistics of the train rows' normalized features, for the fit (see ``FeatureMoments``).
     public private(set) var trainMoments: FeatureMoments
 
-    /// The thread that copies rows into the split files while the next block is prepared.
-    private let writeBehind = WriteBehind()
+    /// The thread that copies rows into the split files while the next block is prepared; it
+    /// holds up to 16 output buffers' worth (less under a memory limit, where buffers are smaller).
+    private let writeBehind: WriteBehind
 
     public init(dir: String, schema: FeatureSchema, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
@@ -28,7 +29,8 @@ public final class SplitWriter {
         classCounts = schema.labels.map { head in Array(repeating: Array(repeating: 0, count: head.classes), count: 3) }
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
         trainMoments = FeatureMoments(columns: schema.features.indices.filter { schema.features[$0].normalized })
-        let queue = writeBehind
+        let queue = WriteBehind(limitBytes: max(2 << 20, min(16 << 20, bufferBytes * 16)))
+        writeBehind = queue
         writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, writeBehind: queue, bufferBytes: bufferBytes) }
     }
 
