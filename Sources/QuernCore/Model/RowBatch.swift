@@ -101,6 +101,22 @@ public struct RowBatch: Sendable, Equatable {
         count = mark.rows
     }
 
+    /// Drops every row, keeping the arrays' capacity for the next batch.
+    public mutating func removeAll() {
+        features.removeAll(keepingCapacity: true)
+        for h in 0..<labels.count { labels[h].removeAll(keepingCapacity: true) }
+        for h in 0..<masks.count { masks[h].removeAll(keepingCapacity: true) }
+        groupIndex.removeAll(keepingCapacity: true)
+        groups.removeAll(keepingCapacity: true)
+        sourceIndex.removeAll(keepingCapacity: true)
+        sourceRow.removeAll(keepingCapacity: true)
+        sources.removeAll(keepingCapacity: true)
+        groupLookup.removeAll(keepingCapacity: true)
+        lastGroupIndex = -1
+        currentSource = -1
+        count = 0
+    }
+
     /// Reserves room for `rows` rows.
     public mutating func reserve(rows: Int) {
         features.reserveCapacity(rows * featureCount)

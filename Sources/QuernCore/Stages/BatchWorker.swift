@@ -26,6 +26,8 @@ public struct BatchWorker: Sendable {
     public var rowsPerBatch: Int
     public var readerSettings = ReaderSettings()
     public var counters: ProgressCounters
+    /// Memory the jobs reuse, one set per job running at a time.
+    let scratchPool = ScratchPool()
 
     /// A file failed after some of its rows were already written to an earlier part: redo the batch
     /// without it.
@@ -62,7 +64,13 @@ public struct BatchWorker: Sendable {
     }
 
     private func attempt(_ job: BatchJob, excluded: [String: JournalEntry.FileRecord]) throws -> JournalEntry {
-        var batch = RowBatch(schema: schema)
+        let scratch = scratchPool.take()
+        var batch = scratch.batch.take() ?? RowBatch(schema: schema)
+        batch.removeAll()
+        defer {
+            scratch.batch = batch
+            scratchPool.give(scratch)
+        }
         // Written parts keep only what the journal needs: their bytes are on disk, and holding
         // them would make memory grow with the parts of a batch.
         var temps: [(name: BatchName, temp: String, part: JournalEntry.Part)] = []
@@ -73,15 +81,14 @@ public struct BatchWorker: Sendable {
         func flush(_ batch: inout RowBatch) throws {
             let name = BatchName(batch: job.batch, part: temps.count)
             let final = "\(intermediateDir)/\(name.fileName)"
-            let encoded = try BatchFile.encode(batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec, path: final)
             let temp = AtomicFile.tempPath(for: final)
-            do {
-                try writeSynced(encoded.bytes, to: temp)
-            } catch StorageError.io(_, let operation, let code) {
-                throw StorageError.io(path: final, operation: operation, errno: code)  // the name a person knows
+            let written = try writeSynced(temp, naming: final) { sink in
+                try BatchFile.write(
+                    batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec, path: final,
+                    scratch: scratch.encoding, to: sink)
             }
-            temps.append((name, temp, JournalEntry.Part(file: name.fileName, rows: encoded.meta.rows, bytes: encoded.bytes.count, crc32: CRC32Hex(encoded.fileCRC))))
-            batch = RowBatch(schema: schema)
+            temps.append((name, temp, JournalEntry.Part(file: name.fileName, rows: written.meta.rows, bytes: written.bytes, crc32: CRC32Hex(written.fileCRC))))
+            batch.removeAll()
             if let current { batch.beginSource(current) }
         }
         do {
@@ -233,24 +240,40 @@ public struct BatchWorker: Sendable {
 
 func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
 
-/// Writes bytes to a new file and fsyncs it (the caller renames it into place).
-func writeSynced(_ bytes: [UInt8], to path: String) throws {
-    AtomicFile.track(path)
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+/// Creates `temp`, lets `body` write into it, and fsyncs it (the caller renames it into place).
+/// Errors name `final`, the name a person knows; on any error the temporary file is removed.
+func writeSynced<T>(_ temp: String, naming final: String, _ body: (ZipArchive.Writer.Sink) throws -> T) throws -> T {
+    AtomicFile.track(temp)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
         let e = errno
-        AtomicFile.untrack(path)
-        throw StorageError.io(path: path, operation: "create", errno: e)
+        AtomicFile.untrack(temp)
+        throw StorageError.io(path: final, operation: "create", errno: e)
     }
     defer { close(fd) }
     do {
-        let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in Result { () throws(StorageError) in try AtomicFile.writeAll(fd, b, path: path) } }
-        try r.get()
-        guard fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
+        let result = try body { (bytes) throws(StorageError) in try AtomicFile.writeAll(fd, bytes, path: final) }
+        guard fsync(fd) == 0 else { throw StorageError.io(path: final, operation: "fsync", errno: errno) }
+        return result
     } catch {
-        AtomicFile.discard(path)
+        AtomicFile.discard(temp)
         throw error
     }
+}
+
+/// What a job reuses from the job before it on the same worker: the rows' arrays (their capacity,
+/// not their rows) and the buffers that encode batch files. See ``ScratchBuffer`` for why.
+final class JobScratch: @unchecked Sendable {
+    var batch: RowBatch? = nil
+    let encoding = BatchFile.Scratch()
+}
+
+/// The ``JobScratch`` sets of the jobs, lent to one job at a time.
+final class ScratchPool: Sendable {
+    private let free = Mutex<[JobScratch]>([])
+
+    func take() -> JobScratch { free.withLock { $0.popLast() } ?? JobScratch() }
+    func give(_ scratch: JobScratch) { free.withLock { $0.append(scratch) } }
 }
 
 /// Files quern replaces are never deleted by extract: they are moved into `superseded/` in the

@@ -12,35 +12,81 @@ public enum BatchFile {
         public var fileCRC: UInt32
     }
 
-    /// Array members in the order they are written.
-    public static func arrays(of batch: RowBatch, schema: FeatureSchema) -> [(String, NpyArray)] {
+    /// Reusable memory for writing batch files (one per worker): a member's `.npy` image and its
+    /// compressed form.
+    public final class Scratch: @unchecked Sendable {
+        let image = ScratchBuffer()
+        let packed = ScratchBuffer()
+        public init() {}
+    }
+
+    /// What writing a batch file gives, as the journal records it.
+    public struct Written: Sendable {
+        public var meta: BatchMeta
+        public var bytes: Int
+        /// CRC-32 of the whole file.
+        public var fileCRC: UInt32
+    }
+
+    /// Each array member, in the order they are written: its key, `.npy` type and shape, and its
+    /// bytes, read in place from the batch.
+    static func forEachArray(of batch: RowBatch, schema: FeatureSchema, _ body: (String, String, [Int], UnsafeRawBufferPointer) throws -> Void) rethrows {
         let n = batch.count
-        var out: [(String, NpyArray)] = [("X", NpyArray(batch.features, descr: "<f4", shape: [n, batch.featureCount]))]
+        try batch.features.withUnsafeBytes { try body("X", "<f4", [n, batch.featureCount], $0) }
         for (h, head) in schema.labels.enumerated() {
-            out.append(("label_\(head.name)", NpyArray(batch.labels[h], descr: "<i4", shape: [n])))
+            try batch.labels[h].withUnsafeBytes { try body("label_\(head.name)", "<i4", [n], $0) }
         }
         for (h, head) in schema.masks.enumerated() {
-            out.append(("mask_\(head.name)", NpyArray(batch.masks[h], descr: "|i1", shape: [n, head.width])))
+            try batch.masks[h].withUnsafeBytes { try body("mask_\(head.name)", "|i1", [n, head.width], $0) }
         }
-        out.append(("group_index", NpyArray(batch.groupIndex, descr: "<i4", shape: [n])))
-        out.append(("groups", NpyArray(byteStrings: batch.groups)))
-        out.append(("source_index", NpyArray(batch.sourceIndex, descr: "<i4", shape: [n])))
-        out.append(("source_row", NpyArray(batch.sourceRow, descr: "<i8", shape: [n])))
-        out.append(("sources", NpyArray(byteStrings: batch.sources.map { Array($0.utf8) })))
+        try batch.groupIndex.withUnsafeBytes { try body("group_index", "<i4", [n], $0) }
+        let groups = NpyArray(byteStrings: batch.groups)
+        try groups.data.withUnsafeBytes { try body("groups", groups.descr, groups.shape, $0) }
+        try batch.sourceIndex.withUnsafeBytes { try body("source_index", "<i4", [n], $0) }
+        try batch.sourceRow.withUnsafeBytes { try body("source_row", "<i8", [n], $0) }
+        let sources = NpyArray(byteStrings: batch.sources.map { Array($0.utf8) })
+        try sources.data.withUnsafeBytes { try body("sources", sources.descr, sources.shape, $0) }
+    }
+
+    /// Array members in the order they are written.
+    public static func arrays(of batch: RowBatch, schema: FeatureSchema) -> [(String, NpyArray)] {
+        var out: [(String, NpyArray)] = []
+        forEachArray(of: batch, schema: schema) { key, descr, shape, data in out.append((key, NpyArray(descr: descr, shape: shape, data: Array(data)))) }
         return out
     }
 
-    public static func encode(
+    /// Writes `batch` as a batch file into `sink`, member by member: each array is copied once, into
+    /// `scratch` with its `.npy` header, and compressed into `scratch` from there. `path` names the
+    /// file in errors.
+    public static func write(
         _ batch: RowBatch, name: BatchName, schema: FeatureSchema, fingerprint: SchemaFingerprint, extractor: String,
-        codec: any Codec, path: String
-    ) throws -> Encoded {
-        var members: [ZipArchive.Member] = []
+        codec: any Codec, path: String, scratch: Scratch, to sink: ZipArchive.Writer.Sink
+    ) throws -> Written {
+        var zip = ZipArchive.Writer(path: path)
+        var fileCRC = CRC32()
         var chained = CRC32()
-        for (key, array) in arrays(of: batch, schema: schema) {
-            let raw = array.encoded()
+        func emit(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+            fileCRC.update(bytes)
+            try sink(bytes)
+        }
+        func member(_ key: String, descr: String, shape: [Int], data: UnsafeRawBufferPointer) throws -> UInt32 {
+            let header = NpyArray.header(descr: descr, shape: shape)
+            let image = scratch.image.bytes(header.count + data.count)
+            header.withUnsafeBytes { image.copyMemory(from: $0) }
+            if data.count > 0 { UnsafeMutableRawBufferPointer(rebasing: image[header.count...]).copyMemory(from: data) }
+            let raw = UnsafeRawBufferPointer(image)
             let crc = CRC32.of(raw)
+            var stored = raw
+            if codec.zipMethod != 0 {
+                let packed = scratch.packed.bytes(codec.compressBound(raw.count))
+                stored = UnsafeRawBufferPointer(rebasing: packed[0..<(try codec.compress(raw, into: packed))])
+            }
+            try zip.add(name: "\(key).npy", method: codec.zipMethod, crc32: crc, uncompressedSize: raw.count, compressed: stored, to: emit)
+            return crc
+        }
+        try forEachArray(of: batch, schema: schema) { key, descr, shape, data in
+            let crc = try member(key, descr: descr, shape: shape, data: data)
             withUnsafeBytes(of: crc.littleEndian) { chained.update($0) }
-            members.append(try member("\(key).npy", raw, crc: crc, codec: codec))
         }
         let meta = BatchMeta(
             batch: name.batch, part: name.part, rows: batch.count, fingerprint: fingerprint.value, extractor: extractor,
@@ -48,15 +94,21 @@ public enum BatchFile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try Array(encoder.encode(meta))
-        let metaRaw = NpyArray(descr: "|u1", shape: [json.count], data: json).encoded()
-        members.append(try member("meta.npy", metaRaw, crc: CRC32.of(metaRaw), codec: codec))
-        let bytes = try ZipArchive.build(members, path: path)
-        return Encoded(bytes: bytes, meta: meta, fileCRC: CRC32.of(bytes))
+        _ = try json.withUnsafeBytes { try member("meta", descr: "|u1", shape: [json.count], data: $0) }
+        try zip.finish(to: emit)
+        return Written(meta: meta, bytes: zip.offset, fileCRC: fileCRC.value)
     }
 
-    private static func member(_ name: String, _ raw: [UInt8], crc: UInt32, codec: any Codec) throws -> ZipArchive.Member {
-        let compressed = codec.zipMethod == 0 ? raw : try raw.withUnsafeBytes { try codec.compress($0) }
-        return ZipArchive.Member(name: name, method: codec.zipMethod, crc32: crc, compressed: compressed, uncompressedSize: raw.count)
+    /// The whole batch file in memory (for tests and `quern compare`; extract writes to the file).
+    public static func encode(
+        _ batch: RowBatch, name: BatchName, schema: FeatureSchema, fingerprint: SchemaFingerprint, extractor: String,
+        codec: any Codec, path: String
+    ) throws -> Encoded {
+        var bytes: [UInt8] = []
+        let written = try write(batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor, codec: codec, path: path, scratch: Scratch()) {
+            bytes += $0
+        }
+        return Encoded(bytes: bytes, meta: written.meta, fileCRC: written.fileCRC)
     }
 
     static func rows(from arrays: [String: NpyArray], meta: BatchMeta, _ bad: (String) -> StorageError) throws -> RowBatch {

@@ -44,7 +44,10 @@ public struct NpyArray: Sendable, Equatable {
         return out
     }
 
-    public func headerBytes() -> [UInt8] {
+    public func headerBytes() -> [UInt8] { Self.header(descr: descr, shape: shape) }
+
+    /// The magic and header of an array of this type and shape; the data follows it.
+    public static func header(descr: String, shape: [Int]) -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad so that magic (6) + version (2) + length (2) + header is a multiple of 64.

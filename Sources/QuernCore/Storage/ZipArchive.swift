@@ -26,35 +26,67 @@ public enum ZipArchive {
     public static func build(_ members: [Member], path: String) throws(StorageError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(members.reduce(22) { $0 + $1.compressed.count + 2 * (46 + $1.name.utf8.count) })
-        var central: [UInt8] = []
+        var writer = Writer(path: path)
         for m in members {
-            guard m.compressed.count < limit, m.uncompressedSize < limit, out.count < limit else {
-                throw .tooLarge(path: path, what: "member \(m.name)", limit: "4 GiB")
+            try m.compressed.withStorageBytes { (data) throws(StorageError) in
+                try writer.add(name: m.name, method: m.method, crc32: m.crc32, uncompressedSize: m.uncompressedSize, compressed: data) { out += $0 }
             }
-            let name = Array(m.name.utf8)
-            let version: UInt16 = m.method == 93 ? 63 : 20
-            let offset = UInt32(out.count)
-            out.le32(0x0403_4B50)
-            out.le16(version); out.le16(0); out.le16(m.method); out.le16(0); out.le16(dosDate)
-            out.le32(m.crc32); out.le32(UInt32(m.compressed.count)); out.le32(UInt32(m.uncompressedSize))
-            out.le16(UInt16(name.count)); out.le16(0)
-            out += name
-            out += m.compressed
-            central.le32(0x0201_4B50)
-            central.le16(version); central.le16(version); central.le16(0); central.le16(m.method)
-            central.le16(0); central.le16(dosDate)
-            central.le32(m.crc32); central.le32(UInt32(m.compressed.count)); central.le32(UInt32(m.uncompressedSize))
-            central.le16(UInt16(name.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
-            central.le32(0o100644 << 16); central.le32(offset)
-            central += name
         }
-        let cdOffset = out.count
-        out += central
-        guard out.count < limit else { throw .tooLarge(path: path, what: "the batch file", limit: "4 GiB") }
-        out.le32(0x0605_4B50)
-        out.le16(0); out.le16(0); out.le16(UInt16(members.count)); out.le16(UInt16(members.count))
-        out.le32(UInt32(central.count)); out.le32(UInt32(cdOffset)); out.le16(0)
+        try writer.finish { out += $0 }
         return out
+    }
+
+    /// Writes a ZIP file member by member into `sink` (a file, or an array for `build`): each
+    /// member's compressed bytes go out as they are, never copied into one buffer for the file.
+    public struct Writer {
+        public typealias Sink = (UnsafeRawBufferPointer) throws(StorageError) -> Void
+        let path: String
+        private var central: [UInt8] = []
+        private var members = 0
+        /// Bytes written so far.
+        public private(set) var offset = 0
+
+        public init(path: String) { self.path = path }
+
+        public mutating func add(
+            name: String, method: UInt16, crc32: UInt32, uncompressedSize: Int, compressed: UnsafeRawBufferPointer, to sink: Sink
+        ) throws(StorageError) {
+            guard compressed.count < limit, uncompressedSize < limit, offset < limit else {
+                throw .tooLarge(path: path, what: "member \(name)", limit: "4 GiB")
+            }
+            let nameBytes = Array(name.utf8)
+            let version: UInt16 = method == 93 ? 63 : 20
+            var local: [UInt8] = []
+            local.reserveCapacity(30 + nameBytes.count)
+            local.le32(0x0403_4B50)
+            local.le16(version); local.le16(0); local.le16(method); local.le16(0); local.le16(dosDate)
+            local.le32(crc32); local.le32(UInt32(compressed.count)); local.le32(UInt32(uncompressedSize))
+            local.le16(UInt16(nameBytes.count)); local.le16(0)
+            local += nameBytes
+            central.le32(0x0201_4B50)
+            central.le16(version); central.le16(version); central.le16(0); central.le16(method)
+            central.le16(0); central.le16(dosDate)
+            central.le32(crc32); central.le32(UInt32(compressed.count)); central.le32(UInt32(uncompressedSize))
+            central.le16(UInt16(nameBytes.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
+            central.le32(0o100644 << 16); central.le32(UInt32(offset))
+            central += nameBytes
+            members += 1
+            try local.withStorageBytes(sink)
+            try sink(compressed)
+            offset += local.count + compressed.count
+        }
+
+        /// Writes the directory and the end record.
+        public mutating func finish(to sink: Sink) throws(StorageError) {
+            let cdOffset = offset
+            guard offset + central.count < limit else { throw .tooLarge(path: path, what: "the batch file", limit: "4 GiB") }
+            var tail = central
+            tail.le32(0x0605_4B50)
+            tail.le16(0); tail.le16(0); tail.le16(UInt16(members)); tail.le16(UInt16(members))
+            tail.le32(UInt32(central.count)); tail.le32(UInt32(cdOffset)); tail.le16(0)
+            try tail.withStorageBytes(sink)
+            offset += tail.count
+        }
     }
 
     /// Reads the member table and contents, checking every offset and size against the file.
@@ -101,6 +133,11 @@ public enum ZipArchive {
 }
 
 extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` for a body that throws only ``StorageError`` (the standard one does not keep the type).
+    func withStorageBytes(_ body: (UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
+        let r: Result<Void, StorageError> = withUnsafeBytes { b in Result { () throws(StorageError) in try body(b) } }
+        try r.get()
+    }
     mutating func le16(_ v: UInt16) { append(UInt8(v & 0xFF)); append(UInt8(v >> 8)) }
     mutating func le32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { append(UInt8((v >> UInt32(s)) & 0xFF)) } }
     func u16(_ i: Int) -> UInt16 { UInt16(self[i]) | UInt16(self[i + 1]) << 8 }

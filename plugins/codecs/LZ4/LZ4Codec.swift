@@ -19,33 +19,37 @@ public struct LZ4Codec: Codec, CodecPlugin {
     public var name: String { Self.name }
     public var zipMethod: UInt16 { Self.zipMethod }
 
-    public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+    private func preferences(_ count: Int) -> LZ4F_preferences_t {
         var prefs = LZ4F_preferences_t()
         prefs.compressionLevel = Int32(level ?? 0)
-        prefs.frameInfo.contentSize = UInt64(input.count)
-        var out = [UInt8](repeating: 0, count: LZ4F_compressFrameBound(input.count, &prefs))
-        let n = out.withUnsafeMutableBytes { o in LZ4F_compressFrame(o.baseAddress, o.count, input.baseAddress, input.count, &prefs) }
-        guard LZ4F_isError(n) == 0 else { throw CodecError("lz4", String(cString: LZ4F_getErrorName(n))) }
-        out.removeSubrange(n...)
-        return out
+        prefs.frameInfo.contentSize = UInt64(count)
+        return prefs
     }
 
-    public func decompress(_ input: UnsafeRawBufferPointer, originalSize: Int) throws -> [UInt8] {
+    public func compressBound(_ count: Int) -> Int {
+        var prefs = preferences(count)
+        return LZ4F_compressFrameBound(count, &prefs)
+    }
+
+    public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        var prefs = preferences(input.count)
+        let n = LZ4F_compressFrame(output.baseAddress, output.count, input.baseAddress, input.count, &prefs)
+        guard LZ4F_isError(n) == 0 else { throw CodecError("lz4", String(cString: LZ4F_getErrorName(n))) }
+        return n
+    }
+
+    public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         let decoder = try LZ4StreamDecoder()
-        var out = [UInt8](repeating: 0, count: originalSize)
         var consumed = 0, produced = 0, ended = false
-        try out.withUnsafeMutableBytes { o in
-            while !ended {
-                let r = try decoder.decode(
-                    UnsafeRawBufferPointer(rebasing: input[consumed...]), into: UnsafeMutableRawBufferPointer(rebasing: o[produced...]))
-                consumed += r.consumed
-                produced += r.produced
-                ended = r.streamEnded
-                if r.consumed == 0 && r.produced == 0 && !ended { throw CodecError("lz4", "truncated frame") }
-            }
+        while !ended {
+            let r = try decoder.decode(
+                UnsafeRawBufferPointer(rebasing: input[consumed...]), into: UnsafeMutableRawBufferPointer(rebasing: output[produced...]))
+            consumed += r.consumed
+            produced += r.produced
+            ended = r.streamEnded
+            if r.consumed == 0 && r.produced == 0 && !ended { throw CodecError("lz4", produced == output.count ? "more data than the \(output.count) bytes expected" : "truncated frame") }
         }
-        guard produced == originalSize else { throw CodecError("lz4", "decompressed \(produced) bytes, expected \(originalSize)") }
-        return out
+        guard produced == output.count else { throw CodecError("lz4", "decompressed \(produced) bytes, expected \(output.count)") }
     }
 
     public func makeStreamDecoder() throws -> (any StreamDecoder)? { try LZ4StreamDecoder() }

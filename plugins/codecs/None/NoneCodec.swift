@@ -16,11 +16,16 @@ public struct NoneCodec: Codec, CodecPlugin {
     public var level: Int? { nil }
     public var zipMethod: UInt16 { 0 }
 
-    public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] { Array(input) }
+    public func compressBound(_ count: Int) -> Int { count }
 
-    public func decompress(_ input: UnsafeRawBufferPointer, originalSize: Int) throws -> [UInt8] {
-        guard input.count == originalSize else { throw CodecError("none", "stored member is \(input.count) bytes, expected \(originalSize)") }
-        return Array(input)
+    public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        output.copyMemory(from: input)
+        return input.count
+    }
+
+    public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
+        guard input.count == output.count else { throw CodecError("none", "stored member is \(input.count) bytes, expected \(output.count)") }
+        output.copyMemory(from: input)
     }
 
     public func makeStreamDecoder() throws -> (any StreamDecoder)? { nil }

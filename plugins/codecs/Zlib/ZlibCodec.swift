@@ -22,28 +22,24 @@ public struct ZlibCodec: Codec, CodecPlugin {
     public var name: String { Self.name }
     public var zipMethod: UInt16 { Self.zipMethod }
 
-    public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+    public func compressBound(_ count: Int) -> Int { libdeflate_deflate_compress_bound(nil, count) }
+
+    public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
         guard let compressor = libdeflate_alloc_compressor(Int32(level ?? 1)) else { throw CodecError("zlib", "cannot allocate a deflate compressor") }
         defer { libdeflate_free_compressor(compressor) }
-        var out = [UInt8](repeating: 0, count: libdeflate_deflate_compress_bound(compressor, input.count))
-        let n = out.withUnsafeMutableBytes { o in libdeflate_deflate_compress(compressor, input.baseAddress, input.count, o.baseAddress, o.count) }
+        let n = libdeflate_deflate_compress(compressor, input.baseAddress, input.count, output.baseAddress, output.count)
         guard n > 0 || input.isEmpty else { throw CodecError("zlib", "deflate failed") }
-        out.removeSubrange(n...)
-        return out
+        return n
     }
 
-    public func decompress(_ input: UnsafeRawBufferPointer, originalSize: Int) throws -> [UInt8] {
+    public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         guard let decompressor = libdeflate_alloc_decompressor() else { throw CodecError("zlib", "cannot allocate a deflate decompressor") }
         defer { libdeflate_free_decompressor(decompressor) }
-        var out = [UInt8](repeating: 0, count: originalSize)
         var produced = 0
-        let result = out.withUnsafeMutableBytes { o in
-            libdeflate_deflate_decompress(decompressor, input.baseAddress, input.count, o.baseAddress, o.count, &produced)
+        let result = libdeflate_deflate_decompress(decompressor, input.baseAddress, input.count, output.baseAddress, output.count, &produced)
+        guard result == LIBDEFLATE_SUCCESS, produced == output.count else {
+            throw CodecError("zlib", "corrupt or truncated deflate data (\(produced) of \(output.count) bytes)")
         }
-        guard result == LIBDEFLATE_SUCCESS, produced == originalSize else {
-            throw CodecError("zlib", "corrupt or truncated deflate data (\(produced) of \(originalSize) bytes)")
-        }
-        return out
     }
 
     public func makeStreamDecoder() throws -> (any StreamDecoder)? { try GzipDecoder() }

@@ -18,22 +18,18 @@ public struct ZstdCodec: Codec, CodecPlugin {
     public var name: String { Self.name }
     public var zipMethod: UInt16 { Self.zipMethod }
 
-    public func compress(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: ZSTD_compressBound(input.count))
-        let n = out.withUnsafeMutableBytes { o in
-            ZSTD_compress(o.baseAddress, o.count, input.baseAddress, input.count, Int32(level ?? 1))
-        }
+    public func compressBound(_ count: Int) -> Int { ZSTD_compressBound(count) }
+
+    public func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        let n = ZSTD_compress(output.baseAddress, output.count, input.baseAddress, input.count, Int32(level ?? 1))
         guard ZSTD_isError(n) == 0 else { throw CodecError("zstd", String(cString: ZSTD_getErrorName(n))) }
-        out.removeSubrange(n...)
-        return out
+        return n
     }
 
-    public func decompress(_ input: UnsafeRawBufferPointer, originalSize: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: originalSize)
-        let n = out.withUnsafeMutableBytes { o in ZSTD_decompress(o.baseAddress, o.count, input.baseAddress, input.count) }
+    public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
+        let n = ZSTD_decompress(output.baseAddress, output.count, input.baseAddress, input.count)
         guard ZSTD_isError(n) == 0 else { throw CodecError("zstd", String(cString: ZSTD_getErrorName(n))) }
-        guard n == originalSize else { throw CodecError("zstd", "decompressed \(n) bytes, expected \(originalSize)") }
-        return out
+        guard n == output.count else { throw CodecError("zstd", "decompressed \(n) bytes, expected \(output.count)") }
     }
 
     public func makeStreamDecoder() throws -> (any StreamDecoder)? { try ZstdStreamDecoder() }
