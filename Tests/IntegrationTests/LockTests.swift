@@ -29,8 +29,8 @@ struct LockTests {
     }
 
     func killHolder(_ ws: TempWorkspace, _ first: SpawnedProcess) {
-        // Frozen first, so it cannot finish cleanly once its hook is gone; the hook before the wait,
-        // as Foundation's Process waits for the child's output pipes, which the hook holds too.
+        // Frozen first, so it cannot finish cleanly once its hook is gone; then the hook, so nothing
+        // the first quern started outlives the test.
         kill(first.pid, SIGSTOP)
         if let text = try? String(contentsOfFile: "\(ws.path)/hook.pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGKILL)
@@ -56,6 +56,27 @@ struct LockTests {
         #expect(third.stderr.contains("took over the lock of a quern that stopped without releasing it (pid \(pid)"), "\(third.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate/.lock.extract-0-of-1.holder"), "a clean release removes the record")
         #expect(try QuernProcess.run(["verify", "--intermediate-dir", "data/intermediate"], cwd: ws.path).status == 0)
+    }
+
+    @Test func shardsOfAnotherCountRefuseWhileAnExtractRuns() throws {
+        let ws = try workspace()
+        let first = try startHolder(ws, hook: "post-batch", ["extract", "--input-dir", "in", "--files-per-batch", "2"])
+        let sharded = try QuernProcess.run(["extract", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "2", "--shard", "1/2", "--no-hooks", "-q"], cwd: ws.path)
+        #expect(sharded.status == 1)
+        #expect(sharded.stderr.contains("another quern is extracting into this folder as an unsharded extract (pid \(first.pid) on"), "\(sharded.stderr)")
+        #expect(sharded.stderr.contains("this one would be shard 1/2"), "\(sharded.stderr)")
+        #expect(!ws.files(in: "data/intermediate").contains { $0.contains("shard-1-of-2") }, "the refused shard wrote nothing")
+        killHolder(ws, first)
+
+        // And the other way round: an unsharded extract while a shard works.
+        let shard = try startHolder(ws, hook: "post-batch", ["extract", "--input-dir", "in", "--files-per-batch", "2", "--shard", "0/2"])
+        let whole = try QuernProcess.run(["extract", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "2", "--no-hooks", "-q"], cwd: ws.path)
+        #expect(whole.status == 1)
+        #expect(whole.stderr.contains("as shard 0/2 (pid \(shard.pid) on"), "\(whole.stderr)")
+        // A shard of the same count is not in the way.
+        let sibling = try QuernProcess.run(["extract", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "2", "--shard", "1/2", "--no-hooks", "-q"], cwd: ws.path)
+        #expect(sibling.status == 0, "\(sibling.stderr)")
+        killHolder(ws, shard)
     }
 
     @Test func aSecondMergeIntoTheSameOutputRefuses() throws {

@@ -223,17 +223,32 @@ public struct ExtractStage: Sendable {
 
     /// Locks this shard of the folder. A second copy of a scheduler's task waits for the first
     /// (then finds the batches complete and does nothing); a person's second command refuses,
-    /// naming the holder.
+    /// naming the holder. Shards of another count (an unsharded run is shard 0 of 1) may not work
+    /// in the folder at the same time: their plans would cut the files differently.
     private func lockShard(_ dir: String) throws -> FolderLock {
         let name = "extract-\(settings.shard.index)-of-\(settings.shard.count)"
         let first: Result<FolderLock, LockError> = Result { () throws(LockError) in try FolderLock(folder: dir, name: name) }
+        let lock: FolderLock
         switch first {
-        case .success(let lock): return lock
+        case .success(let l): lock = l
         case .failure(.held(_, let holder)) where settings.shardFromScheduler:
             console.warning("shard \(settings.shard) is already being made (\(holder)): waiting for it, as a scheduler's retry of the same task.")
-            return try FolderLock(folder: dir, name: name, blocking: true)
+            lock = try FolderLock(folder: dir, name: name, blocking: true)
         case .failure(let error): throw error
         }
+        // Every extract takes its own lock before looking at the others', so of two that start
+        // together with different counts, at least one sees the other.
+        for other in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+            guard other.hasPrefix(".lock.extract-"), !other.hasSuffix(".holder") else { continue }
+            let otherName = String(other.dropFirst(".lock.".count))
+            let parts = otherName.dropFirst("extract-".count).split(separator: "-of-")
+            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n != settings.shard.count else { continue }
+            if let holder = FolderLock.holder(folder: dir, name: otherName) {
+                let describe = { (k: Int, n: Int) in n == 1 ? "an unsharded extract" : "shard \(k)/\(n)" }
+                throw LockError.otherShardCount(path: "\(dir)/\(other)", holder: holder, theirs: describe(k, n), ours: describe(settings.shard.index, settings.shard.count))
+            }
+        }
+        return lock
     }
 
     /// The schema, from the header of the first input file that has one.

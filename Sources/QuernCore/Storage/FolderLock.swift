@@ -66,6 +66,21 @@ public final class FolderLock {
         close(fd)
     }
 
+    /// Who holds the lock `.lock.<name>` of `folder` now, or nil when nobody does (or it does not
+    /// exist). Takes the lock for an instant to find out, and creates nothing.
+    public static func holder(folder: String, name: String) -> String? {
+        let path = "\(folder)/.lock.\(name)"
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            return errno == EWOULDBLOCK ? currentHolder(path + ".holder") : nil
+        }
+        flock(fd, LOCK_UN)
+        return nil
+    }
+
     static func readHolder(_ path: String) -> Holder? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(Holder.self, from: data)
@@ -89,12 +104,16 @@ public final class FolderLock {
 public enum LockError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     case held(path: String, holder: String)
+    /// Another extract works in the folder with a different shard count.
+    case otherShardCount(path: String, holder: String, theirs: String, ours: String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path, let reason): "cannot create the lock file \(path): \(reason). Is the folder writable?"
         case .held(let path, let holder):
             "another quern is working in this folder (\(holder)); wait for it to finish or stop it. Lock: \(path)"
+        case .otherShardCount(let path, let holder, let theirs, let ours):
+            "another quern is extracting into this folder as \(theirs) (\(holder)), and this one would be \(ours): a folder's batches are made with one shard count at a time. Wait for it to finish or stop it, or give the same shard count. Lock: \(path)"
         }
     }
 }
