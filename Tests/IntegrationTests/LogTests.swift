@@ -56,6 +56,13 @@ struct LogTests {
         #expect(human.contains("extract: ok in ") && human.contains("peak memory"))
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/logs/summary.json"))) as? [String: Any])
         #expect(summary["status"] as? String == "ok" && summary["rows_out"] as? Int == 48 && (summary["peak_rss_bytes"] as? Int ?? 0) > 0)
+        // Each stage's own peak: none above the run's, and the run's is some stage's.
+        let runPeak = summary["peak_rss_bytes"] as? Int ?? 0
+        let stagePeaks = ((summary["stages"] as? [String: [String: Any]]) ?? [:]).compactMapValues { $0["peak_rss_bytes"] as? Int }
+        #expect(stagePeaks.keys.sorted() == ["discover", "extract", "merge", "normalize", "run", "save", "split"], "\(stagePeaks)")
+        #expect(stagePeaks.values.allSatisfy { $0 > 0 && $0 <= runPeak }, "\(stagePeaks) within \(runPeak)")
+        #expect((stagePeaks.values.max() ?? 0) >= runPeak - (4 << 20), "\(stagePeaks) \(runPeak)")
+        #expect(((finished["stages"] as? [String: [String: Any]])?["merge"]?["peak_rss_bytes"] as? Int ?? 0) > 0)
     }
 
     @Test func logFormatJSONPutsOnlyEventsOnStderr() throws {

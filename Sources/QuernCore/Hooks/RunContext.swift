@@ -16,6 +16,13 @@ public final class RunContext: Sendable {
         public var status: String
         public var seconds: Double
         public var error: String?
+        /// The stage's own peak resident memory (see `MemoryPeaks`).
+        public var peakRssBytes: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case status, seconds, error
+            case peakRssBytes = "peak_rss_bytes"
+        }
     }
 
     struct State {

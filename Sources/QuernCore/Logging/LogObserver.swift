@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Writes every stage's start and end (status, seconds, the error, peak memory so far) and every
+/// Writes every stage's start and end (status, seconds, the error, the stage's peak memory) and every
 /// published batch to the run's log. Registered first, so a stage's start is logged before its
 /// pre hooks run.
 public final class LogObserver: StageObserver {
@@ -18,11 +18,11 @@ public final class LogObserver: StageObserver {
 
     public func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws {
         let seconds = started.withLock { $0[stage].map { monotonicSeconds() - $0 } } ?? 0
-        let peak = peakResidentBytes()
+        let peak = MemoryPeaks.peak(of: stage) ?? peakResidentBytes()
         switch outcome {
         case .succeeded:
             log.event(
-                "stage_finished", stage: stage.rawValue, text: "ok in \(Human.duration(seconds)), peak memory so far \(Human.bytes(peak))",
+                "stage_finished", stage: stage.rawValue, text: "ok in \(Human.duration(seconds)), peak memory \(Human.bytes(peak))",
                 ["status": "ok", "seconds": seconds, "peak_rss_bytes": peak])
         case .failed(let error):
             log.event(

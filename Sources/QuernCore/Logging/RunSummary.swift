@@ -53,10 +53,14 @@ public struct RunSummary: Codable, Sendable, Equatable {
         return try? JSONDecoder().decode(RunSummary.self, from: data)
     }
 
-    /// `discover 0.0 s, extract 2.1 s, merge 0.4 s, ... (total 3.0 s)` in stage order.
+    /// `discover 0.0 s, extract 2.1 s (95 MiB), merge 0.4 s (180 MiB), ... (total 3.0 s)` in stage
+    /// order, with each stage's peak memory.
     public var stageLine: String {
         let each = StageName.allCases.filter { $0 != .run }.compactMap { s in
-            stages[s.rawValue].map { "\(s.rawValue) \(Human.duration($0.seconds))\($0.status == "ok" ? "" : " (\($0.status))")" }
+            stages[s.rawValue].map { r in
+                let notes = [r.peakRssBytes.map { Human.bytes($0) }, r.status == "ok" ? nil : r.status].compactMap { $0 }
+                return "\(s.rawValue) \(Human.duration(r.seconds))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
+            }
         }
         return each.joined(separator: ", ") + (stages[StageName.run.rawValue].map { " (total \(Human.duration($0.seconds)))" } ?? "")
     }

@@ -46,16 +46,17 @@ public struct StageRunner: Sendable {
     public func run<T>(_ stage: StageName, _ body: () async throws -> T) async throws -> T {
         let started = monotonicSeconds()
         let result: T
+        MemoryPeaks.begin(stage)
         do {
             CrashPoint.reached("pre-\(stage.rawValue)")
             for o in observers { try await o.stageWillStart(stage) }
             result = try await body()
         } catch {
-            context?.record(stage, .init(status: "failed", seconds: monotonicSeconds() - started, error: "\(error)"))
+            context?.record(stage, .init(status: "failed", seconds: monotonicSeconds() - started, error: "\(error)", peakRssBytes: MemoryPeaks.end(stage)))
             for o in observers { try? await o.stageDidFinish(stage, outcome: .failed("\(error)")) }
             throw error
         }
-        context?.record(stage, .init(status: "ok", seconds: monotonicSeconds() - started, error: nil))
+        context?.record(stage, .init(status: "ok", seconds: monotonicSeconds() - started, error: nil, peakRssBytes: MemoryPeaks.end(stage)))
         CrashPoint.reached("post-\(stage.rawValue)")
         for o in observers { try await o.stageDidFinish(stage, outcome: .succeeded) }
         return result

@@ -108,7 +108,7 @@ final class Session {
             "run_finished", text: "\(status) in \(Human.duration(s.seconds)), peak memory \(Human.bytes(s.peakRssBytes))\(s.error.map { ": \($0)" } ?? "")",
             [
                 "status": status, "exit_status": Int(exit), "seconds": s.seconds, "peak_rss_bytes": s.peakRssBytes, "rows": s.rows, "error": s.error,
-                "stages": s.stages.mapValues { ["status": $0.status, "seconds": $0.seconds] as [String: any Sendable] } as [String: any Sendable],
+                "stages": s.stages.mapValues { ["status": $0.status, "seconds": $0.seconds, "peak_rss_bytes": $0.peakRssBytes] as [String: any Sendable] } as [String: any Sendable],
             ])
         if error == nil, !s.stages.isEmpty, log.dataset == "default" || verbose {
             console.result("stages: \(s.stageLine); peak memory \(Human.bytes(s.peakRssBytes))\(log.dir.map { "; log in \($0)" } ?? "")")
