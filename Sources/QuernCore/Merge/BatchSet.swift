@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// The batch files of an intermediate folder, checked before a merge reads them: every planned
 /// batch complete in the journals, every file present with its journaled checksum, one schema
@@ -69,11 +70,14 @@ public struct BatchSet: Sendable {
         return BatchSet(dir: dir, entries: entries, schema: loaded.meta.schema, fingerprint: loaded.meta.fingerprint, registry: registry)
     }
 
-    /// Reads batch `i`, checking its checksum against the journal and its fingerprint.
-    public func load(_ i: Int) throws -> RowBatch {
+    /// Reads batch `i`, checking its checksum against the journal and its fingerprint; into the
+    /// memory of `scratch` and `reusing` when given (see ``BatchFile/load(path:expected:scratch:reusing:codecFor:)``).
+    public func load(_ i: Int, scratch: BatchFile.ReadScratch = .init(), reusing: RowBatch? = nil) throws -> RowBatch {
         let e = entries[i]
         // The journal's size and CRC are checked before anything in the file is parsed.
-        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32)) { try registry.codec(zipMethod: $0) }
+        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32), scratch: scratch, reusing: reusing) {
+            try registry.codec(zipMethod: $0)
+        }
         guard loaded.meta.fingerprint == fingerprint else {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [fingerprint, loaded.meta.fingerprint])
         }
@@ -82,25 +86,33 @@ public struct BatchSet: Sendable {
 
     /// Each batch in order as a ``RowBlock`` with split codes. Background threads (`loaders`)
     /// read, decompress and check the next batches while `body` works on this one; at most
-    /// `prefetch` batches wait, so memory stays bounded by a few batches.
+    /// `prefetch` batches wait, so memory stays bounded by a few batches. A block `body` is done
+    /// with (and did not keep) lends its arrays to a later batch, and each loader reads into its
+    /// own scratch memory, so the merge does not allocate, zero and page-fault fresh memory for
+    /// every batch.
     public func forEachBlock(split: SplitFunction, prefetch: Int = 3, loaders: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
-        let queue = BlockQueue(depth: max(1, min(prefetch, maxReadAhead)))
+        let depth = max(1, min(prefetch, maxReadAhead))
+        let queue = BlockQueue(depth: depth)
         let this = self
         let count = entries.count
         let layout = self.layout
         let threads = max(1, min(loaders, maxLoaders, count))
+        let spare = SpareBlocks(layout: layout, limit: threads)
         for t in 0..<threads {
             Thread.detachNewThread {
+                let scratch = BatchFile.ReadScratch()
                 for i in stride(from: t, to: count, by: threads) {
                     guard queue.waitForRoom(before: i) else { return }
-                    let result = Result { Self.block(from: try this.load(i), layout: layout, split: split) }
+                    let result = Result { Self.block(from: try this.load(i, scratch: scratch, reusing: spare.take()), layout: layout, split: split) }
                     queue.put(i, result)
                 }
             }
         }
         defer { queue.cancel() }
         for i in 0..<count {
-            try body(i, try queue.take(i).get())
+            let block = try queue.take(i).get()
+            try body(i, block)
+            spare.give(block)
         }
     }
 
@@ -121,6 +133,34 @@ public struct BatchSet: Sendable {
             }
         }
         return block
+    }
+}
+
+/// Blocks the merge is done with, whose arrays the loaders fill again. An array that something
+/// still holds (a strategy that keeps rows, a write not yet done) is not reused in place: Swift
+/// copies it on the first change, so lending is always safe.
+final class SpareBlocks: Sendable {
+    private let blocks = Mutex<[RowBlock]>([])
+    let layout: RowLayout
+    let limit: Int
+
+    init(layout: RowLayout, limit: Int) {
+        self.layout = layout
+        self.limit = limit
+    }
+
+    func give(_ block: RowBlock) {
+        blocks.withLock { if $0.count < limit { $0.append(block) } }
+    }
+
+    /// An empty batch holding a spare block's arrays, if there is one.
+    func take() -> RowBatch? {
+        guard var block = blocks.withLock({ $0.popLast() }) else { return nil }
+        var batch = RowBatch(featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths)
+        swap(&batch.features, &block.features)
+        swap(&batch.labels, &block.labels)
+        swap(&batch.masks, &block.masks)
+        return batch
     }
 }
 

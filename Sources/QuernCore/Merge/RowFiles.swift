@@ -73,6 +73,17 @@ public final class RowFilesWriter {
         rows += block.count
     }
 
+    /// Appends the rows of `block` in `runs` (ranges of row indices, in order), straight from the
+    /// block's arrays: one write per array, no gathering copy.
+    public func append(_ block: RowBlock, runs: [Range<Int>]) throws {
+        let d = layout.features
+        try x.write(array: block.features, ranges: runs.map { ($0.lowerBound * d)..<($0.upperBound * d) })
+        if let split { try split.write(array: block.split, ranges: runs) }
+        for h in 0..<labels.count { try labels[h].write(array: block.labels[h], ranges: runs) }
+        for (m, w) in layout.maskWidths.enumerated() { try masks[m].write(array: block.masks[m], ranges: runs.map { ($0.lowerBound * w)..<($0.upperBound * w) }) }
+        rows += runs.reduce(0) { $0 + $1.count }
+    }
+
     /// Patches the headers with the real shapes and flushes. `sync` fsyncs too: files of a stream
     /// that is read back and removed need no fsync; published ones are synced before publishing.
     public func finish(sync: Bool = false) throws {

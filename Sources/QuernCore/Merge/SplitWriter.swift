@@ -37,8 +37,10 @@ public final class SplitWriter {
     public var rows: [Int] { writers.map(\.rows) }
 
     public func write(_ block: RowBlock) throws {
-        // Check every row, then send each split's rows in one gathered block per split.
+        // Check every row, then send each split its runs of consecutive rows (the rows of one
+        // group are consecutive, so runs are long), written straight from the block.
         var rowsOf: [[Int]] = [[], [], []]
+        var runsOf: [[Range<Int>]] = [[], [], []]
         for i in 0..<block.count {
             let s = Int(block.split[i])
             guard s < 3 else {
@@ -46,6 +48,7 @@ public final class SplitWriter {
                 continue
             }
             rowsOf[s].append(i)
+            if let last = runsOf[s].last, last.upperBound == i { runsOf[s][runsOf[s].count - 1] = last.lowerBound..<(i + 1) } else { runsOf[s].append(i..<(i + 1)) }
             for h in 0..<schema.labels.count {
                 let y = block.labels[h][i]
                 if y >= 0 && Int(y) < schema.labels[h].classes {
@@ -67,7 +70,7 @@ public final class SplitWriter {
             block.features.withUnsafeBufferPointer { trainMoments.add($0, width: layout.features, rows: rowsOf[0]) }
         }
         for s in 0..<3 where !rowsOf[s].isEmpty {
-            try writers[s].append(rowsOf[s].count == block.count ? block : block.selecting(rowsOf[s]))
+            if rowsOf[s].count == block.count { try writers[s].append(block) } else { try writers[s].append(block, runs: runsOf[s]) }
         }
     }
 

@@ -15,7 +15,7 @@ public struct RowBatch: Sendable, Equatable {
     public var sourceRow: [Int64] = []
     /// Source file names (relative to the input folder), in order of first appearance.
     public var sources: [String] = []
-    public private(set) var count: Int = 0
+    public internal(set) var count: Int = 0
 
     private var groupLookup: [[UInt8]: Int32] = [:]
     private var lastGroup: [UInt8] = []

@@ -49,35 +49,54 @@ extension BatchFile {
         return o ? Int.max : v + 4096
     }
 
+    /// Reusable memory for reading batch files (one per loading thread): the file, and one
+    /// member's decompressed `.npy` image at a time. See ``ScratchBuffer`` for why.
+    public final class ReadScratch: @unchecked Sendable {
+        let file = ScratchBuffer()
+        let image = ScratchBuffer()
+        public init() {}
+    }
+
     /// Reads a whole batch file, verifying every member's CRC, the chained checksum, the shapes and
     /// the row count. With `expected`, the file's size and CRC-32 are checked against the journal
     /// first. `codecFor` maps a ZIP method to a codec (the registry's, so a batch written with any
-    /// registered codec is readable whatever the current flag says).
-    public static func load(path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> Loaded {
-        try load(bytes: try readWhole(path, limit: ZipArchive.limit), path: path, expected: expected, codecFor: codecFor)
+    /// registered codec is readable whatever the current flag says). With `scratch` and
+    /// `reusing` (a batch whose rows are done with), the file and the arrays land in memory that
+    /// is already there: each array is copied once, from its decompressed image into the batch.
+    public static func load(
+        path: String, expected: Expected? = nil, scratch: ReadScratch = ReadScratch(), reusing: RowBatch? = nil,
+        codecFor: (UInt16) throws -> (any Codec)?
+    ) throws -> Loaded {
+        let file = try readWhole(path, limit: ZipArchive.limit, into: scratch.file)
+        return try load(file: UnsafeRawBufferPointer(file), path: path, expected: expected, scratch: scratch, reusing: reusing, codecFor: codecFor)
     }
 
     /// The same, on a batch file's bytes already in memory (`path` names it in errors).
     public static func load(bytes: [UInt8], path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> Loaded {
+        try bytes.withUnsafeBytes { try load(file: $0, path: path, expected: expected, scratch: ReadScratch(), reusing: nil, codecFor: codecFor) }
+    }
+
+    static func load(
+        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch, reusing: RowBatch?,
+        codecFor: (UInt16) throws -> (any Codec)?
+    ) throws -> Loaded {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
-        let fileCRC = CRC32.of(bytes)
+        let fileCRC = CRC32.of(file)
         if let expected {
-            guard bytes.count == expected.bytes else {
-                throw bad("it is \(bytes.count) bytes, the journal recorded \(expected.bytes) (cut short, or replaced)")
+            guard file.count == expected.bytes else {
+                throw bad("it is \(file.count) bytes, the journal recorded \(expected.bytes) (cut short, or replaced)")
             }
             guard CRC32Hex(fileCRC) == expected.crc32 else {
                 throw bad("its checksum \(CRC32Hex(fileCRC)) differs from the journal's \(expected.crc32) (changed or damaged after it was written)")
             }
         }
-        let members = try ZipArchive.read(bytes, path: path)
+        let members = try ZipArchive.entries(file, path: path)
         guard let metaMember = members.first(where: { $0.name == "meta.npy" }) else { throw bad("no meta member: not written by quern") }
         guard metaMember.uncompressedSize <= maxMetaBytes else { throw bad("its meta member claims \(metaMember.uncompressedSize) bytes") }
-        let metaRaw = try decompress(metaMember, codecFor: codecFor, bad)
+        let metaData = try npyData(try decompress(metaMember, file, into: scratch.image, codecFor: codecFor, bad), "meta", bad).data
         let meta: BatchMeta
         do {
-            meta = try JSONDecoder().decode(BatchMeta.self, from: Data(try decodeNpy(metaRaw, "meta", bad).data))
-        } catch let e as StorageError {
-            throw e
+            meta = try JSONDecoder().decode(BatchMeta.self, from: Data(metaData))
         } catch {
             throw bad("its meta member is not valid batch metadata")
         }
@@ -87,28 +106,81 @@ extension BatchFile {
         var claimed = 0
         for m in members where m.name != "meta.npy" {
             guard m.name.hasSuffix(".npy") else { throw bad("unexpected member \(m.name)") }
-            var limit = maxExpansion(method: m.method, compressed: m.compressed.count)
+            var limit = maxExpansion(method: m.method, compressed: m.compressedSize)
             if let data = dataBytes(of: String(m.name.dropLast(4)), meta: meta) {
                 limit = data == Int.max ? 0 : min(limit, data + maxNpyHeader)
             }
             guard m.uncompressedSize <= limit else {
-                throw bad("member \(m.name) claims \(m.uncompressedSize) bytes, more than its \(m.compressed.count) compressed bytes and \(meta.rows) rows can hold")
+                throw bad("member \(m.name) claims \(m.uncompressedSize) bytes, more than its \(m.compressedSize) compressed bytes and \(meta.rows) rows can hold")
             }
             claimed += m.uncompressedSize
         }
         guard claimed <= maxDecompressedBytes else {
             throw bad("its members claim \(Human.bytes(claimed)) in all, more than this machine can hold (\(Human.bytes(maxDecompressedBytes)))")
         }
-        var arrays: [String: NpyArray] = [:]
+        var batch = RowBatch(schema: meta.schema)
+        if var old = reusing, old.featureCount == batch.featureCount, old.maskWidths == batch.maskWidths, old.labels.count == batch.labels.count {
+            old.removeAll()
+            batch = old
+        }
         var chained = CRC32()
+        var found = Set<String>()
         for m in members where m.name != "meta.npy" {
             let key = String(m.name.dropLast(4))
-            arrays[key] = try decodeNpy(try decompress(m, codecFor: codecFor, bad), key, bad)
+            guard found.insert(key).inserted else { throw bad("member \(m.name) appears twice") }
+            let array = try npyData(try decompress(m, file, into: scratch.image, codecFor: codecFor, bad), key, bad)
+            do { try place(key, array.header, array.data, meta: meta, into: &batch) } catch { throw bad(error.description) }
             withUnsafeBytes(of: m.crc32.littleEndian) { chained.update($0) }
         }
         guard chained.hex == meta.checksum else { throw bad("checksum \(chained.hex) differs from the recorded \(meta.checksum)") }
-        let batch = try rows(from: arrays, meta: meta, bad)
-        return Loaded(meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: bytes.count)
+        let required = ["X", "group_index", "groups", "source_index", "source_row", "sources"] + meta.schema.labels.map { "label_\($0.name)" }
+            + meta.schema.masks.map { "mask_\($0.name)" }
+        if let missing = required.first(where: { !found.contains($0) }) { throw bad("missing array \(missing)") }
+        let n = meta.rows
+        guard batch.groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.groups.count, 1) }) || n == 0 else { throw bad("a group index is out of range") }
+        guard batch.sourceIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.sources.count, 1) }) || n == 0 else { throw bad("a source index is out of range") }
+        batch.count = n
+        return Loaded(meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: file.count)
+    }
+
+    /// Copies array `key` (its data checked against the shape and type `meta` implies) into `batch`.
+    private static func place(_ key: String, _ h: NpyArray.Header, _ data: UnsafeRawBufferPointer, meta: BatchMeta, into batch: inout RowBatch) throws(NpyError) {
+        let n = meta.rows
+        func check(_ shape: [Int], _ descr: String) throws(NpyError) {
+            guard h.shape == shape else { throw NpyError("array \(key) has shape \(h.shape), expected \(shape)") }
+            guard h.descr == descr else { throw NpyError("member \(key): dtype is \(h.descr), expected \(descr)") }
+        }
+        if key == "X" {
+            try check([n, meta.schema.features.count], "<f4")
+            append(data, to: &batch.features)
+        } else if key.hasPrefix("label_"), let h = meta.schema.labels.firstIndex(where: { "label_\($0.name)" == key }) {
+            try check([n], "<i4")
+            append(data, to: &batch.labels[h])
+        } else if key.hasPrefix("mask_"), let m = meta.schema.masks.firstIndex(where: { "mask_\($0.name)" == key }) {
+            try check([n, meta.schema.masks[m].width], "|i1")
+            append(data, to: &batch.masks[m])
+        } else if key == "group_index" || key == "source_index" {
+            try check([n], "<i4")
+            if key == "group_index" { append(data, to: &batch.groupIndex) } else { append(data, to: &batch.sourceIndex) }
+        } else if key == "source_row" {
+            try check([n], "<i8")
+            append(data, to: &batch.sourceRow)
+        } else if key == "groups" || key == "sources" {
+            let strings = try NpyArray(descr: h.descr, shape: h.shape, data: Array(data)).byteStrings()
+            if key == "groups" { batch.groups = strings } else { batch.sources = strings.map { String(decoding: $0, as: UTF8.self) } }
+        }
+    }
+
+    /// Appends the elements in `data` (whole elements, any alignment) to `array`, without a fresh
+    /// array when its capacity suffices.
+    private static func append<T: BitwiseCopyable>(_ data: UnsafeRawBufferPointer, to array: inout [T]) {
+        let n = data.count / MemoryLayout<T>.stride
+        guard n > 0, let base = data.baseAddress else { return }
+        if Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 {
+            array.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n))
+        } else {
+            array.append(contentsOf: (0..<n).map { data.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.stride, as: T.self) })
+        }
     }
 
     /// Head names become array names in the outputs and parts of file names in the staging
@@ -145,19 +217,26 @@ extension BatchFile {
         return o || v > Int(UInt32.max) ? Int.max : v
     }
 
-    private static func decompress(_ m: ZipArchive.Member, codecFor: (UInt16) throws -> (any Codec)?, _ bad: (String) -> StorageError) throws -> [UInt8] {
-        let raw: [UInt8]
+    /// Member `m` of `file`, decompressed into `scratch` and checked against its CRC-32.
+    private static func decompress(
+        _ m: ZipArchive.Entry, _ file: UnsafeRawBufferPointer, into scratch: ScratchBuffer, codecFor: (UInt16) throws -> (any Codec)?,
+        _ bad: (String) -> StorageError
+    ) throws -> UnsafeRawBufferPointer {
+        let stored = UnsafeRawBufferPointer(rebasing: file[m.offset..<(m.offset + m.compressedSize)])
+        let raw: UnsafeRawBufferPointer
         if m.method == 0 {
-            raw = m.compressed
+            raw = stored
         } else {
             guard let codec = try codecFor(m.method) else {
                 throw bad("member \(m.name) uses ZIP method \(m.method), which no registered codec reads")
             }
+            let out = scratch.bytes(m.uncompressedSize)
             do {
-                raw = try m.compressed.withUnsafeBytes { try codec.decompress($0, originalSize: m.uncompressedSize) }
+                try codec.decompress(stored, into: out)
             } catch {
                 throw bad("member \(m.name) does not decompress (\(error))")
             }
+            raw = UnsafeRawBufferPointer(out)
         }
         guard raw.count == m.uncompressedSize, CRC32.of(raw) == m.crc32 else {
             throw bad("member \(m.name) fails its CRC-32 check (the file is damaged)")
@@ -165,12 +244,28 @@ extension BatchFile {
         return raw
     }
 
-    private static func decodeNpy(_ raw: [UInt8], _ key: String, _ bad: (String) -> StorageError) throws -> NpyArray {
-        do { return try NpyArray.decode(raw) } catch { throw bad("member \(key): \(error)") }
+    /// The header and the data of an `.npy` image, the data's length checked against the header.
+    private static func npyData(_ image: UnsafeRawBufferPointer, _ key: String, _ bad: (String) -> StorageError) throws -> (header: NpyArray.Header, data: UnsafeRawBufferPointer) {
+        do {
+            let h = try NpyArray.header(image)
+            let expected = try h.dataBytes()
+            guard image.count - h.dataStart == expected else {
+                throw NpyError("data is \(image.count - h.dataStart) bytes, shape \(h.shape) of \(h.descr) needs \(expected)")
+            }
+            return (h, UnsafeRawBufferPointer(rebasing: image[h.dataStart...]))
+        } catch {
+            throw bad("member \(key): \(error)")
+        }
     }
 
     /// The bytes of a regular file of at most `limit` bytes (checked before reading).
     static func readWhole(_ path: String, limit: Int) throws -> [UInt8] {
+        let scratch = ScratchBuffer()
+        return Array(try readWhole(path, limit: limit, into: scratch))
+    }
+
+    /// The same, read into `scratch` (valid until its next use).
+    static func readWhole(_ path: String, limit: Int, into scratch: ScratchBuffer) throws -> UnsafeMutableRawBufferPointer {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "read", errno: errno) }
         defer { close(fd) }
@@ -179,10 +274,10 @@ extension BatchFile {
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw StorageError.corruptBatch(path: path, reason: "it is not a regular file") }
         let size = Int(st.st_size)
         guard size <= limit else { throw StorageError.corruptBatch(path: path, reason: "it is \(Human.bytes(size)), larger than any batch file can be (4 GiB)") }
-        var out = [UInt8](repeating: 0, count: size)
+        let out = scratch.bytes(size)
         var done = 0
         while done < size {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+            let n = pread(fd, out.baseAddress! + done, size - done, off_t(done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 if n == 0 { break }
@@ -190,7 +285,6 @@ extension BatchFile {
             }
             done += n
         }
-        if done < size { out.removeLast(size - done) }  // shrank while being read
-        return out
+        return UnsafeMutableRawBufferPointer(rebasing: out[0..<done])  // shorter if it shrank while being read
     }
 }

@@ -110,32 +110,4 @@ public enum BatchFile {
         }
         return Encoded(bytes: bytes, meta: written.meta, fileCRC: written.fileCRC)
     }
-
-    static func rows(from arrays: [String: NpyArray], meta: BatchMeta, _ bad: (String) -> StorageError) throws -> RowBatch {
-        let n = meta.rows
-        let d = meta.schema.features.count
-        func array(_ key: String, _ shape: [Int]) throws -> NpyArray {
-            guard let a = arrays[key] else { throw bad("missing array \(key)") }
-            guard a.shape == shape else { throw bad("array \(key) has shape \(a.shape), expected \(shape)") }
-            return a
-        }
-        do {
-            let X = try array("X", [n, d]).values(as: Float.self, descr: "<f4")
-            let labels = try meta.schema.labels.map { try array("label_\($0.name)", [n]).values(as: Int32.self, descr: "<i4") }
-            let masks = try meta.schema.masks.map { try array("mask_\($0.name)", [n, $0.width]).values(as: Int8.self, descr: "|i1") }
-            let groupIndex = try array("group_index", [n]).values(as: Int32.self, descr: "<i4")
-            guard let g = arrays["groups"], let s = arrays["sources"] else { throw bad("missing groups or sources") }
-            let groups = try g.byteStrings()
-            let sources = try s.byteStrings().map { String(decoding: $0, as: UTF8.self) }
-            let sourceIndex = try array("source_index", [n]).values(as: Int32.self, descr: "<i4")
-            let sourceRow = try array("source_row", [n]).values(as: Int64.self, descr: "<i8")
-            guard groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(groups.count, 1) }) || n == 0 else { throw bad("a group index is out of range") }
-            guard sourceIndex.allSatisfy({ $0 >= 0 && Int($0) < max(sources.count, 1) }) || n == 0 else { throw bad("a source index is out of range") }
-            return RowBatch.fromArrays(
-                featureCount: d, maskWidths: meta.schema.masks.map(\.width), features: X, labels: labels, masks: masks,
-                groupIndex: groupIndex, groups: groups, sourceIndex: sourceIndex, sourceRow: sourceRow, sources: sources)
-        } catch let e as NpyError {
-            throw bad(e.description)
-        }
-    }
 }

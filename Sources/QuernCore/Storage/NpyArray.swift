@@ -91,7 +91,13 @@ public struct NpyArray: Sendable, Equatable {
 
     /// Parses the header at the start of `bytes` (which may be just the file's first bytes).
     public static func header(_ bytes: [UInt8]) throws(NpyError) -> Header {
-        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else {
+        let r: Result<Header, NpyError> = bytes.withUnsafeBytes { b in Result { () throws(NpyError) in try header(b) } }
+        return try r.get()
+    }
+
+    /// The same, on bytes in place.
+    public static func header(_ bytes: UnsafeRawBufferPointer) throws(NpyError) -> Header {
+        guard bytes.count >= 10, bytes[0] == 0x93, bytes[1..<6].elementsEqual("NUMPY".utf8) else {
             throw NpyError("not an .npy array (bad magic)")
         }
         let major = bytes[6]
@@ -107,7 +113,7 @@ public struct NpyArray: Sendable, Equatable {
             throw NpyError("unsupported .npy version \(major)")
         }
         guard start + headerLength <= bytes.count else { throw NpyError("header runs past the end") }
-        let header = String(decoding: bytes[start..<(start + headerLength)], as: UTF8.self)
+        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + headerLength)]), as: UTF8.self)
         guard let descr = field(header, "descr").map({ $0.trimmingCharacters(in: "'\"") }),
             let shapeText = field(header, "shape")
         else { throw NpyError("header lacks descr or shape: \(header.prefix(200))") }

@@ -66,6 +66,23 @@ public final class BufferedFileWriter {
         try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count)
     }
 
+    /// Appends the element ranges `ranges` of `array`, in order. With a ``WriteBehind`` and
+    /// enough bytes, the array is handed over as it is and the ranges are written from it with
+    /// `writev` on the background thread: no gathering copy.
+    public func write<T: BitwiseCopyable & Sendable>(array: [T], ranges: [Range<Int>]) throws {
+        let size = MemoryLayout<T>.stride
+        let byteRanges = ranges.map { ($0.lowerBound * size)..<($0.upperBound * size) }
+        let count = byteRanges.reduce(0) { $0 + $1.count }
+        guard let writeBehind, count >= 64 << 10 else {
+            try array.withUnsafeBytes { raw in for r in byteRanges { try write(UnsafeRawBufferPointer(rebasing: raw[r])) } }
+            return
+        }
+        if trackCRC { array.withUnsafeBytes { raw in for r in byteRanges { crc.update(UnsafeRawBufferPointer(rebasing: raw[r])) } } }
+        try flush()
+        written += count
+        try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count, ranges: byteRanges)
+    }
+
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         if let writeBehind {
@@ -176,6 +193,8 @@ public final class NpzStreamWriter {
 public protocol RowArrayFile: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer) throws
     func write<T: BitwiseCopyable & Sendable>(array: [T]) throws
+    /// Appends the element ranges `ranges` of `array`, in order.
+    func write<T: BitwiseCopyable & Sendable>(array: [T], ranges: [Range<Int>]) throws
     /// Writes the final `.npy` header (the shape is known only now), flushes, and with `sync` fsyncs.
     func finish(header: [UInt8], sync: Bool) throws
 }
@@ -215,6 +234,15 @@ public final class NpzMemberFile: RowArrayFile {
         array.withUnsafeBytes { crc.update($0) }
         dataBytes += array.count * MemoryLayout<T>.stride
         try out.write(array: array)
+    }
+
+    public func write<T: BitwiseCopyable & Sendable>(array: [T], ranges: [Range<Int>]) throws {
+        let size = MemoryLayout<T>.stride
+        array.withUnsafeBytes { raw in
+            for r in ranges { crc.update(UnsafeRawBufferPointer(rebasing: raw[(r.lowerBound * size)..<(r.upperBound * size)])) }
+        }
+        dataBytes += ranges.reduce(0) { $0 + $1.count } * size
+        try out.write(array: array, ranges: ranges)
     }
 
     public func finish(header: [UInt8], sync: Bool) throws {

@@ -26,9 +26,10 @@ public final class WriteBehind: Sendable {
 
     deinit { queue.stop() }
 
-    /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`).
-    public func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int) throws(StorageError) {
-        try queue.submit(fd: fd, path: path, bytes, count: count)
+    /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`);
+    /// with `ranges`, only those byte ranges of it, in order (`count` is their total).
+    public func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>] = []) throws(StorageError) {
+        try queue.submit(fd: fd, path: path, bytes, count: count, ranges: ranges)
     }
 
     /// Waits until everything submitted is written; throws the first error.
@@ -41,6 +42,7 @@ final class WriteBehindQueue: @unchecked Sendable {
         var path: String
         var bytes: any ContiguousBytes & Sendable
         var count: Int
+        var ranges: [Range<Int>]
     }
 
     private let condition = NSCondition()
@@ -65,13 +67,13 @@ final class WriteBehindQueue: @unchecked Sendable {
     }
 
     /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`).
-    func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int) throws(StorageError) {
+    func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>]) throws(StorageError) {
         guard count > 0 else { return }
         condition.lock()
         defer { condition.unlock() }
         while pendingBytes > 0 && pendingBytes + count > limitBytes && failure == nil { condition.wait() }
         if let failure { throw failure }
-        jobs.append(Job(fd: fd, path: path, bytes: bytes, count: count))
+        jobs.append(Job(fd: fd, path: path, bytes: bytes, count: count, ranges: ranges))
         pendingBytes += count
         condition.broadcast()
     }
@@ -99,7 +101,13 @@ final class WriteBehindQueue: @unchecked Sendable {
             var error: StorageError? = nil
             if !skip {
                 job.bytes.withUnsafeBytes { raw in
-                    do throws(StorageError) { try AtomicFile.writeAll(job.fd, raw, path: job.path) } catch let e { error = e }
+                    do throws(StorageError) {
+                        if job.ranges.isEmpty {
+                            try AtomicFile.writeAll(job.fd, raw, path: job.path)
+                        } else {
+                            try AtomicFile.writeAll(job.fd, raw, ranges: job.ranges, path: job.path)
+                        }
+                    } catch let e { error = e }
                 }
             }
             condition.lock()

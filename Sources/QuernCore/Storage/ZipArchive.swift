@@ -89,44 +89,72 @@ public enum ZipArchive {
         }
     }
 
+    /// A member found in a file's directory: where its compressed bytes are, and what it claims.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var method: UInt16
+        public var crc32: UInt32
+        /// Offset and length of the compressed bytes in the file.
+        public var offset: Int
+        public var compressedSize: Int
+        public var uncompressedSize: Int
+    }
+
     /// Reads the member table and contents, checking every offset and size against the file.
     public static func read(_ bytes: [UInt8], path: String) throws(StorageError) -> [Member] {
+        let r: Result<[Member], StorageError> = bytes.withUnsafeBytes { file in
+            Result { () throws(StorageError) in
+                try entries(file, path: path).map { e in
+                    Member(
+                        name: e.name, method: e.method, crc32: e.crc32, compressed: Array(file[e.offset..<(e.offset + e.compressedSize)]),
+                        uncompressedSize: e.uncompressedSize)
+                }
+            }
+        }
+        return try r.get()
+    }
+
+    /// The member table of a ZIP file in memory, every offset and size checked against the file;
+    /// nothing is copied.
+    public static func entries(_ bytes: UnsafeRawBufferPointer, path: String) throws(StorageError) -> [Entry] {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
+        func u16(_ i: Int) -> Int { Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self))) }
+        func u32(_ i: Int) -> Int { Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))) }
         guard bytes.count >= 22 else { throw bad("\(bytes.count) bytes is too short for a ZIP file (truncated or empty)") }
         var eocd = -1
         var i = bytes.count - 22
         let lowest = max(0, bytes.count - 22 - 65535)
         while i >= lowest {
-            if bytes.u32(i) == 0x0605_4B50 { eocd = i; break }
+            if u32(i) == 0x0605_4B50 { eocd = i; break }
             i -= 1
         }
         guard eocd >= 0 else { throw bad("no ZIP end record (truncated, or not a batch file)") }
-        let count = Int(bytes.u16(eocd + 10))
-        let cdSize = Int(bytes.u32(eocd + 12))
-        let cdOffset = Int(bytes.u32(eocd + 16))
+        let count = u16(eocd + 10)
+        let cdSize = u32(eocd + 12)
+        let cdOffset = u32(eocd + 16)
         guard cdOffset + cdSize <= eocd else { throw bad("the ZIP directory points past its end (truncated?)") }
-        var members: [Member] = []
+        var members: [Entry] = []
         var p = cdOffset
         // Members may not overlap: their data together fits in the file, so a directory that lists
         // the same bytes many times cannot multiply the memory spent reading it.
         var total = 0
         for _ in 0..<count {
-            guard p + 46 <= eocd, bytes.u32(p) == 0x0201_4B50 else { throw bad("damaged ZIP directory entry") }
-            let method = bytes.u16(p + 10)
-            let crc = bytes.u32(p + 16)
-            let csize = Int(bytes.u32(p + 20))
-            let usize = Int(bytes.u32(p + 24))
-            let n = Int(bytes.u16(p + 28)), m = Int(bytes.u16(p + 30)), k = Int(bytes.u16(p + 32))
-            let local = Int(bytes.u32(p + 42))
+            guard p + 46 <= eocd, u32(p) == 0x0201_4B50 else { throw bad("damaged ZIP directory entry") }
+            let method = UInt16(u16(p + 10))
+            let crc = UInt32(u32(p + 16))
+            let csize = u32(p + 20)
+            let usize = u32(p + 24)
+            let n = u16(p + 28), m = u16(p + 30), k = u16(p + 32)
+            let local = u32(p + 42)
             guard p + 46 + n <= eocd else { throw bad("damaged ZIP directory entry name") }
-            let name = String(decoding: bytes[(p + 46)..<(p + 46 + n)], as: UTF8.self)
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(p + 46)..<(p + 46 + n)]), as: UTF8.self)
             p += 46 + n + m + k
-            guard local + 30 <= cdOffset, bytes.u32(local) == 0x0403_4B50 else { throw bad("member \(name): damaged local header") }
-            let start = local + 30 + Int(bytes.u16(local + 26)) + Int(bytes.u16(local + 28))
+            guard local + 30 <= cdOffset, u32(local) == 0x0403_4B50 else { throw bad("member \(name): damaged local header") }
+            let start = local + 30 + u16(local + 26) + u16(local + 28)
             guard start + csize <= cdOffset else { throw bad("member \(name) runs past the end of the data (truncated?)") }
             total += 30 + csize
             guard total <= cdOffset else { throw bad("the ZIP directory lists overlapping members (not a batch file quern wrote)") }
-            members.append(Member(name: name, method: method, crc32: crc, compressed: Array(bytes[start..<(start + csize)]), uncompressedSize: usize))
+            members.append(Entry(name: name, method: method, crc32: crc, offset: start, compressedSize: csize, uncompressedSize: usize))
         }
         return members
     }

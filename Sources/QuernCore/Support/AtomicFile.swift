@@ -110,6 +110,42 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes the byte ranges `ranges` of `bytes`, in order, with as few `writev` calls as the
+    /// kernel allows: the rows of one split taken straight from a merged block, without gathering
+    /// them into a new buffer first.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], path: String) throws(StorageError) {
+        guard let base = bytes.baseAddress else { return }
+        var vectors = [iovec](repeating: iovec(), count: min(ranges.count, 1024))
+        var next = 0
+        while next < ranges.count {
+            let batch = min(vectors.count, ranges.count - next)
+            var total = 0
+            for k in 0..<batch {
+                let r = ranges[next + k]
+                vectors[k] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + r.lowerBound), iov_len: r.count)
+                total += r.count
+            }
+            let n = vectors.withUnsafeBufferPointer { writev(fd, $0.baseAddress, Int32(batch)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "write", errno: errno)
+            }
+            if n == total {
+                next += batch
+                continue
+            }
+            // A short write: finish the range it stopped in, then go on with the next ones.
+            var done = n
+            var k = next
+            while done >= ranges[k].count {
+                done -= ranges[k].count
+                k += 1
+            }
+            try writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[(ranges[k].lowerBound + done)..<ranges[k].upperBound]), path: path)
+            next = k + 1
+        }
+    }
+
     /// Removes temporary files left in `folder` by interrupted writes of this or earlier runs.
     /// Returns how many were removed.
     @discardableResult
