@@ -24,30 +24,48 @@ public struct FeatureMoments: Sendable {
     }
 
     /// Adds the rows of `x` (row-major, `width` floats a row) listed in `rows`.
+    ///
+    /// On the merge's one consumer thread for every train row, so written on raw pointers: the
+    /// bounds-checked, enumerated loops it replaces were 5% of a merge's CPU. With the usual
+    /// contiguous columns the inner loops vectorize.
     public mutating func add(_ x: UnsafeBufferPointer<Float>, width: Int, rows: [Int]) {
         let n = rows.count
-        guard n > 0, !columns.isEmpty else { return }
+        guard n > 0, !columns.isEmpty, let data = x.baseAddress else { return }
         let k = columns.count
-        blockSum.withUnsafeMutableBufferPointer { sum in
-            for i in 0..<k { sum[i] = 0 }
-            for r in rows {
-                let base = r * width
-                for (i, c) in columns.enumerated() { sum[i] += Double(x[base + c]) }
+        let first = columns[0]
+        let contiguous = columns.last! - first == k - 1 && zip(columns, columns.dropFirst()).allSatisfy { $1 == $0 + 1 }
+        var blockMean = [Double](repeating: 0, count: k)
+        columns.withUnsafeBufferPointer { cols in
+            blockSum.withUnsafeMutableBufferPointer { sum in
+                for i in 0..<k { sum[i] = 0 }
+                let s = sum.baseAddress!
+                for r in rows {
+                    let row = data + r * width
+                    if contiguous {
+                        let v = row + first
+                        for i in 0..<k { s[i] += Double(v[i]) }
+                    } else {
+                        for i in 0..<k { s[i] += Double(row[cols[i]]) }
+                    }
+                }
+                for i in 0..<k { blockMean[i] = s[i] / Double(n) }
             }
-        }
-        let blockMean = blockSum.map { $0 / Double(n) }
-        blockM2.withUnsafeMutableBufferPointer { sq in
-            min.withUnsafeMutableBufferPointer { lo in
-                max.withUnsafeMutableBufferPointer { hi in
-                    for i in 0..<k { sq[i] = 0 }
-                    for r in rows {
-                        let base = r * width
-                        for (i, c) in columns.enumerated() {
-                            let v = Double(x[base + c])
-                            let dev = v - blockMean[i]
-                            sq[i] += dev * dev
-                            if v < lo[i] { lo[i] = v }
-                            if v > hi[i] { hi[i] = v }
+            blockMean.withUnsafeBufferPointer { meanOf in
+                blockM2.withUnsafeMutableBufferPointer { sq in
+                    min.withUnsafeMutableBufferPointer { lo in
+                        max.withUnsafeMutableBufferPointer { hi in
+                            for i in 0..<k { sq[i] = 0 }
+                            let q = sq.baseAddress!, l = lo.baseAddress!, h = hi.baseAddress!, m = meanOf.baseAddress!
+                            for r in rows {
+                                let row = data + r * width
+                                for i in 0..<k {
+                                    let v = Double(contiguous ? row[first + i] : row[cols[i]])
+                                    let dev = v - m[i]
+                                    q[i] += dev * dev
+                                    l[i] = v < l[i] ? v : l[i]
+                                    h[i] = v > h[i] ? v : h[i]
+                                }
+                            }
                         }
                     }
                 }

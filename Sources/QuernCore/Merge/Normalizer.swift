@@ -97,13 +97,31 @@ public struct Normalizer: Sendable {
             guard let map = mmap(nil, length, writing ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, off_t(mapStart)), map != MAP_FAILED else {
                 throw .io(path: path, operation: "map", errno: errno)
             }
-            let x = UnsafeMutableBufferPointer(start: (map + (first - mapStart)).assumingMemoryBound(to: Float.self), count: n * d)
-            for r in 0..<n {
-                let base = r * d
-                if writing {
-                    for (k, c) in cols.enumerated() { x[base + c] = Float((Double(x[base + c]) - shift[k]) * inverse[k]) }
+            let x = (map + (first - mapStart)).assumingMemoryBound(to: Float.self)
+            // Raw pointers, and a straight run of columns where the schema has one (the usual
+            // case): the loops vectorize. The bounds-checked loops were 6% of a merge's CPU.
+            cols.withUnsafeBufferPointer { c in
+                shift.withUnsafeBufferPointer { sh in
+                    inverse.withUnsafeBufferPointer { inv in
+                        let kc = c.count
+                        let c0 = c.first ?? 0
+                        let straight = kc > 0 && c[kc - 1] - c0 == kc - 1
+                        for r in 0..<n {
+                            let v = x + r * d
+                            if writing {
+                                if straight {
+                                    let w = v + c0
+                                    for k in 0..<kc { w[k] = Float((Double(w[k]) - sh[k]) * inv[k]) }
+                                } else {
+                                    for k in 0..<kc { v[c[k]] = Float((Double(v[c[k]]) - sh[k]) * inv[k]) }
+                                }
+                            }
+                            var nonFinite = 0
+                            for j in 0..<d { nonFinite += v[j].isFinite ? 0 : 1 }
+                            bad += nonFinite
+                        }
+                    }
                 }
-                for c in 0..<d where !x[base + c].isFinite { bad += 1 }
             }
             munmap(map, length)
             // Start writing this window back to disk now, while the next is computed: the fsync
