@@ -39,6 +39,26 @@ struct NumberParsingTests {
         }
     }
 
+    /// A feature is stored as `Float(the parsed double)`: float64, then float32, as the pandas and
+    /// polars peers do. For the decimals data files hold (here up to 8 significant digits, any
+    /// sign and point position), that is the value `Float(String)` gives too.
+    @Test func featuresRoundTripLikeFloatOfString() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<100_000 {
+            let digits = Int(rng.next() % 8) + 1
+            let mantissa = rng.next() % UInt64(pow(10.0, Double(digits)))
+            let point = Int(rng.next() % UInt64(digits + 1))
+            var text = String(mantissa).leftPad(digits)
+            text.insert(".", at: text.index(text.startIndex, offsetBy: point))
+            if rng.next() % 2 == 0 { text = "-" + text }
+            guard let parsed = parse(text) else {
+                Issue.record("\(text) did not parse")
+                continue
+            }
+            #expect(Float(parsed) == Float(text), "\(text)")
+        }
+    }
+
     @Test func integers() {
         func int(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { NumberParsing.int($0) } }
         #expect(int("42") == 42)
