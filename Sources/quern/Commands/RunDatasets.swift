@@ -16,7 +16,7 @@ extension RunCommand {
         do {
             base = try configOptions.load(overrides: overrides)
             session = try Session(command: "run --datasets", config: base, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: "all")
-            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files)
+            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: .builtIn)
         } catch {
             throw fail(error)
         }
