@@ -69,7 +69,11 @@ struct RunCommand: AsyncParsableCommand {
         let session: Session
         do {
             config = try configOptions.load(overrides: overrides)
-            session = try Session(command: "run", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: datasetName ?? "default")
+            // A dataset of a batch run logs where the batch says: the batch's own folder is
+            // already the shard's.
+            session = try Session(
+                command: "run", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: datasetName ?? "default",
+                shard: datasetName == nil ? Session.shard(of: config) : .whole)
         } catch {
             throw fail(error)
         }
