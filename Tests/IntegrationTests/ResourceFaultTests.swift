@@ -123,5 +123,19 @@ struct ResourceFaultTests {
         #expect(numbers[0] == 0, "quern exits 0")
         #expect(numbers[1] > 0 && numbers[1] < 48 << 20, "peak \(Human.bytes(numbers[1])) under the 48 MiB limit")
         #expect(numbers[2] > numbers[3], "the limit cut batches into more parts (\(numbers[2]) parts, \(numbers[3]) batches)")
+
+        // README and reliability.md promise the same outputs with or without the limit: the same
+        // data without it, into other folders, gives byte-identical arrays.
+        let r2 = try quern(ws, ["run", "--input-dir", "in", "--intermediate-dir", "ref-mid", "--output-dir", "ref-out"])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        func arrays(_ dir: String) -> [String] { ws.files(in: dir).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") } }
+        let limited = arrays("out")
+        #expect(limited.contains("X_train.npy") && limited.contains("labels_train.npz"), "\(limited)")
+        #expect(limited == arrays("ref-out"), "the same arrays are written")
+        for name in limited {
+            let a = try #require(FileManager.default.contents(atPath: "\(ws.path)/out/\(name)"))
+            let b = try #require(FileManager.default.contents(atPath: "\(ws.path)/ref-out/\(name)"))
+            #expect(a == b, "\(name) is the same with and without --memory-limit (\(a.count) and \(b.count) bytes)")
+        }
     }
 }

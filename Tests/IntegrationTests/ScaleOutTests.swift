@@ -138,4 +138,64 @@ struct ShardTests {
         #expect(waited.output.contains("waiting for it"), "\(waited.output)")
         #expect(FileManager.default.fileExists(atPath: "\(ws.path)/im/batch_000000.npz"))
     }
+
+    /// The JSON events of a log folder, one per line, each line whole.
+    func events(_ dir: String) throws -> [[String: Any]] {
+        let text = try String(contentsOfFile: "\(dir)/\(RunLog.eventsFile)", encoding: .utf8)
+        #expect(text.hasSuffix("\n"))
+        return try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "a whole JSON line: \(line)")
+        }
+    }
+
+    @Test func shardsSharingALogFolderEachLogToTheirOwnSubfolder() throws {
+        let ws = TempWorkspace()
+        #expect(try QuernProcess.run(["generate", "--files", "20", "--rows", "10", "--seed", "4", "--out", "\(ws.path)/in"]).status == 0)
+        func extract(_ im: String, logs: String) -> [String] { ["extract", "--input-dir", "in", "--intermediate-dir", im, "--log-dir", logs] + Self.extractFlags }
+        let base = extract("im", logs: "logs")
+        // Two shards at once, as on two nodes: one given as K/N, one from a Slurm array task.
+        let shard0 = try QuernProcess.start(base + ["--shard", "0/2"], cwd: ws.path)
+        let shard1 = try QuernProcess.start(
+            base + ["--shard", "auto"], cwd: ws.path, env: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "2"])
+        for p in [shard0, shard1] {
+            let end = p.wait()
+            #expect(end.status == 0 && end.signal == nil, "\(p.output().stderr)")
+        }
+
+        // Nothing is appended to, or replaced in, the shared folder itself.
+        for file in [RunLog.eventsFile, RunLog.humanFile, RunLog.summaryFile] {
+            #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/logs/\(file)"), "logs/\(file) is shared by no shard")
+        }
+        var filesOK = 0
+        var runIds: Set<String> = []
+        for (k, arg) in [(0, "0/2"), (1, "auto")] {
+            let dir = "\(ws.path)/logs/shard-\(k)-of-2"
+            let all = try events(dir)
+            let ids = Set(all.compactMap { $0["run_id"] as? String })
+            #expect(ids.count == 1, "shard \(k)'s events are its own run's only: \(ids)")
+            let started = try #require(all.first { $0["event"] as? String == "run_started" })
+            #expect((started["argv"] as? [String])?.contains(arg) == true, "shard \(k): \(started)")
+            #expect(all.last?["event"] as? String == "run_finished")
+            let human = try String(contentsOfFile: "\(dir)/\(RunLog.humanFile)", encoding: .utf8)
+            #expect(human.contains("extract: ok in "), "\(human)")
+            let summary = try #require(RunSummary.read(from: dir), "shard \(k) has its own summary.json")
+            #expect(summary.command == "extract" && summary.status == "ok" && ids == [summary.runId], "\(summary)")
+            #expect(summary.batches == 2, "shard \(k) made batches \(k) and \(k + 2)")
+            filesOK += summary.filesOK ?? 0
+            runIds.insert(summary.runId)
+        }
+        #expect(filesOK == 20, "the two summaries together count every file once")
+        #expect(runIds.count == 2)
+
+        // The merge, not a shard, logs at the top; the shards' summaries stay.
+        let merged = try QuernProcess.run(["merge", "--intermediate-dir", "im", "--output-dir", "out", "--log-dir", "logs"] + Self.flags, cwd: ws.path)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(RunSummary.read(from: "\(ws.path)/logs")?.command == "merge")
+        #expect(RunSummary.read(from: "\(ws.path)/logs/shard-0-of-2")?.command == "extract")
+        // One shard of one is the whole run: no subfolder.
+        let whole = try QuernProcess.run(extract("im1", logs: "logs1") + ["--shard", "0/1"], cwd: ws.path)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(RunSummary.read(from: "\(ws.path)/logs1")?.command == "extract")
+        #expect(ws.files(in: "logs1").allSatisfy { !$0.hasPrefix("shard-") }, "\(ws.files(in: "logs1"))")
+    }
 }

@@ -135,20 +135,115 @@ struct SlurmTests {
         #expect(outputArrays("\(ws.path)/out") == expected, "after redoing one shard, the same arrays")
     }
 
+    /// The sections of `quern slurm --dry-run`'s output, by the file each one would be:
+    /// `extract.sbatch`, `merge.sbatch`, `quern.yaml` (each starts with a `# /abs/path/<file>` line).
+    func dryRunSections(_ stdout: String) -> [String: [String]] {
+        var sections: [String: [String]] = [:]
+        var current: String? = nil
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            if line.hasPrefix("# /"), let file = ["extract.sbatch", "merge.sbatch", "quern.yaml"].first(where: { line.hasSuffix("/\($0)") }) {
+                current = file
+                sections[file] = []
+            } else if line.hasPrefix("# --dry-run") {
+                current = nil
+            } else if let current {
+                sections[current]!.append(line)
+            }
+        }
+        return sections
+    }
+
+    /// The two scripts of a dry run in `ws`, each required.
+    func dryRunScripts(_ ws: TempWorkspace, _ args: [String]) throws -> (extract: [String], merge: [String]) {
+        let r = try QuernProcess.run(["slurm"] + args + ["--dry-run"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let sections = dryRunSections(r.stdout)
+        let extract = try #require(sections["extract.sbatch"], "no extract.sbatch in:\n\(r.stdout)")
+        let merge = try #require(sections["merge.sbatch"], "no merge.sbatch in:\n\(r.stdout)")
+        #expect(sections["quern.yaml"] != nil, "no quern.yaml in:\n\(r.stdout)")
+        #expect(extract.first == "#!/bin/bash" && merge.first == "#!/bin/bash")
+        return (extract, merge)
+    }
+
+    /// Every `#SBATCH` line of `script`, without the prefix (`--mem=4G`).
+    func sbatchOptions(_ script: [String]) -> [String] {
+        script.filter { $0.hasPrefix("#SBATCH ") }.map { String($0.dropFirst("#SBATCH ".count)) }
+    }
+
     @Test func dryRunPrintsBothScriptsAndSubmitsNothing() throws {
         let ws = TempWorkspace("quern-slurm-dry")
         #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/g"]).status == 0)
-        let r = try QuernProcess.run(
-            ["slurm", "--config", Self.config, "--input-dir", "g", "--shards", "4", "--partition", "cpu", "--time", "2:00:00", "--mem", "4G",
-             "--cpus-per-task", "3", "--sbatch-arg=--qos=high", "--dry-run"], cwd: ws.path)
-        #expect(r.status == 0, "\(r.stderr)")
-        for line in ["#SBATCH --array=0-3", "#SBATCH --partition=cpu", "#SBATCH --time=2:00:00", "#SBATCH --mem=4G", "#SBATCH --cpus-per-task=3",
-                     "#SBATCH --qos=high", "extract --config", "--shard auto --shard-count 4", "#SBATCH --job-name=quern-merge", "merge --config",
-                     "\"input\": \"\(ws.path)/g\""] {
-            #expect(r.stdout.contains(line), "missing \(line) in:\n\(r.stdout)")
+        let scripts = try dryRunScripts(
+            ws,
+            ["--config", Self.config, "--input-dir", "g", "--shards", "4", "--partition", "cpu", "--time", "2:00:00", "--mem", "4G",
+             "--cpus-per-task", "3", "--sbatch-arg=--qos=high"])
+        let extract = sbatchOptions(scripts.extract)
+        let merge = sbatchOptions(scripts.merge)
+        // The extract array: the task resources as given.
+        for option in ["--job-name=quern-extract", "--array=0-3", "--partition=cpu", "--time=2:00:00", "--mem=4G", "--cpus-per-task=3", "--qos=high"] {
+            #expect(extract.contains(option), "extract.sbatch lacks #SBATCH \(option): \(extract)")
         }
+        #expect(scripts.extract.contains { $0.contains(" extract --config ") && $0.contains("--shard auto --shard-count 4") })
+        #expect(!scripts.extract.contains { $0.contains(" merge --config ") })
+        // The merge: the partition, time and memory of the tasks by default, its own 2 CPUs, no array.
+        for option in ["--job-name=quern-merge", "--partition=cpu", "--time=2:00:00", "--mem=4G", "--cpus-per-task=2", "--qos=high"] {
+            #expect(merge.contains(option), "merge.sbatch lacks #SBATCH \(option): \(merge)")
+        }
+        #expect(!merge.contains { $0.hasPrefix("--array") || $0 == "--cpus-per-task=3" }, "\(merge)")
+        #expect(scripts.merge.contains { $0.contains(" merge --config ") })
+        #expect(!scripts.merge.contains { $0.contains(" extract --config ") })
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data"), "a dry run writes nothing")
         let noShards = try QuernProcess.run(["slurm", "--config", Self.config, "--input-dir", "g", "--dry-run"], cwd: ws.path)
         #expect(noShards.status == 1 && noShards.stderr.contains("--shards N"), "\(noShards.stderr)")
+    }
+
+    @Test func dryRunTakesTheResourcesOfASlurmSectionAndFlagsWin() throws {
+        let ws = TempWorkspace("quern-slurm-dry")
+        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/g"]).status == 0)
+        let base = try String(contentsOfFile: Self.config, encoding: .utf8)
+        #expect(!base.contains("\nslurm:"), "the example config has no slurm section of its own")
+        let config = ws.write(
+            "quern.yaml",
+            base + """
+
+                slurm:
+                  shards: 3
+                  partition: gpu
+                  account: ml-team
+                  time: "4:00:00"
+                  cpus_per_task: 6
+                  mem: 8G
+                  merge_time: "0:45:00"
+                  merge_cpus: 5
+                  merge_mem: 32G
+                  sbatch_args: ["--qos=low"]
+
+                """)
+        var scripts = try dryRunScripts(ws, ["--config", config, "--input-dir", "g"])
+        var extract = sbatchOptions(scripts.extract)
+        var merge = sbatchOptions(scripts.merge)
+        for option in ["--array=0-2", "--partition=gpu", "--account=ml-team", "--time=4:00:00", "--cpus-per-task=6", "--mem=8G", "--qos=low"] {
+            #expect(extract.contains(option), "extract.sbatch lacks #SBATCH \(option): \(extract)")
+        }
+        #expect(scripts.extract.contains { $0.contains("--shard auto --shard-count 3") })
+        for option in ["--partition=gpu", "--account=ml-team", "--time=0:45:00", "--cpus-per-task=5", "--mem=32G", "--qos=low"] {
+            #expect(merge.contains(option), "merge.sbatch lacks #SBATCH \(option): \(merge)")
+        }
+        // The merge's own settings stay out of the tasks, and the tasks' out of the merge.
+        #expect(!extract.contains { ["--time=0:45:00", "--cpus-per-task=5", "--mem=32G"].contains($0) }, "\(extract)")
+        #expect(!merge.contains { ["--time=4:00:00", "--cpus-per-task=6", "--mem=8G"].contains($0) || $0.hasPrefix("--array") }, "\(merge)")
+
+        // A flag overrides its key of the section, and only that one.
+        scripts = try dryRunScripts(ws, ["--config", config, "--input-dir", "g", "--partition", "debug", "--mem", "2G", "--shards", "2"])
+        extract = sbatchOptions(scripts.extract)
+        merge = sbatchOptions(scripts.merge)
+        for option in ["--array=0-1", "--partition=debug", "--mem=2G", "--time=4:00:00", "--cpus-per-task=6"] {
+            #expect(extract.contains(option), "extract.sbatch lacks #SBATCH \(option): \(extract)")
+        }
+        for option in ["--partition=debug", "--mem=32G", "--time=0:45:00", "--cpus-per-task=5"] {
+            #expect(merge.contains(option), "merge.sbatch lacks #SBATCH \(option): \(merge)")
+        }
+        #expect(!extract.contains("--partition=gpu") && !merge.contains("--partition=gpu"))
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data"), "a dry run writes nothing")
     }
 }

@@ -15,9 +15,10 @@ public struct DatasetBatch: Sendable {
 
     public var datasets: [Dataset]
 
-    /// Lists DIR. Throws when it is missing, unreadable (a ``DiscoveryError``) or holds no dataset
-    /// (a ``DatasetError``).
-    public static func discover(in dir: String, files: Bool) throws -> DatasetBatch {
+    /// Lists DIR. A file's name loses the extensions of `registry`'s formats and codecs
+    /// (``DataFileExtensions``). Throws when DIR is missing, unreadable (a ``DiscoveryError``) or
+    /// holds no dataset (a ``DatasetError``).
+    public static func discover(in dir: String, files: Bool, registry: PluginRegistry) throws -> DatasetBatch {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { throw DatasetError.missingFolder(dir) }
         guard isDir.boolValue else { throw DatasetError.notAFolder(dir) }
@@ -34,7 +35,7 @@ public struct DatasetBatch: Sendable {
             return d.boolValue != files
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard !picked.isEmpty else { throw DatasetError.noDatasets(dir: dir, files: files) }
-        let assigned = DatasetNames.assign(picked, isFile: files)
+        let assigned = DatasetNames.assign(picked, dropping: files ? DataFileExtensions(registry: registry) : nil)
         return DatasetBatch(datasets: assigned.map { Dataset(name: $0.name, path: "\(dir)/\($0.input)", isFile: files, note: $0.note) })
     }
 

@@ -2,18 +2,19 @@
 /// under the intermediate, output and log folders, so it is made safe first: only ASCII letters,
 /// digits, `-` and `_` survive; everything else (spaces, `@`, `.`, `/`, `\`, non-ASCII letters)
 /// becomes `_`, runs of `_` collapse to one, leading and trailing `_`/`-` go, and a file's
-/// extension goes first (`"my dataset.csv"` -> `my_dataset`). A name can therefore never be
-/// `..`, hold a path separator, or be absolute.
+/// data extension goes first (`"my dataset.csv"` -> `my_dataset`, `"sales.2023.csv.gz"` ->
+/// `sales_2023`; see ``DataFileExtensions``). A name can therefore never be `..`, hold a path
+/// separator, or be absolute.
 public enum DatasetNames {
     /// The longest name kept, in characters (file systems allow 255 bytes per component).
     public static let maxLength = 100
     /// The name of an input whose name has nothing usable in it (`..`, `@@@`).
     public static let fallback = "dataset"
 
-    /// The safe name of one input. `isFile` drops the extensions first (`x.csv.gz` -> `x`).
-    public static func sanitize(_ raw: String, isFile: Bool = false) -> String {
-        var base = raw
-        if isFile { base = dropExtensions(base) }
+    /// The safe name of one input. For a file, pass the `extensions` to drop first
+    /// (`x.csv.gz` -> `x`); a folder's name keeps its dots as `_` (`sales.2023` -> `sales_2023`).
+    public static func sanitize(_ raw: String, dropping extensions: DataFileExtensions? = nil) -> String {
+        let base = extensions?.strip(raw) ?? raw
         var out = ""
         var lastUnderscore = false
         for ch in base.unicodeScalars {
@@ -48,11 +49,12 @@ public enum DatasetNames {
     /// Names for every input, in the order given (callers sort by name first, so the names are
     /// stable from run to run). Two inputs that sanitize to the same name (compared without case,
     /// as some file systems do) get distinct names: the later one gets `_2`, `_3`, ... and a note.
-    public static func assign(_ inputs: [String], isFile: Bool) -> [Assignment] {
+    /// `extensions` is given for files and nil for folders, as in ``sanitize(_:dropping:)``.
+    public static func assign(_ inputs: [String], dropping extensions: DataFileExtensions?) -> [Assignment] {
         var taken: [String: String] = [:]  // lowercased name -> input that holds it
         var out: [Assignment] = []
         for input in inputs {
-            let base = sanitize(input, isFile: isFile)
+            let base = sanitize(input, dropping: extensions)
             var name = base
             var k = 2
             while taken[name.lowercased()] != nil {
@@ -68,17 +70,5 @@ public enum DatasetNames {
             out.append(Assignment(input: input, name: name, note: note))
         }
         return out
-    }
-
-    /// `x.csv` -> `x`, `x.csv.gz` -> `x` (up to two short extensions); a leading dot stays.
-    static func dropExtensions(_ name: String) -> String {
-        var s = name
-        for _ in 0..<2 {
-            guard let dot = s.lastIndex(of: "."), dot != s.startIndex else { break }
-            let ext = s[s.index(after: dot)...]
-            guard !ext.isEmpty, ext.count <= 5, ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { break }
-            s = String(s[..<dot])
-        }
-        return s
     }
 }

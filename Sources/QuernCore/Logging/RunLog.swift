@@ -13,6 +13,13 @@ public final class RunLog: Sendable {
     public static let humanFile = "quern.log"
     public static let summaryFile = "summary.json"
 
+    /// The log folder of a process: `base`, or for shard K of N (N > 1) its own subfolder
+    /// `base/shard-K-of-N`. Shards share `base` from several nodes, where appends to one file are
+    /// not atomic and each process would replace the others' `summary.json`.
+    public static func folder(base: String, shard: Shard) -> String {
+        shard.count > 1 ? "\(base)/shard-\(shard.index)-of-\(shard.count)" : base
+    }
+
     public let runId: String
     public let dataset: String
     /// The log folder, or nil when the run writes no log files.

@@ -87,6 +87,11 @@ public struct PluginRegistry: Sendable {
         plugins.compactMap { $0 as? any CodecPlugin.Type }.flatMap { $0.fileExtensions }
     }
 
+    /// Every extension that selects an input format (`csv`, `jsonl`).
+    public var formatExtensions: [String] {
+        plugins.compactMap { $0 as? any InputFormatPlugin.Type }.flatMap { $0.fileExtensions }
+    }
+
     /// Looks up an input format by name, checks its options and builds it.
     public func format(_ name: String, _ values: [String: ConfigValue] = [:]) throws -> any InputFormat {
         let p = try lookup(.format, name)

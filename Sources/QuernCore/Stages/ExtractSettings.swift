@@ -47,25 +47,7 @@ public struct ExtractSettings: Sendable, Equatable {
         s.memoryLimit = try MemoryLimit.resolve(config)
         if config.value(at: "extract.sequential")?.boolValue == true { s.workers = 1 }
         if let v = config.value(at: "extract.restart")?.boolValue { s.restart = v }
-        let count = config.value(at: "extract.shard_count")
-        if let v = config.value(at: "extract.shard") {
-            if v.stringValue == "auto" {
-                do {
-                    s.shard = try SchedulerShard.resolve(environment: environment, count: count?.intValue)
-                    s.shardFromScheduler = true
-                } catch {
-                    throw .invalid(at: v.mark, key: "extract.shard", reason: error.description)
-                }
-            } else {
-                guard let text = v.stringValue, let shard = Shard(text) else {
-                    throw .invalid(at: v.mark, key: "extract.shard", reason: "write K/N with 0 <= K < N (for example 0/4), or auto, not '\(v.canonical)'.")
-                }
-                if let count, count.intValue != shard.count {
-                    throw .invalid(at: count.mark, key: "extract.shard_count", reason: "it says \(count.canonical) shards but --shard \(shard) says \(shard.count): give one or the other.")
-                }
-                s.shard = shard
-            }
-        }
+        (s.shard, s.shardFromScheduler) = try shard(of: config, environment: environment)
         if let ex = config.value(at: "extractor") {
             guard let entries = ex.mapValue else {
                 throw .wrongType(at: ex.mark, key: "extractor", expected: "a map (name: and the extractor's options)", found: ex.typeName)
@@ -80,6 +62,28 @@ public struct ExtractSettings: Sendable, Equatable {
             }
         }
         return s
+    }
+
+    /// The shard `extract.shard` (`--shard`, with `extract.shard_count`) names: K/N as given, or
+    /// `auto` read from the scheduler's variables in `environment` (then `fromScheduler`).
+    /// ``Shard/whole`` without one.
+    public static func shard(of config: ConfigValue, environment: [String: String]) throws(ConfigError) -> (shard: Shard, fromScheduler: Bool) {
+        let count = config.value(at: "extract.shard_count")
+        guard let v = config.value(at: "extract.shard") else { return (.whole, false) }
+        if v.stringValue == "auto" {
+            do {
+                return (try SchedulerShard.resolve(environment: environment, count: count?.intValue), true)
+            } catch {
+                throw .invalid(at: v.mark, key: "extract.shard", reason: error.description)
+            }
+        }
+        guard let text = v.stringValue, let shard = Shard(text) else {
+            throw .invalid(at: v.mark, key: "extract.shard", reason: "write K/N with 0 <= K < N (for example 0/4), or auto, not '\(v.canonical)'.")
+        }
+        if let count, count.intValue != shard.count {
+            throw .invalid(at: count.mark, key: "extract.shard_count", reason: "it says \(count.canonical) shards but --shard \(shard) says \(shard.count): give one or the other.")
+        }
+        return (shard, false)
     }
 
     /// Workers to run: the setting, or one per core.

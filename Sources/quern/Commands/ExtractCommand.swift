@@ -33,7 +33,8 @@ struct ExtractCommand: AsyncParsableCommand {
         let session: Session
         do {
             config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
-            session = try Session(command: "extract", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet)
+            session = try Session(
+                command: "extract", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, shard: Session.shard(of: config))
         } catch {
             throw fail(error)
         }

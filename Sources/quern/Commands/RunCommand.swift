@@ -18,7 +18,8 @@ struct RunCommand: AsyncParsableCommand {
 
             Several datasets: --datasets DIR treats each subfolder of DIR (or each file, with --datasets-from \
             files) as its own dataset, with its own <intermediate>/<name>, <output>/<name> and <logs>/<name>. \
-            Names are sanitized ("my dataset.csv" -> my_dataset). A failed dataset does not stop the others; \
+            Names are sanitized ("my dataset.csv" -> my_dataset, "sales.2023.csv.gz" -> sales_2023: a file \
+            loses only an input format's extension and a compression one). A failed dataset does not stop the others; \
             a summary table ends the run, and <logs>/summary.json holds it as JSON. Without --config, each \
             dataset gets a starter config inferred as `quern init` does (kept in <logs>/<name>/config.yaml).
 
@@ -68,7 +69,11 @@ struct RunCommand: AsyncParsableCommand {
         let session: Session
         do {
             config = try configOptions.load(overrides: overrides)
-            session = try Session(command: "run", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: datasetName ?? "default")
+            // A dataset of a batch run logs where the batch says: the batch's own folder is
+            // already the shard's.
+            session = try Session(
+                command: "run", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: datasetName ?? "default",
+                shard: datasetName == nil ? Session.shard(of: config) : .whole)
         } catch {
             throw fail(error)
         }

@@ -15,8 +15,10 @@ extension RunCommand {
         let batch: DatasetBatch
         do {
             base = try configOptions.load(overrides: overrides)
-            session = try Session(command: "run --datasets", config: base, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: "all")
-            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files)
+            session = try Session(
+                command: "run --datasets", config: base, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: "all",
+                shard: Session.shard(of: base))
+            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: .builtIn)
         } catch {
             throw fail(error)
         }

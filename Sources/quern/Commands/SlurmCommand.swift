@@ -92,8 +92,8 @@ struct SlurmCommand: AsyncParsableCommand {
             config = config.setting("paths.output", to: .scalar(abs(mergeSettings.outputDir)))
             if let dir = config.value(at: "hooks.dir")?.stringValue { config = config.setting("hooks.dir", to: .scalar(abs(dir))) }
             let scriptDir = abs(slurm.scriptDir ?? "\(extractSettings.intermediateDir)/slurm")
-            // Run logs beside Slurm's own, unless the config names a folder: every task appends
-            // its events (tagged with its run id) to the same events.jsonl.
+            // Run logs beside Slurm's own, unless the config names a folder: each task in its
+            // shard-K-of-N subfolder, the merge at the top.
             if config.value(at: "paths.logs") == nil { config = config.setting("paths.logs", to: .scalar("\(scriptDir)/logs")) }
             config = config.setting("paths.logs", to: .scalar(abs(config.value(at: "paths.logs")?.stringValue ?? "")))
             var isDir: ObjCBool = false
@@ -119,6 +119,7 @@ struct SlurmCommand: AsyncParsableCommand {
                 print("#   sbatch --parsable --dependency=afterok:<array job id> --kill-on-invalid-dep=yes \(jobs.mergeScriptPath)")
                 return
             }
+            let runLogs = config.value(at: "paths.logs")?.stringValue ?? jobs.logDir
             try jobs.write()
             let submitted = try jobs.submit()
             try AtomicFile.write(JSONLines.encode(submitted) + "\n", to: "\(jobs.scriptDir)/jobs.json")
@@ -128,6 +129,7 @@ struct SlurmCommand: AsyncParsableCommand {
                   watch:   squeue -j \(submitted.extractJob),\(submitted.mergeJob)
                            scontrol show job \(submitted.mergeJob)
                   logs:    \(jobs.logDir)/extract-\(submitted.extractJob)_K.out, \(jobs.logDir)/merge-\(submitted.mergeJob).out
+                  run logs: \(slurm.shards > 1 ? "\(runLogs)/shard-K-of-\(slurm.shards)/ (shard K), \(runLogs)/ (the merge)" : "\(runLogs)/")
                   progress of shard K: \(abs(extractSettings.intermediateDir))/progress.shard-K-of-\(slurm.shards).json
                   outputs: \(abs(mergeSettings.outputDir))
                   if a shard fails: fix it, then  sbatch --array=K \(jobs.extractScriptPath)  and  sbatch \(jobs.mergeScriptPath)

@@ -18,10 +18,12 @@ final class Session {
 
     static let defaultLogDir = "data/logs"
 
-    init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default") throws {
+    /// `shard`: the extract shard this process is; shard K of N (N > 1) logs to its own
+    /// `shard-K-of-N` subfolder (``RunLog/folder(base:shard:)``).
+    init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default", shard: Shard = .whole) throws {
         self.command = command
         verbose = options.verbose
-        let dir = config.value(at: "paths.logs")?.stringValue ?? Self.defaultLogDir
+        let dir = RunLog.folder(base: config.value(at: "paths.logs")?.stringValue ?? Self.defaultLogDir, shard: shard)
         let json = options.logFormat == .json
         let log = try RunLog(dir: dir, runId: RunContext.newRunId(), dataset: dataset, toStderr: json)
         var handlers: [any LogHandler] = [RunLogHandler(log: log, level: .debug)]
@@ -37,6 +39,12 @@ final class Session {
         log.event(
             "run_started", text: "quern \(command) started (run \(log.runId))",
             ["command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
+    }
+
+    /// The shard `config` asks for, for the log folder. A shard that does not resolve (`auto`
+    /// outside a scheduler, a bad K/N) logs as a whole run: pre-flight reports the error, in that log.
+    static func shard(of config: ConfigValue) -> Shard {
+        (try? ExtractSettings.shard(of: config, environment: ProcessInfo.processInfo.environment))?.shard ?? .whole
     }
 
     /// Runs pre-flight: warnings go to the console, errors stop the run before any work. Then makes
