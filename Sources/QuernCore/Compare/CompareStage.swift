@@ -147,7 +147,7 @@ public struct CompareStage: Sendable {
             result.compressedBytes = 0
             for e in batches.entries {
                 let batch = try batches.load(batches.entries.firstIndex(of: e)!)
-                let meta = try BatchFile.load(path: e.path) { try registry.codec(zipMethod: $0) }.meta
+                let meta = try BatchFile.loadMeta(path: e.path) { try registry.codec(zipMethod: $0) }
                 result.uncompressedBytes += BatchFile.arrays(of: batch, schema: batches.schema).reduce(0) { $0 + $1.1.encoded().count }
                 let path = "\(scratch)/\(e.name.fileName)"
                 let t = monotonicSeconds()

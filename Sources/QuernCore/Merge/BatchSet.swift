@@ -63,19 +63,19 @@ public struct BatchSet: Sendable {
         }
         // The schema comes from the first batch itself (and every batch is checked against it as it is read).
         guard let first = entries.first else { throw MergeError.noBatches(dir) }
-        let loaded = try BatchFile.load(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) { try registry.codec(zipMethod: $0) }
-        if let f = fingerprints.first, loaded.meta.fingerprint != f {
-            throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, loaded.meta.fingerprint])
+        let meta = try BatchFile.loadMeta(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) { try registry.codec(zipMethod: $0) }
+        if let f = fingerprints.first, meta.fingerprint != f {
+            throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, meta.fingerprint])
         }
-        return BatchSet(dir: dir, entries: entries, schema: loaded.meta.schema, fingerprint: loaded.meta.fingerprint, registry: registry)
+        return BatchSet(dir: dir, entries: entries, schema: meta.schema, fingerprint: meta.fingerprint, registry: registry)
     }
 
     /// Reads batch `i`, checking its checksum against the journal and its fingerprint; into the
     /// memory of `scratch` and `reusing` when given (see ``BatchFile/load(path:expected:scratch:reusing:codecFor:)``).
-    public func load(_ i: Int, scratch: BatchFile.ReadScratch = .init(), reusing: RowBatch? = nil) throws -> RowBatch {
+    public func load(_ i: Int, scratch: BatchFile.ReadScratch = .init(), reusing: consuming RowBatch? = nil) throws -> RowBatch {
         let e = entries[i]
         // The journal's size and CRC are checked before anything in the file is parsed.
-        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32), scratch: scratch, reusing: reusing) {
+        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32), scratch: scratch, reusing: consume reusing) {
             try registry.codec(zipMethod: $0)
         }
         guard loaded.meta.fingerprint == fingerprint else {
@@ -138,11 +138,16 @@ public struct BatchSet: Sendable {
 
 /// Blocks the merge is done with, whose arrays the loaders fill again. An array that something
 /// still holds (a strategy that keeps rows, a write not yet done) is not reused in place: Swift
-/// copies it on the first change, so lending is always safe.
+/// copies it on the first change, so lending is always safe; it is only slower. The write-behind
+/// thread holds a block's arrays until its rows are written, so blocks are lent oldest first and
+/// never the one given last: by then the writes of the blocks before it are done (fewer bytes than
+/// a block wait to be written at any time).
 final class SpareBlocks: Sendable {
     private let blocks = Mutex<[RowBlock]>([])
     let layout: RowLayout
     let limit: Int
+    /// Blocks given most recently that are not lent yet.
+    static let resting = 1
 
     init(layout: RowLayout, limit: Int) {
         self.layout = layout
@@ -150,12 +155,12 @@ final class SpareBlocks: Sendable {
     }
 
     func give(_ block: RowBlock) {
-        blocks.withLock { if $0.count < limit { $0.append(block) } }
+        blocks.withLock { if $0.count < limit + Self.resting { $0.append(block) } }
     }
 
     /// An empty batch holding a spare block's arrays, if there is one.
     func take() -> RowBatch? {
-        guard var block = blocks.withLock({ $0.popLast() }) else { return nil }
+        guard var block = blocks.withLock({ $0.count > Self.resting ? $0.removeFirst() : nil }) else { return nil }
         var batch = RowBatch(featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths)
         swap(&batch.features, &block.features)
         swap(&batch.labels, &block.labels)

@@ -64,11 +64,11 @@ extension BatchFile {
     /// `reusing` (a batch whose rows are done with), the file and the arrays land in memory that
     /// is already there: each array is copied once, from its decompressed image into the batch.
     public static func load(
-        path: String, expected: Expected? = nil, scratch: ReadScratch = ReadScratch(), reusing: RowBatch? = nil,
+        path: String, expected: Expected? = nil, scratch: ReadScratch = ReadScratch(), reusing: consuming RowBatch? = nil,
         codecFor: (UInt16) throws -> (any Codec)?
     ) throws -> Loaded {
         let file = try readWhole(path, limit: ZipArchive.limit, into: scratch.file)
-        return try load(file: UnsafeRawBufferPointer(file), path: path, expected: expected, scratch: scratch, reusing: reusing, codecFor: codecFor)
+        return try load(file: UnsafeRawBufferPointer(file), path: path, expected: expected, scratch: scratch, reusing: consume reusing, codecFor: codecFor)
     }
 
     /// The same, on a batch file's bytes already in memory (`path` names it in errors).
@@ -76,10 +76,19 @@ extension BatchFile {
         try bytes.withUnsafeBytes { try load(file: $0, path: path, expected: expected, scratch: ReadScratch(), reusing: nil, codecFor: codecFor) }
     }
 
-    static func load(
-        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch, reusing: RowBatch?,
-        codecFor: (UInt16) throws -> (any Codec)?
-    ) throws -> Loaded {
+    /// A batch file's metadata alone (its size and CRC-32 checked against the journal first; the
+    /// arrays are not decompressed): what a merge needs to learn the schema before it starts.
+    public static func loadMeta(path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> BatchMeta {
+        let scratch = ReadScratch()
+        let file = UnsafeRawBufferPointer(try readWhole(path, limit: ZipArchive.limit, into: scratch.file))
+        return try meta(file: file, path: path, expected: expected, scratch: scratch, codecFor: codecFor).meta
+    }
+
+    /// The file checked against `expected`, its members, its metadata checked for what this quern
+    /// reads, and its CRC-32.
+    private static func meta(
+        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch, codecFor: (UInt16) throws -> (any Codec)?
+    ) throws -> (meta: BatchMeta, members: [ZipArchive.Entry], fileCRC: UInt32) {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
         let fileCRC = CRC32.of(file)
         if let expected {
@@ -103,6 +112,15 @@ extension BatchFile {
         guard meta.format == "quern-batch", meta.version == 1 else { throw bad("format \(meta.format) v\(meta.version) is not one this quern reads") }
         guard meta.rows >= 0 else { throw bad("meta claims \(meta.rows) rows") }
         if let why = unsafeName(in: meta.schema) { throw bad(why) }
+        return (meta, members, fileCRC)
+    }
+
+    static func load(
+        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch, reusing: consuming RowBatch?,
+        codecFor: (UInt16) throws -> (any Codec)?
+    ) throws -> Loaded {
+        func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
+        let (meta, members, fileCRC) = try self.meta(file: file, path: path, expected: expected, scratch: scratch, codecFor: codecFor)
         var claimed = 0
         for m in members where m.name != "meta.npy" {
             guard m.name.hasSuffix(".npy") else { throw bad("unexpected member \(m.name)") }
@@ -118,11 +136,13 @@ extension BatchFile {
         guard claimed <= maxDecompressedBytes else {
             throw bad("its members claim \(Human.bytes(claimed)) in all, more than this machine can hold (\(Human.bytes(maxDecompressedBytes)))")
         }
-        var batch = RowBatch(schema: meta.schema)
-        if var old = reusing, old.featureCount == batch.featureCount, old.maskWidths == batch.maskWidths, old.labels.count == batch.labels.count {
-            old.removeAll()
-            batch = old
+        // The spare batch is consumed, not copied: its arrays must have no other owner, or the
+        // first append would copy them into fresh memory after all.
+        var batch = (consume reusing) ?? RowBatch(schema: meta.schema)
+        if batch.featureCount != meta.schema.features.count || batch.maskWidths != meta.schema.masks.map(\.width) || batch.labels.count != meta.schema.labels.count {
+            batch = RowBatch(schema: meta.schema)
         }
+        batch.removeAll()
         var chained = CRC32()
         var found = Set<String>()
         for m in members where m.name != "meta.npy" {
