@@ -6,8 +6,9 @@
 Finds the peers (gen_games.py, peer_pandas.py, peer_polars.py, peer_merge.py,
 compare_outputs.py) in ../shared/bench or PEERS; generates games/small (2,000 files) and
 games/large (20,000 files, 75 rows each) once under /tmp/quern-bench; times every command as a
-fresh process (wall clock, peak RSS of the process from wait4) on a warm page cache, the merge
-steps alone best of three, interleaved (--repeat); checks each
+fresh process (wall clock, peak RSS of the process from wait4) on a warm page cache with nothing
+left to write back (sync before each), the merge steps alone best of three, interleaved
+(--repeat); checks each
 Quern output against the pandas peer with compare_outputs.py; prints one table with the ratios
 Quern/peer and the targets of docs/performance.md; SAVE writes the results as JSON.
 The machine is shared and noisy: only the ratios measured here, in this run, mean anything.
@@ -19,7 +20,11 @@ SIZES = {"small": 2000, "large": 20000}
 
 
 def run(cmd, label, cwd=None):
-    """Runs cmd; returns (wall seconds, peak RSS MiB). Exits with its stderr if it fails."""
+    """Runs cmd; returns (wall seconds, peak RSS MiB). Exits with its stderr if it fails.
+
+    The page cache is flushed to disk first (sync; it stays warm): otherwise a command would pay
+    for the writeback of the outputs the command before it left dirty."""
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)

@@ -190,3 +190,6 @@ int quern_start_writeback(int fd, long long offset, long long length) {
 int quern_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
+
+#include <malloc.h>
+void quern_release_free_memory(void) { malloc_trim(0); }

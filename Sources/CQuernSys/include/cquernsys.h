@@ -24,6 +24,9 @@ void quern_track_staging(const char *path);
 /// settings cut a little more system time but pushed `quern run`'s peak on games/large from 190 to
 /// 240 MiB, close to its 256 MiB bound; these keep it at 190.
 void quern_tune_malloc(void);
+/// Gives the memory that malloc holds free (in every arena) back to the system (malloc_trim):
+/// between a merge's stages, so what the batches used does not stay resident under the next.
+void quern_release_free_memory(void);
 /// Starts writing a file range back to disk without waiting (Linux sync_file_range with
 /// SYNC_FILE_RANGE_WRITE), so a later fsync has less left to wait for. Returns 0 or -1 (errno).
 int quern_start_writeback(int fd, long long offset, long long length);

@@ -19,7 +19,7 @@ public struct BatchSet: Sendable {
     public let fingerprint: String
     public let registry: PluginRegistry
     /// Most batches loaded ahead, and loading threads (lowered under a memory limit).
-    public var maxReadAhead = 3
+    public var maxReadAhead = 2
     public var maxLoaders = 2
 
     public var totalRows: Int { entries.reduce(0) { $0 + $1.rows } }
@@ -97,7 +97,7 @@ public struct BatchSet: Sendable {
         let count = entries.count
         let layout = self.layout
         let threads = max(1, min(loaders, maxLoaders, count))
-        let spare = SpareBlocks(layout: layout, limit: threads)
+        let spare = SpareBlocks(layout: layout, limit: 1)
         for t in 0..<threads {
             Thread.detachNewThread {
                 let scratch = BatchFile.ReadScratch()

@@ -1,4 +1,5 @@
 public import Foundation
+import CQuernSys
 
 /// The merge stage and the stages after it: read the batches one at a time through a merge
 /// strategy, send each row to its split, fit normalization on train and apply it, write the
@@ -111,6 +112,9 @@ public struct MergeStage: Sendable {
         timings["split"] = monotonicSeconds() - t
         t = monotonicSeconds()
         var nonFinite = 0
+        // The batches' arrays are freed, but malloc keeps them for reuse; normalize maps windows of
+        // X on top, so give them back first (the merge's peak otherwise lands here).
+        quern_release_free_memory()
         let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
             if let s = try runner.current(MergeSettings.resolve) { settings.normalize = s.normalize }
             var normalizer = Normalizer(method: settings.normalize, schema: batches.schema)

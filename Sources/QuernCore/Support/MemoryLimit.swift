@@ -73,7 +73,7 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
         // A part in memory: its compressed file, the decoded members, the batch and the block.
         let part = max(1, partRows * rowBytes * 4)
         let room = max(0, budget / 2)
-        let inFlight = max(1, min(3, room / part - 1))
+        let inFlight = max(1, min(2, room / part - 1))
         return (inFlight, inFlight > 1 ? 2 : 1, max(16 << 20, budget / 4), max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))), max(1 << 20, min(32 << 20, budget / 4)))
     }
 }
