@@ -37,6 +37,9 @@ public struct MergeStage: Sendable {
 
     public func run() async throws -> Summary {
         let started = monotonicSeconds()
+        // After an extract in the same process (`quern run`), malloc still holds the workers'
+        // freed buffers: give them back before the merge allocates its own.
+        quern_release_free_memory()
         _ = try resolveStrategy()  // names and options are checked before any work
         var settings = self.settings
         let runner = self.runner
