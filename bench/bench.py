@@ -94,7 +94,10 @@ def main():
         # best wall time (and its highest peak): the same treatment for every side, and a noisy
         # neighbour on the shared machine hurts less than in a single run.
         merges = {"quern merge alone": [], "pandas merge step alone": [], "polars merge step alone": []}
+        # Every side starts from an empty output folder (removing the previous run's 500 MB is not
+        # part of a merge, and the peers' folders are removed too).
         for _ in range(a.repeat):
+            shutil.rmtree(w("qm", "o"), ignore_errors=True)
             merges["quern merge alone"].append(run([quern, "merge", "--config", config, "--no-hooks", "-q", "--intermediate-dir", w("q", "i"),
                                                     "--output-dir", w("qm", "o")], "quern merge"))
             for peer, folder in (("pandas", "pd1"), ("polars", "pl")):

@@ -32,7 +32,7 @@ public struct BatchSet: Sendable {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw MergeError.noIntermediate(dir)
         }
-        let plan = try Plan.load(from: dir)
+        let plan = try Plan.load(from: dir, withFiles: false)
         let journal = try JournalState.load(from: dir, withFiles: false)
         let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(BatchName.init(fileName:)).sorted()
         guard !onDisk.isEmpty || !plan.entries.isEmpty else { throw MergeError.noBatches(dir) }

@@ -153,7 +153,7 @@ public struct Preflight: Sendable {
                 add("input", error, warning: preInputHooks)
             }
         } else if stages.contains(.merge) {
-            if (try? Plan.load(from: merge.intermediateDir).header) == nil {
+            if Plan.header(in: merge.intermediateDir) == nil {
                 add("intermediate", "\(merge.intermediateDir) holds no batches (no \(Plan.fileName)): run `quern extract` first, or pass --intermediate-dir with the folder that has them.")
             }
         }
@@ -206,7 +206,7 @@ public struct Preflight: Sendable {
     }
 
     private func checkFingerprint(_ s: ExtractSettings, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport) {
-        guard let header = try? Plan.load(from: s.intermediateDir).header else { return }
+        guard let header = Plan.header(in: s.intermediateDir) else { return }
         let stage = ExtractStage(settings: s, registry: registry, console: Console(quiet: true, isTerminal: false))
         do {
             let schema = try stage.discoverSchema(extractor, files)
