@@ -97,7 +97,8 @@ public struct BatchSet: Sendable {
         let count = entries.count
         let layout = self.layout
         let threads = max(1, min(loaders, maxLoaders, count))
-        let spare = SpareBlocks(layout: layout, limit: 1)
+        // Blocks in use at once: those read ahead, the one being merged, the one being written.
+        let spare = SpareBlocks(layout: layout, cap: depth + 2)
         for t in 0..<threads {
             Thread.detachNewThread {
                 let scratch = BatchFile.ReadScratch()
@@ -108,7 +109,10 @@ public struct BatchSet: Sendable {
                 }
             }
         }
-        defer { queue.cancel() }
+        defer {
+            queue.cancel()
+            spare.cancel()
+        }
         for i in 0..<count {
             let block = try queue.take(i).get()
             try body(i, block)
@@ -136,36 +140,60 @@ public struct BatchSet: Sendable {
     }
 }
 
-/// Blocks the merge is done with, whose arrays the loaders fill again. An array that something
-/// still holds (a strategy that keeps rows, a write not yet done) is not reused in place: Swift
-/// copies it on the first change, so lending is always safe; it is only slower. The write-behind
-/// thread holds a block's arrays until its rows are written, so blocks are lent oldest first and
-/// never the one given last: by then the writes of the blocks before it are done (fewer bytes than
-/// a block wait to be written at any time).
-final class SpareBlocks: Sendable {
-    private let blocks = Mutex<[RowBlock]>([])
+/// Blocks the merge is done with, whose arrays the loaders fill again, so the merge's memory is
+/// a fixed number of blocks (`cap`) however many batches there are, and no batch pays for fresh
+/// memory. An array that something still holds (a strategy that keeps rows) is not reused in
+/// place: Swift copies it on the first change, so lending is always safe; it only costs memory.
+///
+/// The block given last may still be being written (``SplitWriter`` waits for a block's writes
+/// only when it queues the next block's), so it rests until another is given; blocks are lent
+/// oldest first. A loader that finds no spare makes a new block while fewer than `cap` exist, and
+/// waits for one after that.
+final class SpareBlocks: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var blocks: [RowBlock] = []
+    private var made = 0
+    private var cancelled = false
     let layout: RowLayout
-    let limit: Int
-    /// Blocks given most recently that are not lent yet.
+    let cap: Int
     static let resting = 1
 
-    init(layout: RowLayout, limit: Int) {
+    init(layout: RowLayout, cap: Int) {
         self.layout = layout
-        self.limit = limit
+        self.cap = cap
     }
 
     func give(_ block: RowBlock) {
-        blocks.withLock { if $0.count < limit + Self.resting { $0.append(block) } }
+        condition.lock()
+        blocks.append(block)
+        condition.broadcast()
+        condition.unlock()
     }
 
-    /// An empty batch holding a spare block's arrays, if there is one.
+    /// An empty batch holding a spare block's arrays; nil when the caller should make a new one.
     func take() -> RowBatch? {
-        guard var block = blocks.withLock({ $0.count > Self.resting ? $0.removeFirst() : nil }) else { return nil }
+        condition.lock()
+        while blocks.count <= Self.resting && made >= cap && !cancelled { condition.wait() }
+        guard blocks.count > Self.resting else {
+            made += 1
+            condition.unlock()
+            return nil
+        }
+        var block = blocks.removeFirst()
+        condition.unlock()
         var batch = RowBatch(featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths)
         swap(&batch.features, &block.features)
         swap(&batch.labels, &block.labels)
         swap(&batch.masks, &block.masks)
         return batch
+    }
+
+    /// Wakes waiting loaders for good (the merge has stopped).
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

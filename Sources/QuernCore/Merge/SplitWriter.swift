@@ -21,6 +21,8 @@ public final class SplitWriter {
     /// The thread that copies rows into the split files while the next block is prepared; it
     /// holds up to 16 output buffers' worth (less under a memory limit, where buffers are smaller).
     private let writeBehind: WriteBehind
+    /// The write-behind mark after the last block's writes.
+    private var previousBlockWrites = 0
 
     public init(dir: String, schema: FeatureSchema, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
@@ -69,9 +71,14 @@ public final class SplitWriter {
         if !rowsOf[0].isEmpty {
             block.features.withUnsafeBufferPointer { trainMoments.add($0, width: layout.features, rows: rowsOf[0]) }
         }
+        // The writes of the block before this one are done before this one's are queued: at most
+        // one block is being written behind, and the block before it is free to be reused
+        // (``BatchSet``'s spare blocks) without a copy.
+        try writeBehind.wait(through: previousBlockWrites)
         for s in 0..<3 where !rowsOf[s].isEmpty {
             if rowsOf[s].count == block.count { try writers[s].append(block) } else { try writers[s].append(block, runs: runsOf[s]) }
         }
+        previousBlockWrites = writeBehind.submitted
     }
 
     private func problem(_ text: String) {

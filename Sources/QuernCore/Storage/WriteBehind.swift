@@ -34,6 +34,12 @@ public final class WriteBehind: Sendable {
 
     /// Waits until everything submitted is written; throws the first error.
     public func drain() throws(StorageError) { try queue.drain() }
+
+    /// How many writes have been submitted so far: a mark for ``wait(through:)``.
+    public var submitted: Int { queue.submittedCount }
+
+    /// Waits until the first `mark` writes are done (their arrays released); throws the first error.
+    public func wait(through mark: Int) throws(StorageError) { try queue.wait(through: mark) }
 }
 
 final class WriteBehindQueue: @unchecked Sendable {
@@ -50,6 +56,8 @@ final class WriteBehindQueue: @unchecked Sendable {
     private var head = 0
     private var pendingBytes = 0
     private var busy = false
+    private var submitted = 0
+    private var completed = 0
     private var failure: StorageError?
     private var stopped = false
     private let limitBytes: Int
@@ -74,8 +82,22 @@ final class WriteBehindQueue: @unchecked Sendable {
         while pendingBytes > 0 && pendingBytes + count > limitBytes && failure == nil { condition.wait() }
         if let failure { throw failure }
         jobs.append(Job(fd: fd, path: path, bytes: bytes, count: count, ranges: ranges))
+        submitted += 1
         pendingBytes += count
         condition.broadcast()
+    }
+
+    var submittedCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return submitted
+    }
+
+    func wait(through mark: Int) throws(StorageError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while completed < mark && failure == nil { condition.wait() }
+        if let failure { throw failure }
     }
 
     /// Waits until everything submitted is written; throws the first error.
@@ -91,7 +113,7 @@ final class WriteBehindQueue: @unchecked Sendable {
             condition.lock()
             while head == jobs.count && !stopped { condition.wait() }
             if head == jobs.count && stopped { condition.unlock(); return }
-            let job = jobs[head]
+            var job = jobs[head]
             jobs[head].bytes = [UInt8]()  // release the array once written, not when the queue empties
             head += 1
             if head > 1024 && head * 2 > jobs.count { jobs.removeFirst(head); head = 0 }
@@ -110,8 +132,12 @@ final class WriteBehindQueue: @unchecked Sendable {
                     } catch let e { error = e }
                 }
             }
+            // Let go of the array before the job counts as done: whoever waits for it (a merge
+            // reusing the block's arrays) must find them no longer shared.
+            job.bytes = [UInt8]()
             condition.lock()
             busy = false
+            completed += 1
             pendingBytes -= job.count
             if let error, failure == nil { failure = error }
             condition.broadcast()
