@@ -24,17 +24,24 @@ struct NumberParsingTests {
         #expect(parse("nan")?.isNaN == true)
     }
 
+    /// A random decimal of up to `maxDigits` digits, the point anywhere, negative one time in
+    /// `negativeOneIn`, with an exponent one time in `exponentOneIn` (0: never).
+    static func decimal(_ rng: inout SplitMix64, maxDigits: Int, negativeOneIn: UInt64, exponentOneIn: UInt64 = 0) -> String {
+        let digits = Int(rng.next() % UInt64(maxDigits)) + 1
+        let mantissa = rng.next() % UInt64(pow(10.0, Double(digits)))
+        let point = Int(rng.next() % UInt64(digits + 1))
+        var text = String(mantissa).leftPad(digits)
+        text.insert(".", at: text.index(text.startIndex, offsetBy: point))
+        if rng.next() % negativeOneIn == 0 { text = "-" + text }
+        if exponentOneIn > 0, rng.next() % exponentOneIn == 0 { text += "e\(Int(rng.next() % 40) - 20)" }
+        return text
+    }
+
     /// The fast path against Double(String) on many random decimals of the shapes data files hold.
     @Test func randomDecimalsAgree() {
         var rng = SplitMix64(seed: 42)
         for _ in 0..<20_000 {
-            let digits = Int(rng.next() % 12) + 1
-            let mantissa = rng.next() % UInt64(pow(10.0, Double(digits)))
-            let point = Int(rng.next() % UInt64(digits + 1))
-            var text = String(mantissa).leftPad(digits)
-            text.insert(".", at: text.index(text.startIndex, offsetBy: point))
-            if rng.next() % 3 == 0 { text = "-" + text }
-            if rng.next() % 5 == 0 { text += "e\(Int(rng.next() % 40) - 20)" }
+            let text = Self.decimal(&rng, maxDigits: 12, negativeOneIn: 3, exponentOneIn: 5)
             #expect(parse(text) == Double(text), "\(text)")
         }
     }
@@ -45,12 +52,7 @@ struct NumberParsingTests {
     @Test func featuresRoundTripLikeFloatOfString() {
         var rng = SplitMix64(seed: 7)
         for _ in 0..<100_000 {
-            let digits = Int(rng.next() % 8) + 1
-            let mantissa = rng.next() % UInt64(pow(10.0, Double(digits)))
-            let point = Int(rng.next() % UInt64(digits + 1))
-            var text = String(mantissa).leftPad(digits)
-            text.insert(".", at: text.index(text.startIndex, offsetBy: point))
-            if rng.next() % 2 == 0 { text = "-" + text }
+            let text = Self.decimal(&rng, maxDigits: 8, negativeOneIn: 2)
             guard let parsed = parse(text) else {
                 Issue.record("\(text) did not parse")
                 continue
