@@ -92,6 +92,12 @@ struct SlurmTests {
         #expect(ref.status == 0, "\(ref.stderr)")
         let expected = outputArrays("\(ws.path)/ref-out")
         #expect(expected.count == 9)
+        // Hooks run where their stage runs: post-extract in each array task (with its shard),
+        // post-save in the merge job.
+        for point in ["post-extract", "post-save"] {
+            let hook = ws.write("hooks/\(point)", "#!/bin/sh\necho \"${QUERN_SHARD:-none} ${SLURM_JOB_ID:-nojob}\" >> \"$PWD/hooks-ran.\(point)\"\n")
+            chmod(hook, 0o755)
+        }
         if getuid() == 0 { try Shell.run("chown -R nobody '\(ws.path)'") }
 
         // 1. The whole run: 4 shards (8 batches), then the merge, on the cluster.
@@ -105,6 +111,12 @@ struct SlurmTests {
         for k in 0..<4 {
             #expect(FileManager.default.fileExists(atPath: "\(ws.path)/im/journal.shard-\(k)-of-4.jsonl"))
         }
+        let extractHooks = ((try? String(contentsOfFile: "\(ws.path)/hooks-ran.post-extract", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(Set(extractHooks.map { $0.split(separator: " ").first.map(String.init) ?? "" }) == ["0/4", "1/4", "2/4", "3/4"], "\(extractHooks)")
+        #expect(extractHooks.allSatisfy { !$0.hasSuffix(" nojob") }, "post-extract ran inside the array's jobs: \(extractHooks)")
+        let saveHooks = ((try? String(contentsOfFile: "\(ws.path)/hooks-ran.post-save", encoding: .utf8)) ?? "").split(separator: "\n")
+        #expect(saveHooks == ["0/1 \(jobs.merge)"], "post-save ran once, in the merge job: \(saveHooks)")
+        try Shell.run("rm -rf '\(ws.path)/hooks' '\(ws.path)'/hooks-ran.*")
 
         // 2. A shard that fails: one of shard 2's inputs (batch 2 holds files 10-14) unreadable.
         try Shell.run("rm -rf '\(ws.path)/im' '\(ws.path)/out'")
