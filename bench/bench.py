@@ -82,6 +82,7 @@ def main():
         q = [quern, "run", "--config", config, "--input-dir", data, "--no-hooks", "-q"]
         m["quern run"] = run(q + ["--intermediate-dir", w("q", "i"), "--output-dir", w("q", "o")], "quern run")
         m["quern run --codec zlib"] = run(q + ["--intermediate-dir", w("qz", "i"), "--output-dir", w("qz", "o"), "--codec", "zlib"], "quern run zlib")
+        m["quern run --workers 1"] = run(q + ["--intermediate-dir", w("q1", "i"), "--output-dir", w("q1", "o"), "--workers", "1"], "quern run workers 1")
         for workers in (1, 2):
             m[f"quern extract --workers {workers}"] = run(
                 [quern, "extract", "--config", config, "--input-dir", data, "--no-hooks", "-q", "--workers", str(workers),
@@ -107,7 +108,7 @@ def main():
         for name, runs in merges.items():
             m[name] = (min(r[0] for r in runs), max(r[1] for r in runs))
         verdicts = {}
-        for name, out in (("quern run", "q"), ("quern run --codec zlib", "qz"), ("quern merge alone", "qm")):
+        for name, out in (("quern run", "q"), ("quern run --codec zlib", "qz"), ("quern run --workers 1", "q1"), ("quern merge alone", "qm")):
             r = subprocess.run([py, os.path.join(peers, "compare_outputs.py"), w(out, "o"), w("pd1", "o")], capture_output=True, text=True)
             verdicts[name] = r.stdout.strip()
         stats = json.load(open(w("q", "o", "preprocessing_stats.json")))
