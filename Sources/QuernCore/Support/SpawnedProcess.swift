@@ -58,18 +58,10 @@ public final class SpawnedProcess: @unchecked Sendable {
         let out = try Self.route(stdout, to: 1, &actions)
         let err = try Self.route(stderr, to: 2, &actions)
         if let cwd { quern_spawn_addchdir(&actions, cwd) }
-        // Children start with default signal handling and nothing blocked, whatever quern set.
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attr, &none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        Self.resetSignals(&attr)
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
         defer {
@@ -88,6 +80,20 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     deinit {
         for fd in [captured.out, captured.err] where fd >= 0 { close(fd) }
+    }
+
+    /// Children start with default signal handling and nothing blocked, whatever quern set for
+    /// itself (its SIGINT/SIGTERM handler, a blocked signal in a worker thread); `flags` adds to
+    /// the spawn flags (a process group, for hooks).
+    static func resetSignals(_ attr: inout posix_spawnattr_t, flags: Int32 = 0) {
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(Int32(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | flags))
     }
 
     /// Runs `argv` to its end and returns its status and output.
