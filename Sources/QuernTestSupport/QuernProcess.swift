@@ -14,8 +14,9 @@ public enum QuernProcess {
 
     public static var binary: String {
         if let b = ProcessInfo.processInfo.environment["QUERN_BIN"], !b.isEmpty { return b }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/quern").path
+        // Sources/QuernTestSupport/QuernProcess.swift: three levels up is the package.
+        let root = UserPath.parent(of: UserPath.parent(of: UserPath.parent(of: #filePath)))
+        return "\(root)/.build/debug/quern"
     }
 
     /// Runs `quern args...` in `cwd` and waits for it.

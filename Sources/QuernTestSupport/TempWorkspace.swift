@@ -1,4 +1,5 @@
 public import Foundation
+import QuernCore
 
 /// A temporary folder for a test, removed when the value is released.
 public final class TempWorkspace: @unchecked Sendable {
@@ -21,7 +22,7 @@ public final class TempWorkspace: @unchecked Sendable {
     @discardableResult
     public func write(_ relative: String, _ bytes: [UInt8]) -> String {
         let full = "\(path)/\(relative)"
-        try? FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: UserPath.parent(of: full), withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: full, contents: Data(bytes))
         return full
     }

@@ -78,7 +78,7 @@ public final class HookObserver: StageObserver {
         let work: @Sendable () async -> String? = { [self] in
             for hook in hooks {
                 guard let r = try? await self.run(hook, point: point, extra: ["QUERN_BATCH_FILE": path, "QUERN_STATUS": "ok"]) else { return hook.name }
-                if r.status != 0 { return "\(hook.name) for \((path as NSString).lastPathComponent) (\(r.timedOut ? "timed out" : "exit \(r.status)"))" }
+                if r.status != 0 { return "\(hook.name) for \(UserPath.lastComponent(of: path)) (\(r.timedOut ? "timed out" : "exit \(r.status)"))" }
             }
             return nil
         }

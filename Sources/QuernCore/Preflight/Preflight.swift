@@ -223,26 +223,18 @@ public struct Preflight: Sendable {
 
     /// Why `dir` cannot be created or written, or nil when it can.
     static func unwritable(_ dir: String) -> String? {
-        var path = dir.isEmpty ? "." : dir
-        var isDir: ObjCBool = false
-        while !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
-            let parent = (path as NSString).deletingLastPathComponent
-            if parent == path || parent.isEmpty { path = "."; continue }
-            path = parent
-        }
-        if !isDir.boolValue { return path == dir ? "is a file, not a folder" : "cannot be created: \(path) is a file" }
-        if access(path, W_OK | X_OK) != 0 { return path == dir ? "is not writable" : "cannot be created: \(path) is not writable" }
+        guard let path = UserPath.nearestExisting(dir) else { return "cannot be created: the current folder no longer exists" }
+        var st = stat()
+        let itself = stat(dir.isEmpty ? "." : dir, &st) == 0
+        guard itself || stat(path, &st) == 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
+        if (st.st_mode & S_IFMT) != S_IFDIR { return itself ? "is a file, not a folder" : "cannot be created: \(path) is a file" }
+        if access(path, W_OK | X_OK) != 0 { return itself ? "is not writable" : "cannot be created: \(path) is not writable" }
         return nil
     }
 
     /// Free bytes for an unprivileged user on the file system that holds `dir` (or its nearest parent).
     static func freeBytes(_ dir: String) -> Int? {
-        var path = dir.isEmpty ? "." : dir
-        while !FileManager.default.fileExists(atPath: path) {
-            let parent = (path as NSString).deletingLastPathComponent
-            if parent == path || parent.isEmpty { path = "."; break }
-            path = parent
-        }
+        guard let path = UserPath.nearestExisting(dir) else { return nil }
         var st = statvfs()
         guard statvfs(path, &st) == 0 else { return nil }
         return Int(st.f_bavail) * Int(st.f_frsize)

@@ -284,7 +284,7 @@ public enum Superseded {
     public static func moveAside(_ path: String, in dir: String, subfolder: String? = nil) throws {
         let target = subfolder.map { "\(dir)/\(folder)/\($0)" } ?? "\(dir)/\(folder)"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        let name = URL(fileURLWithPath: path).lastPathComponent
+        let name = UserPath.lastComponent(of: path)
         var dest = "\(target)/\(name)"
         var k = 1
         while FileManager.default.fileExists(atPath: dest) {

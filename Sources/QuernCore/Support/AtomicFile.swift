@@ -42,9 +42,7 @@ public enum AtomicFile {
 
     /// A fresh temporary name beside `path`.
     public static func tempPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        let dir = url.deletingLastPathComponent().path
-        return "\(dir)/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(url.lastPathComponent)"
+        "\(UserPath.parent(of: path))/\(tempPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(UserPath.lastComponent(of: path))"
     }
 
     /// Renames a fully written and synced temporary file to its final name and syncs the folder.
@@ -90,8 +88,7 @@ public enum AtomicFile {
     }
 
     public static func syncFolder(of path: String) {
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dfd = open(UserPath.parent(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             fsync(dfd)
             close(dfd)

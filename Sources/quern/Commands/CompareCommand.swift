@@ -71,7 +71,7 @@ struct CompareCommand: AsyncParsableCommand {
             if let seed { args += ["--seed", String(seed)] }
             if let split { args += ["--split", split] }
             settings.mergeArguments = args
-            let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            let executable = UserPath.resolved("/proc/self/exe")
             report = try await CompareStage(settings: settings, registry: .builtIn, console: console, executable: executable).run()
             let files = try CompareReportWriter.writeAll(report)
             console.result(CompareReportWriter.table(report))

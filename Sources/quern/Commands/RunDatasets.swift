@@ -119,7 +119,7 @@ extension RunCommand {
             try? FileManager.default.removeItem(atPath: inputDir)
             try FileManager.default.createDirectory(atPath: inputDir, withIntermediateDirectories: true)
             let target = d.path.hasPrefix("/") ? d.path : FileManager.default.currentDirectoryPath + "/" + d.path
-            try FileManager.default.createSymbolicLink(atPath: "\(inputDir)/\((d.path as NSString).lastPathComponent)", withDestinationPath: target)
+            try FileManager.default.createSymbolicLink(atPath: "\(inputDir)/\(UserPath.lastComponent(of: d.path))", withDestinationPath: target)
         }
         var config = base
         if configOptions.config == nil {

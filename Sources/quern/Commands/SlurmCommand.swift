@@ -86,7 +86,7 @@ struct SlurmCommand: AsyncParsableCommand {
 
             // Every path absolute: the jobs run on other machines, in --chdir, long after this.
             let cwd = FileManager.default.currentDirectoryPath
-            func abs(_ p: String) -> String { p.hasPrefix("/") ? p : URL(fileURLWithPath: p, relativeTo: URL(fileURLWithPath: cwd + "/")).standardizedFileURL.path }
+            func abs(_ p: String) -> String { p.hasPrefix("/") ? p : UserPath.absolute(p) }
             config = config.setting("paths.input", to: .scalar(abs(extractSettings.inputDir)))
             config = config.setting("paths.intermediate", to: .scalar(abs(extractSettings.intermediateDir)))
             config = config.setting("paths.output", to: .scalar(abs(mergeSettings.outputDir)))
