@@ -18,7 +18,7 @@ struct CrashTests {
     static let namedPoints = [
         "pre-run", "pre-discover", "post-discover", "pre-extract", "batch-written#1", "batch-published#1", "batch-journaled#1",
         "batch-written#4", "batch-published#5", "batch-journaled#7", "post-extract", "pre-merge", "post-merge", "pre-split",
-        "post-split", "pre-normalize", "post-normalize", "pre-save", "outputs-staged", "post-save", "post-run",
+        "post-split", "pre-normalize", "post-normalize", "pre-save", "outputs-staged", "output-moved#2", "post-save", "post-run",
     ]
 
     func run(_ dir: String, env: [String: String] = [:]) throws -> QuernProcess.Result {

@@ -50,7 +50,7 @@ public struct MergeStage: Sendable {
         var lock: FolderLock? = nil
         var staging = ""
         defer {
-            if !published && !staging.isEmpty { try? FileManager.default.removeItem(atPath: staging) }
+            if !published && !staging.isEmpty { OutputPublisher.discard(staging) }
             withExtendedLifetime(lock) {}
         }
         // merge: the strategy's rows, in its order, with their split codes. When a hook will look at
@@ -79,10 +79,9 @@ public struct MergeStage: Sendable {
                 console.info("merge: memory limit \(limit): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)), blocks of \(Human.count(plan.blockRows)) rows")
             }
             let publisher = OutputPublisher(output: settings.outputDir)
-            try AtomicFile.makeFolders(publisher.parent, for: "create the folder of the outputs")
-            lock = try FolderLock(folder: publisher.parent, name: "output-\(publisher.name)")
+            lock = try publisher.lock()
             if let dead = lock?.tookOverFrom { console.info("merge: took over the lock of a quern that stopped without releasing it (\(dead)); its staging folder is removed.") }
-            publisher.sweepStaleStaging()
+            if try publisher.recover() { console.warning("merge: finished publishing the outputs of a merge that was interrupted while moving them into \(settings.outputDir).") }
             staging = try publisher.makeStaging()
             runner.context?.set("staging_dir", staging)
             console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
@@ -212,7 +211,7 @@ enum StatsFile {
             "schema_fingerprint": batches.fingerprint,
             "batches": [
                 "folder": batches.dir, "count": batches.entries.count, "rows": batches.totalRows,
-                "files": batches.entries.map { ["file": ($0.path as NSString).lastPathComponent, "rows": $0.rows, "crc32": $0.crc32] as [String: Any] },
+                "files": batches.entries.map { ["file": UserPath.lastComponent(of: $0.path), "rows": $0.rows, "crc32": $0.crc32] as [String: Any] },
             ] as [String: Any],
             "validated": validated,
             "hook_overrides": overrides.map { ["hook": $0.hook, "stage": $0.stage, "key": $0.key, "value": $0.value] },

@@ -4,36 +4,92 @@ import CQuernSys
 import Glibc
 #endif
 
-/// Publishes a finished staging folder as the output folder in one step: readers see the previous
-/// outputs or the new ones, never a mix, and a crash before the swap leaves the previous outputs.
-/// Uses Linux's atomic exchange of two paths; files a user put in the output folder (not quern's)
-/// are carried over.
+/// Publishes a merge's outputs into the output folder, and touches nothing else there.
+///
+/// The outputs are written into a staging folder beside the output folder (inside it when it is a
+/// mount point, `/`, or its parent cannot be written: a file renamed into a folder must come from
+/// the same mount). Publishing then renames each output file into the output folder, replacing
+/// the file of the same name; files of the previous merge that the new set lacks are removed.
+/// Which files are quern's is what `.quern-outputs.json` (`OutputManifest`) lists: anything else
+/// in the folder (a user's files, folders, links) stays exactly as it is, and the folder itself is
+/// never renamed or replaced, so a symlinked folder stays a link and a mount point works.
+///
+/// Crash safety: until the staging folder's record is written (the commit point), a crash leaves
+/// the previous outputs untouched and the next merge removes the staging folder. After it, the
+/// next merge into the folder first finishes moving the files (`recover`), so the folder holds
+/// the new set; only a reader looking while files are moved (milliseconds) or before that next
+/// merge sees some new files beside old ones. `preprocessing_stats.json` is moved last.
+///
+/// The output folder is resolved once (`UserPath.resolved`: absolute, symlinks followed), and the
+/// lock is taken on the resolved folder, so every spelling of one folder takes the same lock.
 public struct OutputPublisher: Sendable {
+    /// The output folder as the user named it (for messages).
     public let output: String
+    /// The output folder, resolved: where the outputs go, whatever the spelling.
+    public let folder: String
+    /// Where the staging folders and the lock live: the folder's parent, or the folder itself.
+    public let home: String
+    let stagingPrefix: String
+    let lockName: String
 
     public init(output: String) {
-        self.output = (output as NSString).standardizingPath
+        self.output = output
+        let folder = UserPath.resolved(output.isEmpty ? "." : output)
+        self.folder = folder
+        var st = stat()
+        let exists = stat(folder, &st) == 0
+        let parent = UserPath.parent(of: folder)
+        let beside = folder != "/" && (!exists || (!MountPoint.isMountPoint(folder) && access(parent, W_OK | X_OK) == 0))
+        if beside {
+            let name = UserPath.lastComponent(of: folder)
+            home = parent
+            stagingPrefix = ".\(name).staging-"
+            lockName = "output-\(name)"
+        } else {
+            home = folder
+            stagingPrefix = ".quern.staging-"
+            lockName = "output"
+        }
     }
 
-    var parent: String { (output as NSString).deletingLastPathComponent.isEmpty ? "." : (output as NSString).deletingLastPathComponent }
-    var name: String { (output as NSString).lastPathComponent }
+    /// Takes the output folder's lock (creating the folders it needs), held while the value lives.
+    public func lock() throws -> FolderLock {
+        try AtomicFile.makeFolders(home, for: "create the folder of the outputs")
+        return try FolderLock(folder: home, name: lockName)
+    }
 
-    /// A new, empty staging folder beside the output.
+    /// With the lock held: finishes a publish that a killed merge left half done, and removes the
+    /// staging folders of merges killed before publishing. True when a publish was finished.
+    @discardableResult
+    public func recover() throws -> Bool {
+        var finished = false
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: home)) ?? []).sorted() where name.hasPrefix(stagingPrefix) {
+            let staging = "\(home)/\(name)"
+            if let record = OutputManifest.read(from: staging) {
+                try finish(staging, record)
+                finished = true
+            } else {
+                try? FileManager.default.removeItem(atPath: staging)
+            }
+        }
+        return finished
+    }
+
+    /// A new, empty staging folder (beside the output folder, or inside it).
     public func makeStaging() throws -> String {
-        try AtomicFile.makeFolders(parent, for: "create the folder of the outputs")
-        let staging = "\(parent)/.\(name).staging-\(getpid())"
+        try AtomicFile.makeFolders(home, for: "create the folder of the outputs")
+        let staging = "\(home)/\(stagingPrefix)\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         guard mkdir(staging, 0o755) == 0 else { throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno) }
         quern_track_staging(staging)  // SIGINT or SIGTERM removes it (the C handler)
         return staging
     }
 
-    /// Removes staging folders left by merges that were killed (the caller holds the output lock).
-    public func sweepStaleStaging() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? []
-        for n in names where n.hasPrefix(".\(name).staging-") || n.hasPrefix(".\(name).old-") {
-            try? FileManager.default.removeItem(atPath: "\(parent)/\(n)")
-        }
+    /// Removes a staging folder that will not be published, unless its publish was committed
+    /// (then the next merge finishes it: removing it would leave a half-published folder).
+    public static func discard(_ staging: String) {
+        guard OutputManifest.read(from: staging) == nil else { return }
+        try? FileManager.default.removeItem(atPath: staging)
     }
 
     /// Is `file` one quern writes into output folders (and so replaces)?
@@ -42,37 +98,60 @@ public struct OutputPublisher: Sendable {
             || ((file.hasPrefix("labels_") || file.hasPrefix("masks_")) && file.hasSuffix(".npz"))
     }
 
-    /// Swaps `staging` in as the output folder.
+    /// Publishes the files of `staging` (its regular files whose names do not start with a dot)
+    /// into the output folder.
     public func publish(_ staging: String) throws {
-        // From here an interrupt leaves the folder to the next merge's sweep: mid-publish it may
-        // hold the new outputs.
+        // From here an interrupt leaves the staging folder to the next merge: once the record is
+        // written it is the only copy of outputs that may be half moved in.
         quern_track_staging(nil)
-        let fm = FileManager.default
-        AtomicFile.syncFolder(of: "\(staging)/x")
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: output, isDirectory: &isDir) else {
-            guard rename(staging, output) == 0 else { throw StorageError.io(path: output, operation: "publish the outputs", errno: errno) }
-            AtomicFile.syncFolder(of: output)
-            return
+        var names: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: staging) where OutputManifest.isPlainName(name) {
+            var st = stat()
+            if lstat("\(staging)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { names.append(name) }
         }
-        guard isDir.boolValue else { throw StorageError.io(path: output, operation: "publish into (it is a file, not a folder)", errno: ENOTDIR) }
-        for f in (try? fm.contentsOfDirectory(atPath: output)) ?? [] where !Self.isQuernOutput(f) && !fm.fileExists(atPath: "\(staging)/\(f)") {
-            if link("\(output)/\(f)", "\(staging)/\(f)") != 0 { try? fm.copyItem(atPath: "\(output)/\(f)", toPath: "\(staging)/\(f)") }
+        names.sort { ($0 == "preprocessing_stats.json" ? 1 : 0, $0) < ($1 == "preprocessing_stats.json" ? 1 : 0, $1) }
+        try AtomicFile.makeFolders(folder, for: "create the output folder")
+        // Refused before anything moves: a folder of the user's under the name of an output file.
+        for name in names {
+            var st = stat()
+            if lstat("\(folder)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+                throw StorageError.io(path: "\(folder)/\(name)", operation: "publish the output file \(name) over it (it is a folder; move it away and run the merge again)", errno: EISDIR)
+            }
         }
-        if quern_rename_exchange(staging, output) == 0 {
-            AtomicFile.syncFolder(of: output)
-            try? fm.removeItem(atPath: staging)  // now holds the previous outputs
-            return
+        let previous = OutputManifest.currentFiles(in: folder)
+        let record = OutputManifest(files: names, remove: previous.filter { !names.contains($0) })
+        try AtomicFile.write(record.text, to: "\(staging)/\(OutputManifest.fileName)")  // the commit point
+        try finish(staging, record)
+    }
+
+    /// Moves the files of a committed staging folder into the output folder (those still there:
+    /// a killed publish may have moved some), removes the previous set's leftovers, records the
+    /// new set and removes the staging folder.
+    func finish(_ staging: String, _ record: OutputManifest) throws {
+        try AtomicFile.makeFolders(folder, for: "create the output folder")
+        for (i, name) in record.files.enumerated() {
+            var st = stat()
+            guard lstat("\(staging)/\(name)", &st) == 0 else { continue }
+            guard rename("\(staging)/\(name)", "\(folder)/\(name)") == 0 else {
+                let e = errno
+                throw StorageError.io(
+                    path: "\(folder)/\(name)",
+                    operation: "publish the outputs (\(i) of \(record.files.count) files are in; the next `quern merge` into this folder moves in the rest from \(staging))", errno: e)
+            }
+            CrashPoint.reached("output-moved")
         }
-        // No atomic exchange here (an old kernel or filesystem): move aside, then in.
-        let old = "\(parent)/.\(name).old-\(getpid())"
-        guard rename(output, old) == 0 else { throw StorageError.io(path: output, operation: "move the previous outputs aside", errno: errno) }
-        guard rename(staging, output) == 0 else {
-            let e = errno
-            rename(old, output)
-            throw StorageError.io(path: output, operation: "publish the outputs", errno: e)
+        AtomicFile.syncFolder(of: "\(folder)/\(OutputManifest.fileName)")
+        for name in record.remove ?? [] where !record.files.contains(name) {
+            var st = stat()
+            // Only files and links: a folder is never removed, even under a listed name.
+            guard lstat("\(folder)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG || (st.st_mode & S_IFMT) == S_IFLNK else { continue }
+            if unlink("\(folder)/\(name)") != 0 && errno != ENOENT {
+                throw StorageError.io(path: "\(folder)/\(name)", operation: "remove this output of the previous merge", errno: errno)
+            }
         }
-        AtomicFile.syncFolder(of: output)
-        try? fm.removeItem(atPath: old)
+        try AtomicFile.write(OutputManifest(files: record.files).text, to: "\(folder)/\(OutputManifest.fileName)")
+        // The record first: a staging folder without one is debris the next merge removes.
+        unlink("\(staging)/\(OutputManifest.fileName)")
+        try? FileManager.default.removeItem(atPath: staging)
     }
 }

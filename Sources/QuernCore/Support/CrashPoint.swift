@@ -8,7 +8,8 @@ import Glibc
 /// power cut would, with no chance to clean up. Without the variable nothing happens. Points:
 /// `pre-<stage>` and `post-<stage>` for every stage (`StageRunner`), `batch-written` (a batch's
 /// temporary files are synced, not yet renamed), `batch-published` (renamed, not yet journaled),
-/// `batch-journaled`, and `outputs-staged` (a merge's outputs are complete, not yet published).
+/// `batch-journaled`, `outputs-staged` (a merge's outputs are complete, not yet published) and
+/// `output-moved` (one more output file renamed into the output folder, while publishing).
 /// Tests/IntegrationTests/CrashTests.swift kills at each of them and checks the resumed run.
 public enum CrashPoint {
     static let target: (name: String, count: Int)? = {

@@ -10,7 +10,8 @@ struct MergeCommand: AsyncParsableCommand {
         discussion: """
             Reads the batches of the intermediate folder one at a time (memory stays bounded by a batch), \
             through a merge strategy, then writes X_{train,val,test}.npy, labels_*.npz, masks_*.npz and \
-            preprocessing_stats.json into a staging folder and publishes it in one step. Run it as often as \
+            preprocessing_stats.json into a staging folder and publishes them once complete, replacing only \
+            the files quern wrote in the output folder (other files there are never touched). Run it as often as \
             you like, with other strategies or seeds: it only reads the batches, and keeps them unless \
             --cleanup is given (they are deleted only after the outputs are published).
 
