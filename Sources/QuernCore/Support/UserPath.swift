@@ -37,18 +37,15 @@ public enum UserPath {
     /// `link` points to a folder. Used where two spellings must be recognized as one folder (the
     /// output folder's lock) and where a link must be followed rather than replaced.
     public static func resolved(_ path: String) -> String {
-        var head = unnormalizedAbsolute(path)
-        var tail: [FilePath.Component] = []
-        while true {
-            if let real = realPath(head.string) {
-                var p = FilePath(real)
-                p.append(tail.reversed())
-                p.lexicallyNormalize()
-                return p.string
-            }
-            guard let last = head.lastComponent else { break }
-            tail.append(last)
-            _ = head.removeLastComponent()
+        let (root, components) = split(unnormalizedAbsolute(path))
+        var st = stat()
+        for k in stride(from: components.count, through: 0, by: -1) {
+            // stat first: one system call, where realpath makes one per component.
+            let prefix = joined(root, components[..<k])
+            guard stat(prefix, &st) == 0, let real = realPath(prefix) else { continue }
+            var p = FilePath(joined(real + "/", components[k...]))
+            p.lexicallyNormalize()
+            return p.string
         }
         return absolute(path)
     }
@@ -56,15 +53,24 @@ public enum UserPath {
     /// The nearest of `path` and its parents that exists (following links), or nil when none does
     /// (the current folder was removed). `o/results` → `.` when `o` does not exist yet.
     public static func nearestExisting(_ path: String) -> String? {
-        var p = FilePath(path.isEmpty ? "." : path)
+        let (root, components) = split(FilePath(path.isEmpty ? "." : path))
         var st = stat()
-        while stat(p.string, &st) != 0 {
-            if p.components.isEmpty { return nil }  // "/" itself is missing: nothing to climb to
-            _ = p.removeLastComponent()
-            if p.isEmpty { p = FilePath(".") }
-            if p == FilePath("."), stat(".", &st) != 0 { return nil }
+        for k in stride(from: components.count, through: 0, by: -1) {
+            let prefix = joined(root, components[..<k])
+            if stat(prefix.isEmpty ? "." : prefix, &st) == 0 { return prefix.isEmpty ? "." : prefix }
         }
-        return p.string
+        return nil
+    }
+
+    // A path's root and components, taken apart once: FilePath's own mutations re-check the whole
+    // path each time in debug builds, which makes climbing a path of thousands of components
+    // (`d/d/d/...`, longer than PATH_MAX) take minutes.
+    private static func split(_ p: FilePath) -> (root: String, components: [FilePath.Component]) {
+        (p.root?.string ?? "", Array(p.components))
+    }
+
+    private static func joined(_ root: String, _ components: ArraySlice<FilePath.Component>) -> String {
+        root + components.map(\.string).joined(separator: "/")
     }
 
     private static func unnormalizedAbsolute(_ path: String) -> FilePath {
