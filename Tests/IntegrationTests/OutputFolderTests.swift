@@ -172,6 +172,18 @@ struct OutputFolderTests {
         #expect(try QuernProcess.run(["verify", "--output-dir", "out"], cwd: ws.path).status == 0)
     }
 
+    /// Item 22: a folder of the user's under the name of an output file is never replaced; the
+    /// run refuses in pre-flight, before any work, naming it.
+    @Test func aFolderNamedLikeAnOutputFileIsRefusedBeforeAnyWork() throws {
+        let ws = try workspace()
+        ws.write("out/X_train.npy/mine.txt", "mine\n")
+        let r = try quern(["run", "--input-dir", "in", "--output-dir", "out"], cwd: ws.path)
+        #expect(r.status != 0 && r.signal == nil, "\(described(r))")
+        #expect(r.stderr.contains("out/X_train.npy is a folder"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate/journal.jsonl"), "nothing was extracted")
+        #expect(ws.files(in: "out") == ["X_train.npy"] && contents("\(ws.path)/out/X_train.npy/mine.txt") == Data("mine\n".utf8))
+    }
+
     /// Item 22: a merge killed in the middle of publishing (some files moved, others not) is
     /// finished by the next merge before it does anything else; the user's files stay.
     @Test func aMergeKilledWhilePublishingIsFinishedByTheNextMerge() throws {

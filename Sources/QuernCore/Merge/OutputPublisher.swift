@@ -92,6 +92,15 @@ public struct OutputPublisher: Sendable {
         try? FileManager.default.removeItem(atPath: staging)
     }
 
+    /// Names quern publishes its outputs under that are taken by a folder in `folder` (a folder is
+    /// never replaced): pre-flight refuses them before any work.
+    public static func blockedNames(in folder: String) -> [String] {
+        OutputManifest.legacyNames.filter { name in
+            var st = stat()
+            return lstat("\(folder)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        }
+    }
+
     /// Is `file` one quern writes into output folders (and so replaces)?
     public static func isQuernOutput(_ file: String) -> Bool {
         file == "preprocessing_stats.json" || (file.hasPrefix("X_") && file.hasSuffix(".npy"))

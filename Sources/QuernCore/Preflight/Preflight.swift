@@ -167,6 +167,11 @@ public struct Preflight: Sendable {
         for (dir, flag) in folders {
             if let why = Self.unwritable(dir) { add("folders", "\(dir) \(why): pick another folder with \(flag).") }
         }
+        if stages.contains(.merge) {
+            for name in OutputPublisher.blockedNames(in: merge.outputDir) {
+                add("folders", "\(merge.outputDir)/\(name) is a folder, where the merge publishes its output file \(name): move it away, or pick another folder with --output-dir (paths.output).")
+            }
+        }
         // Batches take about half the input (compressed floats); outputs (merged copy while
         // staging, then the splits) about the input again.
         let batchBytes = stages.contains(.extract) ? report.plan.inputBytes / 2 : 0
