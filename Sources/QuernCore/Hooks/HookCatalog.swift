@@ -47,6 +47,29 @@ public struct HookCatalog: Sendable {
         return (run, skipped)
     }
 
+    /// What is wrong with the hooks folder, or nil: a folder given on purpose that does not exist,
+    /// and anything at its path that is not a folder (a file, a symlink loop, a dangling link).
+    public func folderProblem() -> String? {
+        guard settings.enabled else { return nil }
+        let dir = settings.dir
+        var st = stat()
+        if stat(dir, &st) != 0 {
+            let why = errno
+            if why == ENOENT && !settings.dirGiven && !isSymlink(dir) { return nil }
+            let what = why == ELOOP ? "is a symlink loop" : why == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(why))))"
+            return "the hooks folder \(dir) (hooks.dir, --hooks-dir) \(what), so no hook would run: fix the path, or pass --no-hooks to run without hooks."
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            return "the hooks folder \(dir) (hooks.dir, --hooks-dir) is not a folder, so no hook would run: name the folder that holds the hooks, or pass --no-hooks."
+        }
+        return nil
+    }
+
+    private func isSymlink(_ p: String) -> Bool {
+        var st = stat()
+        return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+    }
+
     /// Files at the top of the hooks folder that look like hooks but match no hook point (typos).
     public func strayNames() -> [(String, String?)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: settings.dir)) ?? []

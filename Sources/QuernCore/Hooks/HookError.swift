@@ -1,6 +1,8 @@
 /// A hook stopped the work, or asked for something that cannot be.
 public enum HookError: Error, CustomStringConvertible, Equatable {
     case preFailed(hook: String, status: Int32, timedOut: Bool, stderr: [String])
+    /// A pre hook that could not be started at all (no `#!` line, a missing interpreter).
+    case preCannotStart(hook: String, reason: String)
     case postFailed(hooks: [String])
     case badOverride(hook: String, line: Int?, reason: String)
 
@@ -10,6 +12,8 @@ public enum HookError: Error, CustomStringConvertible, Equatable {
             let why = timedOut ? "was stopped at its timeout (hooks.timeout)" : "exited with status \(status)"
             let tail = stderr.isEmpty ? "" : "; its last lines of stderr:\n    " + stderr.suffix(8).joined(separator: "\n    ")
             return "pre hook \(hook) \(why), so its stage did not run\(tail)"
+        case .preCannotStart(let hook, let reason):
+            return "pre hook \(hook) could not run, so its stage did not run: \(reason)"
         case .postFailed(let hooks):
             return "post hook \(hooks.joined(separator: ", ")) failed; what the stage produced is kept (hooks.on_post_failure: warn makes this a warning)"
         case .badOverride(let hook, let line, let reason):
