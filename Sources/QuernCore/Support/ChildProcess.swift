@@ -53,6 +53,10 @@ public enum ChildProcess {
         posix_spawnattr_setpgroup(&attr, 0)
         SpawnedProcess.resetSignals(&attr, flags: Int32(POSIX_SPAWN_SETPGROUP))
         let cArgs = argv.map { strdup($0) } + [nil]
+        // A quern child reads this at start and asks to end with this process (PR_SET_PDEATHSIG):
+        // a SIGKILLed `run --datasets` or `compare` must not leave it running, holding its locks.
+        var env = env
+        env["QUERN_PARENT_PID"] = String(getpid())
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             cArgs.forEach { free($0) }
