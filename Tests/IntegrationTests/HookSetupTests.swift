@@ -38,6 +38,8 @@ struct HookSetupTests {
         #expect(run.status == 1)
         #expect(run.stderr.contains("hoks"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/processed"), "nothing ran")
+        let listing = try QuernProcess.run(["hooks", "--hooks-dir", "hoks"], cwd: ws.path)
+        #expect(listing.status == 1 && listing.stderr.contains("hoks") && listing.stderr.contains("does not exist"), "\(listing.stderr)")
         // From the config too.
         ws.write("h.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  dir: gone\n")
         let fromConfig = try QuernProcess.run(["validate", "--config", "h.yaml", "--input-dir", "in", "--strict"], cwd: ws.path)

@@ -49,7 +49,7 @@ public struct HookCatalog: Sendable {
 
     /// What is wrong with the hooks folder, or nil: a folder given on purpose that does not exist,
     /// and anything at its path that is not a folder (a file, a symlink loop, a dangling link).
-    public func folderProblem() -> String? {
+    public func folderProblem() -> HookError? {
         guard settings.enabled else { return nil }
         let dir = settings.dir
         var st = stat()
@@ -57,11 +57,9 @@ public struct HookCatalog: Sendable {
             let why = errno
             if why == ENOENT && !settings.dirGiven && !isSymlink(dir) { return nil }
             let what = why == ELOOP ? "is a symlink loop" : why == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(why))))"
-            return "the hooks folder \(dir) (hooks.dir, --hooks-dir) \(what), so no hook would run: fix the path, or pass --no-hooks to run without hooks."
+            return .badFolder(path: dir, reason: what)
         }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else {
-            return "the hooks folder \(dir) (hooks.dir, --hooks-dir) is not a folder, so no hook would run: name the folder that holds the hooks, or pass --no-hooks."
-        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return .badFolder(path: dir, reason: "is not a folder") }
         return nil
     }
 
