@@ -131,7 +131,7 @@ public struct LineSplitter: Sendable {
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, into lines: inout [Line]) {
         var start = 0
         while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 10)
+            let end = memchr(bytes.baseAddress! + start, 10, bytes.count - start).map { UnsafeRawPointer($0) - bytes.baseAddress! }
             let stop = end ?? bytes.count
             let room = max(0, ChildOutput.lineBytes - current.count)
             let take = min(room, stop - start)
