@@ -63,7 +63,7 @@ final class ChildOutput: Sendable {
         let (bytes, lines) = budget.withLock { ($0.cutBytes, $0.cutLines) }
         guard lines > 0 else { return }
         console.info(
-            "[\(name)] \(Human.count(bytes)) more bytes (\(Human.count(lines)) lines) of its output were not kept: quern keeps the first \(Human.bytes(Self.keptBytes)) of each hook's output.")
+            "[\(name)] \(Human.count(bytes)) more bytes (\(Human.count(lines)) lines) of its output were not kept: quern keeps the first \(Human.bytes(Self.keptBytes)) of what each hook or child quern writes.")
     }
 
     /// Reads `fd` until its end, or until `wake` becomes readable or hung up (the child is done
