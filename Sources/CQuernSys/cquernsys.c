@@ -193,3 +193,49 @@ int quern_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) 
 
 #include <malloc.h>
 void quern_release_free_memory(void) { malloc_trim(0); }
+
+#include <sys/prctl.h>
+void quern_die_with_parent(void) {
+    const char *value = getenv("QUERN_PARENT_PID");
+    if (!value) return;
+    pid_t parent = (pid_t)atol(value);
+    unsetenv("QUERN_PARENT_PID");
+    if (parent <= 1) return;
+    // PDEATHSIG follows the thread that started this process: ChildProcess spawns from a thread
+    // that waits for the child, so it outlives it unless the whole parent dies.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == parent) return;
+    // Not the direct child (a hook started this quern): nothing to follow, unless the parent is
+    // already gone, when this process was orphaned before it could ask.
+    prctl(PR_SET_PDEATHSIG, 0);
+    if (kill(parent, 0) != 0 && errno == ESRCH) raise(SIGTERM);
+}
+
+#include <sys/resource.h>
+// Measured: `quern --help` hangs at 100,000 KiB of address space and a small run at 150,000
+// (libdispatch retries thread creation forever); 250,000 works for a small run. Threads'
+// stacks and malloc arenas are address space, so leave room for many cores.
+#define QUERN_MIN_ADDRESS_SPACE (512LL << 20)
+#define QUERN_MIN_DATA (256LL << 20)
+
+static int limit_problem(int resource, long long need, const char *what, const char *flag) {
+    struct rlimit r;
+    if (getrlimit(resource, &r) != 0 || r.rlim_cur == RLIM_INFINITY || (long long)r.rlim_cur >= need) return 0;
+    char msg[512];
+    int n = snprintf(msg, sizeof msg,
+        "error: quern needs at least %lld MiB of %s, but this process may use only %lld MiB (ulimit %s %lld). "
+        "Raise the limit (ulimit %s %lld, or unlimited); to keep quern's memory small, use --memory-limit "
+        "(batch.memory_limit) instead.\n",
+        need >> 20, what, (long long)r.rlim_cur >> 20, flag, (long long)r.rlim_cur >> 10, flag, (need >> 10) * 2);
+    if (n > 0) {
+        ssize_t ignored = write(2, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+        (void)ignored;
+    }
+    return 1;
+}
+
+int quern_check_memory_limits(void) {
+    if (limit_problem(RLIMIT_AS, QUERN_MIN_ADDRESS_SPACE, "address space", "-v")) return 1;
+    if (limit_problem(RLIMIT_DATA, QUERN_MIN_DATA, "data memory", "-d")) return 1;
+    return 0;
+}

@@ -33,3 +33,13 @@ int quern_start_writeback(int fd, long long offset, long long length);
 #include <spawn.h>
 /// posix_spawn_file_actions_addchdir_np (glibc 2.29): the child starts in `path`. Needs _GNU_SOURCE.
 int quern_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
+/// For a quern started by another quern (`run --datasets`, `compare`): the parent puts its pid in
+/// QUERN_PARENT_PID; when this process is its direct child, it asks the kernel for SIGTERM when
+/// the parent dies (PR_SET_PDEATHSIG), so a SIGKILLed parent leaves no child holding a lock. When
+/// the parent died before that, it ends itself with SIGTERM. The variable is removed, so what this
+/// process starts does not inherit it. Call after quern_forward_interrupts, before other threads.
+void quern_die_with_parent(void);
+/// Checks the address-space and data limits (ulimit -v, ulimit -d) before any thread starts:
+/// below what quern needs, libdispatch waits forever for a thread it cannot create, or an
+/// allocation fails later. Prints why on stderr and returns 1 then; 0 when the limits are fine.
+int quern_check_memory_limits(void);

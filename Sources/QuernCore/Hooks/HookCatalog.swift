@@ -47,6 +47,27 @@ public struct HookCatalog: Sendable {
         return (run, skipped)
     }
 
+    /// What is wrong with the hooks folder, or nil: a folder given on purpose that does not exist,
+    /// and anything at its path that is not a folder (a file, a symlink loop, a dangling link).
+    public func folderProblem() -> HookError? {
+        guard settings.enabled else { return nil }
+        let dir = settings.dir
+        var st = stat()
+        if stat(dir, &st) != 0 {
+            let why = errno
+            if why == ENOENT && !settings.dirGiven && !isSymlink(dir) { return nil }
+            let what = why == ELOOP ? "is a symlink loop" : why == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(why))))"
+            return .badFolder(path: dir, reason: what)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return .badFolder(path: dir, reason: "is not a folder") }
+        return nil
+    }
+
+    private func isSymlink(_ p: String) -> Bool {
+        var st = stat()
+        return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+    }
+
     /// Files at the top of the hooks folder that look like hooks but match no hook point (typos).
     public func strayNames() -> [(String, String?)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: settings.dir)) ?? []

@@ -38,6 +38,7 @@ public final class HookObserver: StageObserver {
             let overrides = "\(scratch)/overrides-\(next())"
             FileManager.default.createFile(atPath: overrides, contents: nil)
             let r = try await run(hook, point: point, extra: ["QUERN_OVERRIDES": overrides])
+            if let why = r.startError { throw HookError.preCannotStart(hook: hook.name, reason: why) }
             guard r.status == 0 else { throw HookError.preFailed(hook: hook.name, status: r.status, timedOut: r.timedOut, stderr: r.stderrTail) }
             let text = (try? String(contentsOfFile: overrides, encoding: .utf8)) ?? ""
             try context.applyOverrides(text, hook: hook.name, stage: stage)
@@ -60,7 +61,7 @@ public final class HookObserver: StageObserver {
         if case .failed(let error) = outcome { extra["QUERN_ERROR"] = error }
         for hook in hooks(at: point) {
             let r = try await run(hook, point: point, extra: extra)
-            if r.status != 0 { failed.append("\(hook.name) (\(r.timedOut ? "timed out" : "exit \(r.status)"))") }
+            if r.status != 0 { failed.append("\(hook.name) (\(Self.verdict(r)))") }
         }
         guard !failed.isEmpty else { return }
         if settings.onPostFailure == .warn {
@@ -78,7 +79,7 @@ public final class HookObserver: StageObserver {
         let work: @Sendable () async -> String? = { [self] in
             for hook in hooks {
                 guard let r = try? await self.run(hook, point: point, extra: ["QUERN_BATCH_FILE": path, "QUERN_STATUS": "ok"]) else { return hook.name }
-                if r.status != 0 { return "\(hook.name) for \(UserPath.lastComponent(of: path)) (\(r.timedOut ? "timed out" : "exit \(r.status)"))" }
+                if r.status != 0 { return "\(hook.name) for \(UserPath.lastComponent(of: path)) (\(Self.verdict(r)))" }
             }
             return nil
         }
@@ -100,6 +101,12 @@ public final class HookObserver: StageObserver {
         return found.run
     }
 
+    /// How a failed hook ended, for the list of failed post hooks.
+    static func verdict(_ r: ChildProcess.Result) -> String {
+        if let why = r.startError { return "could not run: \(why)" }
+        return r.timedOut ? "timed out" : "exit \(r.status)"
+    }
+
     private func next() -> Int { counter.withLock { $0 += 1; return $0 } }
 
     private func run(_ hook: HookCatalog.Hook, point: HookPoint, extra: [String: String]) async throws -> ChildProcess.Result {
@@ -109,8 +116,12 @@ public final class HookObserver: StageObserver {
         try AtomicFile.write(contextJSON(point: point, hook: hook.name, env: env), to: contextPath)
         env["QUERN_CONTEXT"] = contextPath
         let r = await ChildProcess.run(argv: hook.argv, env: env, name: hook.name, timeout: settings.timeout, console: console)
-        let verdict = r.timedOut ? "stopped at its \(Int(settings.timeout)) s timeout" : "exit \(r.status)"
-        console.info("hook \(hook.name): \(verdict) in \(String(format: "%.2f", r.seconds)) s")
+        if let why = r.startError {
+            console.warning("hook \(hook.name) could not run: \(why)")
+        } else {
+            let verdict = r.timedOut ? "stopped at its \(Int(settings.timeout)) s timeout" : "exit \(r.status)"
+            console.info("hook \(hook.name): \(verdict) in \(String(format: "%.2f", r.seconds)) s")
+        }
         log.withLock { $0.append(["hook": hook.name, "point": point.name, "status": String(r.status), "timed_out": String(r.timedOut), "seconds": String(format: "%.3f", r.seconds)]) }
         return r
     }

@@ -4,6 +4,10 @@ public struct HookSettings: Sendable, Equatable {
 
     public var enabled = true
     public var dir = "hooks"
+    /// Whether `dir` was given (hooks.dir, --hooks-dir): then it must exist. The default folder
+    /// may be absent (no hooks), but a folder named on purpose that is not there is a typo that
+    /// would silently switch off every hook, a pre-merge check among them.
+    public var dirGiven = false
     /// Run post-batch hooks one at a time (otherwise those of different batches may overlap).
     public var serial = false
     public var timeout = 600.0
@@ -17,7 +21,10 @@ public struct HookSettings: Sendable, Equatable {
         try ConfigSchema.check(config)
         var s = HookSettings()
         if let v = config.value(at: "hooks.enabled")?.boolValue { s.enabled = v }
-        if let v = config.value(at: "hooks.dir")?.stringValue { s.dir = v }
+        if let v = config.value(at: "hooks.dir")?.stringValue {
+            s.dir = v
+            s.dirGiven = true
+        }
         if let v = config.value(at: "hooks.serial")?.boolValue { s.serial = v }
         if let v = config.value(at: "hooks.timeout")?.doubleValue { s.timeout = v }
         if let v = config.value(at: "hooks.on_post_failure") {

@@ -105,9 +105,11 @@ public struct Preflight: Sendable {
             }
         }
 
-        // 4. Hooks: present but not executable, or named for no hook point.
+        // 4. Hooks: a hooks folder that is not there, hooks present but not executable, or named
+        //    for no hook point.
         let catalog = HookCatalog(settings: hooks)
         var preInputHooks = false
+        if let problem = catalog.folderProblem() { add("hooks", problem) }
         if hooks.enabled {
             for (name, suggestion) in catalog.strayNames() {
                 add("hooks", "\(hooks.dir)/\(name) matches no hook point, so it never runs\(suggestion.map { ": did you mean \($0)?" } ?? ": rename it (see `quern hooks`)").", warning: true)

@@ -1,4 +1,5 @@
 public import Foundation
+import CQuernSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,8 +11,9 @@ import Glibc
 /// Who holds it is written beside it, to `.lock.<name>.holder` (pid, host, start time), by a
 /// temporary file renamed into place, so a second process never reads half a record. The lock
 /// file itself is never renamed or deleted: its inode is what `flock` locks. The record is
-/// removed on a clean release, so one found when the lock is taken was left by a holder that died,
-/// and is reported as taken over.
+/// removed on a clean release and when quern ends on Ctrl-C or SIGTERM, so one found when the lock
+/// is taken was left by a holder that died without a chance to clean up (SIGKILL, a power cut), and
+/// is reported as taken over.
 public final class FolderLock {
     public let path: String
     /// The holder record of a process that died holding this lock, when this one took it over.
@@ -57,10 +59,14 @@ public final class FolderLock {
             pid: getpid(), host: ProcessInfo.processInfo.hostName, started: ISO8601DateFormatter().string(from: Date()),
             command: CommandLine.arguments.dropFirst().prefix(3).joined(separator: " "))
         try? AtomicFile.write(JSONLines.encode(me) + "\n", to: holderPath)
+        // Ctrl-C (or SIGTERM) ends quern in a signal handler that runs no deinit: it removes the
+        // files tracked here, so the next run does not report this lock as taken over.
+        quern_track_temp(holderPath)
     }
 
     deinit {
         // Record first, lock second: whoever takes the lock next finds no record of a live holder.
+        quern_untrack_temp(holderPath)
         unlink(holderPath)
         flock(fd, LOCK_UN)
         close(fd)

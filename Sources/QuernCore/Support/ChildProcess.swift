@@ -20,6 +20,8 @@ public enum ChildProcess {
         public var stderrTail: [String]
         /// Peak resident memory of the child, in bytes.
         public var peakBytes: Int = 0
+        /// Why the child could not be started at all (then `status` is 127), with a hint.
+        public var startError: String? = nil
     }
 
 
@@ -33,8 +35,10 @@ public enum ChildProcess {
 
     static func runBlocking(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) -> Result {
         let started = monotonicSeconds()
-        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
-        guard quern_pipe_cloexec(&out) == 0, quern_pipe_cloexec(&err) == 0 else {
+        // `wake`: closing its write end tells the output readers to stop (see below).
+        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], wake: [Int32] = [-1, -1]
+        guard quern_pipe_cloexec(&out) == 0, quern_pipe_cloexec(&err) == 0, quern_pipe_cloexec(&wake) == 0 else {
+            for fd in out + err + wake where fd >= 0 { close(fd) }
             return Result(status: 127, timedOut: false, seconds: 0, stderrTail: ["cannot create pipes: \(String(cString: strerror(errno)))"])
         }
         var actions = posix_spawn_file_actions_t()
@@ -49,6 +53,10 @@ public enum ChildProcess {
         posix_spawnattr_setpgroup(&attr, 0)
         SpawnedProcess.resetSignals(&attr, flags: Int32(POSIX_SPAWN_SETPGROUP))
         let cArgs = argv.map { strdup($0) } + [nil]
+        // A quern child reads this at start and asks to end with this process (PR_SET_PDEATHSIG):
+        // a SIGKILLed `run --datasets` or `compare` must not leave it running, holding its locks.
+        var env = env
+        env["QUERN_PARENT_PID"] = String(getpid())
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             cArgs.forEach { free($0) }
@@ -59,21 +67,21 @@ public enum ChildProcess {
         close(out[1])
         close(err[1])
         guard rc == 0 else {
-            close(out[0])
-            close(err[0])
-            let hint = rc == ENOEXEC ? " (does it start with a #! line?)" : ""
-            return Result(status: 127, timedOut: false, seconds: 0, stderrTail: ["cannot start \(argv[0]): \(String(cString: strerror(rc)))\(hint)"])
+            for fd in [out[0], err[0]] + wake { close(fd) }
+            let why = "cannot start \(argv[0]): \(String(cString: strerror(rc)))\(startHint(rc, program: argv[0]))"
+            return Result(status: 127, timedOut: false, seconds: 0, stderrTail: [why], startError: why)
         }
         quern_track_group(pid)
         defer { quern_untrack_group(pid) }
-        let tail = Mutex<[String]>([])
+        // Each stream has a reader thread that owns its end of the pipe; closing the write end of
+        // `wake` tells them to stop reading, and they close their own descriptors.
+        let output = ChildOutput(name: name, console: console)
         let done = DispatchGroup()
         for (fd, isErr) in [(out[0], false), (err[0], true)] {
             done.enter()
+            let wakeFd = wake[0]
             Thread.detachNewThread {
-                pump(fd: fd, name: name, console: console) { line in
-                    if isErr { tail.withLock { $0.append(line); if $0.count > 20 { $0.removeFirst() } } }
-                }
+                output.pump(fd: fd, wake: wakeFd, isStderr: isErr)
                 done.leave()
             }
         }
@@ -99,13 +107,26 @@ public enum ChildProcess {
             }
             usleep(5_000)
         }
-        // Output ends when every process holding the pipes is gone; don't wait long for daemons.
+        // Output ends when every process holding the pipes is gone. Background processes the
+        // child left behind get a moment to finish writing, then the readers stop: they close the
+        // pipes, and what a daemon writes after that goes nowhere (it gets EPIPE, or SIGPIPE).
         if done.wait(timeout: .now() + (timedOut ? 0.5 : 2)) == .timedOut {
-            close(out[0])
-            close(err[0])
+            close(wake[1])
+            wake[1] = -1
         }
+        done.wait()
+        for fd in wake where fd >= 0 { close(fd) }
+        output.finish()
         let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: tail.withLock { $0 }, peakBytes: sampledPeak > 0 ? sampledPeak : Int(usage.ru_maxrss) * 1024)
+        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: output.stderrTail, peakBytes: sampledPeak > 0 ? sampledPeak : Int(usage.ru_maxrss) * 1024)
+    }
+
+    /// What to check when `program` cannot be executed: the kernel says only ENOEXEC for a script
+    /// without a `#!` line, and ENOENT for an existing script whose interpreter does not exist.
+    static func startHint(_ error: Int32, program: String) -> String {
+        if error == ENOEXEC { return " (a script needs a #! line, such as #!/bin/sh, as its first line)" }
+        if error == ENOENT && access(program, F_OK) == 0 { return " (the interpreter its #! line names does not exist)" }
+        return ""
     }
 
     /// VmHWM of a running process (its peak resident memory since exec), or 0.
@@ -115,29 +136,5 @@ public enum ChildProcess {
             let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
         else { return 0 }
         return kb * 1024
-    }
-
-    /// Reads `fd` to its end, printing each line with the hook's name.
-    static func pump(fd: Int32, name: String, console: Console, onLine: (String) -> Void) {
-        var pending: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 1 << 14)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            pending += buf[0..<n]
-            while let nl = pending.firstIndex(of: 10) {
-                let line = String(decoding: pending[..<nl], as: UTF8.self)
-                pending.removeSubrange(...nl)
-                console.info("[\(name)] \(line)")
-                onLine(line)
-            }
-        }
-        if !pending.isEmpty {
-            let line = String(decoding: pending, as: UTF8.self)
-            console.info("[\(name)] \(line)")
-            onLine(line)
-        }
-        close(fd)
     }
 }
