@@ -264,7 +264,10 @@ public struct ExtractStage: Sendable {
         var misfit: ExtractError? = nil
         for file in files.prefix(20) {
             do {
-                guard let kind = try probe.fileKind(file.name) else { continue }
+                guard let kind = try probe.fileKind(file.name) else {
+                    reasons.append("\(file.name): no known format by its extension; name one with --format csv, tsv or jsonl (input.format)")
+                    continue
+                }
                 var stream: any ByteSource = try FileSource(path: "\(settings.inputDir)/\(file.name)")
                 if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
