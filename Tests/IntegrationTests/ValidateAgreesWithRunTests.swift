@@ -30,6 +30,8 @@ struct ValidateAgreesWithRunTests {
         #expect(r.status == 1)
         #expect(r.stderr.contains("x.dat"), "run says which file and why: \(r.stderr)")
         #expect(!r.stderr.contains(":\n  \n") && !r.stderr.hasSuffix(":\n  \n"), "an empty reason: \(r.stderr.debugDescription)")
+        // With no file to try, the message says so instead of listing nothing.
+        #expect(!ExtractError.noHeader([]).description.hasSuffix(":\n  "), "\(ExtractError.noHeader([]))")
     }
 
     @Test(arguments: [
