@@ -47,6 +47,14 @@ struct ValidateAgreesWithRunTests {
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate"), "nothing done")
     }
 
+    @Test(arguments: [["--files=-1"], ["--rows=-3"], ["--rows", "0"], ["--bad=-2"]])
+    func generateRefusesBadCountsAsBadUsage(_ flag: [String]) throws {
+        let ws = TempWorkspace("quern-agree")
+        let r = try QuernProcess.run(["generate", "--files", "1", "--out", "\(ws.path)/g"] + flag)
+        #expect(r.status == 64 && r.signal == nil, "\(flag): \(r.status) \(r.stderr)")
+        #expect(r.stderr.contains(flag[0].split(separator: "=")[0]), "\(r.stderr)")
+    }
+
     @Test func hugeSizesInTheConfigAreRefusedBeforeAnyWork() throws {
         let ws = TempWorkspace("quern-agree")
         #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
