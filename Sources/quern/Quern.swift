@@ -35,8 +35,13 @@ enum ExitStatus {
     static let table = "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
 }
 
-/// Prints an error the way quern does: its message, never a Swift dump, then exits 1.
+/// Prints an error the way quern does: its message, never a Swift dump, then exits 1 (64 for bad usage).
 func fail(_ error: any Error) -> ExitCode {
+    // A bad flag value found after parsing (``FlagValues``) is still bad usage.
+    if let usage = error as? ValidationError {
+        FileHandle.standardError.write(Data("error: \(usage.message)\n".utf8))
+        return ExitCode(ExitStatus.usage)
+    }
     let text = "\(error)"
     // Config errors already start with `file:line:column: error:`, as compilers print them.
     let line = text.contains(": error: ") || text.hasPrefix("error: ") ? text : "error: \(text)"

@@ -80,7 +80,8 @@ struct DatasetsTests {
         let ws = TempWorkspace("quern-datasets")
         #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status == 0)
         let r = try QuernProcess.run(["run", "--datasets", "many", "--codec", "zstdd", "--split", "0.5,0.5,0.5"], cwd: ws.path)
-        #expect(r.status == 1)
+        // Bad flag values are bad usage: 64 (issue 13 item 18; it was 1).
+        #expect(r.status == 64)
         #expect(r.stderr.contains("unknown codec 'zstdd'") && r.stderr.contains("sum to 1"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate"))
     }

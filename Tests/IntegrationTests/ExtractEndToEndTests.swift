@@ -220,7 +220,7 @@ struct ExtractEndToEndTests {
     @Test func unknownPluginNamesFailBeforeAnyWork() throws {
         let ws = TempWorkspace()
         let r = try QuernProcess.run(["extract", "--extractor", "tabulr", "--input-dir", "\(ws.path)/none"], cwd: ws.path)
-        #expect(r.status == 1)
+        #expect(r.status == 64, "a bad flag value is bad usage (issue 13 item 18; it was 1)")
         #expect(r.stderr.contains("unknown extractor 'tabulr'. Did you mean 'tabular'? Known extractors: hashed, tabular"))
         let p = try QuernProcess.run(["plugins"])
         for name in ["tabular", "hashed", "none", "zlib", "lz4", "zstd", "csv", "tsv", "jsonl"] { #expect(p.stdout.contains("  \(name) ")) }

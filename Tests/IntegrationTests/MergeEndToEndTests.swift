@@ -315,11 +315,12 @@ struct MergeEndToEndTests {
 
     @Test func badMergeSettingsFailBeforeWork() throws {
         let ws = TempWorkspace()
+        // Bad flag values are bad usage: 64 (issue 13 item 18; it was 1).
         var r = try QuernProcess.run(["merge", "--merge-strategy", "shufle"], cwd: ws.path)
-        #expect(r.status == 1 && r.stderr.contains("Did you mean 'shuffle'?"))
+        #expect(r.status == 64 && r.stderr.contains("Did you mean 'shuffle'?"))
         r = try QuernProcess.run(["merge", "--split", "0.8,0.3,0.1"], cwd: ws.path)
-        #expect(r.status == 1 && r.stderr.contains("sum to 1"))
+        #expect(r.status == 64 && r.stderr.contains("sum to 1"))
         r = try QuernProcess.run(["merge", "--merge-strategy", "balance:mode=cap"], cwd: ws.path)
-        #expect(r.status == 1 && r.stderr.contains("per_class"))
+        #expect(r.status == 64 && r.stderr.contains("per_class"))
     }
 }

@@ -40,11 +40,14 @@ struct ValidateTests {
 
     @Test func theGamesExampleValidates() throws {
         let ws = TempWorkspace("quern-validate")
-        let r = try QuernProcess.run(["validate", "--config", Self.config], cwd: ws.path)
+        // Its input folder is not here: `run` would stop, so validate fails (issue 13 item 17 changed
+        // this: it used to pass without --strict); --config-only checks the config alone.
+        let r = try QuernProcess.run(["validate", "--config", Self.config, "--config-only"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("config ok"))
-        // Its input folder is not here: said, but not an error without --strict.
         #expect(r.stderr.contains("warning: [input] input folder data/input does not exist"))
+        let plain = try QuernProcess.run(["validate", "--config", Self.config], cwd: ws.path)
+        #expect(plain.status == 1 && plain.stderr.contains("error: [input] input folder data/input does not exist"), "\(plain.stderr)")
         #expect(try QuernProcess.run(["validate", "--config", Self.config, "--strict"], cwd: ws.path).status == 1)
     }
 

@@ -7,20 +7,27 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
     case wrongType(at: SourceMark?, key: String, expected: String, found: String)
     case invalid(at: SourceMark?, key: String, reason: String)
 
+    /// The message, control characters in it escaped (``OneLine``): names and values come from
+    /// the file, and a NUL or a terminal escape sequence must not reach the terminal raw.
     public var description: String {
+        OneLine.escapeKeepingNewlines(message)
+    }
+
+    private var message: String {
+        let e = OneLine.escape
         switch self {
         case .unreadable(let path, let reason):
             return "\(path): error: cannot read the config file: \(reason). Check the --config path."
         case .yaml(let path, let line, let column, let reason):
             return "\(path):\(line):\(column): error: \(reason)"
         case .unknownKey(let at, let key, let section, let valid, let suggestion):
-            let hint = suggestion.map { " Did you mean '\($0)'?" } ?? ""
+            let hint = suggestion.map { " Did you mean '\(e($0))'?" } ?? ""
             let place = section.isEmpty ? "at the top level" : "in '\(section)'"
-            return "\(prefix(at))unknown key '\(key)' \(place).\(hint) Valid keys: \(valid.joined(separator: ", "))."
+            return "\(prefix(at))unknown key '\(e(key))' \(place).\(hint) Valid keys: \(valid.joined(separator: ", "))."
         case .wrongType(let at, let key, let expected, let found):
-            return "\(prefix(at))'\(key)' must be \(expected), found \(found)."
+            return "\(prefix(at))'\(e(key))' must be \(expected), found \(e(found))."
         case .invalid(let at, let key, let reason):
-            return "\(prefix(at))'\(key)': \(reason)"
+            return "\(prefix(at))'\(e(key))': \(reason)"
         }
     }
 

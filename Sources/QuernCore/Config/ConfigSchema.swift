@@ -22,7 +22,7 @@ public enum ConfigSchema {
             Key(name: "pattern", type: .string, help: "file-name glob of the inputs (default: every file of a known format)", flag: nil),
             Key(name: "format", type: .string, help: "auto (by extension), csv, tsv or jsonl", flag: "--format"),
             Key(name: "missing_values", type: .stringList, help: "cell texts read as missing", flag: nil),
-            Key(name: "max_files", type: .int(0...Int.max), help: "take only the first N files (0: all)", flag: "--max-files"),
+            Key(name: "max_files", type: .int(0...1_000_000_000), help: "take only the first N files (0: all; at most 1,000,000,000)", flag: "--max-files"),
         ]),
         ("extract", [
             Key(name: "workers", type: .int(0...4096), help: "parallel workers (0: one per core)", flag: "--workers"),
@@ -33,8 +33,8 @@ public enum ConfigSchema {
         ]),
         ("batch", [
             Key(name: "codec", type: .string, help: "NAME[:level] compression of batch files", flag: "--codec"),
-            Key(name: "files_per_batch", type: .int(1...Int.max), help: "input files per batch", flag: "--files-per-batch"),
-            Key(name: "rows_per_batch", type: .int(1...Int.max), help: "most rows in one batch file", flag: "--rows-per-batch"),
+            Key(name: "files_per_batch", type: .int(1...1_000_000), help: "input files per batch (at most 1,000,000)", flag: "--files-per-batch"),
+            Key(name: "rows_per_batch", type: .int(1...100_000_000), help: "most rows in one batch file (at most 100,000,000)", flag: "--rows-per-batch"),
             Key(name: "memory_limit", type: .string, help: "most memory to use (2GiB): fewer rows and batches in flight", flag: "--memory-limit"),
         ]),
         ("merge", [
@@ -42,7 +42,7 @@ public enum ConfigSchema {
             Key(name: "options", type: .structured(shape: "map"), help: "options of the merge strategy", flag: nil),
             Key(name: "cleanup", type: .bool, help: "delete batch files once the outputs are published", flag: "--cleanup"),
             Key(name: "skip_validation", type: .bool, help: "publish without checking the outputs", flag: "--skip-validation"),
-            Key(name: "memory_budget_mb", type: .int(16...Int.max), help: "MiB of rows a strategy may hold (shuffle spills beyond)", flag: nil),
+            Key(name: "memory_budget_mb", type: .int(16...16_777_216), help: "MiB of rows a strategy may hold (shuffle spills beyond; at most 16 TiB)", flag: nil),
         ]),
         ("split", [
             Key(name: "fractions", type: .structured(shape: "[train, val, test]"), help: "fractions summing to 1 (default 0.8,0.1,0.1)", flag: "--split"),
@@ -118,7 +118,8 @@ public enum ConfigSchema {
         case .int(let range):
             guard let i = v.intValue else { throw .wrongType(at: v.mark, key: path, expected: "an integer", found: "'\(v.canonical)'") }
             if let range, !range.contains(i) {
-                throw .invalid(at: v.mark, key: path, reason: "\(i) is out of range (at least \(range.lowerBound)).")
+                let allowed = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+                throw .invalid(at: v.mark, key: path, reason: "\(i) is out of range: allowed \(allowed).")
             }
         case .bool:
             if v.boolValue == nil { throw .wrongType(at: v.mark, key: path, expected: "true or false", found: "'\(v.canonical)'") }

@@ -4,13 +4,42 @@ import Yams
 /// Reads a YAML file into a ``ConfigValue`` tree that remembers line and column of every value.
 public enum YAMLLoader {
     public static func load(path: String) throws(ConfigError) -> ConfigValue {
-        let text: String
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
+        guard let text = String(bytes: data, encoding: .utf8), !data.starts(with: [0xFF, 0xFE]), !data.starts(with: [0xFE, 0xFF]) else {
+            throw notUTF8(data, path: path)
+        }
         return try parse(text, path: path)
+    }
+
+    /// The most nodes a config may hold once its aliases are expanded. A real config has a few
+    /// hundred; a few hundred bytes of nested aliases ("billion laughs") expand to billions.
+    public static let maxNodes = 10_000
+
+    /// Where a file that is not UTF-8 first goes wrong, and what it probably is.
+    private static func notUTF8(_ data: Data, path: String) -> ConfigError {
+        let bytes = [UInt8](data)
+        var line = 1
+        var column = 1
+        var offset = 0
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        decode: while true {
+            switch decoder.decode(&it) {
+            case .scalarValue(let u):
+                offset += String(u).utf8.count
+                if u == "\n" { line += 1; column = 1 } else { column += 1 }
+            case .emptyInput, .error: break decode
+            }
+        }
+        let utf16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || (bytes.count > 1 && (bytes[0] == 0 || bytes[1] == 0))
+        let what = utf16 ? "it looks like UTF-16" : "it may be binary, or another encoding"
+        let byte = offset < bytes.count ? String(format: " (byte 0x%02X at offset %d)", bytes[offset], offset) : ""
+        return .yaml(path: path, line: line, column: column, reason: "the config file is not UTF-8 text\(byte); \(what). Save it as UTF-8.")
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConfigValue {
@@ -23,7 +52,36 @@ public enum YAMLLoader {
             throw .yaml(path: path, line: 1, column: 1, reason: "\(error)")
         }
         guard let node else { return ConfigValue(.map([]), mark: SourceMark(file: path, line: 1, column: 1)) }
+        // Yams shares an anchored node between its aliases; converting copies each use. Count
+        // the nodes first, stopping at the bound, so nested aliases cannot expand without end.
+        if let mark = pastNodeBound(node) {
+            throw .yaml(
+                path: path, line: mark.line, column: mark.column,
+                reason: "the config expands to more than \(maxNodes) values once its aliases (*name) are expanded; a config "
+                    + "needs far fewer. Write the values out, or use fewer nested aliases.")
+        }
         return convert(node, path: path)
+    }
+
+    /// Where the node count passes ``maxNodes`` (walking every alias use), or nil when it stays
+    /// within: at most ``maxNodes`` visits, whatever the expansion would be.
+    private static func pastNodeBound(_ root: Node) -> (line: Int, column: Int)? {
+        var stack = [root]
+        var count = 0
+        while let node = stack.popLast() {
+            count += 1
+            if count > maxNodes { return (node.mark ?? root.mark).map { ($0.line, $0.column) } ?? (1, 1) }
+            switch node {
+            case .scalar, .alias: break
+            case .sequence(let seq): stack.append(contentsOf: seq)
+            case .mapping(let map):
+                for (k, v) in map {
+                    stack.append(k)
+                    stack.append(v)
+                }
+            }
+        }
+        return nil
     }
 
     private static func convert(_ node: Node, path: String) -> ConfigValue {

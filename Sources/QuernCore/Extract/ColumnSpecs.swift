@@ -33,6 +33,11 @@ public struct ColumnSpecs: Sendable, Equatable {
     public var masks: [Mask]
     public var group: String?
 
+    /// The most classes of a label head: per-class counts are kept for every split.
+    public static let maxClasses = 1_000_000
+    /// The longest mask vector: each row holds one byte per position.
+    public static let maxMaskWidth = 1_000_000
+
     /// The option specs these columns add to an extractor's own.
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("numeric", .stringList, default: "", help: "numeric feature columns: names or globs (f*), expanded in header order"),
@@ -56,6 +61,12 @@ public struct ColumnSpecs: Sendable, Equatable {
                 if let values = spec["values"]?.listValue?.compactMap(\.stringValue), !values.isEmpty {
                     labels.append(Label(head: head, column: column, classes: values.count, values: values))
                 } else if let classes = spec["classes"]?.intValue, classes > 0 {
+                    // Per-class arrays (counts of every split, statistics) are allocated up front.
+                    guard classes <= Self.maxClasses else {
+                        throw .invalid(
+                            at: spec["classes"]?.mark ?? spec.mark, key: "\(plugin).labels.\(head).classes",
+                            reason: "\(classes) is out of range: allowed from 1 to \(Self.maxClasses) classes.")
+                    }
                     labels.append(Label(head: head, column: column, classes: classes, values: nil))
                 } else {
                     throw .invalid(at: spec.mark, key: "\(plugin).labels.\(head)", reason: "give `classes: K` (integer labels 0..K-1) or `values: [...]` (text labels).")
@@ -73,6 +84,9 @@ public struct ColumnSpecs: Sendable, Equatable {
                 try checkKeys(spec, ["column", "width", "encoding", "label"], path)
                 guard let width = spec["width"]?.intValue, width > 0 else {
                     throw .invalid(at: spec.mark, key: path, reason: "needs `width: N` (N > 0), the length of the mask vector.")
+                }
+                guard width <= Self.maxMaskWidth else {
+                    throw .invalid(at: spec["width"]?.mark ?? spec.mark, key: "\(path).width", reason: "\(width) is out of range: allowed from 1 to \(Self.maxMaskWidth).")
                 }
                 let encodingText = spec["encoding"]?.stringValue ?? "bitstring"
                 guard let encoding = Mask.Encoding(rawValue: encodingText) else {

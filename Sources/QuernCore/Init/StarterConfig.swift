@@ -95,7 +95,10 @@ public struct StarterConfig: Sendable {
                     at: nil, key: flag, reason: "no column '\(column)' in the sampled files\(closest(to: column, in: names).map { " (did you mean '\($0)'?)" } ?? ""); columns: \(names.joined(separator: ", ")).")
             }
         }
+        // Names and values from the data: quoted and escaped by YAMLWriter in YAML, escaped
+        // (`e`) in comments, so none can end its line.
         let q = YAMLWriter.quote
+        let e = OneLine.escape
         let labelProfile = s.columns.first { $0.name == label }
         var numeric: [String] = []
         var smallInts: [String] = []
@@ -124,7 +127,7 @@ public struct StarterConfig: Sendable {
         }
 
         var out: [String] = []
-        out.append("# Quern starter config, written by `quern init` from a sample of \(s.files.count) of the \(s.filesTotal) files in \(inputDir)")
+        out.append("# Quern starter config, written by `quern init` from a sample of \(s.files.count) of the \(s.filesTotal) files in \(e(inputDir))")
         out.append("# (\(s.rows) rows, \(s.format)). Check it, then run:  quern run --config THIS_FILE")
         out.append("# Every key is described in docs/cli.md and docs/examples/games.yaml; `quern validate --config THIS_FILE` checks it.")
         out.append("paths:")
@@ -152,14 +155,14 @@ public struct StarterConfig: Sendable {
             out += Self.flowList("  numeric: ", numeric.map(q))
             out.append("  fill_missing: 0        # value of a missing numeric cell")
             for c in s.columns where numeric.contains(c.name) && c.nonNumeric > 0 {
-                out.append("  # \(c.name): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(c.nonNumericExample ?? "")'); files with such values fail and are listed in failed.jsonl")
+                out.append("  # \(e(c.name)): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(e(c.nonNumericExample ?? ""))'); files with such values fail and are listed in failed.jsonl")
             }
             if !idLike.isEmpty {
-                out.append("  # every value distinct in the sample, so perhaps an id rather than a feature: \(idLike.joined(separator: ", "))")
+                out.append("  # every value distinct in the sample, so perhaps an id rather than a feature: \(idLike.map(e).joined(separator: ", "))")
             }
             if !smallInts.isEmpty {
                 out.append("  # integer columns with few values, which could be one-hot instead (move them to categorical:):")
-                out.append("  #   \(smallInts.joined(separator: ", "))")
+                out.append("  #   \(smallInts.map(e).joined(separator: ", "))")
             }
         }
         if !categorical.isEmpty {
@@ -172,10 +175,10 @@ public struct StarterConfig: Sendable {
         } else if !highCard.isEmpty {
             out.append("  # text columns with many distinct values, left out of the features. To use them, switch to the")
             out.append("  # `hashed` extractor (name: hashed, hash_columns: [...], buckets: 1024; it has no categorical:):")
-            for (name, n, more) in highCard { out.append("  #   \(name): \(more ? "more than \(n)" : "\(n)") distinct values in the sample") }
+            for (name, n, more) in highCard { out.append("  #   \(e(name)): \(more ? "more than \(n)" : "\(n)") distinct values in the sample") }
         }
-        if !empty.isEmpty { out.append("  # always missing in the sample, left out: \(empty.joined(separator: ", "))") }
-        if !s.inconsistent.isEmpty { out.append("  # not in every sampled file, left out: \(s.inconsistent.joined(separator: ", "))") }
+        if !empty.isEmpty { out.append("  # always missing in the sample, left out: \(empty.map(e).joined(separator: ", "))") }
+        if !s.inconsistent.isEmpty { out.append("  # not in every sampled file, left out: \(s.inconsistent.map(e).joined(separator: ", "))") }
         var labelHead: (name: String, classes: Int)? = nil
         if let label, let p = labelProfile {
             out.append("  labels:")

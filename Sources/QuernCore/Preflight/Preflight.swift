@@ -83,6 +83,7 @@ public struct Preflight: Sendable {
                     break
                 }
             }
+            if let why = ImpliedMemory(extractorOptions: extract.extractorOptions).problem(limit: extract.memoryLimit) { add("config", why) }
             do { _ = try registry.codec(spec: extract.codecSpec) } catch { add("plugins", Self.located(error, config.value(at: "batch.codec"))) }
             if extract.format != "auto" {
                 do { _ = try registry.format(extract.format) } catch { add("plugins", Self.located(error, config.value(at: "input.format"))) }
@@ -144,6 +145,13 @@ public struct Preflight: Sendable {
                 var files = try Discovery.find(in: extract.inputDir, pattern: extract.pattern, registry: registry)
                 if extract.maxFiles > 0 { files = Array(files.prefix(extract.maxFiles)) }
                 if files.isEmpty { throw DiscoveryError.noInputs(extract.inputDir, pattern: extract.pattern) }
+                // A pattern may match files of no known format, which `run` cannot read at all.
+                if extract.format == "auto", let first = files.first, files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil }) {
+                    throw ConfigError.invalid(
+                        at: config.value(at: "input.pattern")?.mark, key: "input.pattern",
+                        reason: "none of the \(files.count) input files in \(extract.inputDir) has a known format by its extension (\(OneLine.escape(first.name)), say): "
+                            + "name the format with --format csv, tsv or jsonl (input.format), or change input.pattern.")
+                }
                 report.plan.inputFiles = files
                 report.plan.inputBytes = files.reduce(0) { $0 + $1.size }
                 report.plan.batches = (files.count + extract.filesPerBatch - 1) / extract.filesPerBatch

@@ -30,59 +30,82 @@ public struct SlurmJobs: Sendable {
     public var mergeScriptPath: String { "\(scriptDir)/merge.sbatch" }
     public var logDir: String { "\(scriptDir)/logs" }
 
+    /// The array job's script. Throws when a value cannot be written on an `#SBATCH` line.
     public var extractScript: String {
-        let q = ShellQuote.quote
-        var lines = [
-            "#!/bin/bash",
-            "# Written by `quern slurm`: the extract stage, one array task per shard (task K is shard K of \(settings.shards)).",
-            "# Redo one shard only:  sbatch --array=K \(q(extractScriptPath))",
-            "#SBATCH --job-name=quern-extract",
-            "#SBATCH --array=0-\(settings.shards - 1)",
-            "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
-        ]
-        if let m = settings.mem { lines.append("#SBATCH --mem=\(m)") }
-        if let t = settings.time { lines.append("#SBATCH --time=\(t)") }
-        lines += common(output: "extract-%A_%a.out")
-        let workers = workersFromConfig ? "" : " --workers \"${SLURM_CPUS_PER_TASK:-1}\""
-        lines += [
-            "set -uo pipefail",
-            "export QUERN_SLURM_SCRIPT=\(q(extractScriptPath))",
-            "\(q(quern)) extract --config \(q(configPath)) --shard auto --shard-count \(settings.shards)\(workers)",
-            "status=$?",
-            "# 3: the shard is complete, but some input files failed to parse (listed in failed.jsonl).",
-            "if [ \"$status\" -eq 3 ]; then exit 0; fi",
-            "exit \"$status\"",
-        ]
-        return lines.joined(separator: "\n") + "\n"
+        get throws(SlurmError) {
+            let q = ShellQuote.quote
+            var lines = [
+                "#!/bin/bash",
+                "# Written by `quern slurm`: the extract stage, one array task per shard (task K is shard K of \(settings.shards)).",
+                "# Redo one shard only:  sbatch --array=K \(OneLine.escape(q(extractScriptPath)))",
+                try Self.sbatch("--job-name=quern-extract"),
+                try Self.sbatch("--array=0-\(settings.shards - 1)"),
+                try Self.sbatch("--cpus-per-task=\(settings.cpusPerTask)"),
+            ]
+            if let m = settings.mem { lines.append(try Self.sbatch("--mem=\(m)", flag: "--mem")) }
+            if let t = settings.time { lines.append(try Self.sbatch("--time=\(t)", flag: "--time")) }
+            lines += try common(output: "extract-%A_%a.out")
+            let workers = workersFromConfig ? "" : " --workers \"${SLURM_CPUS_PER_TASK:-1}\""
+            lines += [
+                "set -uo pipefail",
+                "export QUERN_SLURM_SCRIPT=\(q(extractScriptPath))",
+                "\(q(quern)) extract --config \(q(configPath)) --shard auto --shard-count \(settings.shards)\(workers)",
+                "status=$?",
+                "# 3: the shard is complete, but some input files failed to parse (listed in failed.jsonl).",
+                "if [ \"$status\" -eq 3 ]; then exit 0; fi",
+                "exit \"$status\"",
+            ]
+            return lines.joined(separator: "\n") + "\n"
+        }
     }
 
+    /// The merge job's script. Throws when a value cannot be written on an `#SBATCH` line.
     public var mergeScript: String {
-        let q = ShellQuote.quote
-        var lines = [
-            "#!/bin/bash",
-            "# Written by `quern slurm`: one merge over the batches of every shard (split, normalize, save).",
-            "# It refuses, naming the shards and how to redo them, if any shard is incomplete.",
-            "#SBATCH --job-name=quern-merge",
-            "#SBATCH --cpus-per-task=\(settings.mergeCPUs)",
-        ]
-        if let m = settings.mergeMem { lines.append("#SBATCH --mem=\(m)") }
-        if let t = settings.mergeTime { lines.append("#SBATCH --time=\(t)") }
-        lines += common(output: "merge-%j.out")
-        lines += [
-            "set -uo pipefail",
-            "exec \(q(quern)) merge --config \(q(configPath))",
-        ]
-        return lines.joined(separator: "\n") + "\n"
+        get throws(SlurmError) {
+            let q = ShellQuote.quote
+            var lines = [
+                "#!/bin/bash",
+                "# Written by `quern slurm`: one merge over the batches of every shard (split, normalize, save).",
+                "# It refuses, naming the shards and how to redo them, if any shard is incomplete.",
+                try Self.sbatch("--job-name=quern-merge"),
+                try Self.sbatch("--cpus-per-task=\(settings.mergeCPUs)"),
+            ]
+            if let m = settings.mergeMem { lines.append(try Self.sbatch("--mem=\(m)", flag: "--merge-mem")) }
+            if let t = settings.mergeTime { lines.append(try Self.sbatch("--time=\(t)", flag: "--merge-time")) }
+            lines += try common(output: "merge-%j.out")
+            lines += [
+                "set -uo pipefail",
+                "exec \(q(quern)) merge --config \(q(configPath))",
+            ]
+            return lines.joined(separator: "\n") + "\n"
+        }
     }
 
-    private func common(output: String) -> [String] {
+    private func common(output: String) throws(SlurmError) -> [String] {
         var lines: [String] = []
-        if let p = settings.partition { lines.append("#SBATCH --partition=\(p)") }
-        if let a = settings.account { lines.append("#SBATCH --account=\(a)") }
-        for a in settings.sbatchArgs { lines.append("#SBATCH \(a)") }
-        lines.append("#SBATCH --chdir=\(workDir)")
-        lines.append("#SBATCH --output=\(logDir)/\(output)")
+        if let p = settings.partition { lines.append(try Self.sbatch("--partition=\(p)", flag: "--partition")) }
+        if let a = settings.account { lines.append(try Self.sbatch("--account=\(a)", flag: "--account")) }
+        for a in settings.sbatchArgs { lines.append(try Self.sbatch(a, flag: "--sbatch-arg")) }
+        lines.append(try Self.sbatch("--chdir=\(workDir)", flag: "the current folder"))
+        lines.append(try Self.sbatch("--output=\(logDir)/\(output)", flag: "--script-dir (or --intermediate-dir)"))
         return lines
+    }
+
+    /// One `#SBATCH` line. sbatch reads these itself, not the shell, so shell quoting does not
+    /// apply: it ends an argument at unquoted whitespace, takes `\` as escaping the next
+    /// character, groups quotes and stops at an unquoted `#`. Those characters are escaped with
+    /// `\`. A line break (or another control character) cannot be escaped there, and would end
+    /// the comment so that the shell runs the rest as a command: it is refused, naming `flag`.
+    static func sbatch(_ option: String, flag: String = "") throws(SlurmError) -> String {
+        if option.unicodeScalars.contains(where: OneLine.needsEscape) {
+            throw .notOnSBATCHLine(option: option, flag: flag)
+        }
+        var out = "#SBATCH "
+        for ch in option {
+            if ch == " " || ch == "\\" || ch == "\"" || ch == "'" || ch == "#" { out.append("\\") }
+            out.append(ch)
+        }
+        return out
     }
 
     /// Writes the config and both scripts (atomically) and creates the log folder.
@@ -93,8 +116,11 @@ public struct SlurmJobs: Sendable {
             throw SlurmError.cannotWrite(path: logDir, reason: (error as NSError).localizedDescription)
         }
         try AtomicFile.write("# The resolved config of a `quern slurm` run (written by quern; both jobs read it).\n" + YAMLWriter.write(config), to: configPath)
-        try AtomicFile.write(extractScript, to: extractScriptPath)
-        try AtomicFile.write(mergeScript, to: mergeScriptPath)
+        // Both scripts made (and checked) before either is written.
+        let extract = try extractScript
+        let merge = try mergeScript
+        try AtomicFile.write(extract, to: extractScriptPath)
+        try AtomicFile.write(merge, to: mergeScriptPath)
         chmod(extractScriptPath, 0o755)
         chmod(mergeScriptPath, 0o755)
     }
@@ -141,6 +167,7 @@ public enum SlurmError: Error, CustomStringConvertible {
     case noSbatch(String)
     case sbatchFailed(command: String, output: String)
     case cannotWrite(path: String, reason: String)
+    case notOnSBATCHLine(option: String, flag: String)
 
     public var description: String {
         switch self {
@@ -150,6 +177,9 @@ public enum SlurmError: Error, CustomStringConvertible {
             "\(command) failed: \(output.isEmpty ? "no output" : output)"
         case .cannotWrite(let path, let reason):
             "cannot create \(path): \(reason). Pick a writable folder on shared storage with --script-dir."
+        case .notOnSBATCHLine(let option, let flag):
+            "#SBATCH \(OneLine.escape(option)) holds a line break or another control character, which an #SBATCH line cannot "
+                + "carry (the shell would run what follows it as a command). Rename the folder, or choose another value\(flag.isEmpty ? "" : " for \(flag)")."
         }
     }
 }

@@ -264,7 +264,10 @@ public struct ExtractStage: Sendable {
         var misfit: ExtractError? = nil
         for file in files.prefix(20) {
             do {
-                guard let kind = try probe.fileKind(file.name) else { continue }
+                guard let kind = try probe.fileKind(file.name) else {
+                    reasons.append("\(file.name): no known format by its extension; name one with --format csv, tsv or jsonl (input.format)")
+                    continue
+                }
                 var stream: any ByteSource = try FileSource(path: "\(settings.inputDir)/\(file.name)")
                 if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
@@ -433,6 +436,8 @@ public enum ExtractError: Error, CustomStringConvertible {
             return "\(dir) holds batches made with schema \(old) (\(oldFeatures) features); this configuration gives schema \(new) (\(newFeatures) features). "
                 + "Batches of different schemas are never mixed: use a new --intermediate-dir, or --restart to redo every batch (the old ones are moved to superseded/, not deleted)."
         case .noHeader(let reasons):
+            // Never an empty reason: with no file tried there is nothing to list.
+            guard !reasons.isEmpty else { return "no input file to read a header from, to learn the columns: check --input-dir and input.pattern." }
             return "could not read a header from the first input files to learn the columns:\n  " + reasons.joined(separator: "\n  ")
         case .schema(let file, let reason):
             return "the extractor does not fit the columns of \(file): \(reason)"

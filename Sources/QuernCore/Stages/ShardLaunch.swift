@@ -59,10 +59,12 @@ public struct ShardLaunch: Codable, Sendable, Equatable {
     }
 }
 
-/// POSIX shell quoting, for commands quern prints for a person to paste.
+/// POSIX shell quoting: the one function for every word quern writes into a script (the Slurm
+/// jobs) or prints for a person to paste. Inside single quotes nothing is special, a line break
+/// included, so `$( )`, `;` and newlines in names stay data.
 public enum ShellQuote {
     public static func quote(_ word: String) -> String {
-        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }
+        let safe = word.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }
         if safe && !word.isEmpty { return word }
         return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }

@@ -19,7 +19,7 @@ struct CompareCommand: AsyncParsableCommand {
             Example:
               quern compare --config docs/examples/games.yaml --merge-strategies concat,shuffle,dedupe,balance --codecs zlib,lz4,zstd
 
-            Exit status: 0 all candidates ran; 1 error before any ran; 3 done, but some candidates failed (see the report).
+            Exit status: 0 all candidates ran; 1 error before any ran; 3 done, but some candidates failed (see the report); 64 bad usage (an unknown name in a list).
             """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -49,6 +49,15 @@ struct CompareCommand: AsyncParsableCommand {
         guard mergeStrategies != nil || codecs != nil else {
             throw ValidationError("give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
         }
+        // An unknown name in a list is bad usage (exit 64), as for any plugin-name flag.
+        var problems: [String] = []
+        for name in CandidateList.parse(mergeStrategies ?? "") {
+            do { _ = try PluginRegistry.builtIn.mergeStrategy(spec: name) } catch { problems.append("--merge-strategies \(OneLine.escape(name)): \(error)") }
+        }
+        for name in CandidateList.parse(codecs ?? "") {
+            do { _ = try PluginRegistry.builtIn.codec(spec: name) } catch { problems.append("--codecs \(OneLine.escape(name)): \(error)") }
+        }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
 
     func run() async throws {

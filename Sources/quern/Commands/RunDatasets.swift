@@ -135,7 +135,8 @@ extension RunCommand {
             .setting("paths.output", to: .scalar(outputDir))
             .setting("paths.logs", to: .scalar(logDir))
         let path = "\(logDir)/config.yaml"
-        let header = "# The effective config of dataset \(d.name) (\(d.path)), written by `quern run --datasets`.\n"
+        // The folder's name may hold anything (line breaks included): the comment escapes it.
+        let header = YAMLWriter.comment("The effective config of dataset \(d.name) (\(d.path)), written by `quern run --datasets`.") + "\n"
         try AtomicFile.write(header + YAMLWriter.write(config), to: path)
         return path
     }

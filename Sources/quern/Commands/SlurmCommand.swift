@@ -111,8 +111,10 @@ struct SlurmCommand: AsyncParsableCommand {
                 workersFromConfig: config.value(at: "extract.workers") != nil || config.value(at: "extract.sequential") != nil)
 
             if dryRun {
-                print("# \(jobs.extractScriptPath)\n\(jobs.extractScript)")
-                print("# \(jobs.mergeScriptPath)\n\(jobs.mergeScript)")
+                let extractScript = try jobs.extractScript
+                let mergeScript = try jobs.mergeScript
+                print("# \(jobs.extractScriptPath)\n\(extractScript)")
+                print("# \(jobs.mergeScriptPath)\n\(mergeScript)")
                 print("# \(jobs.configPath)\n\(YAMLWriter.write(config))")
                 print("# --dry-run: nothing written or submitted. Without it, quern runs:")
                 print("#   sbatch --parsable \(jobs.extractScriptPath)")

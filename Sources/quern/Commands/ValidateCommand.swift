@@ -15,13 +15,15 @@ struct ValidateCommand: AsyncParsableCommand {
             already in the intermediate folder have the schema this config makes. `run`, `extract` and \
             `merge` run the same checks before any work.
 
-            Problems with the config itself are errors (exit 1). Problems with the surroundings (a missing \
-            input folder, say) are errors with --strict, warnings otherwise: the config may be meant for \
-            another machine.
+            Every problem that would stop `quern run` is an error (exit 1), a missing input folder included: \
+            validate passes only where run would start. For a config meant for another machine, --config-only \
+            checks the config and plugins alone (problems with the surroundings become warnings). --strict also \
+            fails on warnings (a hook that will not run, say).
 
             Examples:
               quern validate --config docs/examples/games.yaml
               quern validate --config quern.yaml --input-dir /data/raw --strict
+              quern validate --config quern.yaml --config-only   # the config alone, for another machine
             """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -30,8 +32,10 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var hookOptions: HookOptions
     @Option(help: ArgumentHelp("Folder of the run logs to check (paths.logs; default data/logs).", valueName: "dir"))
     var logDir: String?
-    @Flag(help: "Also fail (exit 1) on problems with the input, folders, disk, hooks or existing batches.")
+    @Flag(help: "Also fail (exit 1) on warnings: hooks that will not run, input a pre-run hook may still fix.")
     var strict = false
+    @Flag(help: "Check only the config and plugins (for a config meant for another machine): problems with the input, folders, disk, hooks or existing batches are warnings.")
+    var configOnly = false
 
     static let configAreas: Set<String> = ["config", "plugins"]
 
@@ -47,7 +51,8 @@ struct ValidateCommand: AsyncParsableCommand {
         var errors = 0
         var warnings = 0
         for p in report.problems {
-            let fatal = !p.isWarning && (strict || Self.configAreas.contains(p.area))
+            // What stops `run` stops validate: every error, unless only the config is checked.
+            let fatal = strict || (!p.isWarning && (!configOnly || Self.configAreas.contains(p.area)))
             let shown = fatal ? p : PreflightProblem(p.area, p.message, warning: true)
             if fatal { errors += 1 } else { warnings += 1 }
             FileHandle.standardError.write(Data((shown.description + "\n").utf8))
@@ -60,7 +65,7 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         var line = "\(name): config ok (extractor \(plan.extractor), codec \(plan.codec), strategy \(plan.strategy))"
         if !plan.inputFiles.isEmpty { line += "; \(Human.count(plan.inputFiles.count)) input files in \(plan.inputDir), \(Human.count(plan.batches)) batches" }
-        if warnings > 0 { line += "; \(warnings) warning\(warnings == 1 ? "" : "s") above would stop `quern run` here" }
+        if warnings > 0 { line += "; \(warnings) warning\(warnings == 1 ? "" : "s") above\(configOnly ? " (with --config-only, problems that would stop `quern run` here are warnings)" : "")" }
         print(line)
     }
 }

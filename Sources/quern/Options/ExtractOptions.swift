@@ -6,8 +6,10 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("YAML config file (see docs/examples/games.yaml). Flags override its keys.", valueName: "file"))
     var config: String?
 
-    /// The config tree: the file (if any) with `overrides` applied as dotted keys.
+    /// The config tree: the file (if any) with `overrides` applied as dotted keys. A bad flag
+    /// value throws a `ValidationError` first (bad usage, exit 64; ``FlagValues``).
     func load(overrides: [(String, String?)]) throws -> ConfigValue {
+        try FlagValues.check(overrides)
         var root = try config.map { try YAMLLoader.load(path: $0) } ?? ConfigValue(.map([]))
         for (key, value) in overrides {
             if let value { root = root.setting(key, to: ConfigValue(.scalar(value), mark: SourceMark(file: "flag", line: 0, column: 0))) }

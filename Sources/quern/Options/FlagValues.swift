@@ -1,0 +1,80 @@
+import ArgumentParser
+import QuernCore
+import QuernPlugins
+
+/// Flag values checked before the config is used (``ConfigOptions/load(overrides:)``): a bad value typed on the command line
+/// (`--codec brotli`, `--workers 100000`) is bad usage, exit 64, as the argument parser's own
+/// errors are. The same value in a config file is a config error (exit 1, with its position).
+/// The checks are the config's own (the schema's types and ranges, the settings, the plugin
+/// table), applied to the flags alone.
+enum FlagValues {
+    static let mark = SourceMark(file: "flag", line: 0, column: 0)
+
+    /// Throws a `ValidationError` naming each flag whose value is refused.
+    static func check(_ overrides: [(String, String?)]) throws {
+        var config = ConfigValue(.map([]))
+        var given: [String: String] = [:]
+        for (key, value) in overrides {
+            guard let value else { continue }
+            config = config.setting(key, to: ConfigValue(.scalar(value), mark: mark))
+            given[key] = value
+        }
+        guard !given.isEmpty else { return }
+        var problems: [String] = []
+        func note(_ key: String, _ why: String) {
+            let line = "\(flag(for: key)) \(OneLine.escape(given[key] ?? "")): \(why)"
+            if !problems.contains(line) { problems.append(line) }
+        }
+        for e in ConfigSchema.problems(config) {
+            guard let key = e.flagKey else { continue }
+            note(key, e.reason)
+            config = config.removing(key)
+        }
+        // Settings that parse the text (fractions, sizes, shards), each refused key set aside in
+        // turn so that every bad flag is named at once.
+        for _ in 0..<given.count {
+            do {
+                _ = try ExtractSettings.resolve(config)
+                _ = try MergeSettings.resolve(config)
+                break
+            } catch {
+                guard let key = error.flagKey, given[key] != nil else { break }
+                note(key, error.reason)
+                config = config.removing(key)
+            }
+        }
+        let registry = PluginRegistry.builtIn
+        if let codec = given["batch.codec"] { do { _ = try registry.codec(spec: codec) } catch { note("batch.codec", "\(error)") } }
+        if let format = given["input.format"], format != "auto" { do { _ = try registry.format(format) } catch { note("input.format", "\(error)") } }
+        if let name = given["extractor.name"] { do { _ = try registry.lookup(.extractor, name) } catch { note("extractor.name", "\(error)") } }
+        if let spec = given["merge.strategy"] { do { _ = try registry.mergeStrategy(spec: spec) } catch { note("merge.strategy", "\(error)") } }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\nerror: ")) }
+    }
+
+    /// The flag that sets a config key (`batch.codec` -> `--codec`).
+    static func flag(for key: String) -> String {
+        let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+        if key == "extractor.name" { return "--extractor" }
+        guard parts.count == 2 else { return key }
+        return ConfigSchema.sections.first { $0.name == parts[0] }?.keys.first { $0.name == parts[1] }?.flag ?? key
+    }
+}
+
+extension ConfigError {
+    /// The dotted key of an error about a flag's value, or nil when it is about something else.
+    fileprivate var flagKey: String? {
+        switch self {
+        case .wrongType(let at, let key, _, _), .invalid(let at, let key, _): at == FlagValues.mark ? key : nil
+        case .unknownKey, .unreadable, .yaml: nil
+        }
+    }
+
+    /// The message without its position and key, which the flag's name replaces.
+    fileprivate var reason: String {
+        switch self {
+        case .wrongType(_, _, let expected, let found): "must be \(expected), found \(OneLine.escape(found))."
+        case .invalid(_, _, let reason): OneLine.escape(reason)
+        default: description
+        }
+    }
+}
