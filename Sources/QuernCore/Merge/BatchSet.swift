@@ -32,8 +32,12 @@ public struct BatchSet: Sendable {
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw MergeError.noIntermediate(dir)
         }
-        let plan = try Plan.load(from: dir, withFiles: false)
-        let journal = try JournalState.load(from: dir, withFiles: false)
+        // The plan and journal rules verify reports and extract repairs: any finding stops the
+        // merge (a damaged plan once doubled rows).
+        let audit = try IntermediateAudit.read(dir)
+        if !audit.findings.isEmpty { throw MergeError.bookkeeping(dir: dir, findings: audit.findingLines) }
+        let plan = audit.plan
+        let journal = audit.journal
         let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(BatchName.init(fileName:)).sorted()
         guard !onDisk.isEmpty || !plan.entries.isEmpty else { throw MergeError.noBatches(dir) }
         let incomplete = plan.entries.map(\.batch).filter { journal.entries[$0] == nil }
@@ -58,16 +62,31 @@ public struct BatchSet: Sendable {
         if !unknown.isEmpty { throw MergeError.unjournaled(dir: dir, files: unknown.map(\.fileName)) }
         let fingerprints = Set(journal.entries.values.map(\.fingerprint))
         guard fingerprints.count <= 1 else { throw MergeError.mixedFingerprints(dir: dir, fingerprints: fingerprints.sorted()) }
-        for e in entries where !FileManager.default.fileExists(atPath: e.path) {
-            throw MergeError.missingBatch(path: e.path)
+        let missing = entries.filter { !FileManager.default.fileExists(atPath: $0.path) }
+        if let record = audit.cleanup, !missing.isEmpty,
+            missing.allSatisfy({ record.covers(JournalEntry.Part(file: $0.name.fileName, rows: $0.rows, bytes: $0.bytes, crc32: $0.crc32)) })
+        {
+            throw MergeError.cleanedUp(dir: dir, what: record.sentence(count: missing.count))
         }
+        if let e = missing.first { throw MergeError.missingBatch(path: e.path) }
         // The schema comes from the first batch itself (and every batch is checked against it as it is read).
         guard let first = entries.first else { throw MergeError.noBatches(dir) }
         let meta = try BatchFile.loadMeta(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) { try registry.codec(zipMethod: $0) }
         if let f = fingerprints.first, meta.fingerprint != f {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, meta.fingerprint])
         }
+        try check(meta, against: first)
         return BatchSet(dir: dir, entries: entries, schema: meta.schema, fingerprint: meta.fingerprint, registry: registry)
+    }
+
+    /// A batch file's own meta must say what its journal line says (batch, part, rows): files
+    /// swapped together with their checksums, or a row count edited in the journal, are refused
+    /// as `quern verify` reports them.
+    static func check(_ meta: BatchMeta, against e: Entry) throws {
+        var wrong: [String] = []
+        if meta.batch != e.name.batch || meta.part != e.name.part { wrong.append("its meta says batch \(meta.batch) part \(meta.part)") }
+        if meta.rows != e.rows { wrong.append("it holds \(meta.rows) rows, the journal says \(e.rows)") }
+        if !wrong.isEmpty { throw MergeError.disagrees(path: e.path, what: wrong.joined(separator: "; ")) }
     }
 
     /// Reads batch `i`, checking its checksum against the journal and its fingerprint; into the
@@ -81,6 +100,7 @@ public struct BatchSet: Sendable {
         guard loaded.meta.fingerprint == fingerprint else {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [fingerprint, loaded.meta.fingerprint])
         }
+        try Self.check(loaded.meta, against: e)
         return loaded.batch
     }
 
@@ -250,6 +270,9 @@ public enum MergeError: Error, CustomStringConvertible {
     case missingBatch(path: String)
     case validation([String])
     case badSettings(String)
+    case bookkeeping(dir: String, findings: [String])
+    case cleanedUp(dir: String, what: String)
+    case disagrees(path: String, what: String)
 
     public var description: String {
         switch self {
@@ -265,6 +288,14 @@ public enum MergeError: Error, CustomStringConvertible {
         case .missingBatch(let p): "\(p) is missing though the journal lists it: run `quern extract` again to redo it."
         case .validation(let problems): "the outputs failed validation, so nothing was published:\n  " + problems.joined(separator: "\n  ") + "\n(--skip-validation publishes anyway)"
         case .badSettings(let why): why
+        case .bookkeeping(let d, let findings):
+            "the plan and journals of \(d) do not agree, so merging could take rows twice or miss some; nothing was read:\n  "
+                + findings.prefix(10).joined(separator: "\n  ") + (findings.count > 10 ? "\n  (and \(findings.count - 10) more: `quern verify` lists them)" : "")
+                + "\nRun `quern extract` with the same settings to repair the folder, then merge."
+        case .cleanedUp(let d, let what):
+            "\(what); \(d) holds the journal and plan but no longer the batches. Run `quern extract` (or `quern run`) to make them again, then merge."
+        case .disagrees(let p, let what):
+            "\(p) does not match its journal line: \(what). Run `quern extract` to redo that batch (or `quern verify` to see everything), then merge."
         }
     }
 }

@@ -155,7 +155,7 @@ public struct MergeStage: Sendable {
             published = true
         }
         if settings.cleanup {
-            summary.cleanup = try await runner.run(.cleanup) { try Self.deleteBatches(batches) }
+            summary.cleanup = try await runner.run(.cleanup) { try Self.deleteBatches(batches, output: settings.outputDir) }
         }
         summary.seconds = monotonicSeconds() - started
         summary.peakBytes = peakResidentBytes()
@@ -163,8 +163,12 @@ public struct MergeStage: Sendable {
     }
 
     /// Deletes the batch files (only after the outputs are published); the journal stays, so a
-    /// later `quern extract` redoes them if they are needed again.
-    static func deleteBatches(_ batches: BatchSet) throws -> String {
+    /// later `quern extract` redoes them if they are needed again. The deletion is recorded first
+    /// (``CleanupRecord``), so verify and later runs know it was on purpose.
+    static func deleteBatches(_ batches: BatchSet, output: String) throws -> String {
+        let files = Dictionary(batches.entries.map { ($0.name.fileName, $0.crc32) }, uniquingKeysWith: { a, _ in a })
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        try CleanupRecord(cleanedAt: stamp, output: output, files: files).write(to: batches.dir)
         var bytes = 0
         for e in batches.entries where FileManager.default.fileExists(atPath: e.path) {
             try FileManager.default.removeItem(atPath: e.path)

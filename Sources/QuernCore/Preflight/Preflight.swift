@@ -142,8 +142,12 @@ public struct Preflight: Sendable {
         report.plan.logDir = logDir ?? ""
         if stages.contains(.extract) {
             do {
-                var files = try Discovery.find(in: extract.inputDir, pattern: extract.pattern, registry: registry)
-                if extract.maxFiles > 0 { files = Array(files.prefix(extract.maxFiles)) }
+                let listing = try Discovery.find(in: extract.inputDir, pattern: extract.pattern, registry: registry)
+                let files = extract.maxFiles > 0 ? Array(listing.prefix(extract.maxFiles)) : listing
+                // The run refuses a --max-files below the folder's plan: so does the dry run.
+                if !extract.restart, extract.maxFiles > 0, let plan = try? Plan.load(from: extract.intermediateDir) {
+                    do { try ExtractStage.checkMaxFiles(plan, listing: listing, maxFiles: extract.maxFiles, dir: extract.intermediateDir) } catch { add("intermediate", error) }
+                }
                 if files.isEmpty { throw DiscoveryError.noInputs(extract.inputDir, pattern: extract.pattern) }
                 // A pattern may match files of no known format, which `run` cannot read at all.
                 if extract.format == "auto", let first = files.first, files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil }) {
@@ -163,7 +167,12 @@ public struct Preflight: Sendable {
                 add("input", error, warning: preInputHooks)
             }
         } else if stages.contains(.merge) {
-            if Plan.header(in: merge.intermediateDir) == nil {
+            if let header = Plan.header(in: merge.intermediateDir) {
+                // A config that names an extractor must be the one the batches were made with.
+                if config.value(at: "extractor") != nil, let problem = MergeSchemaCheck.problem(extract, header: header, registry: registry, dir: merge.intermediateDir) {
+                    add("intermediate", problem)
+                }
+            } else {
                 add("intermediate", "\(merge.intermediateDir) holds no batches (no \(Plan.fileName)): run `quern extract` first, or pass --intermediate-dir with the folder that has them.")
             }
         }

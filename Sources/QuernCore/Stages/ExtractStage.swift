@@ -87,7 +87,7 @@ public struct ExtractStage: Sendable {
         let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
         let (workerCount, rowsPerPart) = try memoryPlan(schema)
         if settings.restart { try setAsideEverything(in: dir) }
-        let plan = try updatePlan(dir: dir, candidates: candidates, extractor: extractor, schema: schema, fingerprint: fingerprint)
+        let (plan, cleanup) = try updatePlan(dir: dir, listing: listing, candidates: candidates, extractor: extractor, schema: schema, fingerprint: fingerprint)
 
         var summary = Summary()
         summary.intermediateDir = dir
@@ -96,13 +96,19 @@ public struct ExtractStage: Sendable {
         var journal = try JournalState.load(from: dir)
         let owned = plan.entries.filter { settings.shard.owns(batch: $0.batch) }
         var jobs: [BatchJob] = []
+        var cleaned = 0
         for entry in owned {
             let files = entry.files.compactMap { byName[$0] }
-            if let done = journal.entries[entry.batch], try isStillValid(done, entry: entry, byName: byName, dir: dir, summary: &summary) {
+            if let done = journal.entries[entry.batch],
+                try isStillValid(done, entry: entry, byName: byName, dir: dir, fingerprint: fingerprint, cleanup: cleanup, cleaned: &cleaned, summary: &summary)
+            {
                 summary.batchesKept += 1
                 continue
             }
             jobs.append(BatchJob(batch: entry.batch, files: files))
+        }
+        if cleaned > 0, let cleanup {
+            console.info("extract: \(cleanup.sentence(count: cleaned)); making them again.")
         }
         for f in summary.changedFiles { console.warning("\(f) changed since it was batched: its batch is redone.") }
         for f in summary.vanishedFiles { console.warning("\(f) is gone from the input folder: its batch is redone without it.") }
@@ -172,6 +178,10 @@ public struct ExtractStage: Sendable {
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     if let job = pending.popFirst() { group.addTask { try make(job) } }
                 }
+            }
+            // Batches made again are no longer the ones --cleanup deleted.
+            if cleanup != nil {
+                try CleanupRecord.forget(jobs.filter { journal.entries[$0.batch] != nil }.flatMap { journal.entries[$0.batch]!.parts.map(\.file) }, in: dir)
             }
             unreadable = unreadableList.items.sorted { $0.batch < $1.batch }
             if !unreadable.isEmpty { throw ExtractError.unreadableInputs(unreadable, shard: settings.shard) }
@@ -284,23 +294,34 @@ public struct ExtractStage: Sendable {
         throw ExtractError.noHeader(reasons)
     }
 
-    private func updatePlan(dir: String, candidates: [InputFile], extractor: any Extractor, schema: FeatureSchema, fingerprint: SchemaFingerprint) throws -> Plan {
+    /// Repairs the plan and this shard's journals (see ``IntermediateAudit``), checks that the
+    /// plan fits this configuration and `--max-files`, then plans the new candidates.
+    private func updatePlan(
+        dir: String, listing: [InputFile], candidates: [InputFile], extractor: any Extractor, schema: FeatureSchema, fingerprint: SchemaFingerprint
+    ) throws -> (Plan, CleanupRecord?) {
         let planLock = try FolderLock(folder: dir, name: "plan", blocking: true)
         defer { withExtendedLifetime(planLock) {} }
-        var plan = try Plan.load(from: dir)
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        var audit = try IntermediateAudit.read(dir)
+        if !audit.journal.damagedLines.isEmpty {
+            try repairJournals(audit, stamp: stamp)
+            audit = try IntermediateAudit.read(dir)
+        }
+        let current = Plan.Header(fingerprint: fingerprint.value, extractor: extractor.name, features: schema.features.count, options: extractor.optionsText)
+        if let header = audit.plan.header, header.fingerprint != fingerprint.value {
+            throw ExtractError.schemaChanged(dir: dir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features, newFeatures: schema.features.count)
+        }
+        var plan = try repairedPlan(audit, header: current, stamp: stamp)
+        try Self.checkMaxFiles(plan, listing: listing, maxFiles: settings.maxFiles, dir: dir)
         let appender = try LineAppender(path: "\(dir)/\(Plan.fileName)")
-        if let header = plan.header {
-            guard header.fingerprint == fingerprint.value else {
-                throw ExtractError.schemaChanged(dir: dir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features, newFeatures: schema.features.count)
-            }
-        } else {
-            let header = Plan.Header(fingerprint: fingerprint.value, extractor: extractor.name, features: schema.features.count)
-            try appender.append(JSONLines.encode(header))
-            plan.header = header
+        if plan.header == nil {
+            try appender.append(JSONLines.encode(current))
+            plan.header = current
         }
         let planned = plan.plannedFiles
         let fresh = candidates.filter { !planned.contains($0.name) }
-        var next = plan.nextBatch
+        // Past every batch the plan or a journal knows: a number is never given twice.
+        var next = max(plan.nextBatch, (audit.journal.entries.keys.max() ?? -1) + 1)
         var i = 0
         while i < fresh.count {
             let files = fresh[i..<min(i + settings.filesPerBatch, fresh.count)].map(\.name)
@@ -310,19 +331,52 @@ public struct ExtractStage: Sendable {
             next += 1
             i += settings.filesPerBatch
         }
-        return plan
+        return (plan, audit.cleanup)
     }
 
-    /// Whether a journaled batch can be kept: its files are on disk with the recorded checksum and
-    /// its inputs are unchanged (a touched file whose content hash still matches counts as unchanged).
-    private func isStillValid(_ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String, summary: inout Summary) throws -> Bool {
+    /// Whether a journaled batch can be kept: it was made with this schema, its files are on disk
+    /// with the recorded checksum and say in their meta what the journal says (batch, part, rows),
+    /// it holds no input file its plan entry does not give it, and its inputs are unchanged (a
+    /// touched file whose content hash still matches counts as unchanged). The same rules as
+    /// `quern verify` and the merge apply. Parts deleted by `--cleanup` are counted in `cleaned`
+    /// (one calm line), not warned about.
+    private func isStillValid(
+        _ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String, fingerprint: SchemaFingerprint, cleanup: CleanupRecord?,
+        cleaned: inout Int, summary: inout Summary
+    ) throws -> Bool {
+        guard done.fingerprint == fingerprint.value else {
+            console.warning("batch \(done.batch) was made with schema \(done.fingerprint), this configuration's is \(fingerprint.value): it is redone.")
+            return false
+        }
+        var removedByCleanup = false
         for (i, part) in done.parts.enumerated() {
-            guard part.file == BatchName(batch: done.batch, part: i).fileName, let data = FileManager.default.contents(atPath: "\(dir)/\(part.file)"), data.count == part.bytes,
-                data.withUnsafeBytes({ CRC32Hex(CRC32.of($0)) }) == part.crc32
-            else {
-                console.warning("\(dir)/\(part.file) is missing or damaged: batch \(done.batch) is redone.")
+            let path = "\(dir)/\(part.file)"
+            guard part.file == BatchName(batch: done.batch, part: i).fileName else {
+                console.warning("the journal names part \(i) of batch \(done.batch) '\(JSONLines.encode(part.file))': batch \(done.batch) is redone.")
                 return false
             }
+            if !FileManager.default.fileExists(atPath: path), cleanup?.covers(part) == true {
+                cleaned += 1
+                removedByCleanup = true
+                continue
+            }
+            let meta: BatchMeta
+            do {
+                meta = try BatchFile.loadMeta(path: path, expected: .init(bytes: part.bytes, crc32: part.crc32)) { try registry.codec(zipMethod: $0) }
+            } catch {
+                console.warning("\(path) is missing or damaged (\(error.verifyReason)): batch \(done.batch) is redone.")
+                return false
+            }
+            guard meta.batch == done.batch, meta.part == i, meta.rows == part.rows, meta.fingerprint == done.fingerprint else {
+                console.warning("\(path) does not match its journal line (its meta says batch \(meta.batch) part \(meta.part), \(meta.rows) rows; the journal \(part.rows) rows): batch \(done.batch) is redone.")
+                return false
+            }
+        }
+        if removedByCleanup { return false }
+        let planned = Set(entry.files)
+        if let stray = done.files.first(where: { !planned.contains($0.name) }) {
+            console.warning("batch \(done.batch) holds \(JSONLines.encode(stray.name)), which the plan gives to another batch: batch \(done.batch) is redone, so its rows are taken once.")
+            return false
         }
         let recorded = Dictionary(done.files.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var valid = true
@@ -428,6 +482,7 @@ public enum ExtractError: Error, CustomStringConvertible {
     case noHeader([String])
     case schema(file: String, reason: String)
     case restartWithShards
+    case maxFilesBelowPlan(dir: String, planned: Int, maxFiles: Int, example: String)
     case unreadableInputs([InputUnreadable], shard: Shard)
 
     public var description: String {
@@ -443,6 +498,10 @@ public enum ExtractError: Error, CustomStringConvertible {
             return "the extractor does not fit the columns of \(file): \(reason)"
         case .restartWithShards:
             return "--restart redoes the whole folder: run it once without --shard (or use a new --intermediate-dir)."
+        case .maxFilesBelowPlan(let dir, let planned, let maxFiles, let example):
+            return "\(dir) already holds a plan of \(planned) files from an earlier run, more than --max-files \(maxFiles) takes "
+                + "(\(JSONLines.encode(example)) is planned but not among the first \(maxFiles)); the merge would use all \(planned). "
+                + "Use --restart to redo the folder with \(maxFiles) files (the old batches are moved to superseded/, not deleted), a new --intermediate-dir, or drop --max-files."
         case .unreadableInputs(let list, let shard):
             let which = shard.count > 1 ? "shard \(shard) is" : "the extract is"
             return "\(list.count) input file\(list.count == 1 ? "" : "s") exist but cannot be read, so \(which) not complete:\n  "

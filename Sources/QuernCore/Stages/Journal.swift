@@ -14,6 +14,9 @@ public struct Plan: Sendable, Equatable {
         public var fingerprint: String
         public var extractor: String
         public var features: Int
+        /// The extractor's options, canonical (absent in plans of older versions): lets a merge
+        /// say what changed in the config without reading the inputs.
+        public var options: String? = nil
     }
 
     public struct Entry: Codable, Sendable, Equatable {
@@ -23,23 +26,34 @@ public struct Plan: Sendable, Equatable {
 
     public var header: Header?
     public var entries: [Entry] = []
+    /// Whether `plan.jsonl` exists at all.
+    public var exists = false
+    /// Line numbers (from 1; 1 is the header) of complete lines that are not what they should be.
+    /// ``IntermediateAudit`` reports them; an extract rebuilds the plan from the journal.
+    public var damagedLines: [Int] = []
 
     public static let fileName = "plan.jsonl"
 
+    public init() {}
+
     /// Reads the plan. Without `withFiles`, entries come without their file lists (a merge needs
-    /// only the batch numbers, and decoding 500 names a batch showed up in its profile).
+    /// only the batch numbers, and decoding 500 names a batch showed up in its profile). A damaged
+    /// line is skipped and listed in `damagedLines`, never silently dropped.
     public static func load(from dir: String, withFiles: Bool = true) throws -> Plan {
         var plan = Plan()
-        let lines = try JSONLines.read("\(dir)/\(fileName)")
+        let path = "\(dir)/\(fileName)"
+        plan.exists = FileManager.default.fileExists(atPath: path)
         let decoder = JSONDecoder()
-        for (i, line) in lines.enumerated() {
-            if i == 0 {
+        for (number, line) in try JSONLines.readNumbered(path) {
+            if number == 1 {
                 plan.header = try? decoder.decode(Header.self, from: line)
-                if plan.header == nil { throw StorageError.corruptBatch(path: "\(dir)/\(fileName)", reason: "first line is not a plan header") }
+                if plan.header == nil { plan.damagedLines.append(number) }
             } else if withFiles, let e = try? decoder.decode(Entry.self, from: line) {
                 plan.entries.append(e)
             } else if !withFiles, let b = try? decoder.decode(BatchOnly.self, from: JSONLines.removing(member: "files", from: line)) {
                 plan.entries.append(Entry(batch: b.batch, files: []))
+            } else {
+                plan.damagedLines.append(number)
             }
         }
         return plan
@@ -60,6 +74,11 @@ public struct Plan: Sendable, Equatable {
 
     public var plannedFiles: Set<String> { Set(entries.flatMap(\.files)) }
     public var nextBatch: Int { (entries.map(\.batch).max() ?? -1) + 1 }
+
+    /// The plan as `plan.jsonl` holds it: the header, then one line per batch.
+    public var text: String {
+        ([header.map { JSONLines.encode($0) }].compactMap { $0 } + entries.map { JSONLines.encode($0) }).map { $0 + "\n" }.joined()
+    }
 }
 
 /// One completed batch, as a shard's journal records it (`journal.jsonl`, one JSON object per
@@ -102,6 +121,10 @@ public struct JournalEntry: Codable, Sendable, Equatable {
 /// The journals of an intermediate folder (one per shard), merged: the latest entry per batch.
 public struct JournalState: Sendable {
     public var entries: [Int: JournalEntry] = [:]
+    /// Complete lines that are not journal entries, by journal file name (line numbers from 1).
+    public var damagedLines: [String: [Int]] = [:]
+
+    public init() {}
 
     /// The journals' current state. Decoding a large journal is not free (a 20,000-file dataset's
     /// journal took ~0.15 s), and pre-flight, the merge and the shard check each ask for it, so a
@@ -122,11 +145,13 @@ public struct JournalState: Sendable {
         var state = JournalState()
         let decoder = JSONDecoder()
         for name in names {
-            for line in try JSONLines.read("\(dir)/\(name)") {
-                if withFiles {
-                    if let e = try? decoder.decode(JournalEntry.self, from: line) { state.entries[e.batch] = e }
-                } else if let h = try? decoder.decode(Head.self, from: JSONLines.removing(member: "files", from: line)) {
+            for (number, line) in try JSONLines.readNumbered("\(dir)/\(name)") {
+                if withFiles, let e = try? decoder.decode(JournalEntry.self, from: line) {
+                    state.entries[e.batch] = e
+                } else if !withFiles, let h = try? decoder.decode(Head.self, from: JSONLines.removing(member: "files", from: line)) {
                     state.entries[h.batch] = JournalEntry(batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint, seconds: h.seconds)
+                } else {
+                    state.damagedLines[name, default: []].append(number)
                 }
             }
         }
@@ -150,11 +175,19 @@ public struct JournalState: Sendable {
 /// ignored; the next append cuts it off).
 public enum JSONLines {
     public static func read(_ path: String) throws -> [Data] {
+        try readNumbered(path).map(\.line)
+    }
+
+    /// The complete, non-empty lines with their line numbers in the file (from 1), for messages
+    /// that name the line.
+    public static func readNumbered(_ path: String) throws -> [(number: Int, line: Data)] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        var lines: [Data] = []
+        var lines: [(Int, Data)] = []
         var start = data.startIndex
+        var number = 0
         while let nl = data[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            if nl > start { lines.append(data[start..<nl]) }
+            number += 1
+            if nl > start { lines.append((number, data[start..<nl])) }
             start = nl + 1
         }
         return lines

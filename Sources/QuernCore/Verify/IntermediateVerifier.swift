@@ -3,7 +3,9 @@ public import Foundation
 /// Re-reads an intermediate folder the way a merge would, but reports every problem instead of
 /// stopping at the first: each batch file against its journal line (size, CRC-32), its own member
 /// CRCs and checksum, its `meta` (batch, part, rows, schema fingerprint) and shapes; batch files no
-/// journal records; planned batches that are not complete; a damaged plan or journal.
+/// journal records; planned batches that are not complete; and every finding of
+/// ``IntermediateAudit`` (a damaged plan or journal, a file in two batches). Batch files that
+/// `--cleanup` deleted on purpose are a note, not a problem.
 public enum IntermediateVerifier {
     public static func check(_ dir: String, registry: PluginRegistry, into report: inout VerifyReport) {
         var isDir: ObjCBool = false
@@ -12,25 +14,17 @@ public enum IntermediateVerifier {
             return
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
-        let plan: Plan
+        // The plan and journal rules are the ones a merge refuses on and an extract repairs.
+        let audit: IntermediateAudit
         do {
-            plan = try Plan.load(from: dir)
+            audit = try IntermediateAudit.read(dir)
         } catch {
-            report.problem("\(dir)/\(Plan.fileName)", "\(error.verifyReason); run `quern extract --restart` to rebuild the folder")
+            report.problem(dir, "\(error.verifyReason); run `quern extract --restart` to rebuild the folder")
             return
         }
-        // Every complete line of a journal must be an entry (a torn last line is a crash's, and is repaired on the next append).
-        var journal = JournalState()
-        for name in names where name.hasPrefix("journal") && name.hasSuffix(".jsonl") {
-            let path = "\(dir)/\(name)"
-            for (i, line) in ((try? JSONLines.read(path)) ?? []).enumerated() {
-                if let e = try? JSONDecoder().decode(JournalEntry.self, from: line) {
-                    journal.entries[e.batch] = e
-                } else {
-                    report.problem(path, "line \(i + 1) is not a journal entry; the batches it recorded will be redone by `quern extract`")
-                }
-            }
-        }
+        for f in audit.findings { report.problem(audit.path(of: f), audit.reason(f)) }
+        let plan = audit.plan
+        let journal = audit.journal
         let debris = names.filter { $0.hasPrefix(AtomicFile.tempPrefix) }
         if !debris.isEmpty { report.notes.append("\(dir): \(debris.count) temporary files of an interrupted write (removed by the next extract)") }
 
@@ -49,13 +43,10 @@ public enum IntermediateVerifier {
                     : "not a batch this folder's plan made (a foreign file named like a batch): move it out of the folder")
         }
 
-        var files = 0, rows = 0
+        var files = 0, rows = 0, cleaned = 0
         var schema: FeatureSchema? = nil
         for k in journal.entries.keys.sorted() {
             let entry = journal.entries[k]!
-            if let f = plan.header?.fingerprint, entry.fingerprint != f {
-                report.problem("\(dir)/journal", "batch \(k) was made with schema \(entry.fingerprint), the plan's is \(f): redo it with `quern extract --restart`")
-            }
             for (p, part) in entry.parts.enumerated() {
                 let path = "\(dir)/\(part.file)"
                 guard part.file == BatchName(batch: k, part: p).fileName else {
@@ -63,6 +54,10 @@ public enum IntermediateVerifier {
                     continue
                 }
                 guard FileManager.default.fileExists(atPath: path) else {
+                    if audit.cleanup?.covers(part) == true {
+                        cleaned += 1
+                        continue
+                    }
                     report.problem(path, "missing, though the journal lists it: run `quern extract` to redo batch \(k)")
                     continue
                 }
@@ -85,6 +80,9 @@ public enum IntermediateVerifier {
                     report.problem(path, "\(error.verifyReason); `quern extract` redoes it")
                 }
             }
+        }
+        if cleaned > 0, let record = audit.cleanup {
+            report.notes.append("\(dir): \(record.sentence(count: cleaned)); on purpose, not damage: `quern extract` makes them again when needed")
         }
         report.checked.append("\(dir): \(files) batch files good (\(Human.count(rows)) rows) of \(journal.entries.values.reduce(0) { $0 + $1.parts.count }) journaled, \(plan.entries.count) batches planned")
     }
