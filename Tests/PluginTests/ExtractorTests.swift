@@ -112,4 +112,38 @@ struct ExtractorTests {
         #expect(SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa) != SchemaFingerprint(extractor: b.name, options: b.optionsText, schema: sb))
         #expect(SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa) == SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa))
     }
+
+    /// A numeric cell float32 cannot hold fails where it is read, naming the column and the text,
+    /// not later in the merge without a file or line.
+    @Test(arguments: ["1e39", "-1e39", "inf", "-Infinity", "INF", "1e400"])
+    func aCellFloat32CannotHoldFailsTheRow(_ cell: String) throws {
+        for name in ["tabular", "hashed"] {
+            let extra = name == "hashed" ? "hash_columns: [t]\n" : ""
+            let extractor = try registry.extractor(name, yamlOptions("numeric: [v, w]\n" + extra))
+            let error = #expect(throws: RowError.self, "\(name) \(cell)") { try run(extractor, "v,w,t\n1,2,a\n3,\(cell),b\n") }
+            #expect(error?.column == "w", "\(name) \(cell)")
+            #expect(error?.description.contains("'\(cell)' does not fit in float32") == true, "\(String(describing: error))")
+            #expect(error?.description.contains("non_finite: missing") == true, "the message says what to do")
+        }
+        // The largest float32 itself, written out, still fits.
+        let (batch, _, _, _) = try run(registry.extractor("tabular", yamlOptions("numeric: [v]\n")), "v\n3.4028235e38\n-3.4028235e38\n")
+        #expect(batch.features == [Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude])
+    }
+
+    /// `non_finite: missing` reads such a cell as missing (`fill_missing`), counted in the notes.
+    @Test func nonFiniteMissingReadsTheCellAsMissing() throws {
+        for name in ["tabular", "hashed"] {
+            let extra = name == "hashed" ? "hash_columns: [t]\nbuckets: 1\n" : ""
+            let extractor = try registry.extractor(name, yamlOptions("numeric: [v, w]\nfill_missing: -7\nnon_finite: missing\n" + extra))
+            let (batch, _, _, notes) = try run(extractor, "v,w,t\n1,1e39,\n-inf,2.5,\n,4,\n")
+            let width = name == "hashed" ? 3 : 2
+            #expect(stride(from: 0, to: batch.features.count, by: width).map { Array(batch.features[$0..<$0 + 2]) } == [[1, -7], [-7, 2.5], [-7, 4]])
+            #expect(notes == ["numeric cells float32 cannot hold, read as missing (non_finite: missing)": 2], "\(name)")
+        }
+        #expect(throws: (any Error).self) { try registry.extractor("tabular", yamlOptions("numeric: [v]\nnon_finite: zero\n")) }
+        let a = try registry.extractor("tabular", yamlOptions("numeric: [v]\n"))
+        let b = try registry.extractor("tabular", yamlOptions("numeric: [v]\nnon_finite: missing\n"))
+        let schema = try a.schema(columns: ["v"])
+        #expect(SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: schema) != SchemaFingerprint(extractor: b.name, options: b.optionsText, schema: schema))
+    }
 }

@@ -5,6 +5,7 @@
 /// ```yaml
 /// numeric: ["f*", turn]          # globs expand in header order
 /// fill_missing: 0
+/// non_finite: error               # or missing: a cell float32 cannot hold (1e39, inf)
 /// labels:   {action: {column: action, classes: 84}}      # or values: [a, b, c]
 /// masks:    {legal: {column: legal, width: 84, encoding: bitstring, label: action}}
 /// group: game_id
@@ -27,8 +28,19 @@ public struct ColumnSpecs: Sendable, Equatable {
         public var label: String?
     }
 
+    /// What a numeric cell whose value float32 cannot hold (`1e39`, `inf`, `-Infinity`, `nan`
+    /// when it is not a missing token) does.
+    public enum NonFinite: String, Sendable, CaseIterable {
+        /// The row fails with a `RowError` naming the column and the text: the file goes to
+        /// failed.jsonl. The default, since such a value would poison the normalization.
+        case error
+        /// The cell counts as missing (`fill_missing`), and is counted in the file's notes.
+        case missing
+    }
+
     public var numeric: [String]
     public var fillMissing: Float
+    public var nonFinite: NonFinite = .error
     public var labels: [Label]
     public var masks: [Mask]
     public var group: String?
@@ -42,6 +54,9 @@ public struct ColumnSpecs: Sendable, Equatable {
     public static let optionSpecs: [OptionSpec] = [
         OptionSpec("numeric", .stringList, default: "", help: "numeric feature columns: names or globs (f*), expanded in header order"),
         OptionSpec("fill_missing", .double, default: "0", help: "value of a missing numeric cell"),
+        OptionSpec(
+            "non_finite", .choice(NonFinite.allCases.map(\.rawValue)), default: "error",
+            help: "a numeric cell float32 cannot hold (1e39, inf): error fails its file, missing reads it as missing"),
         OptionSpec("labels", .structured(shape: "map head -> {column, classes | values}"), help: "label heads (int32 per row)"),
         OptionSpec("masks", .structured(shape: "map head -> {column, width, encoding: bitstring|ids, label}"), help: "mask heads (int8 vector per row)"),
         OptionSpec("group", .string, help: "group key column: rows of one group never straddle splits"),
@@ -99,8 +114,12 @@ public struct ColumnSpecs: Sendable, Equatable {
                 masks.append(Mask(head: head, column: spec["column"]?.stringValue ?? head, width: width, encoding: encoding, label: label))
             }
         }
+        let nonFiniteText = options.string("non_finite") ?? NonFinite.error.rawValue
+        guard let nonFinite = NonFinite(rawValue: nonFiniteText) else {
+            throw .invalid(at: options["non_finite"]?.mark, key: "\(plugin).non_finite", reason: "must be error or missing, not '\(nonFiniteText)'.")
+        }
         return ColumnSpecs(
-            numeric: options.stringList("numeric") ?? [], fillMissing: Float(options.double("fill_missing") ?? 0),
+            numeric: options.stringList("numeric") ?? [], fillMissing: Float(options.double("fill_missing") ?? 0), nonFinite: nonFinite,
             labels: labels, masks: masks, group: options.string("group"))
     }
 
@@ -156,6 +175,7 @@ public struct ColumnSpecs: Sendable, Equatable {
         }
         return BoundColumns(
             numeric: try numericNames.map { try index($0, "numeric") }, numericNames: numericNames, fill: fillMissing,
+            nonFiniteIsMissing: nonFinite == .missing,
             labels: try labels.map { (try index($0.column, "label \($0.head)"), $0) },
             masks: try masks.map { (try index($0.column, "mask \($0.head)"), $0) },
             group: try group.map { try index($0, "group") }, missing: missing)
@@ -168,23 +188,48 @@ public struct BoundColumns {
     @usableFromInline let numeric: [Int]
     @usableFromInline let numericNames: [String]
     @usableFromInline let fill: Float
+    @usableFromInline let nonFiniteIsMissing: Bool
     @usableFromInline let labels: [(Int, ColumnSpecs.Label)]
     @usableFromInline let masks: [(Int, ColumnSpecs.Mask)]
     @usableFromInline let group: Int?
     @usableFromInline let missing: MissingValues
 
-    /// Writes the numeric cells as floats into `out` (which has room for them).
-    @inlinable public func readNumeric(_ record: Record, into out: UnsafeMutablePointer<Float>) throws(RowError) {
+    /// The note counting cells read as missing under `non_finite: missing`.
+    public static let nonFiniteNote = "numeric cells float32 cannot hold, read as missing (non_finite: missing)"
+
+    /// Writes the numeric cells as floats into `out` (which has room for them). Returns how many
+    /// cells float32 cannot hold were read as missing (`non_finite: missing`); with the default,
+    /// such a cell throws: caught here, where its file, line and column are known, rather than as
+    /// a nameless NaN in the merge.
+    @inlinable @discardableResult
+    public func readNumeric(_ record: Record, into out: UnsafeMutablePointer<Float>) throws(RowError) -> Int {
+        var nonFinite = 0
         for k in 0..<numeric.count {
             let f = record.field(numeric[k])
             if missing.isMissing(f) {
                 out[k] = fill
             } else if let v = NumberParsing.double(f) {
-                out[k] = Float(v)
+                let x = Float(v)
+                if x.isFinite {
+                    out[k] = x
+                } else if nonFiniteIsMissing {
+                    out[k] = fill
+                    nonFinite += 1
+                } else {
+                    throw notFinite(f, column: numericNames[k])
+                }
             } else {
                 throw RowError(column: numericNames[k], "\(RowError.shown(f)) is not a number")
             }
         }
+        return nonFinite
+    }
+
+    @usableFromInline func notFinite(_ f: UnsafeBufferPointer<UInt8>, column: String) -> RowError {
+        RowError(
+            column: column,
+            "\(RowError.shown(f)) does not fit in float32 (finite values up to ±3.4028235e38 only); fix the cell, "
+                + "or set `non_finite: missing` under `extractor:` to read such cells as missing")
     }
 
     /// Reads every label head; returns a skip reason when one is missing or unknown.

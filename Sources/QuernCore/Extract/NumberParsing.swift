@@ -7,11 +7,30 @@ import Glibc
 /// with one multiply or divide of two exactly representable doubles (Clinger's fast path); the
 /// rest goes to `strtod`. `Tests/QuernCoreTests/Extract/NumberParsingTests` compares it with
 /// `Double(String)` on many values.
+///
+/// One rule for what a number is (docs/formats.md): spaces and tabs around it are trimmed, on
+/// both sides; then it is a decimal (`-12`, `+3.5`, `.5`, `5.`, `1e-7`) or `inf`, `infinity`,
+/// `nan` in any case, with an optional sign. Hexadecimal (`0x10`) is not a number: only text that
+/// has passed the decimal grammar ever reaches `strtod`, which would read it.
 public enum NumberParsing {
     @usableFromInline static let powers: [Double] = (0...22).map { pow(10.0, Double($0)) }
 
+    /// `bytes` without the spaces and tabs around it.
+    @inlinable static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let p = bytes.baseAddress else { return bytes }
+        var s = 0
+        var e = bytes.count
+        while s < e, p[s] == 32 || p[s] == 9 { s += 1 }
+        while e > s, p[e - 1] == 32 || p[e - 1] == 9 { e -= 1 }
+        return UnsafeBufferPointer(start: p + s, count: e - s)
+    }
+
     /// The value of `bytes` as a Double, or nil when it is not a number.
-    @inlinable public static func double(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+    @inlinable public static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+        var bytes = field
+        if let p = field.baseAddress, field.count > 0, p[0] == 32 || p[0] == 9 || p[field.count - 1] == 32 || p[field.count - 1] == 9 {
+            bytes = trimmed(field)
+        }
         let n = bytes.count
         guard n > 0, let p = bytes.baseAddress else { return nil }
         var i = 0
@@ -20,6 +39,7 @@ public enum NumberParsing {
             negative = p[0] == UInt8(ascii: "-")
             i = 1
         }
+        let start = i
         var mantissa: UInt64 = 0
         var digits = 0
         var exponent = 0
@@ -37,7 +57,7 @@ public enum NumberParsing {
                 i += 1
             }
         }
-        guard sawDigit else { return slow(bytes) }
+        guard sawDigit else { return i == start ? special(bytes, from: start, negative: negative) : nil }
         if i < n {
             guard p[i] | 0x20 == UInt8(ascii: "e") else { return nil }
             i += 1
@@ -64,7 +84,17 @@ public enum NumberParsing {
         return slow(bytes)
     }
 
-    /// `strtod` on a NUL-terminated copy: for long mantissas, big exponents, `inf` and `nan`.
+    /// `inf`, `infinity` or `nan` in any case from `i` to the end (after an optional sign), else nil.
+    @usableFromInline static func special(_ bytes: UnsafeBufferPointer<UInt8>, from i: Int, negative: Bool) -> Double? {
+        let word = bytes[i...].lazy.map { $0 | 0x20 }  // ASCII lower case; other bytes never match
+        if word.elementsEqual("inf".utf8) || word.elementsEqual("infinity".utf8) { return negative ? -.infinity : .infinity }
+        if word.elementsEqual("nan".utf8) { return negative ? -.nan : .nan }
+        return nil
+    }
+
+    /// `strtod` on a NUL-terminated copy, for long mantissas and big exponents: only ever called
+    /// on text that matched the decimal grammar above (strtod alone would also read hexadecimal
+    /// and leading white space).
     @usableFromInline static func slow(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         guard bytes.count < 400 else { return nil }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: bytes.count + 1) { tmp -> Double? in
@@ -77,8 +107,9 @@ public enum NumberParsing {
         }
     }
 
-    /// A decimal integer (optional sign, digits only), or nil.
-    @inlinable public static func int(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// A decimal integer (optional sign, digits only, spaces and tabs around it trimmed), or nil.
+    @inlinable public static func int(_ field: UnsafeBufferPointer<UInt8>) -> Int? {
+        let bytes = trimmed(field)
         let n = bytes.count
         guard n > 0, n < 19, let p = bytes.baseAddress else { return nil }
         var i = 0

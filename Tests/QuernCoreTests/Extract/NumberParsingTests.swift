@@ -20,6 +20,37 @@ struct NumberParsingTests {
         #expect(parse(s) == nil)
     }
 
+    /// One rule for spaces: surrounding spaces and tabs are trimmed on both sides, whatever the
+    /// path (the fast one, or the slow one for long mantissas and big exponents).
+    @Test(arguments: [" 5", "5 ", "  5  ", "\t5", "5\t", " -2.5e3 ", " 123456789012345678901234 ", "1e400 ", " inf"])
+    func surroundingSpacesAreTrimmedOnBothSides(_ s: String) {
+        let bare = s.trimmingCharacters(in: .whitespaces)
+        #expect(parse(s) != nil, "\(s)")
+        #expect(parse(s) == Double(bare), "\(s)")
+        func int(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { NumberParsing.int($0) } }
+        if let i = Int(bare) { #expect(int(s) == i, "\(s)") }
+    }
+
+    /// Hexadecimal is not a number, with or without spaces around it (strtod reads it, so the slow
+    /// path never sees such text), and neither are strtod's other extras.
+    @Test(arguments: ["0x10", " 0x10", "0x10 ", "-0x1p3", "0X1A", " ", "  ", "5 5", "nan(1)", "infx", "in", " - 1", "\n5", "5\r"])
+    func hexadecimalAndOtherNonNumbersAreRejected(_ s: String) {
+        #expect(parse(s) == nil, "\(s)")
+        #expect(Array(s.utf8).withUnsafeBufferPointer { NumberParsing.int($0) } == nil, "\(s)")
+    }
+
+    /// Padding never changes a value: random decimals with random spaces around them parse as
+    /// they do bare, and as Float(String) of the bare text for a feature.
+    @Test func paddedDecimalsParseAsBareOnes() {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<20_000 {
+            let text = Self.decimal(&rng, maxDigits: 12, negativeOneIn: 3, exponentOneIn: 5)
+            let padded = String(repeating: " ", count: Int(rng.next() % 3)) + text + String(repeating: rng.next() % 2 == 0 ? " " : "\t", count: Int(rng.next() % 3))
+            #expect(parse(padded) == Double(text), "'\(padded)'")
+            #expect(parse(padded).map { Float($0) } == Float(text), "'\(padded)'")
+        }
+    }
+
     @Test func nanParsesAsNaN() {
         #expect(parse("nan")?.isNaN == true)
     }

@@ -80,8 +80,9 @@ struct BoundHashed: BoundExtractor {
         try columns.readMasks(record, into: &masks)
         let base = columns.numericCount
         let (buckets, tokens, signed) = (self.buckets, self.tokens, self.signed)
+        var nonFinite = 0
         try row.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Float>) throws(RowError) in
-            try columns.readNumeric(record, into: out.baseAddress!)
+            nonFinite = try columns.readNumeric(record, into: out.baseAddress!)
             for k in base..<out.count { out[k] = 0 }
             for (col, seed) in hashed {
                 let f = record.field(col)
@@ -97,6 +98,7 @@ struct BoundHashed: BoundExtractor {
                 }
             }
         }
+        if nonFinite > 0 { notes[BoundColumns.nonFiniteNote, default: 0] += nonFinite }
         row.withUnsafeBufferPointer { r in
             labels.withUnsafeBufferPointer { l in
                 batch.append(features: r, labels: l, masks: masks, group: columns.group(record), line: record.line)

@@ -91,8 +91,9 @@ struct BoundTabular: BoundExtractor {
         let numericCount = columns.numericCount
         let (columns, categorical) = (self.columns, self.categorical)
         var anyUnknown = false
+        var nonFinite = 0
         try row.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Float>) throws(RowError) in
-            try columns.readNumeric(record, into: out.baseAddress!)
+            nonFinite = try columns.readNumeric(record, into: out.baseAddress!)
             var offset = numericCount
             for c in categorical {
                 let f = record.field(c.column)
@@ -104,6 +105,7 @@ struct BoundTabular: BoundExtractor {
             }
         }
         if anyUnknown { noteUnknowns(record) }
+        if nonFinite > 0 { notes[BoundColumns.nonFiniteNote, default: 0] += nonFinite }
         row.withUnsafeBufferPointer { r in
             labels.withUnsafeBufferPointer { l in
                 batch.append(features: r, labels: l, masks: masks, group: columns.group(record), line: record.line)

@@ -20,7 +20,8 @@ public struct JSONLinesFormat: InputFormat, InputFormatPlugin {
 }
 
 /// Reads JSON Lines with a small byte-level parser (no allocation per value: values are copied into
-/// one scratch buffer per line).
+/// one scratch buffer per line). Each line is held to RFC 8259 (``JSONScanner``); a UTF-8
+/// byte-order mark may start the file.
 final class JSONLinesReader: RecordReader {
     private(set) var columns: [String] = []
     private var index: [[UInt8]: Int] = [:]
@@ -33,7 +34,9 @@ final class JSONLinesReader: RecordReader {
 
     init(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) {
         chunks = ChunkBuffer(source, settings: settings)
-        _ = try chunks.refill(keepingFrom: 0, line: 1)
+        // Short reads (a decompressor, a pipe) may hand out fewer than the 3 bytes of a BOM.
+        while chunks.filled < 3, try chunks.refill(keepingFrom: 0, line: 1) {}
+        if chunks.filled >= 3, chunks.base[0] == 0xEF, chunks.base[1] == 0xBB, chunks.base[2] == 0xBF { pos = 3 }
         let first = Record()
         var keys: [[UInt8]] = []
         guard try nextLine(into: first, learnKeys: &keys) else { throw ReadError(line: nil, "empty file: no JSON object") }
@@ -76,10 +79,10 @@ final class JSONLinesReader: RecordReader {
             var s = pos
             var e = nl
             pos = min(nl + 1, chunks.filled)
-            while s < e, isSpace(chunks.base[s]) { s += 1 }
-            while e > s, isSpace(chunks.base[e - 1]) { e -= 1 }
+            while s < e, JSONScanner.isSpace(chunks.base[s]) { s += 1 }
+            while e > s, JSONScanner.isSpace(chunks.base[e - 1]) { e -= 1 }
             if s == e { continue }
-            try parseObject(s, e, learn: &keys)
+            try parseObject(s, JSONScanner(b: chunks.base, e: e, line: line), learn: &keys)
             record.reset(base: nil, line: line)
             spansToRecord(record)
             return true
@@ -93,132 +96,93 @@ final class JSONLinesReader: RecordReader {
         }
     }
 
-    @inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 10 }
-
-    private func fail(_ why: String) -> ReadError { ReadError(line: line, why) }
-
-    /// Parses `{ "key": value, ... }` in `[s, e)` into `spans` over `scratch`.
-    private func parseObject(_ s: Int, _ e: Int, learn keys: inout [[UInt8]]) throws(ReadError) {
-        let b = chunks.base
+    /// Parses `{ "key": value, ... }` from `s` to the end of the line into `spans` over `scratch`.
+    /// A nested container is checked and skipped, and refused only after the whole line was found
+    /// to be JSON: a broken line is reported as broken, not as unsupported.
+    private func parseObject(_ s: Int, _ json: JSONScanner, learn keys: inout [[UInt8]]) throws(ReadError) {
+        let (b, e) = (json.b, json.e)
         scratch.removeAll(keepingCapacity: true)
         let learning = columns.isEmpty
         spans = Array(repeating: nil, count: learning ? 0 : columns.count)
+        var unsupported: String? = nil
         var i = s
-        func skip() { while i < e, isSpace(b[i]) { i += 1 } }
-        skip()
-        guard i < e, b[i] == UInt8(ascii: "{") else { throw fail("not a JSON object (a line must start with '{')") }
-        i += 1
-        skip()
-        if i < e, b[i] == UInt8(ascii: "}") { i += 1; skip(); guard i == e else { throw fail("text after the object") }; return }
-        while true {
-            skip()
-            guard i < e, b[i] == UInt8(ascii: "\"") else { throw fail("expected a quoted key") }
-            let keyStart = scratch.count
-            try string(&i, e)
-            let key = Array(scratch[keyStart...])
-            scratch.removeSubrange(keyStart...)
-            skip()
-            guard i < e, b[i] == UInt8(ascii: ":") else { throw fail("expected ':' after a key") }
-            i += 1
-            skip()
-            let valueStart = scratch.count
-            var isNull = false
-            try value(&i, e, isNull: &isNull)
-            let span: (Int, Int)? = isNull ? nil : (valueStart, scratch.count)
-            if learning {
-                if keys.contains(key) { throw fail("key '\(String(decoding: key, as: UTF8.self))' appears twice") }
-                keys.append(key)
-                spans.append(span)
-            } else if let col = index[key] {
-                spans[col] = span
-            }
-            skip()
-            guard i < e else { throw fail("the object is not closed (missing '}')") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; break }
-            throw fail("expected ',' or '}' in the object")
+        guard b[i] == UInt8(ascii: "{") else {
+            try json.skipValue(&i)
+            throw json.fail("not a JSON object (a line must hold one object, starting with '{')")
         }
-        skip()
-        guard i == e else { throw fail("text after the object") }
-        if String(validating: scratch, as: UTF8.self) == nil { throw fail("a value is not valid UTF-8") }
+        i += 1
+        json.skipSpace(&i)
+        if i < e, b[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                json.skipSpace(&i)
+                guard i < e, b[i] == UInt8(ascii: "\"") else { throw json.fail("expected a quoted key") }
+                let keyStart = scratch.count
+                try json.string(&i, into: &scratch)
+                let key = Array(scratch[keyStart...])
+                scratch.removeSubrange(keyStart...)
+                json.skipSpace(&i)
+                guard i < e, b[i] == UInt8(ascii: ":") else { throw json.fail("expected ':' after a key") }
+                i += 1
+                json.skipSpace(&i)
+                let valueStart = scratch.count
+                let isNull = try value(&i, json, unsupported: &unsupported)
+                let span: (Int, Int)? = isNull ? nil : (valueStart, scratch.count)
+                if learning {
+                    if keys.contains(key) { throw json.fail("key '\(String(decoding: key, as: UTF8.self))' appears twice") }
+                    keys.append(key)
+                    spans.append(span)
+                } else if let col = index[key] {
+                    spans[col] = span
+                }
+                json.skipSpace(&i)
+                guard i < e else { throw json.fail("the object is not closed (missing '}')") }
+                if b[i] == UInt8(ascii: ",") { i += 1; continue }
+                if b[i] == UInt8(ascii: "}") { i += 1; break }
+                throw json.fail("expected ',' or '}' in the object")
+            }
+        }
+        json.skipSpace(&i)
+        guard i == e else { throw json.fail("text after the object") }
+        if let unsupported { throw json.fail(unsupported) }
     }
 
-    private func value(_ i: inout Int, _ e: Int, isNull: inout Bool) throws(ReadError) {
-        let b = chunks.base
-        guard i < e else { throw fail("a value is missing") }
+    /// One member's value into `scratch`: a scalar, or an array of scalars joined with `;`.
+    /// Returns whether it is null (missing).
+    private func value(_ i: inout Int, _ json: JSONScanner, unsupported: inout String?) throws(ReadError) -> Bool {
+        let (b, e) = (json.b, json.e)
+        guard i < e else { throw json.fail("a value is missing") }
         switch b[i] {
-        case UInt8(ascii: "\""): try string(&i, e)
         case UInt8(ascii: "["):
             i += 1
             var first = true
             while true {
-                while i < e, isSpace(b[i]) { i += 1 }
-                guard i < e else { throw fail("an array is not closed") }
-                if b[i] == UInt8(ascii: "]") { i += 1; break }
+                json.skipSpace(&i)
+                guard i < e else { throw json.fail("an array is not closed (missing ']')") }
+                if b[i] == UInt8(ascii: "]"), first { i += 1; break }
                 if !first {
-                    guard b[i] == UInt8(ascii: ",") else { throw fail("expected ',' or ']' in an array") }
+                    if b[i] == UInt8(ascii: "]") { i += 1; break }
+                    guard b[i] == UInt8(ascii: ",") else { throw json.fail("expected ',' or ']' in an array") }
                     i += 1
-                    while i < e, isSpace(b[i]) { i += 1 }
+                    json.skipSpace(&i)
                     scratch.append(UInt8(ascii: ";"))
                 }
                 first = false
-                guard i < e, b[i] != UInt8(ascii: "["), b[i] != UInt8(ascii: "{") else { throw fail("nested arrays or objects are not supported") }
-                var null = false
-                try value(&i, e, isNull: &null)
-            }
-        case UInt8(ascii: "{"): throw fail("nested objects are not supported (flatten them to keys)")
-        default:
-            let start = i
-            while i < e, !isSpace(b[i]), b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "}"), b[i] != UInt8(ascii: "]") { i += 1 }
-            let word = UnsafeBufferPointer(start: b + start, count: i - start)
-            if word.elementsEqual("null".utf8) { isNull = true; return }
-            if word.elementsEqual("true".utf8) { scratch.append(UInt8(ascii: "1")); return }
-            if word.elementsEqual("false".utf8) { scratch.append(UInt8(ascii: "0")); return }
-            guard !word.isEmpty, NumberParsing.double(word) != nil else {
-                throw fail("'\(String(decoding: word.prefix(40), as: UTF8.self))' is not a JSON value")
-            }
-            scratch.append(contentsOf: word)
-        }
-    }
-
-    /// A JSON string starting at the quote, unescaped into `scratch`.
-    private func string(_ i: inout Int, _ e: Int) throws(ReadError) {
-        let b = chunks.base
-        i += 1
-        while i < e {
-            let c = b[i]
-            if c == UInt8(ascii: "\"") { i += 1; return }
-            if c == UInt8(ascii: "\\") {
-                guard i + 1 < e else { break }
-                let n = b[i + 1]
-                i += 2
-                switch n {
-                case UInt8(ascii: "n"): scratch.append(10)
-                case UInt8(ascii: "t"): scratch.append(9)
-                case UInt8(ascii: "r"): scratch.append(13)
-                case UInt8(ascii: "b"): scratch.append(8)
-                case UInt8(ascii: "f"): scratch.append(12)
-                case UInt8(ascii: "u"):
-                    guard i + 4 <= e, let v = UInt32(String(decoding: UnsafeBufferPointer(start: b + i, count: 4), as: UTF8.self), radix: 16) else {
-                        throw fail("bad \\u escape")
-                    }
-                    i += 4
-                    var code = v
-                    if (0xD800..<0xDC00).contains(v), i + 6 <= e, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
-                        let lo = UInt32(String(decoding: UnsafeBufferPointer(start: b + i + 2, count: 4), as: UTF8.self), radix: 16),
-                        (0xDC00..<0xE000).contains(lo)
-                    {
-                        code = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
-                        i += 6
-                    }
-                    scratch.append(contentsOf: Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8))
-                default: scratch.append(n)
+                if i < e, b[i] == UInt8(ascii: "[") || b[i] == UInt8(ascii: "{") {
+                    try json.skipValue(&i)
+                    unsupported = unsupported ?? "nested arrays or objects are not supported (an array may hold numbers, strings, true, false, null)"
+                } else {
+                    _ = try json.scalar(&i, into: &scratch)
                 }
-                continue
             }
-            scratch.append(c)
-            i += 1
+            return false
+        case UInt8(ascii: "{"):
+            try json.skipValue(&i)
+            unsupported = unsupported ?? "nested objects are not supported (flatten them to keys)"
+            return false
+        default:
+            return try json.scalar(&i, into: &scratch) == .null
         }
-        throw fail("a string is not closed (missing '\"')")
     }
 }
