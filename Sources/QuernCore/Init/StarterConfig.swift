@@ -76,7 +76,7 @@ public struct StarterConfig: Sendable {
                 s.files.append(file.name)
             } catch {
                 // A malformed file is what extraction skips and reports; the sample goes on.
-                reasons.append("\(file.name): \(error)")
+                reasons.append(TerminalText.escape("\(file.name): \(error)"))
             }
         }
         guard !s.files.isEmpty else { throw ExtractError.noHeader(reasons) }

@@ -63,7 +63,7 @@ public final class RunLog: Sendable {
             guard let handles = f else { return }
             do {
                 try handles.json.append(line)
-                try handles.human.append(human)
+                try handles.human.append(TerminalText.escape(human, keepingNewlines: true))
             } catch {
                 FileHandle.standardError.write(Data("warning: cannot write the log in \(dir ?? "?"): \(error); logging stops, the run goes on.\n".utf8))
                 f = nil

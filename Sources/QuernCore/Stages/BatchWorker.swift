@@ -326,5 +326,5 @@ public struct InputUnreadable: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
 
-    public var description: String { "\(path): \(reason) (batch \(batch) was not made)" }
+    public var description: String { "\(TerminalText.escape(path)): \(TerminalText.escape(reason)) (batch \(batch) was not made)" }
 }

@@ -22,6 +22,8 @@ public struct ExtractStage: Sendable {
         public var filesTotal = 0
         public var filesOK = 0
         public var failed: [(file: String, line: Int?, reason: String)] = []
+        /// Entries of the input folder that matched but are not regular files, never read.
+        public var skippedInputs: [SkippedInput] = []
         public var rows = 0
         public var skippedRows: [String: Int] = [:]
         public var notes: [String: Int] = [:]
@@ -53,16 +55,21 @@ public struct ExtractStage: Sendable {
         _ = try resolvePlugins()  // names and options are checked before any work
         var stage = self
         let runner = self.runner
-        let listing = try await runner.run(.discover) { () throws -> [InputFile] in
+        let found = try await runner.run(.discover) { () throws -> Discovery.Listing in
             if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
-            let found = try Discovery.find(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
-            runner.context?.setInputFiles(found.map(\.name))
+            let found = try Discovery.list(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
+            for s in found.skipped {
+                stage.console.warning("skipped \(TerminalText.escape(s.name)) in \(TerminalText.escape(stage.settings.inputDir)): \(s.reason); it is not read.")
+            }
+            runner.context?.setInputFiles(found.files.map(\.name))
             return found
         }
-        return try await runner.run(.extract) {
+        var summary = try await runner.run(.extract) {
             if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
-            return try await stage.extract(listing: listing, started: started)
+            return try await stage.extract(listing: found.files, started: started)
         }
+        summary.skippedInputs = found.skipped
+        return summary
     }
 
     /// The extract stage proper, on the files discovery found.
@@ -104,8 +111,8 @@ public struct ExtractStage: Sendable {
             }
             jobs.append(BatchJob(batch: entry.batch, files: files))
         }
-        for f in summary.changedFiles { console.warning("\(f) changed since it was batched: its batch is redone.") }
-        for f in summary.vanishedFiles { console.warning("\(f) is gone from the input folder: its batch is redone without it.") }
+        for f in summary.changedFiles { console.warning("\(TerminalText.escape(f)) changed since it was batched: its batch is redone.") }
+        for f in summary.vanishedFiles { console.warning("\(TerminalText.escape(f)) is gone from the input folder: its batch is redone without it.") }
 
         let journalFile = try LineAppender(path: "\(dir)/\(settings.shard.journalName)")
         let counters = ProgressCounters()
@@ -274,7 +281,7 @@ public struct ExtractStage: Sendable {
             } catch let e as ExtractorError {
                 misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
             } catch {
-                reasons.append("\(file.name): \(error)")
+                reasons.append(TerminalText.escape("\(file.name): \(error)"))
             }
         }
         if let misfit { throw misfit }
@@ -435,7 +442,7 @@ public enum ExtractError: Error, CustomStringConvertible {
         case .noHeader(let reasons):
             return "could not read a header from the first input files to learn the columns:\n  " + reasons.joined(separator: "\n  ")
         case .schema(let file, let reason):
-            return "the extractor does not fit the columns of \(file): \(reason)"
+            return "the extractor does not fit the columns of \(TerminalText.escape(file)): \(TerminalText.escape(reason))"
         case .restartWithShards:
             return "--restart redoes the whole folder: run it once without --shard (or use a new --intermediate-dir)."
         case .unreadableInputs(let list, let shard):
