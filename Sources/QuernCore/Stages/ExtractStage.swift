@@ -43,7 +43,7 @@ public struct ExtractStage: Sendable {
     public func resolvePlugins() throws -> (any Extractor, any Codec) {
         let extractor = try registry.extractor(settings.extractorName, settings.extractorOptions)
         let codec = try registry.codec(spec: settings.codecSpec)
-        if settings.format != "auto" { _ = try registry.lookup(.format, settings.format) }
+        _ = try registry.format(settings.format)
         if settings.restart && settings.shard.count > 1 {
             throw ExtractError.restartWithShards
         }
@@ -118,7 +118,7 @@ public struct ExtractStage: Sendable {
         let counters = ProgressCounters()
         let worker = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
-            fingerprint: fingerprint, codec: codec, format: settings.format == "auto" ? nil : settings.format,
+            fingerprint: fingerprint, codec: codec, format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in !jobs.contains { $0.batch == e.batch } }.reduce(0) { $0 + $1.rows }
@@ -263,7 +263,7 @@ public struct ExtractStage: Sendable {
         let probe = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
             schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),
-            codec: try registry.codec("none"), format: settings.format == "auto" ? nil : settings.format,
+            codec: try registry.codec("none"), format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
         var reasons: [String] = []
         // A file whose header does not fit the extractor fails on its own (in its batch) when a
@@ -276,7 +276,7 @@ public struct ExtractStage: Sendable {
                 if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
                 }
-                let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
+                let reader = try probe.makeFormat(kind.format).open(stream, settings: ReaderSettings())
                 return try extractor.schema(columns: reader.columns)
             } catch let e as ExtractorError {
                 misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
