@@ -37,7 +37,7 @@ enum ExitStatus {
 
 /// Prints an error the way quern does: its message, never a Swift dump, then exits 1.
 func fail(_ error: any Error) -> ExitCode {
-    let text = TerminalText.escape("\(error)", keepingNewlines: true)
+    let text = TerminalText.escape(SystemError.message(error), keepingNewlines: true)
     // Config errors already start with `file:line:column: error:`, as compilers print them.
     let line = text.contains(": error: ") || text.hasPrefix("error: ") ? text : "error: \(text)"
     FileHandle.standardError.write(Data((line + "\n").utf8))

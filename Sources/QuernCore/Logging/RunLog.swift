@@ -38,7 +38,8 @@ public final class RunLog: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             } catch {
-                throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: EACCES)
+                // The real reason (a full disk, too many open files), not always "permission denied".
+                throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: SystemError.errno(of: error) ?? EIO)
             }
             let json = try LineAppender(path: "\(dir)/\(Self.eventsFile)")
             let human = try LineAppender(path: "\(dir)/\(Self.humanFile)")

@@ -53,12 +53,7 @@ public enum Discovery {
             throw .missingFolder(dir)
         }
         guard isDir.boolValue else { throw .notAFolder(dir) }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: dir)
-        } catch {
-            throw .unreadable(dir, (error as NSError).localizedDescription)
-        }
+        let names = try entryNames(dir)
         var listing = Listing()
         for name in names where !name.hasPrefix(".") {
             if let pattern {
@@ -81,6 +76,29 @@ public enum Discovery {
         listing.files.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         listing.skipped.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         return listing
+    }
+
+    /// The names in folder `dir`, read with `readdir` so a failure keeps its errno (Foundation's
+    /// listing reports "too many open files" as "NSCocoaErrorDomain error 256").
+    static func entryNames(_ dir: String) throws(DiscoveryError) -> [String] {
+        guard let d = opendir(dir) else {
+            let code = errno
+            throw .unreadable(dir, String(cString: strerror(code)) + "." + StorageError.hint(code))
+        }
+        defer { closedir(d) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(d) else {
+                let code = errno
+                if code != 0 { throw .unreadable(dir, String(cString: strerror(code)) + "." + StorageError.hint(code)) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
     }
 
     /// Why `path` cannot be followed (`stat` failed with `code`): a dangling link, a loop, ...
@@ -141,7 +159,7 @@ public enum DiscoveryError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .missingFolder(let d): "input folder \(d) does not exist: pass --input-dir or set paths.input in the config."
         case .notAFolder(let d): "\(d) is not a folder: --input-dir takes the folder that holds the input files."
-        case .unreadable(let d, let why): "cannot list the input folder \(d): \(why)."
+        case .unreadable(let d, let why): "cannot list the input folder \(TerminalText.escape(d)): \(why)\(why.hasSuffix(".") ? "" : ".")"
         case .noInputs(let d, let pattern):
             pattern.map { "no file in \(d) matches '\($0)': check input.pattern." }
                 ?? "no input file in \(d) (looked for .csv, .tsv, .jsonl, optionally .gz/.zst/.lz4): check --input-dir or set input.pattern."

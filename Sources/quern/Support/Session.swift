@@ -98,7 +98,7 @@ final class Session {
         var s = RunSummary(
             status: status, dataset: log.dataset, runId: log.runId, command: command, exitStatus: exit, seconds: monotonicSeconds() - started,
             stages: runner.context?.stages ?? [:])
-        s.error = error.map { "\($0)" }
+        s.error = error.map { SystemError.message($0) }
         if let extract {
             s.rowsExtracted = extract.rows
             s.filesOK = extract.filesOK
