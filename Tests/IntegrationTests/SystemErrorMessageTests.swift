@@ -3,8 +3,9 @@ import QuernCore
 import QuernTestSupport
 import Testing
 
-/// Messages for system errors, from the real binary. Under a small open-file limit, quern says "too many open files" and how to raise the limit,
-/// whichever file it was opening: never a Foundation error number, never "permission".
+/// Messages for system errors, from the real binary. Under a small open-file limit, quern says
+/// "too many open files" and how to raise the limit, whichever file it was opening: never a
+/// Foundation error number, never "permission".
 @Suite("Open-file limit")
 struct OpenFileLimitTests {
     @Test(arguments: [8, 10, 12, 16])

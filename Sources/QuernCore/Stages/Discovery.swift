@@ -157,12 +157,12 @@ public enum DiscoveryError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .missingFolder(let d): "input folder \(d) does not exist: pass --input-dir or set paths.input in the config."
-        case .notAFolder(let d): "\(d) is not a folder: --input-dir takes the folder that holds the input files."
+        case .missingFolder(let d): "input folder \(TerminalText.escape(d)) does not exist: pass --input-dir or set paths.input in the config."
+        case .notAFolder(let d): "\(TerminalText.escape(d)) is not a folder: --input-dir takes the folder that holds the input files."
         case .unreadable(let d, let why): "cannot list the input folder \(TerminalText.escape(d)): \(why)\(why.hasSuffix(".") ? "" : ".")"
         case .noInputs(let d, let pattern):
-            pattern.map { "no file in \(d) matches '\($0)': check input.pattern." }
-                ?? "no input file in \(d) (looked for .csv, .tsv, .jsonl, optionally .gz/.zst/.lz4): check --input-dir or set input.pattern."
+            pattern.map { "no file in \(TerminalText.escape(d)) matches '\(TerminalText.escape($0))': check input.pattern." }
+                ?? "no input file in \(TerminalText.escape(d)) (looked for .csv, .tsv, .jsonl, optionally .gz/.zst/.lz4): check --input-dir or set input.pattern."
         }
     }
 }
