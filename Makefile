@@ -6,20 +6,30 @@ DEMO ?= data/demo
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip lz4 zstd
+# Only the tests need Python: numpy from Debian, never pip (Debian 12's Python is
+# "externally managed", so `pip install` is refused there).
+TEST_DEB_PACKAGES := python3 python3-numpy
 
-.PHONY: all deps build install demo test bench fuzz clean help
+.PHONY: all deps test-deps build install demo test bench fuzz clean help
 
 all: build
 
 help:
 	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
 
-## deps: the Debian packages of the C libraries, and numpy for the interop tests.
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages of $(1) that are missing.
+apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
-	@python3 -c "import numpy" 2>/dev/null || python3 -m pip install -q numpy
+
+## deps: the Debian packages of the C libraries (all that build and demo need).
+deps:
+	$(call apt_install,$(DEB_PACKAGES))
+
+## test-deps: Debian's python3-numpy for the interop tests (the tests use /usr/bin/python3
+## when the python3 on PATH has no numpy).
+test-deps: deps
+	$(call apt_install,$(TEST_DEB_PACKAGES))
 
 ## build: the release binary at .build/release/quern.
 build: deps
@@ -46,7 +56,7 @@ demo: build
 	@echo "    y = np.load('$(DEMO)/processed/labels_train.npz')['action']"
 
 ## test: every test, on the debug build (integration tests run the real executable).
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
 

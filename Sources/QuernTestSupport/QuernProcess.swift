@@ -32,11 +32,27 @@ public enum QuernProcess {
         try SpawnedProcess([binary] + args, env: environment(env), cwd: cwd, stdout: quietOutput ? .discard : .capture, stderr: quietOutput ? .discard : .capture)
     }
 
-    /// Runs a Python script (numpy checks) and returns its status and output.
+    /// Runs a Python script (numpy checks) with ``pythonWithNumpy`` and returns its status and output.
     @discardableResult
     public static func python(_ script: String, cwd: String? = nil, arguments: [String] = []) throws -> Result {
-        let r = try SpawnedProcess.run(["python3", "-c", script] + arguments, cwd: cwd)
+        let r = try SpawnedProcess.run([pythonWithNumpy, "-c", script] + arguments, cwd: cwd)
         return Result(status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal)
+    }
+
+    /// The Python the numpy checks run: `$QUERN_PYTHON` if set, else the first of `python3` on
+    /// PATH and Debian's `/usr/bin/python3` (where `make test` installs python3-numpy) that can
+    /// import numpy. The PATH one may be a pyenv or venv Python without numpy, while Debian's
+    /// has it (or the other way round). Falls back to `python3`, whose failure then names numpy.
+    public static let pythonWithNumpy: String = {
+        if let p = ProcessInfo.processInfo.environment["QUERN_PYTHON"], !p.isEmpty { return p }
+        return firstPythonWithNumpy(among: ["python3", "/usr/bin/python3"]) ?? "python3"
+    }()
+
+    /// The first of `candidates` that runs and imports numpy, if any.
+    public static func firstPythonWithNumpy(among candidates: [String]) -> String? {
+        candidates.first { candidate in
+            (try? SpawnedProcess.run([candidate, "-c", "import numpy"]))?.status == 0
+        }
     }
 
     /// Runs any command (gzip, zstd, ...) with this process's stdout and stderr; returns its status.

@@ -39,10 +39,10 @@ enum ExitStatus {
 func fail(_ error: any Error) -> ExitCode {
     // A bad flag value found after parsing (``FlagValues``) is still bad usage.
     if let usage = error as? ValidationError {
-        FileHandle.standardError.write(Data("error: \(usage.message)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(TerminalText.escape(usage.message, keepingNewlines: true))\n".utf8))
         return ExitCode(ExitStatus.usage)
     }
-    let text = "\(error)"
+    let text = TerminalText.escape(SystemError.message(error), keepingNewlines: true)
     // Config errors already start with `file:line:column: error:`, as compilers print them.
     let line = text.contains(": error: ") || text.hasPrefix("error: ") ? text : "error: \(text)"
     FileHandle.standardError.write(Data((line + "\n").utf8))

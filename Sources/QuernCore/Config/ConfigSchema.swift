@@ -20,7 +20,7 @@ public enum ConfigSchema {
         ]),
         ("input", [
             Key(name: "pattern", type: .string, help: "file-name glob of the inputs (default: every file of a known format)", flag: nil),
-            Key(name: "format", type: .string, help: "auto (by extension), csv, tsv or jsonl", flag: "--format"),
+            Key(name: "format", type: .structured(shape: "NAME[:key=value] or {name: NAME, key: value}"), help: "auto (by extension), or csv, tsv or jsonl for every file, with options: csv:delimiter=; or {name: csv, delimiter: \";\"}", flag: "--format"),
             Key(name: "missing_values", type: .stringList, help: "cell texts read as missing", flag: nil),
             Key(name: "max_files", type: .int(0...1_000_000_000), help: "take only the first N files (0: all; at most 1,000,000,000)", flag: "--max-files"),
         ]),

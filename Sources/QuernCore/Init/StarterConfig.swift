@@ -13,6 +13,9 @@ public struct StarterConfig: Sendable {
     /// hold no rows, are passed over and do not count in the profile.
     public var sampleFiles = 20
     public var sampleRows = 5000
+    /// `--format`: read every file as this format (and write it into the config). Without it, each
+    /// file's extension chooses, and the separator of delimited files is found from the sample.
+    public var format: FormatChoice? = nil
     public var registry: PluginRegistry
 
     public init(inputDir: String, label: String? = nil, group: String? = nil, registry: PluginRegistry) {
@@ -31,6 +34,9 @@ public struct StarterConfig: Sendable {
         /// Columns missing from some sampled file (left out).
         public var inconsistent: [String] = []
         public var format = ""
+        /// What the config's `input.format` must say to read the files as sampled (`auto` when
+        /// the extensions' defaults do).
+        public var formatChoice = FormatChoice.auto
     }
 
     /// Reads the sample. Throws naming the folder or the file that could not be read.
@@ -45,14 +51,20 @@ public struct StarterConfig: Sendable {
         var order: [String] = []
         var inAll: Set<String>? = nil
         var reasons: [String] = []
+        var readAs: [(file: String, choice: FormatChoice, byExtension: FormatChoice)] = []
         for file in chosen {
             do {
-                guard let kind = Discovery.formatName(of: file.name, registry: registry) else { continue }
-                var stream: any ByteSource = try FileSource(path: "\(inputDir)/\(file.name)")
-                if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
-                    stream = DecompressingSource(stream, decoder: d, codec: codec.name)
+                guard let extKind = Discovery.formatName(of: file.name, registry: registry) else { continue }
+                let kind = (format: format?.name ?? extKind.format, compression: extKind.compression)
+                let open = { () throws -> any ByteSource in
+                    var stream: any ByteSource = try FileSource(path: "\(inputDir)/\(file.name)")
+                    if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
+                        stream = DecompressingSource(stream, decoder: d, codec: codec.name)
+                    }
+                    return stream
                 }
-                let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
+                let choice = try format ?? Self.sniffedFormat(kind.format, open())
+                let reader = try registry.format(choice.name, choice.options).open(open(), settings: ReaderSettings())
                 let columns = reader.columns
                 // This file's own profile, kept only if the whole sample of it reads: a malformed
                 // file (which extraction skips) must not shape the config.
@@ -74,16 +86,47 @@ public struct StarterConfig: Sendable {
                 }
                 s.rows += n
                 s.files.append(file.name)
+                readAs.append((file.name, choice, FormatChoice(name: extKind.format)))
             } catch {
                 // A malformed file is what extraction skips and reports; the sample goes on.
-                reasons.append("\(file.name): \(error)")
+                reasons.append(TerminalText.escape("\(file.name): \(error)"))
             }
         }
         guard !s.files.isEmpty else { throw ExtractError.noHeader(reasons) }
+        s.formatChoice = try format ?? Self.commonFormat(readAs)
         let common = inAll ?? []
         s.columns = order.filter { common.contains($0) }.compactMap { profiles[$0] }
         s.inconsistent = profiles.keys.filter { !common.contains($0) }.sorted()
         return s
+    }
+
+    /// How to read a file of format `name` whose bytes `source` gives: a delimited file with the
+    /// separator its first lines show (``DelimiterSniffer``), anything else as its format.
+    static func sniffedFormat(_ name: String, _ source: any ByteSource) throws -> FormatChoice {
+        let own: UInt8
+        switch name {
+        case "csv": own = UInt8(ascii: ",")
+        case "tsv": own = UInt8(ascii: "\t")
+        default: return FormatChoice(name: name)
+        }
+        let found = DelimiterSniffer.sniff(try DelimiterSniffer.prefix(of: source), preferred: own) ?? own
+        if found == own { return FormatChoice(name: name) }
+        // Another separator: read as CSV with it (CSV's quoting reads a plain TSV too).
+        if found == UInt8(ascii: ",") { return FormatChoice(name: "csv") }
+        return FormatChoice(name: "csv", options: ["delimiter": .scalar(String(UnicodeScalar(found)))])
+    }
+
+    /// The one `input.format` that reads every sampled file as it was read: `auto` when each was
+    /// read as its extension says. Files that need different settings cannot share one config.
+    static func commonFormat(_ readAs: [(file: String, choice: FormatChoice, byExtension: FormatChoice)]) throws(ConfigError) -> FormatChoice {
+        guard readAs.contains(where: { $0.choice != $0.byExtension }) else { return .auto }
+        let first = readAs[0].choice
+        if readAs.allSatisfy({ $0.choice == first }) { return first }
+        let shown = readAs.prefix(8).map { "\(TerminalText.escape($0.file)): \($0.choice)" }.joined(separator: ", ")
+        throw .invalid(
+            at: nil, key: "--format",
+            reason: "the sampled files need different formats or separators (\(shown)), and one config reads every file one way: "
+                + "put them in separate folders, or pass --format (for example --format 'csv:delimiter=;') to choose.")
     }
 
     /// The config text for a sample. Throws when the label or group column is not in the data.
@@ -141,6 +184,10 @@ public struct StarterConfig: Sendable {
         let seen = missingTokens.sorted()
         out.append("  # missing-value tokens seen in the sample: \(seen.isEmpty ? "none" : seen.map(q).joined(separator: ", "))")
         out.append("  missing_values: [\(tokens.sorted().map(q).joined(separator: ", "))]")
+        if !s.formatChoice.isAuto {
+            let options = s.formatChoice.options.keys.sorted().map { ", \($0): \(q(s.formatChoice.options[$0]!.canonical))" }.joined()
+            out.append("  format: {name: \(q(s.formatChoice.name))\(options)}   # every file is read this way (\(format == nil ? "found in the sample" : "--format"))")
+        }
         out.append("")
         out.append("batch:")
         out.append("  codec: \"zstd\"          # none | zlib | lz4 | zstd, with a level as zstd:3")

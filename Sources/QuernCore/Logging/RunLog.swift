@@ -38,7 +38,8 @@ public final class RunLog: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             } catch {
-                throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: EACCES)
+                // The real reason (a full disk, too many open files), not always "permission denied".
+                throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: SystemError.errno(of: error) ?? EIO)
             }
             let json = try LineAppender(path: "\(dir)/\(Self.eventsFile)")
             let human = try LineAppender(path: "\(dir)/\(Self.humanFile)")
@@ -63,7 +64,7 @@ public final class RunLog: Sendable {
             guard let handles = f else { return }
             do {
                 try handles.json.append(line)
-                try handles.human.append(human)
+                try handles.human.append(TerminalText.escape(human, keepingNewlines: true))
             } catch {
                 FileHandle.standardError.write(Data("warning: cannot write the log in \(dir ?? "?"): \(error); logging stops, the run goes on.\n".utf8))
                 f = nil

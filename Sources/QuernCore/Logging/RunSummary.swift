@@ -17,6 +17,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var rowsOut: Int?
     public var filesOK: Int?
     public var filesFailed: Int?
+    /// Entries of the input folder that matched but were not read (FIFOs, devices, dangling links).
+    public var filesSkipped: Int?
     public var batches: Int?
     public var outputDir: String?
     public var stages: [String: RunContext.StageRecord]
@@ -25,7 +27,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case status, dataset, command, seconds, stages, error, batches
         case runId = "run_id", exitStatus = "exit_status", peakRssBytes = "peak_rss_bytes", rowsExtracted = "rows_extracted"
-        case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", outputDir = "output_dir"
+        case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", filesSkipped = "files_skipped", outputDir = "output_dir"
     }
 
     public init(status: String, dataset: String, runId: String, command: String, exitStatus: Int32, seconds: Double, stages: [String: RunContext.StageRecord]) {

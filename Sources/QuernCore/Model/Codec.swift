@@ -63,9 +63,12 @@ public protocol StreamDecoder: AnyObject {
 public struct CodecError: Error, CustomStringConvertible, Equatable {
     public var codec: String
     public var reason: String
-    public init(_ codec: String, _ reason: String) {
+    /// The codec could not allocate its memory: the data may be fine, the machine is short.
+    public var outOfMemory: Bool
+    public init(_ codec: String, _ reason: String, outOfMemory: Bool = false) {
         self.codec = codec
         self.reason = reason
+        self.outOfMemory = outOfMemory
     }
     public var description: String { "\(codec): \(reason)" }
 }

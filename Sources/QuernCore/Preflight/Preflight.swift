@@ -85,8 +85,16 @@ public struct Preflight: Sendable {
             }
             if let why = ImpliedMemory(extractorOptions: extract.extractorOptions).problem(limit: extract.memoryLimit) { add("config", why) }
             do { _ = try registry.codec(spec: extract.codecSpec) } catch { add("plugins", Self.located(error, config.value(at: "batch.codec"))) }
-            if extract.format != "auto" {
-                do { _ = try registry.format(extract.format) } catch { add("plugins", Self.located(error, config.value(at: "input.format"))) }
+            do {
+                _ = try registry.format(extract.format)
+            } catch {
+                // In the map form, point at the option's own key.
+                let at = config.value(at: "input.format")
+                if case RegistryError.unknownOption(_, _, let option, _, _) = error, let v = at?[option] {
+                    add("plugins", Self.located(error, v, key: true))
+                } else {
+                    add("plugins", Self.located(error, at))
+                }
             }
         }
         if stages.contains(.merge) {

@@ -21,7 +21,8 @@ public struct BatchWorker: Sendable {
     public var schema: FeatureSchema
     public var fingerprint: SchemaFingerprint
     public var codec: any Codec
-    public var format: String?
+    /// `input.format`: with a named format, every file is read as it, with its options.
+    public var format: FormatChoice
     public var missing: MissingValues
     public var rowsPerBatch: Int
     public var readerSettings = ReaderSettings()
@@ -181,7 +182,7 @@ public struct BatchWorker: Sendable {
             if let known = cache.formats[kind.format] {
                 format = known
             } else {
-                format = try registry.format(kind.format)
+                format = try makeFormat(kind.format)
                 cache.formats[kind.format] = format
             }
             reader = try format.open(stream, settings: settings)
@@ -225,8 +226,13 @@ public struct BatchWorker: Sendable {
 
     func fileKind(_ name: String) throws -> (format: String, compression: String?)? {
         let kind = Discovery.formatName(of: name, registry: registry)
-        if let format { return (format, kind?.compression) }
+        if !format.isAuto { return (format.name, kind?.compression) }
         return kind
+    }
+
+    /// The reader of format `name`: with the configured options when it is the configured format.
+    func makeFormat(_ name: String) throws -> any InputFormat {
+        try registry.format(name, name == format.name ? format.options : [:])
     }
 
     private func setAsideStaleParts(of batch: Int, keeping count: Int) throws {
@@ -326,5 +332,5 @@ public struct InputUnreadable: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
 
-    public var description: String { "\(path): \(reason) (batch \(batch) was not made)" }
+    public var description: String { "\(TerminalText.escape(path)): \(TerminalText.escape(reason)) (batch \(batch) was not made)" }
 }

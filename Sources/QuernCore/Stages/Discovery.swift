@@ -18,34 +18,121 @@ public struct InputFile: Sendable, Equatable, Codable {
     }
 }
 
+/// An entry of the input folder that matched but is not read: what it is, and why it is passed over.
+public struct SkippedInput: Sendable, Equatable {
+    /// Name relative to the input folder.
+    public var name: String
+    /// Why, for a person: "a FIFO (named pipe)", "a symbolic link to x.csv, which does not exist".
+    public var reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
+}
+
 /// Finds input files: regular files in the input folder (not recursive) matching the pattern, or
-/// of a registered format when no pattern is set, sorted by name (byte order).
+/// of a registered format when no pattern is set, sorted by name (byte order). Entries that match
+/// but are not regular files (FIFOs, devices, sockets, folders, dangling links, link loops) are
+/// listed with the reason in ``Listing/skipped``, never opened: opening a FIFO blocks until a
+/// writer comes, which may be never.
 public enum Discovery {
+    /// What discovery found: the files to read, and the matching entries passed over.
+    public struct Listing: Sendable, Equatable {
+        public var files: [InputFile] = []
+        public var skipped: [SkippedInput] = []
+    }
+
     public static func find(in dir: String, pattern: String?, registry: PluginRegistry) throws(DiscoveryError) -> [InputFile] {
+        try list(in: dir, pattern: pattern, registry: registry).files
+    }
+
+    public static func list(in dir: String, pattern: String?, registry: PluginRegistry) throws(DiscoveryError) -> Listing {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else {
             throw .missingFolder(dir)
         }
         guard isDir.boolValue else { throw .notAFolder(dir) }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: dir)
-        } catch {
-            throw .unreadable(dir, (error as NSError).localizedDescription)
-        }
-        var files: [InputFile] = []
+        let names = try entryNames(dir)
+        var listing = Listing()
         for name in names where !name.hasPrefix(".") {
             if let pattern {
                 guard Glob.matches(name, pattern) else { continue }
             } else {
                 guard formatName(of: name, registry: registry) != nil else { continue }
             }
+            let path = "\(dir)/\(name)"
             var st = stat()
-            guard stat("\(dir)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
-            files.append(InputFile(name: name, size: Int(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
+            guard stat(path, &st) == 0 else {
+                listing.skipped.append(SkippedInput(name: name, reason: unreachable(path, errno: errno)))
+                continue
+            }
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                listing.skipped.append(SkippedInput(name: name, reason: notRegular(path, mode: st.st_mode)))
+                continue
+            }
+            listing.files.append(InputFile(name: name, size: Int(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
         }
-        files.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        return files
+        listing.files.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        listing.skipped.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        return listing
+    }
+
+    /// The names in folder `dir`, read with `readdir` so a failure keeps its errno (Foundation's
+    /// listing reports "too many open files" as "NSCocoaErrorDomain error 256").
+    static func entryNames(_ dir: String) throws(DiscoveryError) -> [String] {
+        guard let d = opendir(dir) else {
+            let code = errno
+            throw .unreadable(dir, String(cString: strerror(code)) + "." + StorageError.hint(code))
+        }
+        defer { closedir(d) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(d) else {
+                let code = errno
+                if code != 0 { throw .unreadable(dir, String(cString: strerror(code)) + "." + StorageError.hint(code)) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
+
+    /// Why `path` cannot be followed (`stat` failed with `code`): a dangling link, a loop, ...
+    static func unreachable(_ path: String, errno code: Int32) -> String {
+        let target = linkTarget(path).map { " to '\(TerminalText.escape($0))'" } ?? ""
+        switch code {
+        case ENOENT: return "a symbolic link\(target) whose target does not exist"
+        case ELOOP: return "a symbolic link\(target) that loops (links lead back to themselves)"
+        case EACCES: return "a symbolic link\(target) whose target cannot be reached (permission denied)"
+        default: return "cannot be examined: \(String(cString: strerror(code)))"
+        }
+    }
+
+    /// What the non-regular entry at `path` is.
+    static func notRegular(_ path: String, mode: mode_t) -> String {
+        let what: String
+        switch mode & S_IFMT {
+        case S_IFIFO: what = "a FIFO (named pipe), which is not opened: reading it would wait for a writer"
+        case S_IFCHR: what = "a character device"
+        case S_IFBLK: what = "a block device"
+        case S_IFSOCK: what = "a socket"
+        case S_IFDIR: what = "a folder (input folders are not searched recursively)"
+        default: what = "not a regular file"
+        }
+        guard let target = linkTarget(path) else { return what }
+        return "a symbolic link to '\(TerminalText.escape(target))', \(what)"
+    }
+
+    /// The target of the symbolic link at `path`, or nil when it is not one.
+    static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The format and compression codec a file name implies: `x.csv.gz` -> (csv, gz).
@@ -70,12 +157,12 @@ public enum DiscoveryError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .missingFolder(let d): "input folder \(d) does not exist: pass --input-dir or set paths.input in the config."
-        case .notAFolder(let d): "\(d) is not a folder: --input-dir takes the folder that holds the input files."
-        case .unreadable(let d, let why): "cannot list the input folder \(d): \(why)."
+        case .missingFolder(let d): "input folder \(TerminalText.escape(d)) does not exist: pass --input-dir or set paths.input in the config."
+        case .notAFolder(let d): "\(TerminalText.escape(d)) is not a folder: --input-dir takes the folder that holds the input files."
+        case .unreadable(let d, let why): "cannot list the input folder \(TerminalText.escape(d)): \(why)\(why.hasSuffix(".") ? "" : ".")"
         case .noInputs(let d, let pattern):
-            pattern.map { "no file in \(d) matches '\($0)': check input.pattern." }
-                ?? "no input file in \(d) (looked for .csv, .tsv, .jsonl, optionally .gz/.zst/.lz4): check --input-dir or set input.pattern."
+            pattern.map { "no file in \(TerminalText.escape(d)) matches '\(TerminalText.escape($0))': check input.pattern." }
+                ?? "no input file in \(TerminalText.escape(d)) (looked for .csv, .tsv, .jsonl, optionally .gz/.zst/.lz4): check --input-dir or set input.pattern."
         }
     }
 }

@@ -6,7 +6,8 @@ public struct ExtractSettings: Sendable, Equatable {
     public var inputDir = "data/input"
     public var intermediateDir = "data/intermediate"
     public var pattern: String? = nil
-    public var format = "auto"
+    /// `input.format`: `auto` (by extension) or one format, with its options, for every file.
+    public var format = FormatChoice.auto
     public var missingValues = MissingValues.defaultTokens
     public var maxFiles = 0
     public var extractorName = "tabular"
@@ -37,7 +38,7 @@ public struct ExtractSettings: Sendable, Equatable {
         if let v = config.value(at: "paths.input")?.stringValue { s.inputDir = v }
         if let v = config.value(at: "paths.intermediate")?.stringValue { s.intermediateDir = v }
         if let v = config.value(at: "input.pattern")?.stringValue { s.pattern = v }
-        if let v = config.value(at: "input.format")?.stringValue { s.format = v }
+        if let v = config.value(at: "input.format") { s.format = try FormatChoice.resolve(v) }
         if let v = config.value(at: "input.missing_values")?.listValue { s.missingValues = v.map { $0.stringValue ?? "" } }
         if let v = config.value(at: "input.max_files")?.intValue { s.maxFiles = v }
         if let v = config.value(at: "batch.codec")?.stringValue { s.codecSpec = v }

@@ -22,6 +22,8 @@ public struct ExtractStage: Sendable {
         public var filesTotal = 0
         public var filesOK = 0
         public var failed: [(file: String, line: Int?, reason: String)] = []
+        /// Entries of the input folder that matched but are not regular files, never read.
+        public var skippedInputs: [SkippedInput] = []
         public var rows = 0
         public var skippedRows: [String: Int] = [:]
         public var notes: [String: Int] = [:]
@@ -41,7 +43,7 @@ public struct ExtractStage: Sendable {
     public func resolvePlugins() throws -> (any Extractor, any Codec) {
         let extractor = try registry.extractor(settings.extractorName, settings.extractorOptions)
         let codec = try registry.codec(spec: settings.codecSpec)
-        if settings.format != "auto" { _ = try registry.lookup(.format, settings.format) }
+        _ = try registry.format(settings.format)
         if settings.restart && settings.shard.count > 1 {
             throw ExtractError.restartWithShards
         }
@@ -53,16 +55,21 @@ public struct ExtractStage: Sendable {
         _ = try resolvePlugins()  // names and options are checked before any work
         var stage = self
         let runner = self.runner
-        let listing = try await runner.run(.discover) { () throws -> [InputFile] in
+        let found = try await runner.run(.discover) { () throws -> Discovery.Listing in
             if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
-            let found = try Discovery.find(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
-            runner.context?.setInputFiles(found.map(\.name))
+            let found = try Discovery.list(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
+            for s in found.skipped {
+                stage.console.warning("skipped \(TerminalText.escape(s.name)) in \(TerminalText.escape(stage.settings.inputDir)): \(s.reason); it is not read.")
+            }
+            runner.context?.setInputFiles(found.files.map(\.name))
             return found
         }
-        return try await runner.run(.extract) {
+        var summary = try await runner.run(.extract) {
             if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
-            return try await stage.extract(listing: listing, started: started)
+            return try await stage.extract(listing: found.files, started: started)
         }
+        summary.skippedInputs = found.skipped
+        return summary
     }
 
     /// The extract stage proper, on the files discovery found.
@@ -110,14 +117,14 @@ public struct ExtractStage: Sendable {
         if cleaned > 0, let cleanup {
             console.info("extract: \(cleanup.sentence(count: cleaned)); making them again.")
         }
-        for f in summary.changedFiles { console.warning("\(f) changed since it was batched: its batch is redone.") }
-        for f in summary.vanishedFiles { console.warning("\(f) is gone from the input folder: its batch is redone without it.") }
+        for f in summary.changedFiles { console.warning("\(TerminalText.escape(f)) changed since it was batched: its batch is redone.") }
+        for f in summary.vanishedFiles { console.warning("\(TerminalText.escape(f)) is gone from the input folder: its batch is redone without it.") }
 
         let journalFile = try LineAppender(path: "\(dir)/\(settings.shard.journalName)")
         let counters = ProgressCounters()
         let worker = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
-            fingerprint: fingerprint, codec: codec, format: settings.format == "auto" ? nil : settings.format,
+            fingerprint: fingerprint, codec: codec, format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in !jobs.contains { $0.batch == e.batch } }.reduce(0) { $0 + $1.rows }
@@ -266,7 +273,7 @@ public struct ExtractStage: Sendable {
         let probe = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
             schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),
-            codec: try registry.codec("none"), format: settings.format == "auto" ? nil : settings.format,
+            codec: try registry.codec("none"), format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
         var reasons: [String] = []
         // A file whose header does not fit the extractor fails on its own (in its batch) when a
@@ -282,12 +289,12 @@ public struct ExtractStage: Sendable {
                 if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
                 }
-                let reader = try registry.format(kind.format).open(stream, settings: ReaderSettings())
+                let reader = try probe.makeFormat(kind.format).open(stream, settings: ReaderSettings())
                 return try extractor.schema(columns: reader.columns)
             } catch let e as ExtractorError {
                 misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
             } catch {
-                reasons.append("\(file.name): \(error)")
+                reasons.append(TerminalText.escape("\(file.name): \(error)"))
             }
         }
         if let misfit { throw misfit }
@@ -495,7 +502,7 @@ public enum ExtractError: Error, CustomStringConvertible {
             guard !reasons.isEmpty else { return "no input file to read a header from, to learn the columns: check --input-dir and input.pattern." }
             return "could not read a header from the first input files to learn the columns:\n  " + reasons.joined(separator: "\n  ")
         case .schema(let file, let reason):
-            return "the extractor does not fit the columns of \(file): \(reason)"
+            return "the extractor does not fit the columns of \(TerminalText.escape(file)): \(TerminalText.escape(reason))"
         case .restartWithShards:
             return "--restart redoes the whole folder: run it once without --shard (or use a new --intermediate-dir)."
         case .maxFilesBelowPlan(let dir, let planned, let maxFiles, let example):

@@ -253,6 +253,10 @@ extension BatchFile {
             let out = scratch.bytes(m.uncompressedSize)
             do {
                 try codec.decompress(stored, into: out)
+            } catch let e as CodecError where e.outOfMemory {
+                // A failed allocation says nothing about the file: redoing the batch would not help.
+                guard case .corruptBatch(let path, _) = bad("") else { throw e }
+                throw StorageError.io(path: path, operation: "decompress member \(m.name) (the file is not damaged)", errno: ENOMEM)
             } catch {
                 throw bad("member \(m.name) does not decompress (\(error))")
             }

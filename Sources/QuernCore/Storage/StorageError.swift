@@ -12,16 +12,28 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .io(let path, let operation, let code):
             let why = String(cString: strerror(code))
-            var hint = ""
-            if code == ENOSPC { hint = " Free some space (or choose another folder) and run again: finished work is kept." }
-            if code == EACCES || code == EROFS { hint = " Check the folder's permissions or pick another with the flags." }
-            if code == ENOENT { hint = " Check that the path exists." }
-            if code == ENOTDIR { hint = " A part of this path is a file, not a folder: pick another path with the flags." }
+            let hint = Self.hint(code)
             return "\(path): cannot \(operation): \(why).\(hint)"
         case .corruptBatch(let path, let reason):
             return "\(path): not a valid batch file: \(reason). It was not used; run `quern extract` again to redo it."
         case .tooLarge(let path, let what, let limit):
             return "\(path): \(what) is larger than \(limit); lower --rows-per-batch."
         }
+    }
+
+    /// What to do about a system error `code`, as a sentence starting with a space ("" when
+    /// there is nothing better to say than the reason itself).
+    public static func hint(_ code: Int32) -> String {
+        var hint = ""
+        if code == ENOSPC { hint = " Free some space (or choose another folder) and run again: finished work is kept." }
+        if code == EACCES || code == EROFS { hint = " Check the folder's permissions or pick another with the flags." }
+        if code == ENOENT { hint = " Check that the path exists." }
+        if code == ENOTDIR { hint = " A part of this path is a file, not a folder: pick another path with the flags." }
+        if code == EMFILE || code == ENFILE {
+            hint = " Quern keeps a few files open per worker: raise the limit (`ulimit -n 4096`) or lower --workers, and run again: finished work is kept."
+        }
+        if code == ENOMEM { hint = " Lower --memory-limit or --workers, or free memory, and run again: finished work is kept." }
+        if code == EDQUOT { hint = " The disk quota is used up: free some space (or choose another folder) and run again." }
+        return hint
     }
 }

@@ -45,7 +45,7 @@ public final class Console: Sendable {
     /// A result line, on stdout.
     public func result(_ text: String) {
         clearBar()
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((TerminalText.escape(text, keepingNewlines: true) + "\n").utf8))
     }
 
     /// Progress: `done` of `total` units, with rows and an ETA. `final` forces a plain line.

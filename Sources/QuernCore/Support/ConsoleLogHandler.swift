@@ -27,6 +27,8 @@ public struct ConsoleLogHandler: LogHandler {
         case .error, .critical: prefix = "error: "
         default: prefix = ""
         }
-        FileHandle.standardError.write(Data((prefix + event.message.description + "\n").utf8))
+        // Names are escaped where a message is made; this catches whatever a message still carries
+        // (a hook's output, an error from elsewhere), so nothing reaching stderr acts on the terminal.
+        FileHandle.standardError.write(Data((prefix + TerminalText.escape(event.message.description, keepingNewlines: true) + "\n").utf8))
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,13 +11,20 @@ public enum ProcessInfoCores {
 
 /// Peak resident memory of this process so far, in bytes: VmHWM, as getrusage's ru_maxrss also
 /// counts the spawning process's memory when quern was started by a vfork-style spawn.
+/// Never lower than an earlier answer: the kernel's VmHWM is the larger of a recorded mark and
+/// the current (per-CPU approximate) resident size, so two reads can go down by a few pages.
 public func peakResidentBytes() -> Int {
-    let hwm = ChildProcess.highWaterMark(of: getpid())
-    if hwm > 0 { return hwm }
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Int(usage.ru_maxrss) * 1024
+    var now = ChildProcess.highWaterMark(of: getpid())
+    if now <= 0 {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        now = Int(usage.ru_maxrss) * 1024
+    }
+    let (_, seen) = peakSeen.max(now, ordering: .relaxed)
+    return seen
 }
+
+private let peakSeen = Atomic<Int>(0)
 
 /// Human-readable sizes and durations for the console.
 public enum Human {

@@ -58,7 +58,8 @@ struct ExtractCommand: AsyncParsableCommand {
 /// What an extract did, as the lines printed at its end.
 func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
-    lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed")
+    let skipped = s.skippedInputs.isEmpty ? "" : ", \(Human.count(s.skippedInputs.count)) skipped (not regular files, named in the warnings above)"
+    lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed\(skipped)")
     lines.append("  rows:     \(Human.count(s.rows))")
     lines.append("  batches:  \(Human.count(s.batches)) (\(s.batchesMade) made now, \(s.batchesKept) kept from before), \(Human.bytes(s.bytes))")
     lines.append("  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))")
@@ -66,7 +67,7 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     for (note, n) in s.notes.sorted(by: { $0.key < $1.key }) { lines.append("  note: \(Human.count(n)) \(note)") }
     if !s.failed.isEmpty {
         lines.append("  failed files (all listed in \(s.intermediateDir)/failed.jsonl):")
-        for f in s.failed.prefix(10) { lines.append("    \(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.reason)") }
+        for f in s.failed.prefix(10) { lines.append("    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))") }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
     return lines.joined(separator: "\n")

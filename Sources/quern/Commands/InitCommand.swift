@@ -29,9 +29,24 @@ struct InitCommand: AsyncParsableCommand {
     var sampleFiles = 20
     @Option(help: ArgumentHelp("Most rows to read from each sampled file.", valueName: "n"))
     var sampleRows = 5000
+    @Option(help: ArgumentHelp("Read every file as this format, with options (csv:delimiter=;, tsv:quoting=true), and write it into the config. Without it, extensions choose, and the separator of .csv/.tsv files (, ; tab |) is found from the sample.", valueName: "format"))
+    var format: String?
 
     func validate() throws {
         guard sampleFiles > 0, sampleRows > 0 else { throw ValidationError("--sample-files and --sample-rows must be at least 1.") }
+        _ = try formatChoice()
+    }
+
+    /// `--format`, checked against the format's options.
+    func formatChoice() throws -> FormatChoice? {
+        guard let format else { return nil }
+        do {
+            let choice = try FormatChoice.resolve(.scalar(format))
+            _ = try PluginRegistry.builtIn.format(choice)
+            return choice.isAuto ? nil : choice
+        } catch {
+            throw ValidationError("--format: \(error)")
+        }
     }
 
     func run() async throws {
@@ -39,6 +54,7 @@ struct InitCommand: AsyncParsableCommand {
             var starter = StarterConfig(inputDir: inputDir, label: label, group: group, registry: .builtIn)
             starter.sampleFiles = sampleFiles
             starter.sampleRows = sampleRows
+            starter.format = try formatChoice()
             let sample = try starter.sample()
             let text = try starter.render(sample)
             // What is printed must pass the same checks as a hand-written config.

@@ -32,7 +32,7 @@ struct ExtractOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Batch compression: none, zlib, lz4 or zstd, with an optional level as zstd:3 (batch.codec; default zstd).", valueName: "codec"))
     var codec: String?
 
-    @Option(help: ArgumentHelp("Input format instead of guessing from the extension: csv, tsv, jsonl (input.format).", valueName: "name"))
+    @Option(help: ArgumentHelp("Read every input file as this format instead of guessing from the extension: csv, tsv, jsonl, with options as csv:delimiter=; or tsv:quoting=true (input.format; `quern plugins` lists the options).", valueName: "format"))
     var format: String?
 
     @Option(help: ArgumentHelp("Input files per batch (batch.files_per_batch; default 500).", valueName: "n"))

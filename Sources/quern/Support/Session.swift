@@ -75,7 +75,7 @@ final class Session {
     /// The counts of an extract, for its `summary` event.
     static func fields(_ s: ExtractStage.Summary) -> [String: any Sendable] {
         [
-            "kind": "extract", "files_ok": s.filesOK, "files_failed": s.failed.count, "rows": s.rows, "batches": s.batches,
+            "kind": "extract", "files_ok": s.filesOK, "files_failed": s.failed.count, "files_skipped": s.skippedInputs.count, "rows": s.rows, "batches": s.batches,
             "batches_made": s.batchesMade, "batches_kept": s.batchesKept, "bytes": s.bytes, "seconds": s.seconds,
             "peak_rss_bytes": s.peakBytes, "skipped_rows": s.skippedRows, "fingerprint": s.fingerprint,
         ]
@@ -98,11 +98,12 @@ final class Session {
         var s = RunSummary(
             status: status, dataset: log.dataset, runId: log.runId, command: command, exitStatus: exit, seconds: monotonicSeconds() - started,
             stages: runner.context?.stages ?? [:])
-        s.error = error.map { "\($0)" }
+        s.error = error.map { SystemError.message($0) }
         if let extract {
             s.rowsExtracted = extract.rows
             s.filesOK = extract.filesOK
             s.filesFailed = extract.failed.count
+            s.filesSkipped = extract.skippedInputs.count
             s.batches = extract.batches
         }
         if let merge {

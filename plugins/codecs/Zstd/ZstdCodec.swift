@@ -28,7 +28,9 @@ public struct ZstdCodec: Codec, CodecPlugin {
 
     public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         let n = ZSTD_decompress(output.baseAddress, output.count, input.baseAddress, input.count)
-        guard ZSTD_isError(n) == 0 else { throw CodecError("zstd", String(cString: ZSTD_getErrorName(n))) }
+        guard ZSTD_isError(n) == 0 else {
+            throw CodecError("zstd", String(cString: ZSTD_getErrorName(n)), outOfMemory: ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+        }
         guard n == output.count else { throw CodecError("zstd", "decompressed \(n) bytes, expected \(output.count)") }
     }
 

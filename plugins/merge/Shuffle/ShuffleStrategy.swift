@@ -94,10 +94,11 @@ final class BucketFiles {
         guard !buffers[b].isEmpty else { return }
         if handles[b] == nil {
             FileManager.default.createFile(atPath: path(b), contents: nil)
-            guard let h = FileHandle(forWritingAtPath: path(b)) else { throw StorageError.io(path: path(b), operation: "create a shuffle bucket", errno: 0) }
+            guard let h = FileHandle(forWritingAtPath: path(b)) else { throw StorageError.io(path: path(b), operation: "create a shuffle bucket", errno: errno) }
             handles[b] = h
         }
-        try handles[b]!.write(contentsOf: buffers[b])
+        // Foundation's error has no path and reads as a Cocoa code: say which file and why.
+        do { try handles[b]!.write(contentsOf: buffers[b]) } catch { throw SystemError.storageError(error, path: path(b), operation: "write a shuffle bucket") }
         buffers[b].removeAll(keepingCapacity: false)
     }
 

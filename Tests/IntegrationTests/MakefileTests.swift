@@ -1,0 +1,43 @@
+import Foundation
+import QuernTestSupport
+import Testing
+
+/// The Makefile works on a stock Debian 12: Python comes from Debian's packages (pip refuses to
+/// install into an "externally managed" Python), and only the tests need it.
+@Suite("Makefile")
+struct MakefileTests {
+    static let root = DocsTests.root
+
+    /// The commands `make -n TARGET` would run, without the `echo` lines (which only print hints).
+    func commands(_ target: String) throws -> [String] {
+        let ws = TempWorkspace()
+        let status = try QuernProcess.shell("make -n \(target) > '\(ws.path)/plan.txt' 2>&1", cwd: Self.root)
+        let text = try String(contentsOfFile: "\(ws.path)/plan.txt", encoding: .utf8)
+        #expect(status == 0, "\(text)")
+        return text.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("echo ") }
+    }
+
+    @Test func makeDemoNeedsNoPython() throws {
+        let lines = try commands("demo")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { !$0.contains("python") && !$0.contains("pip ") }, "\(lines.joined(separator: "\n"))")
+    }
+
+    @Test func makeTestInstallsDebianNumpyNotPip() throws {
+        let lines = try commands("test-deps")
+        #expect(lines.contains { $0.contains("python3-numpy") }, "\(lines.joined(separator: "\n"))")
+        #expect(lines.allSatisfy { !$0.contains("pip") }, "\(lines.joined(separator: "\n"))")
+    }
+
+    /// A python3 on PATH without numpy (a pyenv or venv one) must not hide Debian's, which has it.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/numpy"), "needs Debian's python3-numpy"))
+    func testsUseAPythonThatHasNumpy() throws {
+        let ws = TempWorkspace()
+        let fake = ws.write("bin/python3", "#!/bin/sh\necho \"No module named 'numpy'\" >&2\nexit 1\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: fake)
+        #expect(QuernProcess.firstPythonWithNumpy(among: [fake, "/usr/bin/python3"]) == "/usr/bin/python3")
+        #expect(QuernProcess.firstPythonWithNumpy(among: [fake]) == nil)
+        let r = try QuernProcess.python("import numpy; print(numpy.__name__)")
+        #expect(r.status == 0 && r.stdout == "numpy\n", "\(r.stderr)")
+    }
+}
