@@ -41,7 +41,7 @@ public enum ConfigSchema {
             Key(name: "strategy", type: .string, help: "NAME[:key=value] merge strategy (default concat)", flag: "--merge-strategy"),
             Key(name: "options", type: .structured(shape: "map"), help: "options of the merge strategy", flag: nil),
             Key(name: "cleanup", type: .bool, help: "delete batch files once the outputs are published", flag: "--cleanup"),
-            Key(name: "skip_validation", type: .bool, help: "publish without checking the outputs", flag: "--skip-validation"),
+            Key(name: "skip_validation", type: .bool, help: "publish without checking labels and mask bits (no rows, NaN or infinity are never published)", flag: "--skip-validation"),
             Key(name: "memory_budget_mb", type: .int(16...16_777_216), help: "MiB of rows a strategy may hold (shuffle spills beyond; at most 16 TiB)", flag: nil),
         ]),
         ("split", [

@@ -45,8 +45,7 @@ public struct StarterConfig: Sendable {
         guard !files.isEmpty else { throw DiscoveryError.noInputs(inputDir, pattern: nil) }
         var s = Sample()
         s.filesTotal = files.count
-        let step = max(1, files.count / sampleFiles)
-        let chosen = stride(from: 0, to: files.count, by: step).prefix(sampleFiles).map { files[$0] }
+        let chosen = SampleFiles.choose(files, count: sampleFiles)
         var profiles: [String: ColumnProfile] = [:]
         var order: [String] = []
         var inAll: Set<String>? = nil

@@ -21,13 +21,16 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var filesSkipped: Int?
     public var batches: Int?
     public var outputDir: String?
+    /// Input rows the extractor dropped because the config could not take them (a label missing,
+    /// a label value it does not list), by reason; empty when none were.
+    public var rowsDropped: [String: Int]?
     public var stages: [String: RunContext.StageRecord]
     public var error: String?
 
     enum CodingKeys: String, CodingKey {
         case status, dataset, command, seconds, stages, error, batches
         case runId = "run_id", exitStatus = "exit_status", peakRssBytes = "peak_rss_bytes", rowsExtracted = "rows_extracted"
-        case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", filesSkipped = "files_skipped", outputDir = "output_dir"
+        case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", filesSkipped = "files_skipped", outputDir = "output_dir", rowsDropped = "rows_dropped"
     }
 
     public init(status: String, dataset: String, runId: String, command: String, exitStatus: Int32, seconds: Double, stages: [String: RunContext.StageRecord]) {

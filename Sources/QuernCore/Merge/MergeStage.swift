@@ -28,6 +28,8 @@ public struct MergeStage: Sendable {
         public var peakBytes = 0
         public var cleanup: String? = nil
         public var validated = true
+        /// Input rows the extractor dropped (a label missing or not in the config), by reason.
+        public var rowsDropped: [String: Int] = [:]
     }
 
     /// Builds the strategy from its name and options, before any work.
@@ -62,11 +64,15 @@ public struct MergeStage: Sendable {
         var blockRows = 1 << 16
         var bufferBytes = 1 << 20
         var windowBytes = 32 << 20
+        var rowsDropped: [String: Int] = [:]
         let (strategy, batches, publisher, merged, report) = try await runner.run(.merge) {
             () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
             if let s = try runner.current(MergeSettings.resolve) { settings = s }
             let strategy = try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
             var batches = try BatchSet.open(settings.intermediateDir, registry: registry)
+            // No rows: publishing would put empty outputs over the previous ones, so nothing is.
+            guard batches.totalRows > 0 else { throw NothingToPublish.noRows(batches, output: settings.outputDir) }
+            rowsDropped = try DroppedRows.inJournal(batches.dir)
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let plan = limit.mergePlan(partRows: batches.entries.map(\.rows).max() ?? 0, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
@@ -135,10 +141,16 @@ public struct MergeStage: Sendable {
         summary.report = report
         summary.strategy = strategy.name
         summary.batches = batches.entries.count
+        summary.rowsDropped = rowsDropped
         try await runner.run(.save) {
             if let s = try runner.current(MergeSettings.resolve) { settings.skipValidation = s.skipValidation }
+            // Neither is ever published, --skip-validation or not: no rows at all, or values
+            // the stats file cannot record (it would be written as `{}`).
+            guard writer.rows.reduce(0, +) > 0 else {
+                throw NothingToPublish.noRows(intermediate: batches.dir, output: settings.outputDir, failed: [], failedCount: 0, dropped: report.dropped, strategy: strategy.name)
+            }
+            if nonFinite > 0 { throw NothingToPublish.nonFinite(staging: staging, output: settings.outputDir, schema: batches.schema, rows: writer.rows, batches: batches) }
             var problems = writer.problems
-            if nonFinite > 0 { problems.append("X holds \(nonFinite) NaN or infinite values") }
             if report.rowsOut != writer.rows.reduce(0, +) { problems.append("the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written") }
             if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
             summary.validated = !settings.skipValidation
@@ -146,10 +158,11 @@ public struct MergeStage: Sendable {
             timings["save"] = monotonicSeconds() - t
             timings["total"] = monotonicSeconds() - started
             try writer.syncArrays()
-            let stats = StatsFile.make(
+            let stats = try StatsFile.make(
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
-                timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [])
+                timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [], rowsDropped: rowsDropped)
             try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
+            try OutputChecksums.write(dir: staging)  // last: it covers every other file
             CrashPoint.reached("outputs-staged")
             try publisher.publish(staging)
             published = true
@@ -182,8 +195,8 @@ public struct MergeStage: Sendable {
 enum StatsFile {
     static func make(
         settings: MergeSettings, batches: BatchSet, strategy: any MergeStrategy, report: MergeReport, writer: SplitWriter,
-        params: Normalizer.Parameters, timings: [String: Double], validated: Bool, overrides: [RunContext.Override]
-    ) -> String {
+        params: Normalizer.Parameters, timings: [String: Double], validated: Bool, overrides: [RunContext.Override], rowsDropped: [String: Int]
+    ) throws -> String {
         let schema = batches.schema
         var features: [String: Any] = [:]
         for f in params.features {
@@ -218,11 +231,39 @@ enum StatsFile {
                 "files": batches.entries.map { ["file": UserPath.lastComponent(of: $0.path), "rows": $0.rows, "crc32": $0.crc32] as [String: Any] },
             ] as [String: Any],
             "validated": validated,
+            "rows_dropped": rowsDropped,
+            "checksums_file": OutputChecksums.fileName,
             "hook_overrides": overrides.map { ["hook": $0.hook, "stage": $0.stage, "key": $0.key, "value": $0.value] },
             "timings_seconds": timings,
             "peak_memory_bytes": peakResidentBytes(),
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        // JSON has no NaN or infinity: name the first such value rather than write an empty file.
+        if let key = firstNonFinite(stats) { throw NothingToPublish.statsUnwritable(output: settings.outputDir, why: "\(key) is not a finite number") }
+        let data: Data
+        do {
+            data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])
+        } catch {
+            throw NothingToPublish.statsUnwritable(output: settings.outputDir, why: "\(error)")
+        }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The key path of the first NaN or infinite number in a JSON-like tree (`normalization.features.v.mean`).
+    static func firstNonFinite(_ value: Any, path: String = "") -> String? {
+        switch value {
+        case let d as Double: return d.isFinite ? nil : "\(path) (\(d))"
+        case let f as Float: return f.isFinite ? nil : "\(path) (\(f))"
+        case let map as [String: Any]:
+            for k in map.keys.sorted() {
+                if let hit = firstNonFinite(map[k]!, path: path.isEmpty ? k : "\(path).\(k)") { return hit }
+            }
+            return nil
+        case let list as [Any]:
+            for (i, v) in list.enumerated() {
+                if let hit = firstNonFinite(v, path: "\(path)[\(i)]") { return hit }
+            }
+            return nil
+        default: return nil
+        }
     }
 }

@@ -103,7 +103,7 @@ public struct OutputPublisher: Sendable {
 
     /// Is `file` one quern writes into output folders (and so replaces)?
     public static func isQuernOutput(_ file: String) -> Bool {
-        file == "preprocessing_stats.json" || (file.hasPrefix("X_") && file.hasSuffix(".npy"))
+        file == "preprocessing_stats.json" || file == OutputChecksums.fileName || (file.hasPrefix("X_") && file.hasSuffix(".npy"))
             || ((file.hasPrefix("labels_") || file.hasPrefix("masks_")) && file.hasSuffix(".npz"))
     }
 

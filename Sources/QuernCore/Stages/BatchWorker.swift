@@ -155,7 +155,9 @@ public struct BatchWorker: Sendable {
         CrashPoint.reached("batch-published")
         try setAsideStaleParts(of: job.batch, keeping: temps.count)
         let parts = temps.map(\.part)
-        return JournalEntry(batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value, seconds: 0)
+        var skipped: [String: Int] = [:]
+        for r in records { skipped.merge(r.skipped, uniquingKeysWith: +) }
+        return JournalEntry(batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value, seconds: 0, skipped: skipped)
     }
 
     /// Reads one file's records into the batch. Throws ``FileFailure`` for anything wrong with the

@@ -113,6 +113,10 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     public var codec: String
     public var fingerprint: String
     public var seconds: Double
+    /// Rows of the batch's files skipped by the extractor, by reason (the sum of the files'
+    /// `skipped`), so a merge can report them without decoding every file record. Nil in journals
+    /// written before it was recorded.
+    public var skipped: [String: Int]? = nil
 
     public var rows: Int { parts.reduce(0) { $0 + $1.rows } }
     public var bytes: Int { parts.reduce(0) { $0 + $1.bytes } }
@@ -149,7 +153,7 @@ public struct JournalState: Sendable {
                 if withFiles, let e = try? decoder.decode(JournalEntry.self, from: line) {
                     state.entries[e.batch] = e
                 } else if !withFiles, let h = try? decoder.decode(Head.self, from: JSONLines.removing(member: "files", from: line)) {
-                    state.entries[h.batch] = JournalEntry(batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint, seconds: h.seconds)
+                    state.entries[h.batch] = JournalEntry(batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint, seconds: h.seconds, skipped: h.skipped)
                 } else {
                     state.damagedLines[name, default: []].append(number)
                 }
@@ -166,6 +170,7 @@ public struct JournalState: Sendable {
         var codec: String
         var fingerprint: String
         var seconds: Double
+        var skipped: [String: Int]?
     }
 
     private static let cache = Mutex<[String: (signature: String, withFiles: Bool, state: JournalState)]>([:])

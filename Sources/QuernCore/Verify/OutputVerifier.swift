@@ -6,7 +6,8 @@ import Glibc
 /// Re-reads an output folder: every `.npy` header parses and the file is as long as its shape
 /// says; X, labels and masks of a split agree on the row count; features agree across splits;
 /// labels are class ids in range and masks are 0/1; X is finite; `preprocessing_stats.json`
-/// agrees with all of it (rows per split, total, input_dim, heads, class counts).
+/// agrees with all of it (rows per split, total, input_dim, heads, class counts); every file has the
+/// size and CRC-32 `checksums.json` recorded when the outputs were published.
 public enum OutputVerifier {
     public static func check(_ dir: String, into report: inout VerifyReport) {
         var isDir: ObjCBool = false
@@ -28,9 +29,11 @@ public enum OutputVerifier {
         let classCounts = stats["class_counts"] as? [String: [String: [Int]]] ?? [:]
         var total = 0
         var good = 0
+        var known: [String: OutputChecksums.Record] = [:]
         for split in SplitFunction.names {
             let xPath = "\(dir)/X_\(split).npy"
             guard let x = checkX(xPath, into: &report) else { continue }
+            known["X_\(split).npy"] = x.checksum
             total += x.rows
             if let d = inputDim, x.columns != d { report.problem(xPath, "has \(x.columns) features, preprocessing_stats.json says input_dim \(d)") }
             if let n = splitCounts[split], n != x.rows { report.problem(xPath, "has \(x.rows) rows, preprocessing_stats.json says \(n) for \(split)") }
@@ -70,10 +73,12 @@ public enum OutputVerifier {
             report.problem(statsPath, "merge.rows_out is \(out), the splits hold \(total) rows")
         }
         report.checked.append("\(dir): \(good) of 3 splits good (\(Human.count(total)) rows)")
+        checkChecksums(dir, recordedByStats: stats["checksums_file"] != nil, known: known, into: &report)
     }
 
-    /// Checks an X file: header, length, 2-D float32, every value finite (read in 1 MiB chunks).
-    static func checkX(_ path: String, into report: inout VerifyReport) -> (rows: Int, columns: Int)? {
+    /// Checks an X file: header, length, 2-D float32, every value finite (read in 1 MiB chunks),
+    /// and checksums the whole file in the same pass.
+    static func checkX(_ path: String, into report: inout VerifyReport) -> (rows: Int, columns: Int, checksum: OutputChecksums.Record)? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             report.problem(path, "cannot be read (\(String(cString: strerror(errno)))): run `quern merge` again")
@@ -107,15 +112,18 @@ public enum OutputVerifier {
         defer { chunk.deallocate() }
         var offset = header.dataStart
         var nonFinite = 0
+        var crc = CRC32()
+        head.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[0..<header.dataStart])) }
         while offset < size {
             let n = pread(fd, chunk.baseAddress, min(chunk.count, size - offset), off_t(offset))
             guard n > 0 else { report.problem(path, "cannot be read to the end"); return nil }
             let floats = UnsafeRawBufferPointer(rebasing: chunk[0..<(n - n % 4)]).bindMemory(to: Float.self)
             for v in floats where !v.isFinite { nonFinite += 1 }
+            crc.update(UnsafeRawBufferPointer(rebasing: chunk[0..<(n - n % 4)]))
             offset += n - n % 4
         }
         if nonFinite > 0 { report.problem(path, "holds \(nonFinite) NaN or infinite values") }
-        return (header.shape[0], header.shape[1])
+        return (header.shape[0], header.shape[1], OutputChecksums.Record(bytes: size, crc32: crc.hex))
     }
 
     /// The arrays of an output `.npz` (members stored, as quern writes them), or nil with a problem.

@@ -21,7 +21,7 @@ struct MergeOptions: ParsableArguments {
     @Flag(help: "Delete the batch files once the outputs are completely written and published (merge.cleanup). Default: keep them.")
     var cleanup = false
 
-    @Flag(help: "Publish the outputs without validating them (no NaN, labels in range, mask bits) (merge.skip_validation).")
+    @Flag(help: "Publish the outputs without checking labels in range and mask bits (merge.skip_validation). Outputs with no rows, NaN or infinity are never published.")
     var skipValidation = false
 
     var overrides: [(String, String?)] {

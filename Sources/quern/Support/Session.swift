@@ -110,6 +110,13 @@ final class Session {
             s.rowsOut = merge.splits.reduce(0, +)
             s.outputDir = merge.outputDir
         }
+        // Dropped rows are never silent: the last warning of the run, and in summary.json. The
+        // merge counts every batch; an extract alone, its own.
+        if let dropped = merge?.rowsDropped ?? extract?.skippedRows {
+            s.rowsDropped = dropped
+            let kept = merge.map { $0.report.rowsIn } ?? extract?.rows ?? 0
+            if let text = DroppedRows.warning(dropped, kept: kept) { console.warning(text) }
+        }
         if let dir = log.dir {
             do { try s.write(to: dir) } catch { console.warning("cannot write \(dir)/\(RunLog.summaryFile): \(error)") }
         }
