@@ -105,6 +105,26 @@ struct MergeStrategyTests {
         #expect(differs, "another seed, another order")
     }
 
+    /// README and `--help` promise that `--memory-limit` never changes the outputs: the budget (and
+    /// the `buckets` option) only decide how much of the shuffle spills, never its order.
+    @Test func shuffleOrderDoesNotDependOnTheMemoryBudget() async throws {
+        let ws = TempWorkspace()
+        let batches = try await Self.makeBatches(ws)
+        let shuffle = try Self.registry.mergeStrategy(spec: "shuffle")
+        let (inMemory, r1) = try Self.run(shuffle, batches, seed: 4, scratch: "\(ws.path)/a")
+        #expect(r1.details["buckets"] == "1")
+        for (i, budget) in [4096, 20_000, 1 << 20].enumerated() {
+            let (spilled, report) = try Self.run(shuffle, batches, seed: 4, budget: budget, scratch: "\(ws.path)/b\(i)")
+            let same = spilled == inMemory
+            #expect(same, "budget \(budget) (\(report.details["buckets"] ?? "?") buckets) gives the in-memory order")
+        }
+        for buckets in [2, 7, 240, 1000] {
+            let (rows, _) = try Self.run(try Self.registry.mergeStrategy(spec: "shuffle:buckets=\(buckets)"), batches, seed: 4, scratch: "\(ws.path)/k\(buckets)")
+            let same = rows == inMemory
+            #expect(same, "buckets=\(buckets) gives the in-memory order")
+        }
+    }
+
     @Test func dedupeDropsExactlyThePlantedDuplicates() async throws {
         let ws = TempWorkspace()
         let batches = try await Self.makeBatches(ws, duplicates: 3)
