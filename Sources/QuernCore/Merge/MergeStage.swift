@@ -85,8 +85,8 @@ public struct MergeStage: Sendable {
             publisher.sweepStaleStaging()
             staging = try publisher.makeStaging()
             runner.context?.set("staging_dir", staging)
-            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
-            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
+            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
+            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
             let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, bufferBytes: bufferBytes) : nil
             if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes) }
             let total = batches.totalRows
@@ -201,14 +201,14 @@ enum StatsFile {
             "masks": schema.masks.map { ["name": $0.name, "width": $0.width, "label": $0.label as Any? ?? NSNull()] as [String: Any] },
             "normalization": ["method": params.method.rawValue, "fit_on": "train", "features": features] as [String: Any],
             "merge": [
-                "strategy": strategy.name, "options": strategy.optionsText, "rows_in": report.rowsIn, "rows_out": report.rowsOut,
+                "strategy": strategy.name, "options": strategy.optionsText, "seed": settings.mergeSeed, "rows_in": report.rowsIn, "rows_out": report.rowsOut,
                 "dropped": report.dropped, "details": report.details,
             ] as [String: Any],
             "split": [
-                "by": settings.splitBy.rawValue, "fractions": settings.fractions, "seed": settings.seed,
+                "by": settings.splitBy.rawValue, "fractions": settings.fractions, "seed": settings.splitSeed,
                 "function": "u = fnv1a64(utf8(\"<seed>:<key>\")) % 10000; train if u < 10000*f_train, val if u < 10000*(f_train+f_val), else test",
             ] as [String: Any],
-            "seed": settings.seed,
+            "seed": settings.mergeSeed,
             "schema_fingerprint": batches.fingerprint,
             "batches": [
                 "folder": batches.dir, "count": batches.entries.count, "rows": batches.totalRows,

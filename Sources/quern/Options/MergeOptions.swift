@@ -12,8 +12,11 @@ struct MergeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Train,val,test fractions, summing to 1 (split.fractions; default 0.8,0.1,0.1).", valueName: "f,f,f"))
     var split: String?
 
-    @Option(help: ArgumentHelp("Seed of the split hash and of seeded strategies (split.seed; default 0).", valueName: "n"))
+    @Option(help: ArgumentHelp("Seed of seeded merge strategies: shuffle's order, balance's choice of rows (merge.seed; default 0). It never moves rows between splits.", valueName: "n"))
     var seed: Int?
+
+    @Option(help: ArgumentHelp("Seed of the split hash, which decides the rows of train, val and test (split.seed; default 0).", valueName: "n"))
+    var splitSeed: Int?
 
     @Option(help: ArgumentHelp("standard, minmax or none, fit on train (normalize.method; default standard).", valueName: "method"))
     var normalize: String?
@@ -27,7 +30,7 @@ struct MergeOptions: ParsableArguments {
     var overrides: [(String, String?)] {
         [
             ("paths.output", outputDir), ("merge.strategy", mergeStrategy), ("split.fractions", split),
-            ("split.seed", seed.map(String.init)), ("normalize.method", normalize),
+            ("merge.seed", seed.map(String.init)), ("split.seed", splitSeed.map(String.init)), ("normalize.method", normalize),
             ("merge.cleanup", cleanup ? "true" : nil), ("merge.skip_validation", skipValidation ? "true" : nil),
         ]
     }
