@@ -61,4 +61,66 @@ struct MergeSeedAndSplitTests {
                 """, cwd: ws.path)
         #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr)")
     }
+
+    /// The games config without its `group:` line.
+    func configWithoutGroup(_ ws: TempWorkspace, extra: String = "") throws -> String {
+        let base = try String(contentsOfFile: Self.config, encoding: .utf8)
+        let text = base.replacingOccurrences(of: "  group: game_id\n", with: "")
+        #expect(text != base)
+        return ws.write("nogroup.yaml", text + extra)
+    }
+
+    func summary(_ ws: TempWorkspace, _ logs: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/\(logs)/summary.json"))) as? [String: Any])
+    }
+
+    /// Labels and no group column, default split: rows are split one by one (by source file and
+    /// line), so val and test get their share, the same whatever the batching and workers.
+    @Test func withoutAGroupColumnRowsAreSplitByRow() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 30, rows: 20)
+        let config = try configWithoutGroup(ws)
+        for (name, flags) in [("a", ["--files-per-batch", "4", "--workers", "2"]), ("b", ["--files-per-batch", "9", "--workers", "1", "--rows-per-batch", "50"])] {
+            let r = try quern(ws, ["run", "--input-dir", "in", "--intermediate-dir", "mid-\(name)", "--output-dir", "out-\(name)", "--log-dir", "logs-\(name)", "--no-hooks"] + flags, config: config)
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            let warnings = try summary(ws, "logs-\(name)")["warnings"]
+            #expect(warnings == nil, "no warning: \(String(describing: warnings))")
+        }
+        let r = try QuernProcess.python(
+            Self.rowSets + """
+                s = stats('out-a')
+                assert s['split']['by'] == 'row', s['split']
+                n = s['splits']
+                assert n['train'] + n['val'] + n['test'] == 600, n
+                assert n['val'] >= 30 and n['test'] >= 30, n
+                for split in ['train', 'val', 'test']:
+                    assert (rows('out-a', split) == rows('out-b', split)).all(), f'{split} differs between batchings'
+                print('ok')
+                """, cwd: ws.path)
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stderr)")
+    }
+
+    /// `split.by: group` without a group column cannot split anything: refused, saying what to do.
+    @Test func splitByGroupWithoutAGroupColumnIsRefused() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 6, rows: 10)
+        let config = try configWithoutGroup(ws, extra: "split:\n  by: group\n")
+        let r = try quern(ws, ["run", "--input-dir", "in", "--output-dir", "out", "--no-hooks"], config: config)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("split.by: group needs a group key") && r.stderr.contains("split.by: row"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/out"), "nothing published")
+    }
+
+    /// One group cannot fill three splits: the empty ones are a warning, on the console and in the
+    /// run's summary.json, and the run still succeeds.
+    @Test func anEmptySplitIsAWarningInTheRunSummary() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 1, rows: 40)
+        let r = try quern(ws, ["run", "--input-dir", "in", "--output-dir", "out", "--log-dir", "logs", "--no-hooks"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let warnings = try #require(try summary(ws, "logs")["warnings"] as? [String], "summary.json lists warnings")
+        #expect(warnings.count == 2, "\(warnings)")
+        #expect(warnings.allSatisfy { $0.contains("split is empty") && $0.contains("1 distinct groups") }, "\(warnings)")
+        #expect(r.stderr.contains("split is empty"), "said on the console too: \(r.stderr)")
+    }
 }

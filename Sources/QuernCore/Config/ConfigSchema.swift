@@ -47,7 +47,7 @@ public enum ConfigSchema {
         ]),
         ("split", [
             Key(name: "fractions", type: .structured(shape: "[train, val, test]"), help: "fractions summing to 1 (default 0.8,0.1,0.1)", flag: "--split"),
-            Key(name: "by", type: .choice(["group", "row"]), help: "group: a group never straddles splits; row: each row on its own", flag: nil),
+            Key(name: "by", type: .choice(["group", "row"]), help: "group: a group never straddles splits; row: each row on its own (default: group with a group column, else row)", flag: nil),
             Key(name: "seed", type: .int(0...Int.max), help: "seed of the split hash: which rows go to train, val and test", flag: "--split-seed"),
         ]),
         ("hooks", [

@@ -5,7 +5,8 @@ public struct MergeSettings: Sendable, Equatable {
     public var strategySpec = "concat"
     public var strategyOptions: [String: ConfigValue] = [:]
     public var fractions = [0.8, 0.1, 0.1]
-    public var splitBy = SplitFunction.By.group
+    /// `split.by`; nil (the default): by group when the batches have a group key, else by row.
+    public var splitBy: SplitFunction.By? = nil
     /// `split.seed`: the split hash's seed, which alone (with the fractions and keys) decides a row's split.
     public var splitSeed = 0
     /// `merge.seed` (`--seed`): the seeded strategies' seed; it never changes the split.
@@ -58,5 +59,14 @@ public struct MergeSettings: Sendable, Equatable {
         return s
     }
 
-    public var splitFunction: SplitFunction { SplitFunction(seed: splitSeed, fractions: fractions, by: splitBy) }
+    /// The split of batches with `schema`. Without a group key every row would share the empty key
+    /// (and land in one split), so the default splits by row there, and `split.by: group` is refused.
+    public func splitFunction(for schema: FeatureSchema) throws -> SplitFunction {
+        let by = splitBy ?? (schema.hasGroups ? .group : .row)
+        if by == .group && !schema.hasGroups {
+            throw MergeError.badSettings(
+                "split.by: group needs a group key, and these batches have none (the extractor has no group: column). Set extractor group: <column> and run `quern extract --restart`, or use split.by: row (the default without a group).")
+        }
+        return SplitFunction(seed: splitSeed, fractions: fractions, by: by)
+    }
 }

@@ -28,6 +28,8 @@ public struct MergeStage: Sendable {
         public var peakBytes = 0
         public var cleanup: String? = nil
         public var validated = true
+        /// Things the user should know though the outputs were published (an empty split).
+        public var warnings: [String] = []
     }
 
     /// Builds the strategy from its name and options, before any work.
@@ -58,6 +60,8 @@ public struct MergeStage: Sendable {
         // friends, which the split stage then reads; otherwise each row goes straight to its
         // split's files and the data is written once.
         let inspect = runner.observers.contains { $0.inspectsMergedRows() }
+        var split = SplitFunction()
+        let keyTally = SplitKeyTally()
         var direct: SplitWriter? = nil
         var blockRows = 1 << 16
         var bufferBytes = 1 << 20
@@ -67,6 +71,9 @@ public struct MergeStage: Sendable {
             if let s = try runner.current(MergeSettings.resolve) { settings = s }
             let strategy = try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
             var batches = try BatchSet.open(settings.intermediateDir, registry: registry)
+            split = try settings.splitFunction(for: batches.schema)
+            settings.splitBy = split.by
+            batches.keyTally = keyTally
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let plan = limit.mergePlan(partRows: batches.entries.map(\.rows).max() ?? 0, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
@@ -85,8 +92,8 @@ public struct MergeStage: Sendable {
             publisher.sweepStaleStaging()
             staging = try publisher.makeStaging()
             runner.context?.set("staging_dir", staging)
-            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
-            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
+            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
+            let context = MergeContext(batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
             let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, bufferBytes: bufferBytes) : nil
             if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes) }
             let total = batches.totalRows
@@ -113,6 +120,8 @@ public struct MergeStage: Sendable {
             try writer.finish()
         }
         timings["split"] = monotonicSeconds() - t
+        let emptySplits = SplitCheck.emptySplits(rows: writer.rows, fractions: split.fractions, by: split.by, keys: keyTally.keys(by: split.by))
+        for w in emptySplits.warnings { console.warning("merge: \(w)") }
         t = monotonicSeconds()
         var nonFinite = 0
         // The batches' arrays are freed, but malloc keeps them for reuse; normalize maps windows of
@@ -136,9 +145,10 @@ public struct MergeStage: Sendable {
         summary.report = report
         summary.strategy = strategy.name
         summary.batches = batches.entries.count
+        summary.warnings = emptySplits.warnings
         try await runner.run(.save) {
             if let s = try runner.current(MergeSettings.resolve) { settings.skipValidation = s.skipValidation }
-            var problems = writer.problems
+            var problems = writer.problems + emptySplits.problems
             if nonFinite > 0 { problems.append("X holds \(nonFinite) NaN or infinite values") }
             if report.rowsOut != writer.rows.reduce(0, +) { problems.append("the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written") }
             if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
@@ -205,7 +215,7 @@ enum StatsFile {
                 "dropped": report.dropped, "details": report.details,
             ] as [String: Any],
             "split": [
-                "by": settings.splitBy.rawValue, "fractions": settings.fractions, "seed": settings.splitSeed,
+                "by": (settings.splitBy ?? .group).rawValue, "fractions": settings.fractions, "seed": settings.splitSeed,
                 "function": "u = fnv1a64(utf8(\"<seed>:<key>\")) % 10000; train if u < 10000*f_train, val if u < 10000*(f_train+f_val), else test",
             ] as [String: Any],
             "seed": settings.mergeSeed,

@@ -108,6 +108,7 @@ final class Session {
         if let merge {
             s.rowsOut = merge.splits.reduce(0, +)
             s.outputDir = merge.outputDir
+            if !merge.warnings.isEmpty { s.warnings = merge.warnings }
         }
         if let dir = log.dir {
             do { try s.write(to: dir) } catch { console.warning("cannot write \(dir)/\(RunLog.summaryFile): \(error)") }
