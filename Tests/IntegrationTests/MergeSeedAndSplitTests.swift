@@ -123,4 +123,40 @@ struct MergeSeedAndSplitTests {
         #expect(warnings.allSatisfy { $0.contains("split is empty") && $0.contains("1 distinct groups") }, "\(warnings)")
         #expect(r.stderr.contains("split is empty"), "said on the console too: \(r.stderr)")
     }
+
+    /// `--memory-limit` changes no output, for every strategy (shuffle spills into several buckets
+    /// under it); a limit too low for the batch parts is refused before any row is read, with the
+    /// smallest limit that works, and under that limit each merge stage's recorded peak stays below it.
+    @Test func aMemoryLimitChangesNoOutputAndATooLowOneIsRefusedWithTheMinimum() throws {
+        let ws = TempWorkspace()
+        try generate(ws, files: 200, rows: 300)  // 60,000 rows, about 20 MiB as arrays: one part
+        #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
+        let low = try quern(ws, ["merge", "--output-dir", "low", "--memory-limit", "64MiB"])
+        #expect(low.status != 0 && !FileManager.default.fileExists(atPath: "\(ws.path)/low"))
+        let said = try #require(low.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map { String(low.stderr[$0]) }, "\(low.stderr)")
+        let minimum = try #require(Double(said.dropFirst("at least ".count).dropLast(" MiB".count)))
+        #expect(minimum > 64)
+        let limit = "\(Int(minimum.rounded(.up)))MiB"
+        for strategy in ["concat", "shuffle", "dedupe", "balance:mode=min"] {
+            let name = strategy.prefix { $0 != ":" }
+            var r = try quern(ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "ref-\(name)"])
+            #expect(r.status == 0, "\(r.stderr)")
+            r = try quern(ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "lim-\(name)", "--log-dir", "logs-\(name)", "--memory-limit", limit])
+            #expect(r.status == 0, "\(strategy) under \(limit): \(r.stderr)")
+            for file in ["X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "labels_test.npz", "masks_val.npz"] {
+                let same = FileManager.default.contents(atPath: "\(ws.path)/ref-\(name)/\(file)") == FileManager.default.contents(atPath: "\(ws.path)/lim-\(name)/\(file)")
+                #expect(same, "\(strategy): \(file) is the same with and without --memory-limit \(limit)")
+            }
+            let stages = try #require(try summary(ws, "logs-\(name)")["stages"] as? [String: [String: Any]])
+            for (stage, record) in stages {
+                let peak = record["peak_rss_bytes"] as? Int ?? 0
+                #expect(Double(peak) <= minimum * 1_048_576, "\(strategy): \(stage) peaked at \(peak >> 20) MiB, over \(limit)")
+            }
+            if name == "shuffle" {
+                let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/lim-shuffle/preprocessing_stats.json"))) as? [String: Any])
+                let details = (stats["merge"] as? [String: Any])?["details"] as? [String: Any]
+                #expect(Int(details?["buckets"] as? String ?? "") ?? 0 > 1, "shuffle spilled under the limit: \(String(describing: details))")
+            }
+        }
+    }
 }

@@ -76,7 +76,11 @@ public struct MergeStage: Sendable {
             batches.keyTally = keyTally
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
-                let plan = limit.mergePlan(partRows: batches.entries.map(\.rows).max() ?? 0, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
+                let partRows = batches.entries.map(\.rows).max() ?? 0
+                // Refused before any row is read: the limit would be passed without a word otherwise.
+                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, resident: currentResidentBytes())
+                if limit.bytes < minimum { throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: minimum) }
+                let plan = limit.mergePlan(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
                 batches.maxReadAhead = plan.readAhead
                 batches.maxLoaders = plan.loaders
                 memoryBudget = min(memoryBudget, plan.strategyBytes)
