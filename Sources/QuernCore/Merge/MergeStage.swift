@@ -78,7 +78,11 @@ public struct MergeStage: Sendable {
             if let limit = settings.memoryLimit {
                 let partRows = batches.entries.map(\.rows).max() ?? 0
                 // Refused before any row is read: the limit would be passed without a word otherwise.
-                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, resident: currentResidentBytes())
+                // After an extract in this process (`quern run`) the resident figure still holds memory
+                // malloc keeps for reuse, so it counts at most what a fresh quern holds: the refusal is
+                // for parts that cannot fit, not for a busy allocator.
+                let resident = min(currentResidentBytes(), MemoryLimit.freshResident)
+                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, resident: resident)
                 if limit.bytes < minimum { throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: minimum) }
                 let plan = limit.mergePlan(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
                 batches.maxReadAhead = plan.readAhead

@@ -69,6 +69,9 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     /// The smallest limit under which a merge can hold one part of `partRows` rows (as
     /// ``mergePlan(partRows:rowBytes:budget:)`` counts it: four copies) besides what the process
     /// holds. Parts are cut at extract, so a lower limit cannot be kept by reading less ahead.
+    /// About what a quern process holds before it reads any rows (code, runtime, buffers).
+    public static let freshResident = 32 << 20
+
     public static func mergeMinimum(partRows: Int, rowBytes: Int, resident: Int) -> Int { resident + margin + partRows * rowBytes * 4 }
 
     /// Batches read ahead and loading threads for a merge whose largest part holds `partRows`
