@@ -105,6 +105,26 @@ struct MergeStrategyTests {
         #expect(differs, "another seed, another order")
     }
 
+    /// README and `--help` promise that `--memory-limit` never changes the outputs: the budget (and
+    /// the `buckets` option) only decide how much of the shuffle spills, never its order.
+    @Test func shuffleOrderDoesNotDependOnTheMemoryBudget() async throws {
+        let ws = TempWorkspace()
+        let batches = try await Self.makeBatches(ws)
+        let shuffle = try Self.registry.mergeStrategy(spec: "shuffle")
+        let (inMemory, r1) = try Self.run(shuffle, batches, seed: 4, scratch: "\(ws.path)/a")
+        #expect(r1.details["buckets"] == "1")
+        for (i, budget) in [4096, 20_000, 1 << 20].enumerated() {
+            let (spilled, report) = try Self.run(shuffle, batches, seed: 4, budget: budget, scratch: "\(ws.path)/b\(i)")
+            let same = spilled == inMemory
+            #expect(same, "budget \(budget) (\(report.details["buckets"] ?? "?") buckets) gives the in-memory order")
+        }
+        for buckets in [2, 7, 240, 1000] {
+            let (rows, _) = try Self.run(try Self.registry.mergeStrategy(spec: "shuffle:buckets=\(buckets)"), batches, seed: 4, scratch: "\(ws.path)/k\(buckets)")
+            let same = rows == inMemory
+            #expect(same, "buckets=\(buckets) gives the in-memory order")
+        }
+    }
+
     @Test func dedupeDropsExactlyThePlantedDuplicates() async throws {
         let ws = TempWorkspace()
         let batches = try await Self.makeBatches(ws, duplicates: 3)
@@ -118,6 +138,39 @@ struct MergeStrategyTests {
         #expect(byLabel.count == distinctLabels.count)
         #expect(r2.dropped.keys.first?.contains("duplicate key") == true)
         #expect(throws: (any Error).self) { try Self.run(try Self.registry.mergeStrategy(spec: "dedupe:keys=acton"), batches, scratch: "\(ws.path)/u") }
+    }
+
+    /// Rewrites batch part `i` with its first row's label (head 0) set to `label`, and its journal
+    /// line to match, as a faulty extractor plugin would have written it.
+    static func plantLabel(_ label: Int32, in batches: BatchSet, part i: Int) throws -> BatchSet {
+        var batch = try batches.load(i)
+        batch.labels[0][0] = label
+        let e = batches.entries[i]
+        let meta = try BatchFile.loadMeta(path: e.path) { try registry.codec(zipMethod: $0) }
+        let encoded = try BatchFile.encode(
+            batch, name: e.name, schema: batches.schema, fingerprint: SchemaFingerprint(value: meta.fingerprint), extractor: meta.extractor,
+            codec: try registry.codec(spec: meta.codec), path: e.path)
+        try Data(encoded.bytes).write(to: URL(fileURLWithPath: e.path))
+        let hex = String(encoded.fileCRC, radix: 16)
+        let crc = String(repeating: "0", count: 8 - hex.count) + hex
+        let journal = "\(batches.dir)/journal.jsonl"
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        let fixed = text.replacingOccurrences(of: "\"bytes\":\(e.bytes),\"crc32\":\"\(e.crc32)\"", with: "\"bytes\":\(encoded.bytes.count),\"crc32\":\"\(crc)\"")
+        try #require(fixed != text, "the journal line of \(e.name.fileName) was found")
+        try fixed.write(toFile: journal, atomically: true, encoding: .utf8)
+        return try BatchSet.open(batches.dir, registry: registry)
+    }
+
+    @Test(arguments: [Int32(84), -1])
+    func balanceRefusesALabelOutsideItsClasses(_ label: Int32) async throws {
+        let ws = TempWorkspace()
+        let batches = try Self.plantLabel(label, in: try await Self.makeBatches(ws), part: 1)
+        for spec in ["balance:per_class=2", "balance:mode=min"] {
+            let strategy = try Self.registry.mergeStrategy(spec: spec)
+            let error = #expect(throws: MergeError.self) { try Self.run(strategy, batches, scratch: "\(ws.path)/s") }
+            let text = error.map { "\($0)" } ?? ""
+            #expect(text.contains(batches.entries[1].name.fileName) && text.contains("\(label)") && text.contains("0..83"), "\(text)")
+        }
     }
 
     @Test func balanceRespectsItsCap() async throws {

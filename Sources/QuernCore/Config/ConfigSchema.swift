@@ -43,11 +43,12 @@ public enum ConfigSchema {
             Key(name: "cleanup", type: .bool, help: "delete batch files once the outputs are published", flag: "--cleanup"),
             Key(name: "skip_validation", type: .bool, help: "publish without checking labels and mask bits (no rows, NaN or infinity are never published)", flag: "--skip-validation"),
             Key(name: "memory_budget_mb", type: .int(16...16_777_216), help: "MiB of rows a strategy may hold (shuffle spills beyond; at most 16 TiB)", flag: nil),
+            Key(name: "seed", type: .int(0...Int.max), help: "seed of seeded strategies (shuffle's order, balance's choice); never moves rows between splits", flag: "--seed"),
         ]),
         ("split", [
             Key(name: "fractions", type: .structured(shape: "[train, val, test]"), help: "fractions summing to 1 (default 0.8,0.1,0.1)", flag: "--split"),
-            Key(name: "by", type: .choice(["group", "row"]), help: "group: a group never straddles splits; row: each row on its own", flag: nil),
-            Key(name: "seed", type: .int(0...Int.max), help: "seed of the split hash and of seeded strategies", flag: "--seed"),
+            Key(name: "by", type: .choice(["group", "row"]), help: "group: a group never straddles splits; row: each row on its own (default: group with a group column, else row)", flag: nil),
+            Key(name: "seed", type: .int(0...Int.max), help: "seed of the split hash: which rows go to train, val and test", flag: "--split-seed"),
         ]),
         ("hooks", [
             Key(name: "dir", type: .string, help: "folder of hook scripts (default ./hooks)", flag: "--hooks-dir"),

@@ -26,9 +26,11 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var rowsDropped: [String: Int]?
     public var stages: [String: RunContext.StageRecord]
     public var error: String?
+    /// What the user should know though the run succeeded (an empty val or test split).
+    public var warnings: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case status, dataset, command, seconds, stages, error, batches
+        case status, dataset, command, seconds, stages, error, batches, warnings
         case runId = "run_id", exitStatus = "exit_status", peakRssBytes = "peak_rss_bytes", rowsExtracted = "rows_extracted"
         case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", filesSkipped = "files_skipped", outputDir = "output_dir", rowsDropped = "rows_dropped"
     }

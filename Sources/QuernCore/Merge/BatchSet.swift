@@ -21,6 +21,8 @@ public struct BatchSet: Sendable {
     /// Most batches loaded ahead, and loading threads (lowered under a memory limit).
     public var maxReadAhead = 2
     public var maxLoaders = 2
+    /// Counts the split keys of the batches read through ``forEachBlock(split:prefetch:loaders:_:)``.
+    public var keyTally: SplitKeyTally? = nil
 
     public var totalRows: Int { entries.reduce(0) { $0 + $1.rows } }
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
@@ -119,12 +121,17 @@ public struct BatchSet: Sendable {
         let threads = max(1, min(loaders, maxLoaders, count))
         // Blocks in use at once: those read ahead, the one being merged, the one being written.
         let spare = SpareBlocks(layout: layout, cap: depth + 2)
+        let tally = keyTally
         for t in 0..<threads {
             Thread.detachNewThread {
                 let scratch = BatchFile.ReadScratch()
                 for i in stride(from: t, to: count, by: threads) {
                     guard queue.waitForRoom(before: i) else { return }
-                    let result = Result { Self.block(from: try this.load(i, scratch: scratch, reusing: spare.take()), layout: layout, split: split) }
+                    let result = Result { () throws -> RowBlock in
+                        let batch = try this.load(i, scratch: scratch, reusing: spare.take())
+                        tally?.record(batch, index: i, by: split.by)
+                        return Self.block(from: batch, layout: layout, split: split)
+                    }
                     queue.put(i, result)
                 }
             }

@@ -5,8 +5,12 @@ public struct MergeSettings: Sendable, Equatable {
     public var strategySpec = "concat"
     public var strategyOptions: [String: ConfigValue] = [:]
     public var fractions = [0.8, 0.1, 0.1]
-    public var splitBy = SplitFunction.By.group
-    public var seed = 0
+    /// `split.by`; nil (the default): by group when the batches have a group key, else by row.
+    public var splitBy: SplitFunction.By? = nil
+    /// `split.seed`: the split hash's seed, which alone (with the fractions and keys) decides a row's split.
+    public var splitSeed = 0
+    /// `merge.seed` (`--seed`): the seeded strategies' seed; it never changes the split.
+    public var mergeSeed = 0
     public var normalize = Normalizer.Method.standard
     public var cleanup = false
     public var skipValidation = false
@@ -30,7 +34,8 @@ public struct MergeSettings: Sendable, Equatable {
         if let v = config.value(at: "merge.skip_validation")?.boolValue { s.skipValidation = v }
         if let v = config.value(at: "merge.memory_budget_mb")?.intValue { s.memoryBudget = v << 20 }
         s.memoryLimit = try MemoryLimit.resolve(config)
-        if let v = config.value(at: "split.seed")?.intValue { s.seed = v }
+        if let v = config.value(at: "split.seed")?.intValue { s.splitSeed = v }
+        if let v = config.value(at: "merge.seed")?.intValue { s.mergeSeed = v }
         if let v = config.value(at: "split.by") {
             guard let by = v.stringValue.flatMap(SplitFunction.By.init(rawValue:)) else {
                 throw .invalid(at: v.mark, key: "split.by", reason: "must be group (rows of a group stay together) or row, not '\(v.canonical)'.")
@@ -54,5 +59,14 @@ public struct MergeSettings: Sendable, Equatable {
         return s
     }
 
-    public var splitFunction: SplitFunction { SplitFunction(seed: seed, fractions: fractions, by: splitBy) }
+    /// The split of batches with `schema`. Without a group key every row would share the empty key
+    /// (and land in one split), so the default splits by row there, and `split.by: group` is refused.
+    public func splitFunction(for schema: FeatureSchema) throws -> SplitFunction {
+        let by = splitBy ?? (schema.hasGroups ? .group : .row)
+        if by == .group && !schema.hasGroups {
+            throw MergeError.badSettings(
+                "split.by: group needs a group key, and these batches have none (the extractor has no group: column). Set extractor group: <column> and run `quern extract --restart`, or use split.by: row (the default without a group).")
+        }
+        return SplitFunction(seed: splitSeed, fractions: fractions, by: by)
+    }
 }

@@ -30,6 +30,8 @@ public struct MergeStage: Sendable {
         public var validated = true
         /// Input rows the extractor dropped (a label missing or not in the config), by reason.
         public var rowsDropped: [String: Int] = [:]
+        /// Things the user should know though the outputs were published (an empty split).
+        public var warnings: [String] = []
     }
 
     /// Builds the strategy from its name and options, before any work.
@@ -60,6 +62,8 @@ public struct MergeStage: Sendable {
         // friends, which the split stage then reads; otherwise each row goes straight to its
         // split's files and the data is written once.
         let inspect = runner.observers.contains { $0.inspectsMergedRows() }
+        var split = SplitFunction()
+        let keyTally = SplitKeyTally()
         var direct: SplitWriter? = nil
         var blockRows = 1 << 16
         var bufferBytes = 1 << 20
@@ -73,9 +77,20 @@ public struct MergeStage: Sendable {
             // No rows: publishing would put empty outputs over the previous ones, so nothing is.
             guard batches.totalRows > 0 else { throw NothingToPublish.noRows(batches, output: settings.outputDir) }
             rowsDropped = try DroppedRows.inJournal(batches.dir)
+            split = try settings.splitFunction(for: batches.schema)
+            settings.splitBy = split.by
+            batches.keyTally = keyTally
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
-                let plan = limit.mergePlan(partRows: batches.entries.map(\.rows).max() ?? 0, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
+                let partRows = batches.entries.map(\.rows).max() ?? 0
+                // Refused before any row is read: the limit would be passed without a word otherwise.
+                // After an extract in this process (`quern run`) the resident figure still holds memory
+                // malloc keeps for reuse, so it counts at most what a fresh quern holds: the refusal is
+                // for parts that cannot fit, not for a busy allocator.
+                let resident = min(currentResidentBytes(), MemoryLimit.freshResident)
+                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, resident: resident)
+                if limit.bytes < minimum { throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: minimum) }
+                let plan = limit.mergePlan(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
                 batches.maxReadAhead = plan.readAhead
                 batches.maxLoaders = plan.loaders
                 memoryBudget = min(memoryBudget, plan.strategyBytes)
@@ -90,8 +105,8 @@ public struct MergeStage: Sendable {
             if try publisher.recover() { console.warning("merge: finished publishing the outputs of a merge that was interrupted while moving them into \(settings.outputDir).") }
             staging = try publisher.makeStaging()
             runner.context?.set("staging_dir", staging)
-            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(settings.splitBy.rawValue), seed \(settings.seed)")
-            let context = MergeContext(batches: batches, split: settings.splitFunction, seed: settings.seed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
+            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
+            let context = MergeContext(batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
             let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, bufferBytes: bufferBytes) : nil
             if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes) }
             let total = batches.totalRows
@@ -118,6 +133,8 @@ public struct MergeStage: Sendable {
             try writer.finish()
         }
         timings["split"] = monotonicSeconds() - t
+        let emptySplits = SplitCheck.emptySplits(rows: writer.rows, fractions: split.fractions, by: split.by, keys: keyTally.keys(by: split.by))
+        for w in emptySplits.warnings { console.warning("merge: \(w)") }
         t = monotonicSeconds()
         var nonFinite = 0
         // The batches' arrays are freed, but malloc keeps them for reuse; normalize maps windows of
@@ -142,6 +159,7 @@ public struct MergeStage: Sendable {
         summary.strategy = strategy.name
         summary.batches = batches.entries.count
         summary.rowsDropped = rowsDropped
+        summary.warnings = emptySplits.warnings
         try await runner.run(.save) {
             if let s = try runner.current(MergeSettings.resolve) { settings.skipValidation = s.skipValidation }
             // Neither is ever published, --skip-validation or not: no rows at all, or values
@@ -150,7 +168,7 @@ public struct MergeStage: Sendable {
                 throw NothingToPublish.noRows(intermediate: batches.dir, output: settings.outputDir, failed: [], failedCount: 0, dropped: report.dropped, strategy: strategy.name)
             }
             if nonFinite > 0 { throw NothingToPublish.nonFinite(staging: staging, output: settings.outputDir, schema: batches.schema, rows: writer.rows, batches: batches) }
-            var problems = writer.problems
+            var problems = writer.problems + emptySplits.problems
             if report.rowsOut != writer.rows.reduce(0, +) { problems.append("the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written") }
             if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
             summary.validated = !settings.skipValidation
@@ -217,14 +235,14 @@ enum StatsFile {
             "masks": schema.masks.map { ["name": $0.name, "width": $0.width, "label": $0.label as Any? ?? NSNull()] as [String: Any] },
             "normalization": ["method": params.method.rawValue, "fit_on": "train", "features": features] as [String: Any],
             "merge": [
-                "strategy": strategy.name, "options": strategy.optionsText, "rows_in": report.rowsIn, "rows_out": report.rowsOut,
+                "strategy": strategy.name, "options": strategy.optionsText, "seed": settings.mergeSeed, "rows_in": report.rowsIn, "rows_out": report.rowsOut,
                 "dropped": report.dropped, "details": report.details,
             ] as [String: Any],
             "split": [
-                "by": settings.splitBy.rawValue, "fractions": settings.fractions, "seed": settings.seed,
+                "by": (settings.splitBy ?? .group).rawValue, "fractions": settings.fractions, "seed": settings.splitSeed,
                 "function": "u = fnv1a64(utf8(\"<seed>:<key>\")) % 10000; train if u < 10000*f_train, val if u < 10000*(f_train+f_val), else test",
             ] as [String: Any],
-            "seed": settings.seed,
+            "seed": settings.mergeSeed,
             "schema_fingerprint": batches.fingerprint,
             "batches": [
                 "folder": batches.dir, "count": batches.entries.count, "rows": batches.totalRows,

@@ -18,7 +18,8 @@ public protocol MergeStrategy: Sendable {
 public struct MergeContext: Sendable {
     public var batches: BatchSet
     public var split: SplitFunction
-    /// The run's seed (the same one the split uses).
+    /// The merge's seed (`merge.seed`, `--seed`). The split has its own (`split.seed`), so a strategy
+    /// re-run with another seed never moves rows between splits.
     public var seed: Int
     /// A folder the strategy may write temporary files to; removed after the merge.
     public var scratchDir: String

@@ -158,7 +158,7 @@ public struct Preflight: Sendable {
                 }
                 if files.isEmpty { throw DiscoveryError.noInputs(extract.inputDir, pattern: extract.pattern) }
                 // A pattern may match files of no known format, which `run` cannot read at all.
-                if extract.format == "auto", let first = files.first, files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil }) {
+                if extract.format.name == FormatChoice.autoName, let first = files.first, files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil }) {
                     throw ConfigError.invalid(
                         at: config.value(at: "input.pattern")?.mark, key: "input.pattern",
                         reason: "none of the \(files.count) input files in \(extract.inputDir) has a known format by its extension (\(OneLine.escape(first.name)), say): "

@@ -66,6 +66,14 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
         return (w, max(1, min(rowsPerBatch, rows)))
     }
 
+    /// The smallest limit under which a merge can hold one part of `partRows` rows (as
+    /// ``mergePlan(partRows:rowBytes:budget:)`` counts it: four copies) besides what the process
+    /// holds. Parts are cut at extract, so a lower limit cannot be kept by reading less ahead.
+    /// About what a quern process holds before it reads any rows (code, runtime, buffers).
+    public static let freshResident = 32 << 20
+
+    public static func mergeMinimum(partRows: Int, rowBytes: Int, resident: Int) -> Int { resident + margin + partRows * rowBytes * 4 }
+
     /// Batches read ahead and loading threads for a merge whose largest part holds `partRows`
     /// rows, the strategy's memory budget, the rows of a block read back, and the bytes of X
     /// mapped at a time by normalize (mapped pages count as resident).
@@ -89,11 +97,14 @@ public func currentResidentBytes() -> Int {
 /// A memory limit too low to do the work at all.
 public enum MemoryLimitError: Error, CustomStringConvertible {
     case tooLow(MemoryLimit, resident: Int, minimum: Int)
+    case tooLowForParts(MemoryLimit, partRows: Int, minimum: Int)
 
     public var description: String {
         switch self {
         case .tooLow(let limit, let resident, let minimum):
             "the memory limit \(limit) leaves no room for rows: quern itself already uses \(Human.bytes(resident)). Give --memory-limit at least \(Human.bytes(minimum))."
+        case .tooLowForParts(let limit, let partRows, let minimum):
+            "the memory limit \(limit) is too low for this merge: its largest batch part holds \(Human.count(partRows)) rows, and the merge holds a part at a time. Give --memory-limit at least \(Human.bytes(minimum)), or re-extract with --restart and this limit (smaller parts)."
         }
     }
 }

@@ -37,7 +37,7 @@ struct CompareCommand: AsyncParsableCommand {
     var labelHead: String?
     @Flag(help: "Keep the codecs' recompressed batches.")
     var keep = false
-    @Option(help: ArgumentHelp("Seed of the split and of seeded strategies, for every candidate.", valueName: "n"))
+    @Option(help: ArgumentHelp("Seed of seeded strategies (merge.seed), for every candidate; the split keeps split.seed.", valueName: "n"))
     var seed: Int?
     @Option(help: ArgumentHelp("Train,val,test fractions for every candidate.", valueName: "f,f,f"))
     var split: String?
@@ -64,7 +64,7 @@ struct CompareCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let report: CompareStage.Report
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("split.seed", seed.map(String.init)), ("split.fractions", split)])
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)])
             let merge = try MergeSettings.resolve(config)
             var settings = CompareStage.Settings()
             settings.intermediateDir = merge.intermediateDir

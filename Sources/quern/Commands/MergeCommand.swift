@@ -6,7 +6,7 @@ import QuernPlugins
 struct MergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Turn the batch files into the final arrays: merge, split by group, normalize, save.",
+        abstract: "Turn the batch files into the final arrays: merge, split by group (or by row), normalize, save.",
         discussion: """
             Reads the batches of the intermediate folder one at a time (memory stays bounded by a batch), \
             through a merge strategy, then writes X_{train,val,test}.npy, labels_*.npz, masks_*.npz and \
@@ -14,6 +14,11 @@ struct MergeCommand: AsyncParsableCommand {
             the files quern wrote in the output folder (other files there are never touched). Run it as often as \
             you like, with other strategies or seeds: it only reads the batches, and keeps them unless \
             --cleanup is given (they are deleted only after the outputs are published).
+
+            Two seeds, each default 0: --split-seed (split.seed) alone decides which rows go to train, val \
+            and test; --seed (merge.seed) seeds the strategy (shuffle's order, balance's choice), so \
+            re-shuffling never moves a row to another split. Without a group column (extractor group:) \
+            rows are split one by one, by source file and line.
 
             Examples:
               quern merge --config docs/examples/games.yaml --merge-strategy shuffle --seed 7

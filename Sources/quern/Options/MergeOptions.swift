@@ -12,8 +12,11 @@ struct MergeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Train,val,test fractions, summing to 1 (split.fractions; default 0.8,0.1,0.1).", valueName: "f,f,f"))
     var split: String?
 
-    @Option(help: ArgumentHelp("Seed of the split hash and of seeded strategies (split.seed; default 0).", valueName: "n"))
+    @Option(help: ArgumentHelp("Seed of seeded merge strategies: shuffle's order, balance's choice of rows (merge.seed; default 0). It never moves rows between splits.", valueName: "n"))
     var seed: Int?
+
+    @Option(help: ArgumentHelp("Seed of the split hash, which decides the rows of train, val and test (split.seed; default 0).", valueName: "n"))
+    var splitSeed: Int?
 
     @Option(help: ArgumentHelp("standard, minmax or none, fit on train (normalize.method; default standard).", valueName: "method"))
     var normalize: String?
@@ -27,7 +30,7 @@ struct MergeOptions: ParsableArguments {
     var overrides: [(String, String?)] {
         [
             ("paths.output", outputDir), ("merge.strategy", mergeStrategy), ("split.fractions", split),
-            ("split.seed", seed.map(String.init)), ("normalize.method", normalize),
+            ("merge.seed", seed.map(String.init)), ("split.seed", splitSeed.map(String.init)), ("normalize.method", normalize),
             ("merge.cleanup", cleanup ? "true" : nil), ("merge.skip_validation", skipValidation ? "true" : nil),
         ]
     }
@@ -39,6 +42,7 @@ func mergeSummaryText(_ s: MergeStage.Summary) -> String {
     lines.append("  strategy: \(s.strategy), \(Human.count(s.report.rowsIn)) rows in, \(Human.count(s.report.rowsOut)) out, from \(s.batches) batch files")
     for (reason, n) in s.report.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped:  \(Human.count(n)) \(reason)") }
     lines.append("  splits:   train \(Human.count(s.splits[0])), val \(Human.count(s.splits[1])), test \(Human.count(s.splits[2]))")
+    for w in s.warnings { lines.append("  warning:  \(w)") }
     lines.append("  time:     \(Human.duration(s.seconds)); peak memory \(Human.bytes(s.peakBytes))\(s.validated ? "" : " (validation skipped)")")
     lines.append("  batches:  \(s.cleanup ?? "kept (pass --cleanup to delete them after a successful merge)")")
     lines.append("  load them in Python:")

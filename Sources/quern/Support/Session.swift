@@ -109,6 +109,7 @@ final class Session {
         if let merge {
             s.rowsOut = merge.splits.reduce(0, +)
             s.outputDir = merge.outputDir
+            if !merge.warnings.isEmpty { s.warnings = merge.warnings }
         }
         // Dropped rows are never silent: the last warning of the run, and in summary.json. The
         // merge counts every batch; an extract alone, its own.

@@ -42,7 +42,7 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         let classes = schema.labels[h].classes
         var counts = [Int](repeating: 0, count: classes)
         for i in context.batches.entries.indices {
-            for y in try context.batches.load(i).labels[h] where Int(y) < classes && y >= 0 { counts[Int(y)] += 1 }
+            for y in try context.batches.load(i).labels[h] { counts[try Self.checked(y, classes: classes, head: schema.labels[h].name, in: context.batches.entries[i])] += 1 }
         }
         let smallest = counts.filter { $0 > 0 }.min() ?? 0
         let target = counts.map { min($0, mode == "min" ? smallest : (perClass ?? $0)) }
@@ -50,11 +50,11 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         var rngs = (0..<classes).map { SplitMix64(seed: UInt64(bitPattern: Int64(context.seed)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64($0)) }
         var report = MergeReport()
         let reason = mode == "min" ? "class above the smallest class's count" : "class over the per-class cap"
-        try context.batches.forEachBlock(split: context.split) { _, block in
+        try context.batches.forEachBlock(split: context.split) { b, block in
             report.rowsIn += block.count
             var kept: [Int] = []
             for i in 0..<block.count {
-                let y = Int(block.labels[h][i])
+                let y = try Self.checked(block.labels[h][i], classes: classes, head: schema.labels[h].name, in: context.batches.entries[b])
                 let take = Double(remaining[y]) * rngs[y].unit() < Double(need[y])
                 remaining[y] -= 1
                 if take {
@@ -70,5 +70,16 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         report.details["head"] = schema.labels[h].name
         report.details["target_per_class"] = mode == "min" ? String(smallest) : String(perClass ?? 0)
         return report
+    }
+
+    /// A row's label as an index into the per-class counters. The extractors keep labels inside
+    /// 0..<classes, but a batch is data from disk (a plugin's extractor may be faulty): a label
+    /// outside is refused with the batch file named, never used as an index.
+    static func checked(_ y: Int32, classes: Int, head: String, in entry: BatchSet.Entry) throws -> Int {
+        guard y >= 0 && Int(y) < classes else {
+            throw MergeError.badSettings(
+                "balance: \(entry.path) holds the label \(y) for head '\(head)', outside its classes 0..\(classes - 1): the extractor that wrote it is faulty or the file was changed. Fix the extractor and redo the batches with `quern extract --restart`.")
+        }
+        return Int(y)
     }
 }
