@@ -53,7 +53,12 @@ extension OutputVerifier {
                         + "when the outputs were published: the file changed since (damaged or edited); run `quern merge` again")
             }
         }
-        let present = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0 != OutputChecksums.fileName && OutputPublisher.isQuernOutput($0) }
+        // Quern's files are those the publisher recorded (`.quern-outputs.json`): a user's own file
+        // with a quern-like name (`labels_mine.npz`) beside the outputs is not a problem.
+        let owned = OutputManifest.read(from: dir).map { Set($0.files) }
+        let present = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+            $0 != OutputChecksums.fileName && OutputPublisher.isQuernOutput($0) && (owned?.contains($0) ?? true)
+        }
         for name in present.sorted() where manifest.files[name] == nil {
             report.problem("\(dir)/\(name)", "not listed in \(OutputChecksums.fileName): not written by the merge that made these outputs; remove it, or run `quern merge` again")
         }

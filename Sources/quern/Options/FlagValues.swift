@@ -45,7 +45,9 @@ enum FlagValues {
         }
         let registry = PluginRegistry.builtIn
         if let codec = given["batch.codec"] { do { _ = try registry.codec(spec: codec) } catch { note("batch.codec", "\(error)") } }
-        if let format = given["input.format"], format != "auto" { do { _ = try registry.format(format) } catch { note("input.format", "\(error)") } }
+        if let format = given["input.format"] {
+            do { _ = try registry.format(FormatChoice.resolve(ConfigValue(.scalar(format)))) } catch { note("input.format", "\(error)") }
+        }
         if let name = given["extractor.name"] { do { _ = try registry.lookup(.extractor, name) } catch { note("extractor.name", "\(error)") } }
         if let spec = given["merge.strategy"] { do { _ = try registry.mergeStrategy(spec: spec) } catch { note("merge.strategy", "\(error)") } }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\nerror: ")) }
