@@ -43,6 +43,13 @@ public enum YAMLLoader {
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConfigValue {
+        // Yams hashes every mapping key while it composes, so an alias used as a key (`? *a : 1`)
+        // is expanded before the node bound below can count it: refuse such keys first.
+        if let at = aliasKey(in: text) {
+            throw .yaml(
+                path: path, line: at.line, column: at.column,
+                reason: "an alias (*name) is used as a mapping key; a config needs none, and such keys can expand without bound. Write the key out.")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -61,6 +68,41 @@ public enum YAMLLoader {
                     + "needs far fewer. Write the values out, or use fewer nested aliases.")
         }
         return convert(node, path: path)
+    }
+
+    /// Where an alias stands as a mapping key (`*a : v`, `? *a`), outside quotes and comments, or nil.
+    /// Conservative: it reads the text, not the YAML, so it may refuse an odd but harmless key.
+    static func aliasKey(in text: String) -> (line: Int, column: Int)? {
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let chars = Array(line.unicodeScalars)
+            var i = 0
+            var quote: Unicode.Scalar? = nil
+            var previous: Unicode.Scalar = " "
+            while i < chars.count {
+                let c = chars[i]
+                if let q = quote {
+                    if c == q { quote = nil }
+                } else if c == "\"" || c == "'" {
+                    quote = c
+                } else if c == "#" && (previous == " " || previous == "\t" || i == 0) {
+                    break
+                } else if c == "?" && " \t{,[".unicodeScalars.contains(previous) || (c == "?" && i == 0) {
+                    var j = i + 1
+                    while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+                    if j > i + 1, j < chars.count, chars[j] == "*" { return (n + 1, j + 1) }
+                } else if c == "*", " \t{,[?".unicodeScalars.contains(previous) || i == 0 {
+                    var j = i + 1
+                    while j < chars.count, !" \t,[]{}".unicodeScalars.contains(chars[j]) { j += 1 }
+                    while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+                    if j < chars.count, chars[j] == ":", j + 1 == chars.count || " \t,}".unicodeScalars.contains(chars[j + 1]) {
+                        return (n + 1, i + 1)
+                    }
+                }
+                previous = c
+                i += 1
+            }
+        }
+        return nil
     }
 
     /// Where the node count passes ``maxNodes`` (walking every alias use), or nil when it stays

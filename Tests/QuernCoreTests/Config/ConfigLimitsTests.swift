@@ -29,6 +29,25 @@ struct ConfigLimitsTests {
         #expect(throws: ConfigError.self) { try YAMLLoader.parse(text, path: "lol.yaml") }
     }
 
+    /// Yams expands an alias used as a mapping key while hashing it, before the node bound can
+    /// count: with nested anchors that spins without end. Such a key is refused before Yams runs.
+    @Test(arguments: [
+        (Self.laughs(levels: 9, width: 10) + "x: {? *a9 : 1}\n", 12),
+        (Self.laughs(levels: 9, width: 10) + "y:\n  *a9 : 1\n", 13),
+        (Self.laughs(levels: 9, width: 10) + "z:\n  ? *a9\n  : 1\n", 13),
+    ])
+    func anAliasAsAMappingKeyIsRefusedWithItsLine(_ text: String, _ line: Int) {
+        let error = #expect(throws: ConfigError.self) { try YAMLLoader.parse(text, path: "keys.yaml") }
+        #expect(error?.description.hasPrefix("keys.yaml:\(line):") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("mapping key") == true, "\(String(describing: error))")
+    }
+
+    @Test func starsInValuesQuotesAndCommentsAreNotAliasKeys() throws {
+        let text = "input:\n  pattern: \"*.csv: x\"  # *a: comment\nextractor:\n  numeric: [\"f*\", turn]\nnote: 'a *b: c'\n"
+        let config = try YAMLLoader.parse(text, path: "ok.yaml")
+        #expect(config.value(at: "input.pattern")?.stringValue == "*.csv: x")
+    }
+
     @Test func aFewAliasesStillLoad() throws {
         let config = try YAMLLoader.parse("tokens: &t [NA, \"-\"]\ninput: {missing_values: *t}\n", path: "ok.yaml")
         #expect(config.value(at: "input.missing_values")?.listValue?.compactMap(\.stringValue) == ["NA", "-"])
