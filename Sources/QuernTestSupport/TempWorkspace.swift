@@ -27,6 +27,17 @@ public final class TempWorkspace: @unchecked Sendable {
         return full
     }
 
+    /// Writes a `/bin/sh` hook into `hooks/` (executable unless told otherwise); the hook tests share it.
+    public func writeHook(_ name: String, _ body: String, executable: Bool = true) throws {
+        let full = write("hooks/\(name)", "#!/bin/sh\n" + body + "\n")
+        try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: full)
+    }
+
+    /// A file's text, or "" when it is missing or not UTF-8.
+    public func text(_ relative: String) -> String {
+        (try? String(contentsOfFile: "\(path)/\(relative)", encoding: .utf8)) ?? ""
+    }
+
     public func files(in relative: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(path)/\(relative)")) ?? []).sorted()
     }

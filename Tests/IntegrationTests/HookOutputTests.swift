@@ -18,14 +18,9 @@ struct HookOutputTests {
         return ws
     }
 
-    func hook(_ ws: TempWorkspace, _ name: String, _ body: String) throws {
-        let path = ws.write("hooks/\(name)", "#!/bin/sh\n" + body + "\n")
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
-    }
+    func hook(_ ws: TempWorkspace, _ name: String, _ body: String) throws { try ws.writeHook(name, body) }
 
-    func read(_ ws: TempWorkspace, _ file: String) -> String {
-        (try? String(contentsOfFile: "\(ws.path)/\(file)", encoding: .utf8)) ?? ""
-    }
+    func read(_ ws: TempWorkspace, _ file: String) -> String { ws.text(file) }
 
     /// Ends the process groups whose leaders' pids a hook wrote to `file` (one per line).
     func killGroups(_ ws: TempWorkspace, _ file: String) {

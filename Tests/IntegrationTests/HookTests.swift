@@ -18,17 +18,14 @@ struct HookTests {
     }
 
     func hook(_ ws: TempWorkspace, _ name: String, _ body: String, executable: Bool = true) throws {
-        let path = ws.write("hooks/\(name)", "#!/bin/sh\n" + body + "\n")
-        try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: path)
+        try ws.writeHook(name, body, executable: executable)
     }
 
     func run(_ ws: TempWorkspace, _ extra: [String] = [], config: String = config) throws -> QuernProcess.Result {
         try QuernProcess.run(["run", "--config", config, "--input-dir", "in", "--files-per-batch", "5"] + extra, cwd: ws.path)
     }
 
-    func read(_ ws: TempWorkspace, _ file: String) -> String {
-        (try? String(contentsOfFile: "\(ws.path)/\(file)", encoding: .utf8)) ?? ""
-    }
+    func read(_ ws: TempWorkspace, _ file: String) -> String { ws.text(file) }
 
     @Test func hooksRunInOrderAndSeeTheirEnvironmentAndContext() throws {
         let ws = try workspace()
