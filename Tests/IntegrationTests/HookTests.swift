@@ -170,5 +170,21 @@ struct HookTests {
         #expect(r.status == 0)
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/ran"))
     }
-}
 
+    /// A hook file still open for writing somewhere (an editor saving it, or a process that
+    /// inherited the writer's descriptor across a fork) cannot be executed: ETXTBSY. That lasts
+    /// moments, so quern tries again for up to two seconds instead of failing the stage.
+    @Test func aHookStillOpenForWritingForAMomentRunsOnceItIsClosed() throws {
+        let ws = try workspace()
+        try hook(ws, "pre-extract", "echo ran > ran.txt")
+        let writer = open("\(ws.path)/hooks/pre-extract", O_WRONLY | O_APPEND | O_CLOEXEC)
+        try #require(writer >= 0)
+        Thread.detachNewThread {
+            usleep(600_000)
+            close(writer)
+        }
+        let r = try run(ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(read(ws, "ran.txt") == "ran\n")
+    }
+}

@@ -63,7 +63,7 @@ public enum ChildProcess {
             cEnv.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv)
+        let rc = SpawnedProcess.retryingWhileBusy { posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv) }
         close(out[1])
         close(err[1])
         guard rc == 0 else {
@@ -126,6 +126,7 @@ public enum ChildProcess {
     static func startHint(_ error: Int32, program: String) -> String {
         if error == ENOEXEC { return " (a script needs a #! line, such as #!/bin/sh, as its first line)" }
         if error == ENOENT && access(program, F_OK) == 0 { return " (the interpreter its #! line names does not exist)" }
+        if error == ETXTBSY { return " (another process still has it open for writing; close it, or write it to a new name and rename)" }
         return ""
     }
 

@@ -69,7 +69,9 @@ public final class SpawnedProcess: @unchecked Sendable {
             cEnv?.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let rc = cEnv.map { posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, $0) } ?? posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, environ)
+        let rc = Self.retryingWhileBusy {
+            cEnv.map { posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, $0) } ?? posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, environ)
+        }
         guard rc == 0 else {
             for fd in [out, err] where fd >= 0 { close(fd) }
             throw SpawnError.cannotStart(argv[0], reason: String(cString: strerror(rc)))
@@ -80,6 +82,22 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     deinit {
         for fd in [captured.out, captured.err] where fd >= 0 { close(fd) }
+    }
+
+    /// Runs `spawn` again while it fails with ETXTBSY, for up to two seconds. A program file is
+    /// "busy" while any process has it open for writing, and that includes a process that only
+    /// inherited the descriptor across a fork of the writer and has not reached its exec yet: a
+    /// hook or program written just before it runs, by a process that starts others, can hit
+    /// this for a moment. The same file is fine a few milliseconds later.
+    static func retryingWhileBusy(_ spawn: () -> Int32) -> Int32 {
+        var rc = spawn()
+        var waited = 0
+        while rc == ETXTBSY && waited < 2_000 {
+            usleep(20_000)
+            waited += 20
+            rc = spawn()
+        }
+        return rc
     }
 
     /// Children start with default signal handling and nothing blocked, whatever quern set for
