@@ -169,11 +169,11 @@ public struct ExtractStage: Sendable {
                 var pending = jobs[...]
                 for _ in 0..<min(workers, pending.count) {
                     let job = pending.removeFirst()
-                    group.addTask { try make(job) }
+                    group.addTask { try await OffPool.run { try make(job) } }
                 }
                 while let next = try await group.next() {
                     guard let entry = next else {
-                        if let job = pending.popFirst() { group.addTask { try make(job) } }
+                        if let job = pending.popFirst() { group.addTask { try await OffPool.run { try make(job) } } }
                         continue
                     }
                     try journalFile.append(JSONLines.encode(entry))
@@ -183,7 +183,7 @@ public struct ExtractStage: Sendable {
                     try writeFailedList(journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
-                    if let job = pending.popFirst() { group.addTask { try make(job) } }
+                    if let job = pending.popFirst() { group.addTask { try await OffPool.run { try make(job) } } }
                 }
             }
             // Batches made again are no longer the ones --cleanup deleted.

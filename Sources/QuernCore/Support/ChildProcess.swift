@@ -26,11 +26,7 @@ public enum ChildProcess {
 
 
     public static func run(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) async -> Result {
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(returning: runBlocking(argv: argv, env: env, name: name, timeout: timeout, console: console))
-            }
-        }
+        await OffPool.run { runBlocking(argv: argv, env: env, name: name, timeout: timeout, console: console) }
     }
 
     static func runBlocking(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) -> Result {
