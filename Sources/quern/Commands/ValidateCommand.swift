@@ -46,7 +46,7 @@ struct ValidateCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
-        let logs = config.value(at: "paths.logs")?.stringValue ?? Session.defaultLogDir
+        let logs = Resolver.logDir(config)
         let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: logs).run()
         var errors = 0
         var warnings = 0
