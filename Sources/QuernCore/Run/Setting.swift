@@ -61,6 +61,18 @@ public struct Setting: Sendable {
         return "\(help) (\(path)\(shown)\(limit.map { "; \($0)" } ?? "")).\(more.map { " \($0)" } ?? "")"
     }
 
+    /// The key's line in the reference of config keys (`quern validate --help`, so `docs/cli.md`):
+    /// `batch.codec (--codec): Batch compression: ... (default zstd).`
+    public var keyHelp: String {
+        let isSwitch = if case .bool = type { true } else { false }
+        var facts: [String] = []
+        if isSwitch { facts.append("true or false") } else if case .choice(let values) = type { facts.append(values.joined(separator: ", ")) }
+        if let d = defaultText { facts.append("default \(d)") }
+        if let limit { facts.append(limit) }
+        let flagPart = flag.map { " (\($0))" } ?? ""
+        return "\(path)\(flagPart): \(help)\(facts.isEmpty ? "" : " (\(facts.joined(separator: "; ")))")."
+    }
+
     /// The largest value an integer setting takes, in words (`at most 1,000,000`), if bounded.
     public var limit: String? {
         guard case .int(let range?) = type, range.upperBound < Int.max else { return nil }

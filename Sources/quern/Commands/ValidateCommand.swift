@@ -24,6 +24,10 @@ struct ValidateCommand: AsyncParsableCommand {
               quern validate --config docs/examples/games.yaml
               quern validate --config quern.yaml --input-dir /data/raw --strict
               quern validate --config quern.yaml --config-only   # the config alone, for another machine
+
+            Config keys, by section (a flag sets the same key; `extractor:` holds `name` and the \
+            chosen extractor's options, which `quern plugins` lists):
+            \(Setting.all.map { "  " + $0.keyHelp }.joined(separator: "\n"))
             """)
 
     @OptionGroup var configOptions: ConfigOptions
