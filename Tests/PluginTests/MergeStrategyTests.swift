@@ -21,7 +21,7 @@ struct MergeStrategyTests {
         var config = try YAMLLoader.load(path: config)
         config = config.setting("paths.input", to: .scalar("\(ws.path)/in")).setting("paths.intermediate", to: .scalar("\(ws.path)/mid"))
             .setting("batch.files_per_batch", to: .scalar("5"))
-        _ = try await ExtractStage(settings: try ExtractSettings.resolve(config), registry: registry, console: Console(quiet: true, isTerminal: false)).run()
+        _ = try await ExtractStage(plan: try Resolver(registry: registry).plan(config, stages: .extract), registry: registry, console: Console(quiet: true, isTerminal: false)).run()
         return try BatchSet.open("\(ws.path)/mid", registry: registry)
     }
 

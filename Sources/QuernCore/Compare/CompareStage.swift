@@ -63,8 +63,9 @@ public struct CompareStage: Sendable {
 
     public func run() async throws -> Report {
         // Every name is checked before anything runs.
-        for s in settings.strategies { _ = try registry.mergeStrategy(spec: s) }
-        for c in settings.codecs { _ = try registry.codec(spec: c) }
+        let resolver = Resolver(registry: registry)
+        for s in settings.strategies { _ = try resolver.strategy(spec: s) }
+        let codecs = try settings.codecs.map { try resolver.codec(spec: $0) }
         guard !settings.strategies.isEmpty || !settings.codecs.isEmpty else {
             throw MergeError.badSettings("give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
         }
@@ -88,10 +89,10 @@ public struct CompareStage: Sendable {
             strategyResults.append(await runStrategy(spec, head: head, inputClasses: inputClasses))
         }
         var codecResults: [CodecResult] = []
-        for spec in settings.codecs {
+        for (spec, codec) in zip(settings.codecs, codecs) {
             console.info("compare: codec \(spec) (\(settings.repeats) run\(settings.repeats == 1 ? "" : "s"))")
             do {
-                codecResults.append(try await runCodec(spec, batches: batches))
+                codecResults.append(try await runCodec(spec, codec: codec, batches: batches))
             } catch {
                 codecResults.append(CodecResult(codec: spec, error: "\(error)"))
             }
@@ -131,8 +132,7 @@ public struct CompareStage: Sendable {
         return await ChildProcess.run(argv: argv, env: env, name: "merge \(strategy)", timeout: 24 * 3600, console: Console(quiet: true, isTerminal: false))
     }
 
-    func runCodec(_ spec: String, batches: BatchSet) async throws -> CodecResult {
-        let codec = try registry.codec(spec: spec)
+    func runCodec(_ spec: String, codec: any Codec, batches: BatchSet) async throws -> CodecResult {
         let scratch = "\(settings.compareDir)/.codecs/\(CandidateList.folderName(spec))"
         try? FileManager.default.removeItem(atPath: scratch)
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)

@@ -129,9 +129,11 @@ public final class HookObserver: StageObserver {
     /// The variables every hook gets; paths are absolute.
     func environment(point: HookPoint, hook: String) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
-        let config = context.config
-        let e = (try? ExtractSettings.resolve(config)) ?? ExtractSettings()
-        let m = (try? MergeSettings.resolve(config)) ?? MergeSettings()
+        // The plan as it stands: resolved before the run, and again after each override (an
+        // override that does not resolve is refused), so there is nothing to fall back from.
+        let plan = context.plan
+        let e = plan.extract
+        let m = plan.merge
         func abs(_ p: String) -> String { p.hasPrefix("/") ? p : FileManager.default.currentDirectoryPath + "/" + p }
         env["QUERN_STAGE"] = point.stage
         env["QUERN_WHEN"] = point.when.rawValue
@@ -145,7 +147,7 @@ public final class HookObserver: StageObserver {
         env["QUERN_MERGE_STRATEGY"] = m.strategySpec
         env["QUERN_CODEC"] = e.codecSpec
         env["QUERN_SHARD"] = e.shard.description  // K/N, resolved (also for --shard auto); 0/1 unsharded
-        if let staging = context.value("staging_dir") { env["QUERN_STAGING_DIR"] = staging }
+        if let staging = context.stagingDir { env["QUERN_STAGING_DIR"] = staging }
         return env
     }
 

@@ -6,13 +6,16 @@ import CQuernSys
 /// outputs into a staging folder, validate, and publish them in one step. Batches are only read;
 /// `--cleanup` deletes them after the outputs are published.
 public struct MergeStage: Sendable {
-    public var settings: MergeSettings
+    /// The plan the stage was made with; the runner hands it the current one (with the overrides
+    /// of pre hooks) as each of its stages starts.
+    public var plan: RunPlan
+    /// For the codec of each batch member being read back (named by the file).
     public var registry: PluginRegistry
     public var runner: StageRunner
     public var console: Console
 
-    public init(settings: MergeSettings, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
-        self.settings = settings
+    public init(plan: RunPlan, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
+        self.plan = plan
         self.registry = registry
         self.runner = runner
         self.console = console
@@ -34,18 +37,13 @@ public struct MergeStage: Sendable {
         public var warnings: [String] = []
     }
 
-    /// Builds the strategy from its name and options, before any work.
-    public func resolveStrategy() throws -> any MergeStrategy {
-        try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
-    }
-
     public func run() async throws -> Summary {
         let started = monotonicSeconds()
         // After an extract in the same process (`quern run`), malloc still holds the workers'
         // freed buffers: give them back before the merge allocates its own.
         quern_release_free_memory()
-        _ = try resolveStrategy()  // names and options are checked before any work
-        var settings = self.settings
+        _ = try plan.mergeStrategy()  // built and checked by the Resolver before any work
+        var settings = plan.merge
         let runner = self.runner
         let console = self.console
         var timings: [String: Double] = [:]
@@ -69,10 +67,10 @@ public struct MergeStage: Sendable {
         var bufferBytes = 1 << 20
         var windowBytes = 32 << 20
         var rowsDropped: [String: Int] = [:]
-        let (strategy, batches, publisher, merged, report) = try await runner.run(.merge) {
-            () async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
-            if let s = try runner.current(MergeSettings.resolve) { settings = s }
-            let strategy = try registry.mergeStrategy(spec: settings.strategySpec, extra: settings.strategyOptions)
+        let (strategy, batches, publisher, merged, report) = try await runner.run(.merge, plan: plan) {
+            plan async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
+            settings = plan.merge
+            let strategy = try plan.mergeStrategy()
             var batches = try BatchSet.open(settings.intermediateDir, registry: registry)
             // No rows: publishing would put empty outputs over the previous ones, so nothing is.
             guard batches.totalRows > 0 else { throw NothingToPublish.noRows(batches, output: settings.outputDir) }
@@ -104,7 +102,7 @@ public struct MergeStage: Sendable {
             if let dead = lock?.tookOverFrom { console.info("merge: took over the lock of a quern that stopped without releasing it (\(dead)); its staging folder is removed.") }
             if try publisher.recover() { console.warning("merge: finished publishing the outputs of a merge that was interrupted while moving them into \(settings.outputDir).") }
             staging = try publisher.makeStaging()
-            runner.context?.set("staging_dir", staging)
+            runner.context?.setStagingDir(staging)
             console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
             let context = MergeContext(batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
             let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, bufferBytes: bufferBytes) : nil
@@ -140,8 +138,10 @@ public struct MergeStage: Sendable {
         // The batches' arrays are freed, but malloc keeps them for reuse; normalize maps windows of
         // X on top, so give them back first (the merge's peak otherwise lands here).
         quern_release_free_memory()
-        let params = try await runner.run(.normalize) { () throws -> Normalizer.Parameters in
-            if let s = try runner.current(MergeSettings.resolve) { settings.normalize = s.normalize }
+        // The split and merge keys were consumed when the merge started (later overrides of them
+        // are refused); normalize and save take their own key as they start.
+        let params = try await runner.run(.normalize, plan: plan) { plan throws -> Normalizer.Parameters in
+            settings.normalize = plan.merge.normalize
             var normalizer = Normalizer(method: settings.normalize, schema: batches.schema)
             normalizer.windowBytes = windowBytes
             let p = normalizer.fit(writer.trainMoments)
@@ -160,8 +160,8 @@ public struct MergeStage: Sendable {
         summary.batches = batches.entries.count
         summary.rowsDropped = rowsDropped
         summary.warnings = emptySplits.warnings
-        try await runner.run(.save) {
-            if let s = try runner.current(MergeSettings.resolve) { settings.skipValidation = s.skipValidation }
+        try await runner.run(.save, plan: plan) { plan in
+            settings.skipValidation = plan.merge.skipValidation
             // Neither is ever published, --skip-validation or not: no rows at all, or values
             // the stats file cannot record (it would be written as `{}`).
             guard writer.rows.reduce(0, +) > 0 else {

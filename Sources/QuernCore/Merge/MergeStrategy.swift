@@ -12,6 +12,14 @@ public protocol MergeStrategy: Sendable {
     /// The options, canonical, for the stats file.
     var optionsText: String { get }
     func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport
+    /// Checks the strategy's options against the label heads the configured extractor declares
+    /// (``Extractor/labelHeads``), before any work: throw an error that names the option and
+    /// says what to do (balance refuses a `head` the extractor does not make). The default accepts.
+    func check(labelHeads: [String]) throws
+}
+
+extension MergeStrategy {
+    public func check(labelHeads: [String]) throws {}
 }
 
 /// What a strategy works with.

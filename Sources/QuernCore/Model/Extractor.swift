@@ -16,6 +16,14 @@ public protocol Extractor: Sendable {
     func schema(columns: [String]) throws -> FeatureSchema
     /// Binds to one file's columns. Throws when a configured column is missing.
     func bind(columns: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor
+    /// The label heads this extractor makes whatever the input's columns, as its options name
+    /// them; nil when only the data tells. Merge strategies check their options against them
+    /// before any work (``MergeStrategy/check(labelHeads:)``).
+    var labelHeads: [String]? { get }
+}
+
+extension Extractor {
+    public var labelHeads: [String]? { nil }
 }
 
 /// An extractor bound to the column positions of one file. Not shared between threads.

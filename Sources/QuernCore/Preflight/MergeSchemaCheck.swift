@@ -6,12 +6,10 @@ import Foundation
 /// what changed.
 enum MergeSchemaCheck {
     /// Why the merge must not use the batches of `dir` with this config, or nil when it may.
-    static func problem(_ s: ExtractSettings, header: Plan.Header, registry: PluginRegistry, dir: String) -> String? {
-        let extractor: any Extractor
-        do {
-            extractor = try registry.extractor(s.extractorName, s.extractorOptions)
-        } catch {
-            return "the config's extractor cannot be built, so the batches of \(dir) cannot be checked against it: \(error)"
+    static func problem(_ plan: RunPlan, header: Plan.Header, registry: PluginRegistry, dir: String) -> String? {
+        let s = plan.extract
+        guard let extractor = plan.extractor else {
+            return "the config's extractor cannot be built (see the problems above), so the batches of \(dir) cannot be checked against it."
         }
         if let options = header.options {
             guard header.extractor != extractor.name || options != extractor.optionsText else { return nil }
@@ -27,7 +25,7 @@ enum MergeSchemaCheck {
         // A plan of an older version has no options: compare the fingerprint, from the inputs' header.
         do {
             let files = try Discovery.find(in: s.inputDir, pattern: s.pattern, registry: registry)
-            let stage = ExtractStage(settings: s, registry: registry, console: Console(quiet: true, isTerminal: false))
+            let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
             let schema = try stage.discoverSchema(extractor, files)
             let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
             guard fingerprint.value != header.fingerprint else { return nil }

@@ -11,13 +11,7 @@ import Glibc
 /// go on with the rest.
 public struct Preflight: Sendable {
     /// Which stages will run, so only their checks apply.
-    public struct Stages: OptionSet, Sendable {
-        public let rawValue: Int
-        public init(rawValue: Int) { self.rawValue = rawValue }
-        public static let extract = Stages(rawValue: 1)
-        public static let merge = Stages(rawValue: 2)
-        public static let all: Stages = [.extract, .merge]
-    }
+    public typealias Stages = RunPlan.Stages
 
     public var config: ConfigValue
     public var registry: PluginRegistry
@@ -45,74 +39,17 @@ public struct Preflight: Sendable {
             if !report.problems.contains(p) { report.problems.append(p) }
         }
 
-        // 1. Keys and types, all at once; bad keys are set aside for the checks below.
-        for e in ConfigSchema.problems(config) {
-            add("config", e)
-            config = config.removing(e)
-        }
-        // 2. Settings (contradictions such as fractions that do not sum to 1): resolve, set the
-        //    offending key aside, resolve again.
-        let extract = Self.settle(&config, report: &report, ExtractSettings.resolve) ?? ExtractSettings()
-        let merge = Self.settle(&config, report: &report, MergeSettings.resolve) ?? MergeSettings()
-        let hooks = Self.settle(&config, report: &report, HookSettings.resolve) ?? HookSettings()
-
-        // 3. Plugins, each on its own so one unknown name does not hide another.
-        var extractor: (any Extractor)? = nil
-        if stages.contains(.extract) {
-            var options = extract.extractorOptions
-            for _ in 0..<(checkExtractor ? 32 : 0) {
-                do {
-                    extractor = try registry.extractor(extract.extractorName, options)
-                    break
-                } catch let e as ConfigError {
-                    add("config", e)
-                    guard let key = options.first(where: { $0.value.contains(e) })?.key else { break }
-                    let before = options[key]!
-                    let after = before.removing(e)
-                    if after == before || e.mark == before.mark { options[key] = nil } else { options[key] = after }
-                } catch let e as RegistryError {
-                    guard case .unknownOption(_, _, let option, _, _) = e else {
-                        add("plugins", Self.located(e, config.value(at: "extractor.name")))
-                        break
-                    }
-                    add("plugins", Self.located(e, options[option], key: true))
-                    options[option] = nil
-                } catch {
-                    let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files)" : ""
-                    add("plugins", "\(error)\(hint)")
-                    break
-                }
-            }
-            if let why = ImpliedMemory(extractorOptions: extract.extractorOptions).problem(limit: extract.memoryLimit) { add("config", why) }
-            do { _ = try registry.codec(spec: extract.codecSpec) } catch { add("plugins", Self.located(error, config.value(at: "batch.codec"))) }
-            do {
-                _ = try registry.format(extract.format)
-            } catch {
-                // In the map form, point at the option's own key.
-                let at = config.value(at: "input.format")
-                if case RegistryError.unknownOption(_, _, let option, _, _) = error, let v = at?[option] {
-                    add("plugins", Self.located(error, v, key: true))
-                } else {
-                    add("plugins", Self.located(error, at))
-                }
-            }
-        }
-        if stages.contains(.merge) {
-            do {
-                _ = try registry.mergeStrategy(spec: merge.strategySpec, extra: merge.strategyOptions)
-            } catch {
-                add("plugins", Self.located(error, config.value(at: "merge.strategy") ?? config.value(at: "merge.options")))
-            }
-            // A strategy option naming a label head (balance's `head`) must name one the extractor makes.
-            let spec = try? PluginSpec.parse(merge.strategySpec)
-            let head = (spec?.options["head"] ?? merge.strategyOptions["head"])?.stringValue
-            if let head, let labels = extract.extractorOptions["labels"]?.mapValue?.map(\.0), !labels.contains(head) {
-                let hint = closest(to: head, in: labels).map { " (did you mean \($0)?)" } ?? ""
-                add("config", ConfigError.invalid(
-                    at: merge.strategyOptions["head"]?.mark, key: "merge.options.head",
-                    reason: "no label head '\(head)'\(hint); the extractor's label heads: \(labels.joined(separator: ", ")). Name one of them, or add the head under extractor.labels."))
-            }
-        }
+        // 1-3. Keys and types, settings, plugins: the Resolver lists every problem, with the bad
+        //      keys set aside so the checks below still run on the rest.
+        let resolution = Resolver(registry: registry).resolve(config, stages: stages, buildExtractor: checkExtractor)
+        report.problems += resolution.problems
+        report.runPlan = resolution.plan
+        config = resolution.config
+        let plan = resolution.plan
+        let extract = plan.extract
+        let merge = plan.merge
+        let hooks = plan.hooks
+        let extractor = plan.extractor
 
         // 4. Hooks: a hooks folder that is not there, hooks present but not executable, or named
         //    for no hook point.
@@ -160,7 +97,7 @@ public struct Preflight: Sendable {
                 // A pattern may match files of no known format, which `run` cannot read at all.
                 if extract.format.name == FormatChoice.autoName, let first = files.first, files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil }) {
                     throw ConfigError.invalid(
-                        at: config.value(at: "input.pattern")?.mark, key: "input.pattern",
+                        at: Resolver.mark(of: "input.pattern", in: config), key: "input.pattern",
                         reason: "none of the \(files.count) input files in \(extract.inputDir) has a known format by its extension (\(OneLine.escape(first.name)), say): "
                             + "name the format with --format csv, tsv or jsonl (input.format), or change input.pattern.")
                 }
@@ -169,7 +106,7 @@ public struct Preflight: Sendable {
                 report.plan.batches = (files.count + extract.filesPerBatch - 1) / extract.filesPerBatch
                 // 6. The schema of batches already there must match what this config makes.
                 if let extractor, !extract.restart {
-                    checkFingerprint(extract, extractor, files, report: &report)
+                    checkFingerprint(plan, extractor, files, report: &report)
                 }
             } catch {
                 add("input", error, warning: preInputHooks)
@@ -177,7 +114,7 @@ public struct Preflight: Sendable {
         } else if stages.contains(.merge) {
             if let header = Plan.header(in: merge.intermediateDir) {
                 // A config that names an extractor must be the one the batches were made with.
-                if config.value(at: "extractor") != nil, let problem = MergeSchemaCheck.problem(extract, header: header, registry: registry, dir: merge.intermediateDir) {
+                if Resolver.isGiven("extractor", in: config), let problem = MergeSchemaCheck.problem(plan, header: header, registry: registry, dir: merge.intermediateDir) {
                     add("intermediate", problem)
                 }
             } else {
@@ -214,32 +151,10 @@ public struct Preflight: Sendable {
         return report
     }
 
-    /// A plugin error with the position of the config value (or key) it is about, when that value
-    /// came from a file: `q.yaml:5:10: error: unknown codec 'zstdd'. ...`.
-    static func located(_ error: any Error, _ value: ConfigValue?, key: Bool = false) -> String {
-        guard let m = key ? value?.keyOrValueMark : value?.mark, m.line > 0 else { return "\(error)" }
-        return "\(m): error: \(error)"
-    }
-
-    /// Resolves settings, collecting each error and setting its key aside until they resolve.
-    static func settle<S>(_ config: inout ConfigValue, report: inout PreflightReport, _ resolve: (ConfigValue) throws(ConfigError) -> S) -> S? {
-        for _ in 0..<32 {
-            do {
-                return try resolve(config)
-            } catch {
-                let p = PreflightProblem("config", "\(error)")
-                if !report.problems.contains(p) { report.problems.append(p) }
-                let next = config.removing(error)
-                if next == config { return nil }
-                config = next
-            }
-        }
-        return nil
-    }
-
-    private func checkFingerprint(_ s: ExtractSettings, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport) {
+    private func checkFingerprint(_ plan: RunPlan, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport) {
+        let s = plan.extract
         guard let header = Plan.header(in: s.intermediateDir) else { return }
-        let stage = ExtractStage(settings: s, registry: registry, console: Console(quiet: true, isTerminal: false))
+        let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
         do {
             let schema = try stage.discoverSchema(extractor, files)
             let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)

@@ -46,6 +46,8 @@ public struct PreflightPlan: Sendable {
 public struct PreflightReport: Sendable {
     public var problems: [PreflightProblem] = []
     public var plan = PreflightPlan()
+    /// What the config resolved into (bad keys set aside); the run's plan when there are no errors.
+    public var runPlan: RunPlan? = nil
 
     public var errors: [PreflightProblem] { problems.filter { !$0.isWarning } }
     public var warnings: [PreflightProblem] { problems.filter(\.isWarning) }

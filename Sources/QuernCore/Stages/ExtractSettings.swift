@@ -1,20 +1,19 @@
-import Foundation
-
-/// Everything the extract stage needs, resolved from defaults, the config file and flags (flags are
-/// applied to the config tree first, so both go through the same checks).
+/// Everything the extract stage needs. Only the ``Resolver`` makes them, from the config tree (file,
+/// flags and overrides applied) and the declared defaults (``Setting/all``); the values below are
+/// placeholders it replaces.
 public struct ExtractSettings: Sendable, Equatable {
-    public var inputDir = "data/input"
-    public var intermediateDir = "data/intermediate"
+    public var inputDir = ""
+    public var intermediateDir = ""
     public var pattern: String? = nil
     /// `input.format`: `auto` (by extension) or one format, with its options, for every file.
     public var format = FormatChoice.auto
-    public var missingValues = MissingValues.defaultTokens
+    public var missingValues: [String] = []
     public var maxFiles = 0
-    public var extractorName = "tabular"
+    public var extractorName = ""
     public var extractorOptions: [String: ConfigValue] = [:]
-    public var codecSpec = "zstd"
-    public var filesPerBatch = 500
-    public var rowsPerBatch = 1_000_000
+    public var codecSpec = ""
+    public var filesPerBatch = 0
+    public var rowsPerBatch = 0
     public var workers = 0
     public var shard = Shard.whole
     /// Set with `--shard auto`: a scheduler started this process and may start a second copy of
@@ -24,68 +23,7 @@ public struct ExtractSettings: Sendable, Equatable {
     /// `batch.memory_limit`: sizes workers and parts to stay under it (see ``MemoryLimit``).
     public var memoryLimit: MemoryLimit? = nil
 
-    public init() {}
-
-    /// Reads the settings from a checked config tree (see ``ConfigSchema/check(_:)``).
-    /// `--shard auto` reads the scheduler's variables from `environment`.
-    public static func resolve(_ config: ConfigValue) throws(ConfigError) -> ExtractSettings {
-        try resolve(config, environment: ProcessInfo.processInfo.environment)
-    }
-
-    public static func resolve(_ config: ConfigValue, environment: [String: String]) throws(ConfigError) -> ExtractSettings {
-        try ConfigSchema.check(config)
-        var s = ExtractSettings()
-        if let v = config.value(at: "paths.input")?.stringValue { s.inputDir = v }
-        if let v = config.value(at: "paths.intermediate")?.stringValue { s.intermediateDir = v }
-        if let v = config.value(at: "input.pattern")?.stringValue { s.pattern = v }
-        if let v = config.value(at: "input.format") { s.format = try FormatChoice.resolve(v) }
-        if let v = config.value(at: "input.missing_values")?.listValue { s.missingValues = v.map { $0.stringValue ?? "" } }
-        if let v = config.value(at: "input.max_files")?.intValue { s.maxFiles = v }
-        if let v = config.value(at: "batch.codec")?.stringValue { s.codecSpec = v }
-        if let v = config.value(at: "batch.files_per_batch")?.intValue { s.filesPerBatch = v }
-        if let v = config.value(at: "batch.rows_per_batch")?.intValue { s.rowsPerBatch = v }
-        if let v = config.value(at: "extract.workers")?.intValue { s.workers = v }
-        s.memoryLimit = try MemoryLimit.resolve(config)
-        if config.value(at: "extract.sequential")?.boolValue == true { s.workers = 1 }
-        if let v = config.value(at: "extract.restart")?.boolValue { s.restart = v }
-        (s.shard, s.shardFromScheduler) = try shard(of: config, environment: environment)
-        if let ex = config.value(at: "extractor") {
-            guard let entries = ex.mapValue else {
-                throw .wrongType(at: ex.mark, key: "extractor", expected: "a map (name: and the extractor's options)", found: ex.typeName)
-            }
-            for (k, v) in entries {
-                if k == "name" {
-                    guard let name = v.stringValue else { throw .wrongType(at: v.mark, key: "extractor.name", expected: "a string", found: v.typeName) }
-                    s.extractorName = name
-                } else {
-                    s.extractorOptions[k] = v
-                }
-            }
-        }
-        return s
-    }
-
-    /// The shard `extract.shard` (`--shard`, with `extract.shard_count`) names: K/N as given, or
-    /// `auto` read from the scheduler's variables in `environment` (then `fromScheduler`).
-    /// ``Shard/whole`` without one.
-    public static func shard(of config: ConfigValue, environment: [String: String]) throws(ConfigError) -> (shard: Shard, fromScheduler: Bool) {
-        let count = config.value(at: "extract.shard_count")
-        guard let v = config.value(at: "extract.shard") else { return (.whole, false) }
-        if v.stringValue == "auto" {
-            do {
-                return (try SchedulerShard.resolve(environment: environment, count: count?.intValue), true)
-            } catch {
-                throw .invalid(at: v.mark, key: "extract.shard", reason: error.description)
-            }
-        }
-        guard let text = v.stringValue, let shard = Shard(text) else {
-            throw .invalid(at: v.mark, key: "extract.shard", reason: "write K/N with 0 <= K < N (for example 0/4), or auto, not '\(v.canonical)'.")
-        }
-        if let count, count.intValue != shard.count {
-            throw .invalid(at: count.mark, key: "extract.shard_count", reason: "it says \(count.canonical) shards but --shard \(shard) says \(shard.count): give one or the other.")
-        }
-        return (shard, false)
-    }
+    init() {}
 
     /// Workers to run: the setting, or one per core.
     public var effectiveWorkers: Int {

@@ -5,16 +5,29 @@ import Synchronization
 /// already complete (in parallel), record each in the journal. Resumable at any point: a batch is
 /// complete only once its files are published and its journal line is written.
 public struct ExtractStage: Sendable {
-    public var settings: ExtractSettings
+    /// The plan the stage was made with; the runner hands it the current one (with the overrides
+    /// of pre hooks) as each of its stages starts.
+    public var plan: RunPlan
+    /// `plan.extract`, as the stage took it.
+    public private(set) var settings: ExtractSettings
+    /// For what a file itself names: its format by extension (`input.format: auto`), the codec
+    /// of a compressed input, the codec of a batch member being read back.
     public var registry: PluginRegistry
     public var runner: StageRunner
     public var console: Console
 
-    public init(settings: ExtractSettings, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
-        self.settings = settings
+    public init(plan: RunPlan, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
+        self.plan = plan
+        settings = plan.extract
         self.registry = registry
         self.runner = runner
         self.console = console
+    }
+
+    /// Takes `plan` (the one the runner handed over as a stage started).
+    mutating func take(_ plan: RunPlan) {
+        self.plan = plan
+        settings = plan.extract
     }
 
     /// What a run did, for the summary and the exit status.
@@ -39,11 +52,10 @@ public struct ExtractStage: Sendable {
         public var fingerprint = ""
     }
 
-    /// Checks names and options of every plugin the settings name, before any work.
-    public func resolvePlugins() throws -> (any Extractor, any Codec) {
-        let extractor = try registry.extractor(settings.extractorName, settings.extractorOptions)
-        let codec = try registry.codec(spec: settings.codecSpec)
-        _ = try registry.format(settings.format)
+    /// The plan's extractor and codec (built and checked by the ``Resolver``), and the settings
+    /// checked against each other, before any work.
+    public func plugins() throws -> (any Extractor, any Codec) {
+        let (extractor, codec) = try plan.extractPlugins()
         if settings.restart && settings.shard.count > 1 {
             throw ExtractError.restartWithShards
         }
@@ -52,11 +64,11 @@ public struct ExtractStage: Sendable {
 
     public func run() async throws -> Summary {
         let started = monotonicSeconds()
-        _ = try resolvePlugins()  // names and options are checked before any work
+        _ = try plugins()  // checked before any work
         var stage = self
         let runner = self.runner
-        let found = try await runner.run(.discover) { () throws -> Discovery.Listing in
-            if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
+        let found = try await runner.run(.discover, plan: stage.plan) { plan throws -> Discovery.Listing in
+            stage.take(plan)
             let found = try Discovery.list(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
             for s in found.skipped {
                 stage.console.warning("skipped \(TerminalText.escape(s.name)) in \(TerminalText.escape(stage.settings.inputDir)): \(s.reason); it is not read.")
@@ -64,8 +76,8 @@ public struct ExtractStage: Sendable {
             runner.context?.setInputFiles(found.files.map(\.name))
             return found
         }
-        var summary = try await runner.run(.extract) {
-            if let s = try runner.current(ExtractSettings.resolve) { stage.settings = s }
+        var summary = try await runner.run(.extract, plan: stage.plan) { plan in
+            stage.take(plan)
             return try await stage.extract(listing: found.files, started: started)
         }
         summary.skippedInputs = found.skipped
@@ -74,7 +86,7 @@ public struct ExtractStage: Sendable {
 
     /// The extract stage proper, on the files discovery found.
     func extract(listing: [InputFile], started: Double) async throws -> Summary {
-        let (extractor, codec) = try resolvePlugins()
+        let (extractor, codec) = try plugins()
         let dir = settings.intermediateDir
         try AtomicFile.makeFolders(dir, for: "create the intermediate folder")
         let lock = try lockShard(dir)
@@ -273,7 +285,7 @@ public struct ExtractStage: Sendable {
         let probe = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
             schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),
-            codec: try registry.codec("none"), format: settings.format,
+            codec: try plan.extractPlugins().codec, format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
         var reasons: [String] = []
         // A file whose header does not fit the extractor fails on its own (in its batch) when a

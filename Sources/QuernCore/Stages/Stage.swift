@@ -33,7 +33,7 @@ extension StageObserver {
 /// when the body fails, with the failure as the outcome.
 public struct StageRunner: Sendable {
     public var observers: [any StageObserver]
-    /// The run's shared state (config with hook overrides, stage records), when there is one.
+    /// The run's shared state (the plan with hook overrides, stage records), when there is one.
     public var context: RunContext?
 
     public init(observers: [any StageObserver] = [], context: RunContext? = nil) {
@@ -62,10 +62,14 @@ public struct StageRunner: Sendable {
         return result
     }
 
-    /// Settings re-read from the run's config (which pre hooks may have changed), or nil without a context.
-    public func current<S>(_ resolve: (ConfigValue) throws -> S) throws -> S? {
-        guard let context else { return nil }
-        return try resolve(context.config)
+    /// The plan as it stands when a stage starts: the run's (with the overrides of pre hooks so
+    /// far), or `fallback` outside a run (a stage made alone, in a test).
+    public func plan(or fallback: RunPlan) -> RunPlan { context?.plan ?? fallback }
+
+    /// Runs `body` as `stage`, handing it the plan as it stands once the pre hooks have run (their
+    /// overrides included). `fallback`: the stage's own plan, used outside a run.
+    public func run<T>(_ stage: StageName, plan fallback: RunPlan, _ body: (RunPlan) async throws -> T) async throws -> T {
+        try await run(stage) { try await body(plan(or: fallback)) }
     }
 
     public func batchPublished(_ path: String) async throws {

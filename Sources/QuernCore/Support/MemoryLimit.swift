@@ -29,15 +29,6 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { Human.bytes(bytes) }
 
-    /// The limit the config (or `--memory-limit`) sets, if any.
-    static func resolve(_ config: ConfigValue) throws(ConfigError) -> MemoryLimit? {
-        guard let v = config.value(at: "batch.memory_limit") else { return nil }
-        guard let text = v.stringValue, let limit = MemoryLimit(text) else {
-            throw .invalid(at: v.mark, key: "batch.memory_limit", reason: "give a size such as 2GiB, 512MiB or 800M, not '\(v.canonical)'.")
-        }
-        return limit
-    }
-
     /// Room left for rows: the limit, less what the process already holds and a margin for the
     /// allocator and buffers.
     public func budget(resident: Int = currentResidentBytes()) -> Int { bytes - resident - Self.margin }

@@ -23,7 +23,7 @@ struct CompareCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var configOptions: ConfigOptions
-    @Option(help: ArgumentHelp("Folder of the batch files (paths.intermediate; default data/intermediate).", valueName: "dir"))
+    @Option(help: .setting("paths.intermediate"))
     var intermediateDir: String?
     @Option(help: ArgumentHelp("Merge strategies to compare, comma-separated (concat,shuffle,dedupe,balance).", valueName: "list"))
     var mergeStrategies: String?
@@ -52,10 +52,10 @@ struct CompareCommand: AsyncParsableCommand {
         // An unknown name in a list is bad usage (exit 64), as for any plugin-name flag.
         var problems: [String] = []
         for name in CandidateList.parse(mergeStrategies ?? "") {
-            do { _ = try PluginRegistry.builtIn.mergeStrategy(spec: name) } catch { problems.append("--merge-strategies \(OneLine.escape(name)): \(error)") }
+            do { _ = try Resolver(registry: .builtIn).strategy(spec: name) } catch { problems.append("--merge-strategies \(OneLine.escape(name)): \(error)") }
         }
         for name in CandidateList.parse(codecs ?? "") {
-            do { _ = try PluginRegistry.builtIn.codec(spec: name) } catch { problems.append("--codecs \(OneLine.escape(name)): \(error)") }
+            do { _ = try Resolver(registry: .builtIn).codec(spec: name) } catch { problems.append("--codecs \(OneLine.escape(name)): \(error)") }
         }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
@@ -65,7 +65,7 @@ struct CompareCommand: AsyncParsableCommand {
         let report: CompareStage.Report
         do {
             let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)])
-            let merge = try MergeSettings.resolve(config)
+            let merge = try Resolver.mergeSettings(config)
             var settings = CompareStage.Settings()
             settings.intermediateDir = merge.intermediateDir
             settings.compareDir = compareDir

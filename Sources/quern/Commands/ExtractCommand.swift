@@ -40,9 +40,8 @@ struct ExtractCommand: AsyncParsableCommand {
         }
         let summary: ExtractStage.Summary
         do {
-            _ = try session.preflight(config, stages: .extract)
-            let settings = try ExtractSettings.resolve(config)
-            let stage = ExtractStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console)
+            let (_, plan) = try session.preflight(config, stages: .extract)
+            let stage = ExtractStage(plan: plan, registry: .builtIn, runner: session.runner, console: session.console)
             summary = try await stage.run()
         } catch {
             session.finish(error: error)

@@ -18,7 +18,7 @@ struct HooksCommand: ParsableCommand {
     func run() throws {
         do {
             let config = try configOptions.load(overrides: hookOptions.overrides)
-            let settings = try HookSettings.resolve(config)
+            let settings = try Resolver.hookSettings(config)
             guard settings.enabled else {
                 print("hooks are off (--no-hooks or hooks.enabled: false)")
                 return

@@ -42,7 +42,7 @@ struct InitCommand: AsyncParsableCommand {
         guard let format else { return nil }
         do {
             let choice = try FormatChoice.resolve(.scalar(format))
-            _ = try PluginRegistry.builtIn.format(choice)
+            _ = try Resolver(registry: .builtIn).format(choice)
             return choice.isAuto ? nil : choice
         } catch {
             throw ValidationError("--format: \(error)")

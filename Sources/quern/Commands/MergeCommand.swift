@@ -29,7 +29,7 @@ struct MergeCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var configOptions: ConfigOptions
-    @Option(help: ArgumentHelp("Folder of the batch files (paths.intermediate; default data/intermediate).", valueName: "dir"))
+    @Option(help: .setting("paths.intermediate"))
     var intermediateDir: String?
     @OptionGroup var options: MergeOptions
     @OptionGroup var hookOptions: HookOptions
@@ -48,9 +48,8 @@ struct MergeCommand: AsyncParsableCommand {
             throw fail(error)
         }
         do {
-            _ = try session.preflight(config, stages: .merge)
-            let settings = try MergeSettings.resolve(config)
-            let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console).run()
+            let (_, plan) = try session.preflight(config, stages: .merge)
+            let summary = try await MergeStage(plan: plan, registry: .builtIn, runner: session.runner, console: session.console).run()
             session.report(mergeSummaryText(summary), childOfBatch: false, Session.fields(summary))
             session.finish(merge: summary)
         } catch {

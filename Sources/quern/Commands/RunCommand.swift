@@ -81,25 +81,25 @@ struct RunCommand: AsyncParsableCommand {
         var extractSummary: ExtractStage.Summary? = nil
         var mergeSummary: MergeStage.Summary? = nil
         do {
-            let report = try session.preflight(config, stages: skipMerge ? .extract : .all)
+            let (report, plan) = try session.preflight(config, stages: skipMerge ? .extract : .all)
             if dryRun {
                 printPlan(report, stages: skipMerge ? [.discover, .extract] : [.discover, .extract, .merge, .split, .normalize, .save], console: console)
                 session.log.event("run_finished", text: "dry run: the plan was printed, nothing was run", ["status": "dry_run", "exit_status": 0])
                 return
             }
-            let extractSettings = try ExtractSettings.resolve(config)
-            let mergeSettings = try MergeSettings.resolve(config)
+            // One plan for both: every plugin was built and checked by pre-flight, before hours
+            // of extraction.
             let runner = session.runner
-            let extractStage = ExtractStage(settings: extractSettings, registry: .builtIn, runner: runner, console: console)
-            let mergeStage = MergeStage(settings: mergeSettings, registry: .builtIn, runner: runner, console: console)
-            // Every plugin name and option is checked before hours of extraction.
-            _ = try extractStage.resolvePlugins()
-            _ = try mergeStage.resolveStrategy()
+            let extractStage = ExtractStage(plan: plan, registry: .builtIn, runner: runner, console: console)
+            let mergeStage = MergeStage(plan: plan, registry: .builtIn, runner: runner, console: console)
+            _ = try extractStage.plugins()
             try await runner.run(.run) { () async throws in
                 let s = try await extractStage.run()
                 extractSummary = s
                 session.report(extractSummaryText(s), childOfBatch: datasetName != nil, Session.fields(s))
                 if skipMerge {
+                    let extractSettings = plan.extract
+                    let mergeSettings = plan.merge
                     var command = "quern merge"
                     if let c = configOptions.config { command += " --config \(c)" }
                     command += " --intermediate-dir \(extractSettings.intermediateDir) --output-dir \(mergeSettings.outputDir)"

@@ -28,15 +28,16 @@ extension RunCommand {
         var check = Preflight(config: base, registry: .builtIn, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
         check.checkEnvironment = false
         check.checkExtractor = configOptions.config != nil
-        let errors = check.run().errors
-        if !errors.isEmpty {
-            let e = PreflightFailed(problems: errors)
+        let checked = check.run()
+        // The datasets' folders go under the base config's: with no errors, it resolved.
+        guard checked.errors.isEmpty, let plan = checked.runPlan else {
+            let e = PreflightFailed(problems: checked.errors)
             session.finish(error: e)
             throw fail(e)
         }
-        let extractBase = (try? ExtractSettings.resolve(base)) ?? ExtractSettings()
-        let mergeBase = (try? MergeSettings.resolve(base)) ?? MergeSettings()
-        let logBase = session.log.dir ?? Session.defaultLogDir
+        let extractBase = plan.extract
+        let mergeBase = plan.merge
+        let logBase = session.log.dir ?? plan.logDir
         console.info("\(batch.datasets.count) dataset\(batch.datasets.count == 1 ? "" : "s") in \(dir): \(batch.datasets.map(\.name).joined(separator: ", "))")
         for d in batch.datasets where d.note != nil { console.warning(d.note!) }
         session.log.event("datasets", text: "\(batch.datasets.count) datasets: \(batch.datasets.map(\.name).joined(separator: ", "))",

@@ -32,27 +32,27 @@ struct SlurmCommand: AsyncParsableCommand {
     @OptionGroup var merge: MergeOptions
     @OptionGroup var hookOptions: HookOptions
 
-    @Option(help: ArgumentHelp("Extract shards: tasks of the array job (slurm.shards).", valueName: "n"))
+    @Option(help: .setting("slurm.shards"))
     var shards: Int?
-    @Option(help: ArgumentHelp("Partition of both jobs (slurm.partition).", valueName: "name"))
+    @Option(help: .setting("slurm.partition"))
     var partition: String?
-    @Option(help: ArgumentHelp("Account charged for both jobs (slurm.account).", valueName: "name"))
+    @Option(help: .setting("slurm.account"))
     var account: String?
-    @Option(help: ArgumentHelp("Time limit of each extract task, e.g. 1:00:00 (slurm.time).", valueName: "time"))
+    @Option(help: .setting("slurm.time"))
     var time: String?
-    @Option(help: ArgumentHelp("CPUs of each extract task; its workers (slurm.cpus_per_task; default 1).", valueName: "n"))
+    @Option(help: .setting("slurm.cpus_per_task"))
     var cpusPerTask: Int?
-    @Option(help: ArgumentHelp("Memory of each extract task, e.g. 4G (slurm.mem).", valueName: "size"))
+    @Option(help: .setting("slurm.mem"))
     var mem: String?
-    @Option(help: ArgumentHelp("Time limit of the merge job (slurm.merge_time; default --time).", valueName: "time"))
+    @Option(help: .setting("slurm.merge_time"))
     var mergeTime: String?
-    @Option(help: ArgumentHelp("CPUs of the merge job (slurm.merge_cpus; default 2).", valueName: "n"))
+    @Option(help: .setting("slurm.merge_cpus"))
     var mergeCpus: Int?
-    @Option(help: ArgumentHelp("Memory of the merge job (slurm.merge_mem; default --mem).", valueName: "size"))
+    @Option(help: .setting("slurm.merge_mem"))
     var mergeMem: String?
-    @Option(help: ArgumentHelp("One more #SBATCH option for both jobs, e.g. --sbatch-arg=--qos=high; repeatable (slurm.sbatch_args).", valueName: "option"))
+    @Option(help: .setting("slurm.sbatch_args"))
     var sbatchArg: [String] = []
-    @Option(help: ArgumentHelp("Folder of the job scripts, their config and logs (slurm.script_dir; default <intermediate>/slurm).", valueName: "dir"))
+    @Option(help: .setting("slurm.script_dir"))
     var scriptDir: String?
     @Flag(help: "Print the two batch scripts and the config they read; write and submit nothing.")
     var dryRun = false
@@ -73,16 +73,15 @@ struct SlurmCommand: AsyncParsableCommand {
                 let mark = SourceMark(file: "flag", line: 0, column: 0)
                 config = config.setting("slurm.sbatch_args", to: ConfigValue(.list(sbatchArg.map { ConfigValue(.scalar($0), mark: mark) }), mark: mark))
             }
-            if config.value(at: "extract.shard") != nil || config.value(at: "extract.shard_count") != nil {
+            if Resolver.isGiven("extract.shard", in: config) || Resolver.isGiven("extract.shard_count", in: config) {
                 console.warning("extract.shard / --shard is ignored: each array task takes its shard from Slurm (--shard auto).")
                 config = config.removing("extract.shard").removing("extract.shard_count")
             }
-            let slurm = try SlurmSettings.resolve(config)
-            let extractSettings = try ExtractSettings.resolve(config)
-            let mergeSettings = try MergeSettings.resolve(config)
-            _ = try ExtractStage(settings: extractSettings, registry: .builtIn).resolvePlugins()
-            _ = try MergeStage(settings: mergeSettings, registry: .builtIn).resolveStrategy()
-            _ = try HookSettings.resolve(config)
+            let slurm = try Resolver.slurmSettings(config)
+            // Every setting and plugin, checked here before anything is queued.
+            let plan = try Resolver(registry: .builtIn).plan(config, stages: .all)
+            let extractSettings = plan.extract
+            let mergeSettings = plan.merge
 
             // Every path absolute: the jobs run on other machines, in --chdir, long after this.
             let cwd = FileManager.default.currentDirectoryPath
@@ -90,25 +89,25 @@ struct SlurmCommand: AsyncParsableCommand {
             config = config.setting("paths.input", to: .scalar(abs(extractSettings.inputDir)))
             config = config.setting("paths.intermediate", to: .scalar(abs(extractSettings.intermediateDir)))
             config = config.setting("paths.output", to: .scalar(abs(mergeSettings.outputDir)))
-            if let dir = config.value(at: "hooks.dir")?.stringValue { config = config.setting("hooks.dir", to: .scalar(abs(dir))) }
+            if plan.hooks.dirGiven { config = config.setting("hooks.dir", to: .scalar(abs(plan.hooks.dir))) }
             let scriptDir = abs(slurm.scriptDir ?? "\(extractSettings.intermediateDir)/slurm")
             // Run logs beside Slurm's own, unless the config names a folder: each task in its
             // shard-K-of-N subfolder, the merge at the top.
-            if config.value(at: "paths.logs") == nil { config = config.setting("paths.logs", to: .scalar("\(scriptDir)/logs")) }
-            config = config.setting("paths.logs", to: .scalar(abs(config.value(at: "paths.logs")?.stringValue ?? "")))
+            if !Resolver.isGiven("paths.logs", in: config) { config = config.setting("paths.logs", to: .scalar("\(scriptDir)/logs")) }
+            config = config.setting("paths.logs", to: .scalar(abs(Resolver.logDir(config))))
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: abs(extractSettings.inputDir), isDirectory: &isDir), isDir.boolValue else {
                 throw DiscoveryError.missingFolder(abs(extractSettings.inputDir))
             }
             // The same pre-flight as `quern run`, here on the login node, before anything is queued.
-            let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: config.value(at: "paths.logs")?.stringValue).run()
+            let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: Resolver.logDir(config)).run()
             for w in report.warnings { console.warning(w.message) }
             if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
             let quern = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? abs(CommandLine.arguments[0])
             let jobs = SlurmJobs(
                 config: config, settings: slurm, quern: quern,
                 scriptDir: scriptDir, workDir: cwd,
-                workersFromConfig: config.value(at: "extract.workers") != nil || config.value(at: "extract.sequential") != nil)
+                workersFromConfig: Resolver.isGiven("extract.workers", in: config) || Resolver.isGiven("extract.sequential", in: config))
 
             if dryRun {
                 let extractScript = try jobs.extractScript
@@ -121,7 +120,7 @@ struct SlurmCommand: AsyncParsableCommand {
                 print("#   sbatch --parsable --dependency=afterok:<array job id> --kill-on-invalid-dep=yes \(jobs.mergeScriptPath)")
                 return
             }
-            let runLogs = config.value(at: "paths.logs")?.stringValue ?? jobs.logDir
+            let runLogs = Resolver.logDir(config)
             try jobs.write()
             let submitted = try jobs.submit()
             try AtomicFile.write(JSONLines.encode(submitted) + "\n", to: "\(jobs.scriptDir)/jobs.json")

@@ -24,6 +24,10 @@ struct ValidateCommand: AsyncParsableCommand {
               quern validate --config docs/examples/games.yaml
               quern validate --config quern.yaml --input-dir /data/raw --strict
               quern validate --config quern.yaml --config-only   # the config alone, for another machine
+
+            Config keys, by section (a flag sets the same key; `extractor:` holds `name` and the \
+            chosen extractor's options, which `quern plugins` lists):
+            \(Setting.all.map { "  " + $0.keyHelp }.joined(separator: "\n"))
             """)
 
     @OptionGroup var configOptions: ConfigOptions
@@ -46,7 +50,7 @@ struct ValidateCommand: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
-        let logs = config.value(at: "paths.logs")?.stringValue ?? Session.defaultLogDir
+        let logs = Resolver.logDir(config)
         let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: logs).run()
         var errors = 0
         var warnings = 0

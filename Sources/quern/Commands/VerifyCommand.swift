@@ -37,7 +37,7 @@ struct VerifyCommand: ParsableCommand {
         var report = VerifyReport()
         do {
             let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("paths.output", outputDir)])
-            let settings = try MergeSettings.resolve(config)
+            let settings = try Resolver.mergeSettings(config)
             let explicit = intermediateDir != nil || outputDir != nil
             let fm = FileManager.default
             if intermediateDir != nil || (!explicit && fm.fileExists(atPath: settings.intermediateDir)) {

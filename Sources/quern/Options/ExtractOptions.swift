@@ -20,43 +20,43 @@ struct ConfigOptions: ParsableArguments {
 
 /// Flags of the extract stage. Each has a config key (shown in its help).
 struct ExtractOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder of raw input files (paths.input; default data/input).", valueName: "dir"))
+    @Option(help: .setting("paths.input"))
     var inputDir: String?
 
-    @Option(help: ArgumentHelp("Folder for batch files, journal and progress (paths.intermediate; default data/intermediate).", valueName: "dir"))
+    @Option(help: .setting("paths.intermediate"))
     var intermediateDir: String?
 
-    @Option(help: ArgumentHelp("Feature extractor by name (extractor.name; default tabular). `quern plugins` lists them.", valueName: "name"))
+    @Option(help: .setting("extractor.name"))
     var extractor: String?
 
-    @Option(help: ArgumentHelp("Batch compression: none, zlib, lz4 or zstd, with an optional level as zstd:3 (batch.codec; default zstd).", valueName: "codec"))
+    @Option(help: .setting("batch.codec"))
     var codec: String?
 
-    @Option(help: ArgumentHelp("Read every input file as this format instead of guessing from the extension: csv, tsv, jsonl, with options as csv:delimiter=; or tsv:quoting=true (input.format; `quern plugins` lists the options).", valueName: "format"))
+    @Option(help: .setting("input.format"))
     var format: String?
 
-    @Option(help: ArgumentHelp("Input files per batch (batch.files_per_batch; default 500).", valueName: "n"))
+    @Option(help: .setting("batch.files_per_batch"))
     var filesPerBatch: Int?
 
-    @Option(help: ArgumentHelp("Most rows in one batch file; a bigger batch continues in the next part (batch.rows_per_batch; default 1000000).", valueName: "n"))
+    @Option(help: .setting("batch.rows_per_batch"))
     var rowsPerBatch: Int?
 
-    @Option(help: ArgumentHelp("Parallel workers (extract.workers; default: one per core). Batch files are the same whatever the count.", valueName: "n"))
+    @Option(help: .setting("extract.workers"))
     var workers: Int?
 
-    @Flag(help: "One worker, batches in order (extract.sequential).")
+    @Flag(help: .setting("extract.sequential"))
     var sequential = false
 
-    @Option(help: ArgumentHelp("Take only the first N input files by name (input.max_files).", valueName: "n"))
+    @Option(help: .setting("input.max_files"))
     var maxFiles: Int?
 
-    @Option(help: ArgumentHelp("Process only shard K of N (0-based, e.g. 0/4) so N processes can share one folder; `auto` reads K and N from a Slurm array task or a Kubernetes Indexed Job (extract.shard). See docs/scale-out.md.", valueName: "K/N|auto"))
+    @Option(help: .setting("extract.shard"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("N for --shard auto, where the scheduler does not give it (a Kubernetes Indexed Job's completions; or QUERN_SHARD_COUNT). With it, a Slurm array index is the shard number (extract.shard_count).", valueName: "n"))
+    @Option(help: .setting("extract.shard_count"))
     var shardCount: Int?
 
-    @Flag(help: "Redo every batch from scratch; earlier batches are moved to superseded/, not deleted (extract.restart).")
+    @Flag(help: .setting("extract.restart"))
     var restart = false
 
     var overrides: [(String, String?)] {

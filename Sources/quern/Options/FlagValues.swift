@@ -34,8 +34,8 @@ enum FlagValues {
         // turn so that every bad flag is named at once.
         for _ in 0..<given.count {
             do {
-                _ = try ExtractSettings.resolve(config)
-                _ = try MergeSettings.resolve(config)
+                _ = try Resolver.extractSettings(config)
+                _ = try Resolver.mergeSettings(config)
                 break
             } catch {
                 guard let key = error.flagKey, given[key] != nil else { break }
@@ -43,22 +43,19 @@ enum FlagValues {
                 config = config.removing(key)
             }
         }
-        let registry = PluginRegistry.builtIn
-        if let codec = given["batch.codec"] { do { _ = try registry.codec(spec: codec) } catch { note("batch.codec", "\(error)") } }
+        let resolver = Resolver(registry: .builtIn)
+        if let codec = given["batch.codec"] { do { _ = try resolver.codec(spec: codec) } catch { note("batch.codec", "\(error)") } }
         if let format = given["input.format"] {
-            do { _ = try registry.format(FormatChoice.resolve(ConfigValue(.scalar(format)))) } catch { note("input.format", "\(error)") }
+            do { _ = try resolver.format(FormatChoice.resolve(ConfigValue(.scalar(format)))) } catch { note("input.format", "\(error)") }
         }
-        if let name = given["extractor.name"] { do { _ = try registry.lookup(.extractor, name) } catch { note("extractor.name", "\(error)") } }
-        if let spec = given["merge.strategy"] { do { _ = try registry.mergeStrategy(spec: spec) } catch { note("merge.strategy", "\(error)") } }
+        if let name = given["extractor.name"] { do { try resolver.checkExtractorName(name) } catch { note("extractor.name", "\(error)") } }
+        if let spec = given["merge.strategy"] { do { _ = try resolver.strategy(spec: spec) } catch { note("merge.strategy", "\(error)") } }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\nerror: ")) }
     }
 
-    /// The flag that sets a config key (`batch.codec` -> `--codec`).
+    /// The flag that sets a config key (`batch.codec` -> `--codec`), from its declaration.
     static func flag(for key: String) -> String {
-        let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
-        if key == "extractor.name" { return "--extractor" }
-        guard parts.count == 2 else { return key }
-        return ConfigSchema.sections.first { $0.name == parts[0] }?.keys.first { $0.name == parts[1] }?.flag ?? key
+        Setting.named(key)?.flag ?? key
     }
 }
 

@@ -4,10 +4,10 @@ import QuernPlugins
 
 /// Flags of the shell hooks around each stage.
 struct HookOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder of hook scripts: pre-merge, post-save.d/10-upload, ... (hooks.dir; default ./hooks). See docs/hooks.md.", valueName: "dir"))
+    @Option(help: .setting("hooks.dir"))
     var hooksDir: String?
 
-    @Flag(help: "Run without hooks (hooks.enabled: false).")
+    @Flag(help: .setting("hooks.enabled"))
     var noHooks = false
 
     var overrides: [(String, String?)] {
@@ -15,12 +15,11 @@ struct HookOptions: ParsableArguments {
     }
 }
 
-/// The stage runner of one invocation: the run's context, the log observer when there is a log, and
-/// the hook observer unless hooks are off.
-func makeRunner(config: ConfigValue, configPath: String?, console: Console, log: RunLog? = nil) throws -> StageRunner {
-    let context = RunContext(config: config, configPath: configPath, registry: .builtIn, dataset: log?.dataset ?? "default", runId: log?.runId)
-    let hooks = try HookSettings.resolve(config)
+/// The stage runner of one invocation: the run's context (holding the plan), the log observer when
+/// there is a log, and the hook observer unless hooks are off.
+func makeRunner(plan: RunPlan, resolver: Resolver, configPath: String?, console: Console, log: RunLog? = nil) -> StageRunner {
+    let context = RunContext(plan: plan, configPath: configPath, resolver: resolver, dataset: log?.dataset ?? "default", runId: log?.runId)
     var observers: [any StageObserver] = log.map { [LogObserver(log: $0)] } ?? []
-    if hooks.enabled { observers.append(HookObserver(settings: hooks, context: context, console: console)) }
+    if plan.hooks.enabled { observers.append(HookObserver(settings: plan.hooks, context: context, console: console)) }
     return StageRunner(observers: observers, context: context)
 }

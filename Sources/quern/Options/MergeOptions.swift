@@ -3,28 +3,28 @@ import QuernCore
 
 /// Flags of the merge stage and the stages after it. Each has a config key (shown in its help).
 struct MergeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder of the final arrays (paths.output; default data/processed).", valueName: "dir"))
+    @Option(help: .setting("paths.output"))
     var outputDir: String?
 
-    @Option(help: ArgumentHelp("concat, shuffle, dedupe or balance, with options as balance:per_class=1000 (merge.strategy; default concat). `quern plugins` lists them.", valueName: "name"))
+    @Option(help: .setting("merge.strategy"))
     var mergeStrategy: String?
 
-    @Option(help: ArgumentHelp("Train,val,test fractions, summing to 1 (split.fractions; default 0.8,0.1,0.1).", valueName: "f,f,f"))
+    @Option(help: .setting("split.fractions"))
     var split: String?
 
-    @Option(help: ArgumentHelp("Seed of seeded merge strategies: shuffle's order, balance's choice of rows (merge.seed; default 0). It never moves rows between splits.", valueName: "n"))
+    @Option(help: .setting("merge.seed"))
     var seed: Int?
 
-    @Option(help: ArgumentHelp("Seed of the split hash, which decides the rows of train, val and test (split.seed; default 0).", valueName: "n"))
+    @Option(help: .setting("split.seed"))
     var splitSeed: Int?
 
-    @Option(help: ArgumentHelp("standard, minmax or none, fit on train (normalize.method; default standard).", valueName: "method"))
+    @Option(help: .setting("normalize.method"))
     var normalize: String?
 
-    @Flag(help: "Delete the batch files once the outputs are completely written and published (merge.cleanup). Default: keep them.")
+    @Flag(help: .setting("merge.cleanup"))
     var cleanup = false
 
-    @Flag(help: "Publish the outputs without checking labels in range and mask bits (merge.skip_validation). Outputs with no rows, NaN or infinity are never published.")
+    @Flag(help: .setting("merge.skip_validation"))
     var skipValidation = false
 
     var overrides: [(String, String?)] {

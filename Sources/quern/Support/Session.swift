@@ -16,14 +16,12 @@ final class Session {
     let verbose: Bool
     let started = monotonicSeconds()
 
-    static let defaultLogDir = "data/logs"
-
     /// `shard`: the extract shard this process is; shard K of N (N > 1) logs to its own
     /// `shard-K-of-N` subfolder (``RunLog/folder(base:shard:)``).
     init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default", shard: Shard = .whole) throws {
         self.command = command
         verbose = options.verbose
-        let dir = RunLog.folder(base: config.value(at: "paths.logs")?.stringValue ?? Self.defaultLogDir, shard: shard)
+        let dir = RunLog.folder(base: Resolver.logDir(config), shard: shard)
         let json = options.logFormat == .json
         let log = try RunLog(dir: dir, runId: RunContext.newRunId(), dataset: dataset, toStderr: json)
         var handlers: [any LogHandler] = [RunLogHandler(log: log, level: .debug)]
@@ -44,23 +42,24 @@ final class Session {
     /// The shard `config` asks for, for the log folder. A shard that does not resolve (`auto`
     /// outside a scheduler, a bad K/N) logs as a whole run: pre-flight reports the error, in that log.
     static func shard(of config: ConfigValue) -> Shard {
-        (try? ExtractSettings.shard(of: config, environment: ProcessInfo.processInfo.environment))?.shard ?? .whole
+        (try? Resolver.shard(of: config, environment: ProcessInfo.processInfo.environment))?.shard ?? .whole
     }
 
     /// Runs pre-flight: warnings go to the console, errors stop the run before any work. Then makes
-    /// the stage runner (log observer, hooks).
-    func preflight(_ config: ConfigValue, stages: Preflight.Stages) throws -> PreflightReport {
+    /// the stage runner (log observer, hooks) around the plan the config resolved into, which is
+    /// returned with the report.
+    func preflight(_ config: ConfigValue, stages: Preflight.Stages) throws -> (report: PreflightReport, plan: RunPlan) {
         let report = Preflight(config: config, registry: .builtIn, stages: stages, logDir: log.dir).run()
         // Hook warnings are left to the hook observer, which gives them when the hooks would run.
         for w in report.warnings where w.area != "hooks" { console.warning(w.message) }
         log.event(
             "preflight", text: report.errors.isEmpty ? "pre-flight ok" : "pre-flight found \(report.errors.count) problem(s)",
             ["errors": report.errors.map(\.description), "warnings": report.warnings.map(\.description), "input_files": report.plan.inputFiles.count])
-        if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
-        var runner = try makeRunner(config: config, configPath: configPath, console: console, log: log)
+        guard report.errors.isEmpty, let plan = report.runPlan else { throw PreflightFailed(problems: report.errors) }
+        var runner = makeRunner(plan: plan, resolver: Resolver(registry: .builtIn), configPath: configPath, console: console, log: log)
         if verbose && log.toStderr == false { runner.observers.insert(VerboseObserver(console: console), at: 0) }
         self.runner = runner
-        return report
+        return (report, plan)
     }
 
     /// A stage's summary lines: on stdout and in the log. A dataset of a batch run keeps them to its

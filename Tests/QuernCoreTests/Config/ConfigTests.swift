@@ -5,7 +5,7 @@ import Testing
 struct ConfigTests {
     @Test func unknownKeyNamesFileLineAndSuggestion() throws {
         let config = try YAMLLoader.parse("batch:\n  codec: zstd\n  fils_per_batch: 10\n", path: "c.yaml")
-        let error = #expect(throws: ConfigError.self) { try ExtractSettings.resolve(config) }
+        let error = #expect(throws: ConfigError.self) { try Resolver.extractSettings(config) }
         let text = error?.description ?? ""
         #expect(text.hasPrefix("c.yaml:3:"))
         #expect(text.contains("Did you mean 'files_per_batch'?"))
@@ -13,13 +13,13 @@ struct ConfigTests {
 
     @Test func unknownSectionIsRefused() throws {
         let config = try YAMLLoader.parse("bach:\n  codec: zstd\n", path: "c.yaml")
-        let error = #expect(throws: ConfigError.self) { try ExtractSettings.resolve(config) }
+        let error = #expect(throws: ConfigError.self) { try Resolver.extractSettings(config) }
         #expect(error?.description.contains("Did you mean 'batch'?") == true)
     }
 
     @Test func wrongTypeIsRefused() throws {
         let config = try YAMLLoader.parse("batch:\n  files_per_batch: many\n", path: "c.yaml")
-        let error = #expect(throws: ConfigError.self) { try ExtractSettings.resolve(config) }
+        let error = #expect(throws: ConfigError.self) { try Resolver.extractSettings(config) }
         #expect(error?.description.contains("must be an integer") == true)
     }
 
@@ -31,7 +31,7 @@ struct ConfigTests {
     @Test func flagsOverrideTheFile() throws {
         var config = try YAMLLoader.parse("batch:\n  codec: zlib\n  files_per_batch: 10\nextractor:\n  name: tabular\n  numeric: [a]\n", path: "c.yaml")
         config = config.setting("batch.codec", to: .scalar("lz4")).setting("extract.workers", to: .scalar("3"))
-        let s = try ExtractSettings.resolve(config)
+        let s = try Resolver.extractSettings(config)
         #expect(s.codecSpec == "lz4")
         #expect(s.filesPerBatch == 10)
         #expect(s.workers == 3)
@@ -40,7 +40,7 @@ struct ConfigTests {
     }
 
     @Test func defaultsFollowTheUsualLayout() throws {
-        let s = try ExtractSettings.resolve(ConfigValue(.map([])))
+        let s = try Resolver.extractSettings(ConfigValue(.map([])))
         #expect(s.inputDir == "data/input")
         #expect(s.intermediateDir == "data/intermediate")
         #expect(s.filesPerBatch == 500)

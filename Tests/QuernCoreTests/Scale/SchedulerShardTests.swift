@@ -56,10 +56,10 @@ struct SchedulerShardTests {
 
     @Test func theConfigKeyResolvesAutoAndRefusesContradictions() throws {
         let auto = YAMLLoaderFixture.config("extract:\n  shard: auto\n  shard_count: 3\n")
-        let s = try ExtractSettings.resolve(auto, environment: ["JOB_COMPLETION_INDEX": "1"])
+        let s = try Resolver.extractSettings(auto, environment: ["JOB_COMPLETION_INDEX": "1"])
         #expect(s.shard == Shard(index: 1, count: 3))
         let contradicting = YAMLLoaderFixture.config("extract:\n  shard: 1/4\n  shard_count: 3\n")
-        #expect(throws: ConfigError.self) { try ExtractSettings.resolve(contradicting, environment: [:]) }
+        #expect(throws: ConfigError.self) { try Resolver.extractSettings(contradicting, environment: [:]) }
     }
 
     @Test func theRedoCommandNamesTheShardExplicitly() {

@@ -22,6 +22,7 @@ public struct HashedExtractor: Extractor, ExtractorPlugin {
     }
 
     public let columns: ColumnSpecs
+    public var labelHeads: [String]? { columns.labelHeads.map(\.name) }
     public let hashColumns: [String]
     public let buckets: Int
     public let tokens: Bool

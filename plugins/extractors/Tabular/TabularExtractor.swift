@@ -30,6 +30,7 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
     }
 
     public let columns: ColumnSpecs
+    public var labelHeads: [String]? { columns.labelHeads.map(\.name) }
     public let categorical: [(String, [String])]
     public let optionsText: String
     public var name: String { Self.name }

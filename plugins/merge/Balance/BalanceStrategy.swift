@@ -18,14 +18,29 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         if mode == "cap" && cap == nil {
             throw MergeError.badSettings("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
         }
-        return BalanceStrategy(head: options.string("head"), perClass: cap, mode: mode)
+        return BalanceStrategy(head: options.string("head"), headMark: options["head"]?.mark, perClass: cap, mode: mode)
     }
 
     public let head: String?
+    /// Where `head` was written, for the error when the extractor makes no such head.
+    let headMark: SourceMark?
     public let perClass: Int?
     public let mode: String
     public var name: String { Self.name }
     public var optionsText: String { ["head=\(head ?? "")", "per_class=\(perClass.map(String.init) ?? "")", "mode=\(mode)"].joined(separator: ",") }
+
+    /// A `head` must name one of the extractor's label heads: refused before any work, at its
+    /// position, with the nearest head.
+    public func check(labelHeads: [String]) throws {
+        guard let head, !labelHeads.contains(head) else { return }
+        let hint = closest(to: head, in: labelHeads).map { " (did you mean \($0)?)" } ?? ""
+        guard !labelHeads.isEmpty else {
+            throw ConfigError.invalid(at: headMark, key: "merge.options.head", reason: "no label head '\(head)': the extractor makes none. Add the head under extractor.labels.")
+        }
+        throw ConfigError.invalid(
+            at: headMark, key: "merge.options.head",
+            reason: "no label head '\(head)'\(hint); the extractor's label heads: \(labelHeads.joined(separator: ", ")). Name one of them, or add the head under extractor.labels.")
+    }
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let schema = context.batches.schema

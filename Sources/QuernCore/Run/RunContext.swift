@@ -1,9 +1,10 @@
-public import Foundation
+import Foundation
 import Synchronization
 
-/// What one quern invocation knows as it goes: the config tree (pre hooks may override keys), the
-/// overrides applied, each stage's outcome and time, the input files found. Shared by the stages,
-/// which read their settings from it when a stage starts, and the hooks, which receive it.
+/// The run's state as it goes, typed: the current ``RunPlan`` (a pre hook's override makes a new
+/// one), the overrides applied, each stage's outcome and time, the input files found, the merge's
+/// staging folder. Shared by the stages, which take the current plan when each starts
+/// (``StageRunner/run(_:plan:_:)``), and the hooks, which receive it.
 public final class RunContext: Sendable {
     public struct Override: Sendable, Codable, Equatable {
         public var hook: String
@@ -26,26 +27,27 @@ public final class RunContext: Sendable {
     }
 
     struct State {
-        var config: ConfigValue
+        var plan: RunPlan
         var overrides: [Override] = []
         var stages: [String: StageRecord] = [:]
         var inputFiles: [String] = []
-        var values: [String: String] = [:]
+        var stagingDir: String? = nil
     }
 
     public let runId: String
     public let configPath: String?
     public let dataset: String
-    public let registry: PluginRegistry
+    /// Resolves the tree again after an override.
+    public let resolver: Resolver
     private let state: Mutex<State>
 
     /// `runId` is made here unless given (the run's log names the same id).
-    public init(config: ConfigValue, configPath: String?, registry: PluginRegistry, dataset: String = "default", runId: String? = nil) {
+    public init(plan: RunPlan, configPath: String?, resolver: Resolver, dataset: String = "default", runId: String? = nil) {
         self.configPath = configPath
-        self.registry = registry
+        self.resolver = resolver
         self.dataset = dataset
         self.runId = runId ?? Self.newRunId()
-        state = Mutex(State(config: config))
+        state = Mutex(State(plan: plan))
     }
 
     /// A new run id: the UTC time and a random suffix (`2026-11-23T031000Z-9f1c2a3b`).
@@ -54,19 +56,24 @@ public final class RunContext: Sendable {
         return "\(stamp)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
     }
 
-    public var config: ConfigValue { state.withLock { $0.config } }
+    /// The plan as it stands: the resolved one, or the one an override made.
+    public var plan: RunPlan { state.withLock { $0.plan } }
+    /// The config tree of ``plan``.
+    public var config: ConfigValue { plan.config }
     public var overrides: [Override] { state.withLock { $0.overrides } }
     public var stages: [String: StageRecord] { state.withLock { $0.stages } }
     public var inputFiles: [String] { state.withLock { $0.inputFiles } }
 
     public func record(_ stage: StageName, _ record: StageRecord) { state.withLock { $0.stages[stage.rawValue] = record } }
     public func setInputFiles(_ names: [String]) { state.withLock { $0.inputFiles = names } }
-    /// Extra facts for hooks (the staging folder of a merge, ...).
-    public func set(_ key: String, _ value: String) { state.withLock { $0.values[key] = value } }
-    public func value(_ key: String) -> String? { state.withLock { $0.values[key] } }
+    /// The merge's staging folder, once it exists (hooks get it as `QUERN_STAGING_DIR`).
+    public var stagingDir: String? { state.withLock { $0.stagingDir } }
+    public func setStagingDir(_ path: String) { state.withLock { $0.stagingDir = path } }
 
-    /// Applies `key=value` lines a pre hook wrote, after checking each like the config file: a
-    /// known key, a valid value, plugin names that exist. Throws naming the hook and the line.
+    /// Applies `key=value` lines a pre hook wrote: each is checked like the config file (a known
+    /// key, a valid value, plugin names that exist), and the new tree is resolved into a new plan,
+    /// which the stages take as each starts. A stage that has started keeps what it took; keys the
+    /// merge has consumed are refused after it. Throws naming the hook and the line.
     public func applyOverrides(_ text: String, hook: String, stage: StageName) throws {
         var config = self.config
         var applied: [Override] = []
@@ -92,16 +99,14 @@ public final class RunContext: Sendable {
             applied.append(Override(hook: hook, stage: stage.rawValue, key: key, value: value))
         }
         guard !applied.isEmpty else { return }
+        let plan: RunPlan
         do {
-            let e = try ExtractSettings.resolve(config)
-            let m = try MergeSettings.resolve(config)
-            _ = try registry.codec(spec: e.codecSpec)
-            _ = try registry.mergeStrategy(spec: m.strategySpec, extra: m.strategyOptions)
+            plan = try resolver.plan(config, stages: self.plan.stages)
         } catch {
             throw HookError.badOverride(hook: hook, line: nil, reason: "\(error)")
         }
         state.withLock {
-            $0.config = config
+            $0.plan = plan
             $0.overrides += applied
         }
     }
