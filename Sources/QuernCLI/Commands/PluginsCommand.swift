@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +12,7 @@ struct PluginsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let registry = PluginRegistry.builtIn
+        let registry = CLIPlugins.registry
         if json {
             var out: [[String: Any]] = []
             for p in registry.plugins {

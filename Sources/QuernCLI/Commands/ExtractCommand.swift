@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct ExtractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +41,7 @@ struct ExtractCommand: AsyncParsableCommand {
         do {
             _ = try session.preflight(config, stages: .extract)
             let settings = try ExtractSettings.resolve(config)
-            let stage = ExtractStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console)
+            let stage = ExtractStage(settings: settings, registry: CLIPlugins.registry, runner: session.runner, console: session.console)
             summary = try await stage.run()
         } catch {
             session.finish(error: error)

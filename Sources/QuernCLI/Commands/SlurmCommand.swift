@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct SlurmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,8 +79,8 @@ struct SlurmCommand: AsyncParsableCommand {
             let slurm = try SlurmSettings.resolve(config)
             let extractSettings = try ExtractSettings.resolve(config)
             let mergeSettings = try MergeSettings.resolve(config)
-            _ = try ExtractStage(settings: extractSettings, registry: .builtIn).resolvePlugins()
-            _ = try MergeStage(settings: mergeSettings, registry: .builtIn).resolveStrategy()
+            _ = try ExtractStage(settings: extractSettings, registry: CLIPlugins.registry).resolvePlugins()
+            _ = try MergeStage(settings: mergeSettings, registry: CLIPlugins.registry).resolveStrategy()
             _ = try HookSettings.resolve(config)
 
             // Every path absolute: the jobs run on other machines, in --chdir, long after this.
@@ -101,7 +100,7 @@ struct SlurmCommand: AsyncParsableCommand {
                 throw DiscoveryError.missingFolder(abs(extractSettings.inputDir))
             }
             // The same pre-flight as `quern run`, here on the login node, before anything is queued.
-            let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: config.value(at: "paths.logs")?.stringValue).run()
+            let report = Preflight(config: config, registry: CLIPlugins.registry, stages: .all, logDir: config.value(at: "paths.logs")?.stringValue).run()
             for w in report.warnings { console.warning(w.message) }
             if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
             let quern = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? abs(CommandLine.arguments[0])

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct MergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,7 +49,7 @@ struct MergeCommand: AsyncParsableCommand {
         do {
             _ = try session.preflight(config, stages: .merge)
             let settings = try MergeSettings.resolve(config)
-            let summary = try await MergeStage(settings: settings, registry: .builtIn, runner: session.runner, console: session.console).run()
+            let summary = try await MergeStage(settings: settings, registry: CLIPlugins.registry, runner: session.runner, console: session.console).run()
             session.report(mergeSummaryText(summary), childOfBatch: false, Session.fields(summary))
             session.finish(merge: summary)
         } catch {

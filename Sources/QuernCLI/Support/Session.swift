@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import QuernCore
-import QuernPlugins
 
 /// The console, the log and the stage runner of one invocation of run, extract or merge, and what
 /// it ends with: a `run_finished` event, `summary.json` and the summary lines. The stage runner is
@@ -50,7 +49,7 @@ final class Session {
     /// Runs pre-flight: warnings go to the console, errors stop the run before any work. Then makes
     /// the stage runner (log observer, hooks).
     func preflight(_ config: ConfigValue, stages: Preflight.Stages) throws -> PreflightReport {
-        let report = Preflight(config: config, registry: .builtIn, stages: stages, logDir: log.dir).run()
+        let report = Preflight(config: config, registry: CLIPlugins.registry, stages: stages, logDir: log.dir).run()
         // Hook warnings are left to the hook observer, which gives them when the hooks would run.
         for w in report.warnings where w.area != "hooks" { console.warning(w.message) }
         log.event(

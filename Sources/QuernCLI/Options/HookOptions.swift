@@ -1,6 +1,5 @@
 import ArgumentParser
 import QuernCore
-import QuernPlugins
 
 /// Flags of the shell hooks around each stage.
 struct HookOptions: ParsableArguments {
@@ -18,7 +17,7 @@ struct HookOptions: ParsableArguments {
 /// The stage runner of one invocation: the run's context, the log observer when there is a log, and
 /// the hook observer unless hooks are off.
 func makeRunner(config: ConfigValue, configPath: String?, console: Console, log: RunLog? = nil) throws -> StageRunner {
-    let context = RunContext(config: config, configPath: configPath, registry: .builtIn, dataset: log?.dataset ?? "default", runId: log?.runId)
+    let context = RunContext(config: config, configPath: configPath, registry: CLIPlugins.registry, dataset: log?.dataset ?? "default", runId: log?.runId)
     let hooks = try HookSettings.resolve(config)
     var observers: [any StageObserver] = log.map { [LogObserver(log: $0)] } ?? []
     if hooks.enabled { observers.append(HookObserver(settings: hooks, context: context, console: console)) }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,8 +89,8 @@ struct RunCommand: AsyncParsableCommand {
             let extractSettings = try ExtractSettings.resolve(config)
             let mergeSettings = try MergeSettings.resolve(config)
             let runner = session.runner
-            let extractStage = ExtractStage(settings: extractSettings, registry: .builtIn, runner: runner, console: console)
-            let mergeStage = MergeStage(settings: mergeSettings, registry: .builtIn, runner: runner, console: console)
+            let extractStage = ExtractStage(settings: extractSettings, registry: CLIPlugins.registry, runner: runner, console: console)
+            let mergeStage = MergeStage(settings: mergeSettings, registry: CLIPlugins.registry, runner: runner, console: console)
             // Every plugin name and option is checked before hours of extraction.
             _ = try extractStage.resolvePlugins()
             _ = try mergeStage.resolveStrategy()
