@@ -35,6 +35,7 @@ let package = Package(
         .library(name: "QuernCore", targets: ["QuernCore"]),
         .library(name: "QuernPlugins", targets: ["QuernPlugins"]),
         .library(name: "QuernCLI", targets: ["QuernCLI"]),
+        .library(name: "QuernConformance", targets: ["QuernConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -71,7 +72,10 @@ let package = Package(
         .executableTarget(name: "quern", dependencies: ["QuernCLI", "QuernPlugins"], swiftSettings: swift),
         .target(name: "QuernTestSupport", dependencies: ["QuernCore", "QuernPlugins"], swiftSettings: swift),
         .testTarget(name: "QuernCoreTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
-        .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        // The conformance suites (Swift Testing), run over a table of plugins: ours in PluginTests,
+        // a team's in its own package.
+        .target(name: "QuernConformance", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"], swiftSettings: swift),
         .testTarget(name: "IntegrationTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
     ] + plugins.map { plugin($0.0, $0.1, extra: $0.2) }
 )
