@@ -1,7 +1,7 @@
 public import Foundation
 public import QuernCore
 import QuernPlugins
-public import QuernTestSupport
+import QuernTestSupport
 
 /// Real batch files to merge: generated `games` data (10 rows per file, 84 action classes,
 /// groups, a legal-move mask) extracted by the built-in `tabular` extractor, 5 files per batch.
@@ -33,18 +33,18 @@ public enum MergeFixture {
     public static let registry = PluginRegistry(builtInPlugins)
 
     /// Batches of `files` games, plus `duplicates` copies of the first files under new names
-    /// (their rows are duplicates of others), in `ws/mid`.
-    public static func batches(_ ws: TempWorkspace, files: Int = 24, duplicates: Int = 0) async throws -> BatchSet {
-        try GamesGenerator(seed: 3, rows: 10).write(files: files, to: "\(ws.path)/in")
+    /// (their rows are duplicates of others): the inputs in `dir/in`, the batches in `dir/mid`.
+    public static func batches(in dir: String, files: Int = 24, duplicates: Int = 0) async throws -> BatchSet {
+        try GamesGenerator(seed: 3, rows: 10).write(files: files, to: "\(dir)/in")
         for k in 0..<duplicates {
-            try FileManager.default.copyItem(atPath: "\(ws.path)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(ws.path)/in/zz_copy_\(k).csv")
+            try FileManager.default.copyItem(atPath: "\(dir)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(dir)/in/zz_copy_\(k).csv")
         }
-        let yaml = "paths:\n  input: \(ws.path)/in\n  intermediate: \(ws.path)/mid\nbatch:\n  files_per_batch: 5\nextractor:\n"
+        let yaml = "paths:\n  input: \(dir)/in\n  intermediate: \(dir)/mid\nbatch:\n  files_per_batch: 5\nextractor:\n"
             + extractor.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         let config = try YAMLLoader.parse(yaml, path: "merge fixture")
         let console = Console(quiet: true, isTerminal: false)
         _ = try await ExtractStage(settings: try ExtractSettings.resolve(config), registry: registry, console: console).run()
-        return try BatchSet.open("\(ws.path)/mid", registry: registry)
+        return try BatchSet.open("\(dir)/mid", registry: registry)
     }
 
     /// Runs a strategy; returns the emitted rows as bytes (split code + content), in order, and its report.

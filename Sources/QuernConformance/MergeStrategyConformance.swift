@@ -45,7 +45,7 @@ public enum MergeStrategyConformance {
         }
         #expect(strategy.name == c.plugin.name, "the strategy says its plugin's name")
         let ws = TempWorkspace("quern-merge-conformance")
-        let batches = try await MergeFixture.batches(ws, duplicates: 3)
+        let batches = try await MergeFixture.batches(in: ws.path, duplicates: 3)
         let input = try MergeFixture.inputRows(batches, seed: 5)
         let (a, report) = try MergeFixture.run(strategy, batches, seed: 5, scratch: "\(ws.path)/s1")
         let (b, _) = try MergeFixture.run(strategy, batches, seed: 5, scratch: "\(ws.path)/s2")

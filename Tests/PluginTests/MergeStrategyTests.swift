@@ -13,7 +13,7 @@ struct MergeStrategyTests {
     static let registry = PluginRegistry.builtIn
 
     static func makeBatches(_ ws: TempWorkspace, files: Int = 24, duplicates: Int = 0) async throws -> BatchSet {
-        try await MergeFixture.batches(ws, files: files, duplicates: duplicates)
+        try await MergeFixture.batches(in: ws.path, files: files, duplicates: duplicates)
     }
 
     static func run(_ strategy: any MergeStrategy, _ batches: BatchSet, seed: Int = 0, budget: Int = 64 << 20, scratch: String) throws -> ([[UInt8]], MergeReport) {

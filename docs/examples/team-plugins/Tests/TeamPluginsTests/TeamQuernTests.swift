@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// The `team-quern` executable end to end, as the team runs it: it lists the team's plugins beside
+/// the built-ins, and a whole run (generated data, the `pairs` extractor, the `stratified-head`
+/// merge) publishes outputs that `team-quern verify` accepts.
+@Suite("team-quern end to end")
+struct TeamQuernTests {
+    /// `team-quern`, built next to this test bundle by `swift build` / `swift test`.
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["TEAM_QUERN_BIN"], !b.isEmpty { return b }
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/team-quern"
+    }
+
+    /// Runs `team-quern args...` in `cwd`; returns its status and output.
+    static func run(_ args: [String], cwd: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func pluginsListsTheTeamsBesideTheBuiltIns() throws {
+        let r = try Self.run(["plugins"], cwd: "/")
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["pairs", "stratified-head", "tabular", "hashed", "zstd", "csv", "concat", "balance"] {
+            #expect(r.stdout.contains("  \(name) "), "team-quern plugins lists \(name)")
+        }
+    }
+
+    @Test func aWholeRunWithTheTeamsPlugins() throws {
+        let ws = TempFolder("team-quern-run")
+        let generated = try Self.run(["generate", "--files", "12", "--rows", "20", "--seed", "2", "--out", "in"], cwd: ws.path)
+        try #require(generated.status == 0, "\(generated.stderr)")
+        let config = """
+            paths: {input: in, intermediate: mid, output: out, logs: logs}
+            batch: {files_per_batch: 4}
+            extractor:
+              name: pairs
+              pairs: [f00/f01, turn/num_players]
+              label: action
+              classes: 84
+              group: game_id
+            merge:
+              strategy: stratified-head:per_class=1
+            """
+        try config.write(toFile: "\(ws.path)/team.yaml", atomically: true, encoding: .utf8)
+        let run = try Self.run(["run", "--config", "team.yaml", "--quiet"], cwd: ws.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let verify = try Self.run(["verify", "--output-dir", "out"], cwd: ws.path)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        // 4 features (a-b and a/b of two pairs), and at most one row per class and split.
+        let header = try #require(FileManager.default.contents(atPath: "\(ws.path)/out/X_train.npy")).prefix(128)
+        let text = String(decoding: header, as: UTF8.self)
+        let shape = try #require(text.range(of: #"\(\d+, 4\)"#, options: .regularExpression), "X_train.npy holds 4 features: \(text)")
+        let rows = Int(text[shape].dropFirst().prefix { $0.isNumber }) ?? -1
+        #expect(rows > 0 && rows <= 84, "one row per class at most in train, got \(rows)")
+        let summary = try String(contentsOfFile: "\(ws.path)/logs/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"rows_dropped\""), "the rows stratified-head dropped are counted in summary.json")
+    }
+}
