@@ -19,6 +19,12 @@ import Foundation
 public enum QuernCLI {
     /// Parses the command line, runs the command with the plugins of `plugins`, and exits with the
     /// command's status. Call it once, from the executable's `main.swift`, before starting any thread.
+    ///
+    /// On the main actor on purpose: `main.swift`'s top-level code is, so the call does not hop to
+    /// Swift's thread pool, and the checks below run on the main thread before any other thread
+    /// exists (a nonisolated function here would start the pool first: under a small `ulimit -v`
+    /// that hangs, and signal handling set up after other threads exist misses them).
+    @MainActor
     public static func main(plugins: [any Plugin.Type]) async -> Never {
         // First, before any thread starts: under too small a memory limit libdispatch would wait
         // forever for a worker thread, so say so and stop.
