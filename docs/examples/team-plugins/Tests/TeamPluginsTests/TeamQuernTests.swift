@@ -2,8 +2,9 @@ import Foundation
 import Testing
 
 /// The `team-quern` executable end to end, as the team runs it: it lists the team's plugins beside
-/// the built-ins, and a whole run (generated data, the `pairs` extractor, the `stratified-head`
-/// merge) publishes outputs that `team-quern verify` accepts.
+/// the built-ins; a whole run (generated data, the `pairs` extractor, the `stratified-head` merge)
+/// publishes outputs that `team-quern verify` accepts; and the child processes of `compare` and
+/// `run --datasets` know the team's plugins too.
 @Suite("team-quern end to end")
 struct TeamQuernTests {
     /// `team-quern`, built next to this test bundle by `swift build` / `swift test`.
@@ -66,5 +67,19 @@ struct TeamQuernTests {
         #expect(rows > 0 && rows <= 84, "one row per class at most in train, got \(rows)")
         let summary = try String(contentsOfFile: "\(ws.path)/logs/summary.json", encoding: .utf8)
         #expect(summary.contains("\"rows_dropped\""), "the rows stratified-head dropped are counted in summary.json")
+        // Child processes are this same executable, so they know the team's plugins too:
+        // compare runs each strategy as a child `merge`, run --datasets each dataset as a child `run`.
+        let compare = try Self.run(
+            ["compare", "--config", "team.yaml", "--merge-strategies", "concat,stratified-head:per_class=1", "--compare-dir", "cmp", "--quiet"], cwd: ws.path)
+        #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+        #expect(compare.stdout.contains("stratified-head"), "\(compare.stdout)")
+        try FileManager.default.createDirectory(atPath: "\(ws.path)/many", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(ws.path)/in", toPath: "\(ws.path)/many/first")
+        try FileManager.default.copyItem(atPath: "\(ws.path)/in", toPath: "\(ws.path)/many/second")
+        let datasets = try Self.run(["run", "--config", "team.yaml", "--datasets", "many", "--output-dir", "per-dataset", "--quiet"], cwd: ws.path)
+        #expect(datasets.status == 0, "\(datasets.stdout)\(datasets.stderr)")
+        for name in ["first", "second"] {
+            #expect(FileManager.default.fileExists(atPath: "\(ws.path)/per-dataset/\(name)/X_train.npy"), "dataset \(name) was run with the team's plugins")
+        }
     }
 }
