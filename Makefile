@@ -15,7 +15,7 @@ TEST_DEB_PACKAGES := python3 python3-numpy
 all: build
 
 help:
-	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
+	@echo "make demo | test | test-team-plugins | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
 
 # Installs the Debian packages of $(1) that are missing.
 apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -55,10 +55,19 @@ demo: build
 	@echo "    X = np.load('$(DEMO)/processed/X_train.npy', mmap_mode='r')"
 	@echo "    y = np.load('$(DEMO)/processed/labels_train.npz')['action']"
 
-## test: every test, on the debug build (integration tests run the real executable).
+## test: every test, on the debug build (integration tests run the real executable), then the
+## example team package (docs/examples/team-plugins): it builds on Quern as a library, so a
+## change that breaks a team's own package fails here.
 test: test-deps
 	$(SWIFT) build --build-tests
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
+	$(MAKE) test-team-plugins
+
+## test-team-plugins: build the example team package and run its tests (conformance suites on its
+## plugins, one end-to-end run of its team-quern). Its .build and Package.resolved stay untracked.
+.PHONY: test-team-plugins
+test-team-plugins:
+	cd docs/examples/team-plugins && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 
 ## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
 bench: build
@@ -76,4 +85,4 @@ docs:
 	@echo "wrote docs/cli.md"
 
 clean:
-	rm -rf .build data
+	rm -rf .build data docs/examples/team-plugins/.build

@@ -33,6 +33,9 @@ let package = Package(
     products: [
         .executable(name: "quern", targets: ["quern"]),
         .library(name: "QuernCore", targets: ["QuernCore"]),
+        .library(name: "QuernPlugins", targets: ["QuernPlugins"]),
+        .library(name: "QuernCLI", targets: ["QuernCLI"]),
+        .library(name: "QuernConformance", targets: ["QuernConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,17 +59,23 @@ let package = Package(
             ],
             swiftSettings: swift),
         .target(name: "QuernPlugins", dependencies: ["QuernCore"] + plugins.map { .target(name: $0.0) }, swiftSettings: swift),
-        .executableTarget(
-            name: "quern",
+        // The command line, taking the plugin table from its caller: it cannot see the built-ins.
+        .target(
+            name: "QuernCLI",
             dependencies: [
-                "QuernCore", "QuernPlugins", "CQuernSys",
+                "QuernCore", "CQuernSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift),
+        // The stock quern: QuernCLI with the built-in table.
+        .executableTarget(name: "quern", dependencies: ["QuernCLI", "QuernPlugins"], swiftSettings: swift),
         .target(name: "QuernTestSupport", dependencies: ["QuernCore", "QuernPlugins"], swiftSettings: swift),
         .testTarget(name: "QuernCoreTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
-        .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        // The conformance suites (Swift Testing), run over a table of plugins: ours in PluginTests,
+        // a team's in its own package.
+        .target(name: "QuernConformance", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"], swiftSettings: swift),
         .testTarget(name: "IntegrationTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
     ] + plugins.map { plugin($0.0, $0.1, extra: $0.2) }
 )

@@ -13,8 +13,11 @@ import QuernMergeConcat
 import QuernMergeDedupe
 import QuernMergeShuffle
 
-/// The built-in plugins: the one table the CLI and the tests read. A new plugin is a line here
-/// (plus its folder under plugins/ and its target in Package.swift; docs/plugins.md).
+/// The built-in plugins: the table `quern`'s `main.swift` gives to `QuernCLI.main(plugins:)`, and
+/// that the tests run the conformance suites over (`Tests/PluginTests/BuiltInConformanceTests`).
+/// A new plugin is a line here (plus its folder under plugins/ and its target in Package.swift;
+/// docs/plugins.md). A team's own executable adds its plugins to it:
+/// `QuernCLI.main(plugins: builtInPlugins + teamPlugins)`.
 public let builtInPlugins: [any Plugin.Type] = [
     TabularExtractor.self,
     HashedExtractor.self,
@@ -32,6 +35,7 @@ public let builtInPlugins: [any Plugin.Type] = [
 ]
 
 extension PluginRegistry {
-    /// The registry of every built-in plugin.
+    /// The registry of every built-in plugin, for tests and tools. The CLI never uses it: it
+    /// builds its registry from the table it is given.
     public static let builtIn = PluginRegistry(builtInPlugins)
 }

@@ -1,82 +1,33 @@
 import Foundation
+import QuernConformance
 import QuernCore
 import QuernPlugins
 import QuernTestSupport
 import Testing
 
-/// Every merge strategy's contract (see `MergeStrategy`) and each one's documented property, on
-/// real batch files made by the extract stage from generated `games` data.
+/// Each built-in merge strategy's documented property, on real batch files made by the extract
+/// stage from generated `games` data (``MergeFixture``). The contract every strategy keeps is
+/// checked for each by the conformance suite (`BuiltInConformanceTests`).
 @Suite("Merge strategies", .serialized)
 struct MergeStrategyTests {
     static let registry = PluginRegistry.builtIn
-    static let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("docs/examples/games.yaml").path
 
-    /// Batches of `files` games (plus `duplicates` copies of the first files under new names).
     static func makeBatches(_ ws: TempWorkspace, files: Int = 24, duplicates: Int = 0) async throws -> BatchSet {
-        try GamesGenerator(seed: 3, rows: 10).write(files: files, to: "\(ws.path)/in")
-        for k in 0..<duplicates {
-            try FileManager.default.copyItem(atPath: "\(ws.path)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(ws.path)/in/zz_copy_\(k).csv")
-        }
-        var config = try YAMLLoader.load(path: config)
-        config = config.setting("paths.input", to: .scalar("\(ws.path)/in")).setting("paths.intermediate", to: .scalar("\(ws.path)/mid"))
-            .setting("batch.files_per_batch", to: .scalar("5"))
-        _ = try await ExtractStage(plan: try Resolver(registry: registry).plan(config, stages: .extract), registry: registry, console: Console(quiet: true, isTerminal: false)).run()
-        return try BatchSet.open("\(ws.path)/mid", registry: registry)
+        try await MergeFixture.batches(in: ws.path, files: files, duplicates: duplicates)
     }
 
-    /// Runs a strategy; returns the emitted rows as bytes (split code + content), in order.
     static func run(_ strategy: any MergeStrategy, _ batches: BatchSet, seed: Int = 0, budget: Int = 64 << 20, scratch: String) throws -> ([[UInt8]], MergeReport) {
-        var rows: [[UInt8]] = []
-        let context = MergeContext(batches: batches, split: SplitFunction(seed: seed), seed: seed, scratchDir: scratch, memoryBudget: budget)
-        let report = try strategy.merge(context) { block in
-            for i in 0..<block.count {
-                var b: [UInt8] = []
-                block.rowBytes(i, into: &b)
-                rows.append(b)
-            }
-        }
-        return (rows, report)
+        try MergeFixture.run(strategy, batches, seed: seed, budget: budget, scratch: scratch)
     }
 
     static func inputRows(_ batches: BatchSet, seed: Int = 0) throws -> [[UInt8]] {
         try run(registry.mergeStrategy(spec: "concat"), batches, seed: seed, scratch: "/tmp").0
     }
 
-    static let specs = ["concat", "shuffle", "shuffle:buckets=7", "dedupe", "dedupe:keys=action", "balance:per_class=3", "balance:mode=min"]
-
-    @Test("keeps rows byte-identical, reports honestly, is deterministic for a seed", arguments: specs)
-    func conformance(_ spec: String) async throws {
-        let ws = TempWorkspace()
-        let batches = try await Self.makeBatches(ws)
-        let strategy = try Self.registry.mergeStrategy(spec: spec)
-        let input = try Self.inputRows(batches, seed: 5)
-        let (a, report) = try Self.run(strategy, batches, seed: 5, scratch: "\(ws.path)/s1")
-        let (b, _) = try Self.run(strategy, batches, seed: 5, scratch: "\(ws.path)/s2")
-        let repeatable = a == b
-        #expect(repeatable, "same seed, same rows in the same order")
-        var pool = Dictionary(input.map { ($0, 1) }, uniquingKeysWith: +)
-        for row in a {
-            #expect((pool[row] ?? 0) > 0, "every emitted row is an input row, unchanged")
-            pool[row, default: 0] -= 1
-        }
-        #expect(report.rowsIn == input.count)
-        #expect(report.rowsOut == a.count)
-        #expect(report.rowsIn - report.rowsOut == report.dropped.values.reduce(0, +), "every dropped row is counted by reason")
-    }
-
     @Test func concatKeepsBatchThenRowOrder() async throws {
         let ws = TempWorkspace()
         let batches = try await Self.makeBatches(ws)
-        var expected: [[UInt8]] = []
-        for i in batches.entries.indices {
-            let block = BatchSet.block(from: try batches.load(i), layout: batches.layout, split: SplitFunction())
-            for r in 0..<block.count {
-                var b: [UInt8] = []
-                block.rowBytes(r, into: &b)
-                expected.append(b)
-            }
-        }
+        let expected = try MergeFixture.inputRows(batches)
         let same = try Self.inputRows(batches) == expected
         #expect(same)
         #expect(expected.count == 240)
@@ -133,7 +84,7 @@ struct MergeStrategyTests {
         #expect(rows.count == 240)
         #expect(Set(rows.map { Array($0.dropFirst()) }).count == rows.count, "no duplicate content remains")
         let (byLabel, r2) = try Self.run(try Self.registry.mergeStrategy(spec: "dedupe:keys=action"), batches, scratch: "\(ws.path)/t")
-        let labelOffset = 1 + 62 * 4
+        let labelOffset = MergeFixture.labelOffset
         let distinctLabels = Set(byLabel.map { Array($0[labelOffset..<(labelOffset + 4)]) })
         #expect(byLabel.count == distinctLabels.count)
         #expect(r2.dropped.keys.first?.contains("duplicate key") == true)

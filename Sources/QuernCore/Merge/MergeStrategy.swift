@@ -1,8 +1,11 @@
 /// A merge strategy: decides which rows of the batches reach the outputs, and in what order.
 ///
-/// Contract every strategy keeps (checked for each by `Tests/PluginTests/MergeConformanceTests`):
-/// - rows it keeps are emitted byte-identical (features, labels, masks, split);
-/// - the result depends only on the batches and the seed (same seed, same order);
+/// Contract every strategy keeps, checked for each strategy of a plugin table by
+/// `MergeStrategyConformance` (library `QuernConformance`) on real batches with planted duplicates:
+/// - rows it keeps are emitted byte-identical (features, labels, masks, split), each at most as
+///   often as it was given;
+/// - the result depends only on the batches and the seed (same seed, same order), never on the
+///   memory budget (a small budget may spill, it gives the same rows in the same order);
 /// - memory stays bounded by about one batch (plus small per-row state such as a hash), whatever
 ///   the dataset size: read batches through ``MergeContext/batches`` one at a time, spill to
 ///   ``MergeContext/scratchDir`` when a strategy needs more;

@@ -6,9 +6,17 @@
 /// and page-faulting fresh arrays each time (that was a sixth of extract's CPU). The `[UInt8]`
 /// forms are built on them.
 ///
-/// Contract (checked for every codec by `Tests/PluginTests/CodecConformanceTests`):
-/// `decompress(compress(x), originalSize: x.count) == x` for any bytes, at every level; and a
-/// stream decoder fed a compressed file in chunks of any size yields the original bytes.
+/// Contract every codec keeps, checked for each codec of a plugin table by `CodecConformance`
+/// (library `QuernConformance`; Quern runs it over `builtInPlugins`, a team over its own plugins),
+/// at the defaults, both ends of every integer option (levels) and any extra specs:
+/// - `decompress(compress(x), originalSize: x.count) == x` for any bytes (empty, one byte, runs,
+///   random, text, floats), and `compress` writes at most `compressBound(x.count)` bytes;
+/// - damage is an error, never garbage or a crash: a truncated member, or an original size that
+///   is one byte off, throws; random bytes throw or decode without a crash;
+/// - a compressing codec (any ZIP method but 0, stored) shrinks repetitive text under a quarter;
+/// - a codec that declares `fileExtensions` has a stream decoder that decodes files made by the
+///   format's own tool (`gzip -c`), fed in chunks of any size, concatenated streams included, and
+///   reports a truncated file as a ``ReadError``.
 public protocol Codec: Sendable {
     var name: String { get }
     /// The level in use, when the codec has levels.

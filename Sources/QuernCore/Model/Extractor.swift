@@ -2,11 +2,17 @@
 /// options (immutable, shared by every worker); for each input file, ``bind(columns:)`` resolves
 /// column names to positions and returns a ``BoundExtractor`` used for that file's rows.
 ///
-/// Contract every extractor must keep (checked by `Tests/PluginTests/ExtractorConformanceTests`):
-/// - ``schema(columns:)`` is a pure function of the options and the columns of the first file;
-///   every bound file produces exactly `schema.features.count` floats per kept row.
-/// - A row is either appended whole to the ``RowBatch`` or skipped with a reason; a malformed row
-///   throws a ``RowError`` and the host discards the whole file.
+/// Contract every extractor must keep, checked for each extractor of a plugin table by
+/// `ExtractorConformance` (library `QuernConformance`), on an example (options and a few rows):
+/// - ``schema(columns:)`` is a pure function of the options and the columns of the first file,
+///   and the same options give the same ``optionsText`` (both are in the schema fingerprint);
+/// - the schema matches every row emitted: exactly `schema.features.count` finite floats per
+///   kept row, one label per head within `0..<classes`, `width` mask values per mask head, a
+///   group and a source line per row;
+/// - a row is either appended whole to the ``RowBatch`` or skipped with a reason (kept + skipped
+///   = rows given); a malformed row throws a ``RowError`` and the host discards the whole file;
+/// - the same rows give the same batch, skips and notes, bit for bit;
+/// - ``bind(columns:schema:missing:)`` throws when a configured column is missing.
 public protocol Extractor: Sendable {
     /// The plugin name that built it.
     var name: String { get }

@@ -1,4 +1,13 @@
 /// Reads one input format (CSV, TSV, JSON Lines) from a stream of bytes into ``Record``s.
+///
+/// Contract every format keeps, checked for each format of a plugin table by
+/// `InputFormatConformance` (library `QuernConformance`), on a sample written in the format:
+/// - the records read are the ones written (columns, fields, the line each starts on), whether
+///   the source hands out the whole file or a byte at a time, in small chunks or large;
+/// - a broken record is a ``ReadError`` naming its line;
+/// - any bytes at all (empty, random, binary) end in records or a ``ReadError``: never a crash or
+///   a hang. (Read through ``ChunkBuffer``, which refuses a record over
+///   ``ReaderSettings/maxRecordBytes``, rather than growing a buffer of your own.)
 public protocol InputFormat: Sendable {
     var name: String { get }
     func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader

@@ -2,8 +2,17 @@
 /// static, and a kind-specific `make` builds a configured instance (see ``ExtractorPlugin``,
 /// ``CodecPlugin``, ``InputFormatPlugin``).
 ///
-/// A new plugin is a folder under `plugins/<kind>/<Name>/`, a target line in `Package.swift`, and a
-/// line in the `builtInPlugins` table of `QuernPlugins` (docs/plugins.md walks through it).
+/// A plugin lives in a team's own package, given to `QuernCLI.main(plugins: builtInPlugins + [...])`
+/// (docs/plugins.md, docs/examples/team-plugins), or in Quern as a folder under
+/// `plugins/<kind>/<Name>/`, a target line in `Package.swift` and a line in `builtInPlugins`.
+///
+/// Contract, checked for each plugin of a table by `PluginConformance` (library
+/// `QuernConformance`): the name is lower-case, not empty, without `:`, `,`, `=` or spaces (it
+/// starts a spec, `name:key=value`); the summary is one line; option names are unique, each has
+/// help, each default passes its own type; a codec or format builds from its defaults. In a
+/// table, no two plugins of a kind share a name, no two codecs a ZIP method, no two codecs or two
+/// formats a file extension. Each kind has its own contract and suite (``Extractor``, ``Codec``,
+/// ``InputFormat``, `MergeStrategy`).
 public protocol Plugin: Sendable {
     static var kind: PluginKind { get }
     /// The name users write in a flag or the config, lower-case (`tabular`, `zstd`).

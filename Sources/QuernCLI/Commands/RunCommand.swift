@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,8 +89,8 @@ struct RunCommand: AsyncParsableCommand {
             // One plan for both: every plugin was built and checked by pre-flight, before hours
             // of extraction.
             let runner = session.runner
-            let extractStage = ExtractStage(plan: plan, registry: .builtIn, runner: runner, console: console)
-            let mergeStage = MergeStage(plan: plan, registry: .builtIn, runner: runner, console: console)
+            let extractStage = ExtractStage(plan: plan, registry: CLIPlugins.registry, runner: runner, console: console)
+            let mergeStage = MergeStage(plan: plan, registry: CLIPlugins.registry, runner: runner, console: console)
             _ = try extractStage.plugins()
             try await runner.run(.run) { () async throws in
                 let s = try await extractStage.run()

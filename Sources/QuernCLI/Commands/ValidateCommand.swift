@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,7 +50,7 @@ struct ValidateCommand: AsyncParsableCommand {
             throw fail(error)
         }
         let logs = Resolver.logDir(config)
-        let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: logs).run()
+        let report = Preflight(config: config, registry: CLIPlugins.registry, stages: .all, logDir: logs).run()
         var errors = 0
         var warnings = 0
         for p in report.problems {

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +40,7 @@ struct VerifyCommand: ParsableCommand {
             let explicit = intermediateDir != nil || outputDir != nil
             let fm = FileManager.default
             if intermediateDir != nil || (!explicit && fm.fileExists(atPath: settings.intermediateDir)) {
-                IntermediateVerifier.check(settings.intermediateDir, registry: .builtIn, into: &report)
+                IntermediateVerifier.check(settings.intermediateDir, registry: CLIPlugins.registry, into: &report)
             }
             if outputDir != nil || (!explicit && fm.fileExists(atPath: settings.outputDir)) {
                 OutputVerifier.check(settings.outputDir, into: &report)

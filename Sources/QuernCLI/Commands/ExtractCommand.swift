@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct ExtractCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +40,7 @@ struct ExtractCommand: AsyncParsableCommand {
         let summary: ExtractStage.Summary
         do {
             let (_, plan) = try session.preflight(config, stages: .extract)
-            let stage = ExtractStage(plan: plan, registry: .builtIn, runner: session.runner, console: session.console)
+            let stage = ExtractStage(plan: plan, registry: CLIPlugins.registry, runner: session.runner, console: session.console)
             summary = try await stage.run()
         } catch {
             session.finish(error: error)

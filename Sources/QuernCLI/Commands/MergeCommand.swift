@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct MergeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,7 +48,7 @@ struct MergeCommand: AsyncParsableCommand {
         }
         do {
             let (_, plan) = try session.preflight(config, stages: .merge)
-            let summary = try await MergeStage(plan: plan, registry: .builtIn, runner: session.runner, console: session.console).run()
+            let summary = try await MergeStage(plan: plan, registry: CLIPlugins.registry, runner: session.runner, console: session.console).run()
             session.report(mergeSummaryText(summary), childOfBatch: false, Session.fields(summary))
             session.finish(merge: summary)
         } catch {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Logging
 import QuernCore
-import QuernPlugins
 
 /// The console, the log and the stage runner of one invocation of run, extract or merge, and what
 /// it ends with: a `run_finished` event, `summary.json` and the summary lines. The stage runner is
@@ -49,14 +48,14 @@ final class Session {
     /// the stage runner (log observer, hooks) around the plan the config resolved into, which is
     /// returned with the report.
     func preflight(_ config: ConfigValue, stages: Preflight.Stages) throws -> (report: PreflightReport, plan: RunPlan) {
-        let report = Preflight(config: config, registry: .builtIn, stages: stages, logDir: log.dir).run()
+        let report = Preflight(config: config, registry: CLIPlugins.registry, stages: stages, logDir: log.dir).run()
         // Hook warnings are left to the hook observer, which gives them when the hooks would run.
         for w in report.warnings where w.area != "hooks" { console.warning(w.message) }
         log.event(
             "preflight", text: report.errors.isEmpty ? "pre-flight ok" : "pre-flight found \(report.errors.count) problem(s)",
             ["errors": report.errors.map(\.description), "warnings": report.warnings.map(\.description), "input_files": report.plan.inputFiles.count])
         guard report.errors.isEmpty, let plan = report.runPlan else { throw PreflightFailed(problems: report.errors) }
-        var runner = makeRunner(plan: plan, resolver: Resolver(registry: .builtIn), configPath: configPath, console: console, log: log)
+        var runner = makeRunner(plan: plan, resolver: Resolver(registry: CLIPlugins.registry), configPath: configPath, console: console, log: log)
         if verbose && log.toStderr == false { runner.observers.insert(VerboseObserver(console: console), at: 0) }
         self.runner = runner
         return (report, plan)

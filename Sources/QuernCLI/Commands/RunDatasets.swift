@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 extension RunCommand {
     /// `--datasets DIR`: each dataset runs as its own `quern run` child process, one after the
@@ -18,14 +17,14 @@ extension RunCommand {
             session = try Session(
                 command: "run --datasets", config: base, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: "all",
                 shard: Session.shard(of: base))
-            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: .builtIn)
+            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: CLIPlugins.registry)
         } catch {
             throw fail(error)
         }
         let console = session.console
         // The config's (and the flags') own problems stop everything; each dataset's folders are
         // checked by its own run. Without --config the extractor is inferred per dataset.
-        var check = Preflight(config: base, registry: .builtIn, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
+        var check = Preflight(config: base, registry: CLIPlugins.registry, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
         check.checkEnvironment = false
         check.checkExtractor = configOptions.config != nil
         let checked = check.run()
@@ -124,7 +123,7 @@ extension RunCommand {
         }
         var config = base
         if configOptions.config == nil {
-            let starter = StarterConfig(inputDir: inputDir, registry: .builtIn)
+            let starter = StarterConfig(inputDir: inputDir, registry: CLIPlugins.registry)
             let text = try starter.render(try starter.sample())
             var inferred = try YAMLLoader.parse(text, path: "\(logDir)/config.yaml")
             // The command's flags still win over what was inferred.

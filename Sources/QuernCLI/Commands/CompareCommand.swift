@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,10 +51,10 @@ struct CompareCommand: AsyncParsableCommand {
         // An unknown name in a list is bad usage (exit 64), as for any plugin-name flag.
         var problems: [String] = []
         for name in CandidateList.parse(mergeStrategies ?? "") {
-            do { _ = try Resolver(registry: .builtIn).strategy(spec: name) } catch { problems.append("--merge-strategies \(OneLine.escape(name)): \(error)") }
+            do { _ = try Resolver(registry: CLIPlugins.registry).strategy(spec: name) } catch { problems.append("--merge-strategies \(OneLine.escape(name)): \(error)") }
         }
         for name in CandidateList.parse(codecs ?? "") {
-            do { _ = try Resolver(registry: .builtIn).codec(spec: name) } catch { problems.append("--codecs \(OneLine.escape(name)): \(error)") }
+            do { _ = try Resolver(registry: CLIPlugins.registry).codec(spec: name) } catch { problems.append("--codecs \(OneLine.escape(name)): \(error)") }
         }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
@@ -81,7 +80,7 @@ struct CompareCommand: AsyncParsableCommand {
             if let split { args += ["--split", split] }
             settings.mergeArguments = args
             let executable = UserPath.resolved("/proc/self/exe")
-            report = try await CompareStage(settings: settings, registry: .builtIn, console: console, executable: executable).run()
+            report = try await CompareStage(settings: settings, registry: CLIPlugins.registry, console: console, executable: executable).run()
             let files = try CompareReportWriter.writeAll(report)
             console.result(CompareReportWriter.table(report))
             console.result("reports: " + files.joined(separator: ", "))

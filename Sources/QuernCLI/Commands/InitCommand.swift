@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +41,7 @@ struct InitCommand: AsyncParsableCommand {
         guard let format else { return nil }
         do {
             let choice = try FormatChoice.resolve(.scalar(format))
-            _ = try Resolver(registry: .builtIn).format(choice)
+            _ = try Resolver(registry: CLIPlugins.registry).format(choice)
             return choice.isAuto ? nil : choice
         } catch {
             throw ValidationError("--format: \(error)")
@@ -51,7 +50,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            var starter = StarterConfig(inputDir: inputDir, label: label, group: group, registry: .builtIn)
+            var starter = StarterConfig(inputDir: inputDir, label: label, group: group, registry: CLIPlugins.registry)
             starter.sampleFiles = sampleFiles
             starter.sampleRows = sampleRows
             starter.format = try formatChoice()
@@ -59,7 +58,7 @@ struct InitCommand: AsyncParsableCommand {
             let text = try starter.render(sample)
             // What is printed must pass the same checks as a hand-written config.
             let config = try YAMLLoader.parse(text, path: "(generated config)")
-            var check = Preflight(config: config, registry: .builtIn)
+            var check = Preflight(config: config, registry: CLIPlugins.registry)
             check.checkEnvironment = false
             if let problem = check.run().errors.first {
                 throw ValidationError("the generated config does not pass its own checks (a bug in quern init): \(problem)")

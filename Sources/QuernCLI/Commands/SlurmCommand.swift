@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct SlurmCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -79,7 +78,7 @@ struct SlurmCommand: AsyncParsableCommand {
             }
             let slurm = try Resolver.slurmSettings(config)
             // Every setting and plugin, checked here before anything is queued.
-            let plan = try Resolver(registry: .builtIn).plan(config, stages: .all)
+            let plan = try Resolver(registry: CLIPlugins.registry).plan(config, stages: .all)
             let extractSettings = plan.extract
             let mergeSettings = plan.merge
 
@@ -100,7 +99,7 @@ struct SlurmCommand: AsyncParsableCommand {
                 throw DiscoveryError.missingFolder(abs(extractSettings.inputDir))
             }
             // The same pre-flight as `quern run`, here on the login node, before anything is queued.
-            let report = Preflight(config: config, registry: .builtIn, stages: .all, logDir: Resolver.logDir(config)).run()
+            let report = Preflight(config: config, registry: CLIPlugins.registry, stages: .all, logDir: Resolver.logDir(config)).run()
             for w in report.warnings { console.warning(w.message) }
             if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
             let quern = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? abs(CommandLine.arguments[0])

@@ -1,6 +1,5 @@
 import ArgumentParser
 import QuernCore
-import QuernPlugins
 
 /// Flag values checked before the config is used (``ConfigOptions/load(overrides:)``): a bad value typed on the command line
 /// (`--codec brotli`, `--workers 100000`) is bad usage, exit 64, as the argument parser's own
@@ -43,7 +42,7 @@ enum FlagValues {
                 config = config.removing(key)
             }
         }
-        let resolver = Resolver(registry: .builtIn)
+        let resolver = Resolver(registry: CLIPlugins.registry)
         if let codec = given["batch.codec"] { do { _ = try resolver.codec(spec: codec) } catch { note("batch.codec", "\(error)") } }
         if let format = given["input.format"] {
             do { _ = try resolver.format(FormatChoice.resolve(ConfigValue(.scalar(format)))) } catch { note("input.format", "\(error)") }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import QuernCore
-import QuernPlugins
 
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +12,7 @@ struct PluginsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let registry = PluginRegistry.builtIn
+        let registry = CLIPlugins.registry
         if json {
             var out: [[String: Any]] = []
             for p in registry.plugins {
@@ -26,12 +25,14 @@ struct PluginsCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        // Names longer than the column (a team's `stratified-head`) widen it rather than being cut.
+        let width = max(10, registry.plugins.map { $0.name.count }.max() ?? 0)
         for kind in PluginKind.allCases {
             let plugins = registry.plugins.filter { $0.kind == kind }
             guard !plugins.isEmpty else { continue }
             print("\(kind.plural):")
             for p in plugins {
-                print("  \(p.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(p.summary)")
+                print("  \(p.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(p.summary)")
                 for o in p.options {
                     let d = o.defaultValue.map { $0.isEmpty ? "" : " = \($0)" } ?? (o.required ? " (required)" : "")
                     print("      \(o.name): \(o.type)\(d)  \(o.help)")

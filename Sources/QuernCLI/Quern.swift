@@ -49,18 +49,3 @@ func fail(_ error: any Error) -> ExitCode {
     return ExitCode(ExitStatus.failure)
 }
 
-@main
-enum Main {
-    static func main() async {
-        // First, before any thread starts: under too small a memory limit libdispatch would wait
-        // forever for a worker thread, so say so and stop.
-        if quern_check_memory_limits() != 0 { exit(ExitStatus.failure) }
-        // Before any thread starts: SIGINT and SIGTERM end running hooks' process groups and exit
-        // 130 or 143 with a line saying how to resume.
-        quern_forward_interrupts()
-        // A quern started by another quern ends with it (SIGTERM, handled as above).
-        quern_die_with_parent()
-        quern_tune_malloc()
-        await Quern.main()
-    }
-}

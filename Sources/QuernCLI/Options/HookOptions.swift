@@ -1,6 +1,5 @@
 import ArgumentParser
 import QuernCore
-import QuernPlugins
 
 /// Flags of the shell hooks around each stage.
 struct HookOptions: ParsableArguments {

@@ -1,0 +1,62 @@
+import QuernConformance
+import QuernCore
+
+/// What the conformance suites need to know about the built-ins beyond the table: inputs in each
+/// format, an example for each extractor, and options worth checking besides the defaults.
+enum BuiltInExamples {
+    /// Levels besides the defaults and the bounds the codec suite checks anyway.
+    static let codecSpecs = ["zlib:6", "lz4:3", "zstd:3", "zstd:19"]
+
+    /// The real command-line tools of each compressed input format.
+    static let streamTools = ["gz": "gzip -c plain.txt", "zst": "zstd -q -c plain.txt", "zstd": "zstd -q -c plain.txt", "lz4": "lz4 -q -c plain.txt"]
+
+    static let mergeSpecs = ["shuffle:buckets=7", "dedupe:keys=action", "balance:per_class=3", "balance:mode=min"]
+
+    static let formats: [InputFormatConformance.Sample] = [
+        .init(
+            format: "csv", text: "id,x,s\ng1,1.5,\"a,b\"\ng2,-2,\"two\nlines\"\n\ng3,,\"\"\"q\"\"\"\n",
+            columns: ["id", "x", "s"], rows: [["g1", "1.5", "a,b"], ["g2", "-2", "two\nlines"], ["g3", "", "\"q\""]], lines: [2, 3, 6],
+            broken: "a,b\n1,2\n3,\"open\n", brokenLine: 3),
+        .init(
+            format: "csv", options: ["delimiter": .scalar(";")], text: "a;b\n1,5;x\n", columns: ["a", "b"], rows: [["1,5", "x"]], lines: [2],
+            broken: "a;b\n1;2\n3;\"x\"y\n", brokenLine: 3),
+        .init(
+            format: "tsv", text: "id\tx\ng1\t1.5\ng2\t\"q\"\n", columns: ["id", "x"], rows: [["g1", "1.5"], ["g2", "\"q\""]], lines: [2, 3],
+            broken: "a\tb\n1\t2\n3\t4\t5\n", brokenLine: 3),
+        .init(
+            format: "jsonl", text: "{\"id\": \"g1\", \"x\": 1.5, \"tags\": [1, 3]}\n\n{\"x\": -2, \"id\": \"g2\"}\n",
+            columns: ["id", "x", "tags"], rows: [["g1", "1.5", "1;3"], ["g2", "-2", ""]], lines: [1, 3],
+            broken: "{\"a\": 0}\n{\"a\": 1,}\n", brokenLine: 2),
+    ]
+
+    static let extractors: [ExtractorConformance.Example] = [
+        .init(
+            extractor: "tabular",
+            options: """
+                numeric: ["f*", turn]
+                fill_missing: -1
+                categorical:
+                  phase: [early, mid, late]
+                labels:
+                  action: {column: action, classes: 5}
+                  kind: {column: kind, values: [cat, dog]}
+                masks:
+                  legal: {column: legal, width: 5, encoding: bitstring, label: action}
+                  ids: {column: ids, width: 4, encoding: ids}
+                group: game
+                """,
+            csv: """
+                game,f2,turn,f1,phase,action,kind,legal,ids
+                g1,1.5,0,2,early,3,dog,00010,0;2
+                g1,,1,-4e-1,late,4,cat,11111,
+                g2,7,2,8,noon,1,cat,01000,3
+                g2,7,3,8,mid,,cat,01000,3
+                g3,7,4,8,mid,9,cat,01000,3
+                g3,7,5,8,mid,1,cow,01000,3
+                """,
+            malformed: ["g1,seven,0,2,early,3,dog,00010,0;2", "g1,1.5,0,2,early,3,dog,0001,0;2"]),
+        .init(
+            extractor: "hashed", options: "numeric: [x]\nhash_columns: [city, text]\nbuckets: 16\ntokens: true\n",
+            csv: "x,city,text\n1,paris,a b c\n2,,a a\n", malformed: ["1e39,rome,b"]),
+    ]
+}
