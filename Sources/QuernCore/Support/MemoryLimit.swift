@@ -8,7 +8,8 @@ import Glibc
 /// reach. It does not cap anything by force: it sizes the work so the peak stays below it. Extract
 /// keeps fewer rows in flight (smaller parts: each worker holds one part's rows and their encoded
 /// copies), and fewer workers when even small parts do not fit; merge reads fewer batches ahead,
-/// gives the strategy less to hold (shuffle spills sooner) and normalizes in smaller blocks. The
+/// gives the strategy less to hold (shuffle spills sooner) and normalizes in smaller blocks, and
+/// refuses, before it reads a row, a limit below what a part and the strategy's state need. The
 /// outputs are the same whatever the limit: only how batches are cut into parts changes.
 public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     public var bytes: Int

@@ -2,7 +2,7 @@ public import QuernCore
 
 /// Drops every row whose content (features, labels and masks) equals an earlier row's, or, with
 /// `keys`, whose chosen columns do. Keeps the first occurrence, in batch order. Remembers a 128-bit
-/// hash per distinct row (16 bytes a row, in a hash table of 16 to 32 bytes a row), not the rows.
+/// hash per distinct row (16 bytes, in a hash table of 21 to 43 bytes a row), not the rows.
 public struct DedupeStrategy: MergeStrategy, MergePlugin {
     public static let name = "dedupe"
     public static let summary = "drops rows equal to an earlier row (whole content, or key columns)"
