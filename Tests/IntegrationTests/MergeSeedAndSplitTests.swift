@@ -125,20 +125,21 @@ struct MergeSeedAndSplitTests {
     }
 
     /// `--memory-limit` changes no output, for every strategy (shuffle spills into several buckets
-    /// under it); a limit too low for the batch parts is refused before any row is read, with the
-    /// smallest limit that works, and under that limit each merge stage's recorded peak stays below it.
+    /// under it); a limit too low for the batch parts and the strategy's state is refused before any
+    /// row is read, with the smallest limit that works for that strategy, and under that limit each
+    /// merge stage's recorded peak stays below it.
     @Test func aMemoryLimitChangesNoOutputAndATooLowOneIsRefusedWithTheMinimum() throws {
         let ws = TempWorkspace()
         try generate(ws, files: 200, rows: 300)  // 60,000 rows, about 20 MiB as arrays: one part
         #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
-        let low = try quern(ws, ["merge", "--output-dir", "low", "--memory-limit", "64MiB"])
-        #expect(low.status != 0 && !FileManager.default.fileExists(atPath: "\(ws.path)/low"))
-        let said = try #require(low.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map { String(low.stderr[$0]) }, "\(low.stderr)")
-        let minimum = try #require(Double(said.dropFirst("at least ".count).dropLast(" MiB".count)))
-        #expect(minimum > 64)
-        let limit = "\(Int(minimum.rounded(.up)))MiB"
         for strategy in ["concat", "shuffle", "dedupe", "balance:mode=min"] {
             let name = strategy.prefix { $0 != ":" }
+            let low = try quern(ws, ["merge", "--merge-strategy", strategy, "--output-dir", "low", "--memory-limit", "64MiB"])
+            #expect(low.status != 0 && !FileManager.default.fileExists(atPath: "\(ws.path)/low"))
+            let said = try #require(low.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map { String(low.stderr[$0]) }, "\(low.stderr)")
+            let minimum = try #require(Double(said.dropFirst("at least ".count).dropLast(" MiB".count)))
+            #expect(minimum > 64)
+            let limit = "\(Int(minimum.rounded(.up)))MiB"
             var r = try quern(ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "ref-\(name)"])
             #expect(r.status == 0, "\(r.stderr)")
             r = try quern(ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "lim-\(name)", "--log-dir", "logs-\(name)", "--memory-limit", limit])

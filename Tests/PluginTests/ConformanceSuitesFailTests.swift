@@ -57,6 +57,7 @@ struct RepeatingStrategy: MergeStrategy, MergePlugin {
 
     var name: String { Self.name }
     var optionsText: String { "" }
+    func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int { 0 }
     func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         var report = MergeReport()
         try context.batches.forEachBlock(split: context.split) { _, block in

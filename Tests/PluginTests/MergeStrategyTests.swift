@@ -1,6 +1,7 @@
 import Foundation
 import QuernConformance
 import QuernCore
+import QuernMergeDedupe
 import QuernPlugins
 import QuernTestSupport
 import Testing
@@ -89,6 +90,16 @@ struct MergeStrategyTests {
         #expect(byLabel.count == distinctLabels.count)
         #expect(r2.dropped.keys.first?.contains("duplicate key") == true)
         #expect(throws: (any Error).self) { try Self.run(try Self.registry.mergeStrategy(spec: "dedupe:keys=acton"), batches, scratch: "\(ws.path)/u") }
+    }
+
+    /// Dedupe declares its table of 16-byte hashes (``MergeStrategy/stateBytes(rows:partRows:schema:)``)
+    /// at the size Swift gives a `Set` of 16-byte elements reserved for that many rows, so the
+    /// memory limit counts what the table really takes.
+    @Test(arguments: [1_000, 196_608, 196_609, 1_500_000])
+    func dedupeDeclaresTheTableSwiftAllocates(_ rows: Int) {
+        let buckets = Set<UUID>(minimumCapacity: rows).capacity * 4 / 3
+        #expect(buckets.nonzeroBitCount == 1 && buckets > rows)
+        #expect(DedupeStrategy.tableBytes(rows: rows) == buckets * MemoryLayout<UUID>.stride + buckets / 8 + 64)
     }
 
     /// Rewrites batch part `i` with its first row's label (head 0) set to `label`, and its journal

@@ -145,6 +145,11 @@ public struct BatchSet: Sendable {
             try body(i, block)
             spare.give(block)
         }
+        // The pass's blocks were made and freed on the loader threads, whose malloc arenas keep
+        // them resident: give them back, so what a strategy holds after a pass (shuffle's sorted
+        // buckets, balance's second pass) does not add to them.
+        spare.drain()
+        releaseFreeMemory()
     }
 
     /// Converts a batch to a block, deciding each row's split (once per distinct group).
@@ -213,6 +218,15 @@ final class SpareBlocks: @unchecked Sendable {
         swap(&batch.labels, &block.labels)
         swap(&batch.masks, &block.masks)
         return batch
+    }
+
+    /// Lets go of every spare block (the pass is over).
+    func drain() {
+        condition.lock()
+        blocks.removeAll()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Wakes waiting loaders for good (the merge has stopped).

@@ -81,21 +81,29 @@ public struct MergeStage: Sendable {
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let partRows = batches.entries.map(\.rows).max() ?? 0
+                let rowBytes = batches.layout.rowBytes + 16
+                let state = strategy.stateBytes(rows: batches.totalRows, partRows: partRows, schema: batches.schema)
                 // Refused before any row is read: the limit would be passed without a word otherwise.
-                // After an extract in this process (`quern run`) the resident figure still holds memory
-                // malloc keeps for reuse, so it counts at most what a fresh quern holds: the refusal is
-                // for parts that cannot fit, not for a busy allocator.
-                let resident = min(currentResidentBytes(), MemoryLimit.freshResident)
-                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, resident: resident)
-                if limit.bytes < minimum { throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: minimum) }
-                let plan = limit.mergePlan(partRows: partRows, rowBytes: batches.layout.rowBytes + 16, budget: limit.budget())
+                // What the process holds now counts as it is (malloc's free pages were given back
+                // above, so after an extract in this process it is about what a fresh quern holds).
+                let resident = currentResidentBytes()
+                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: rowBytes, stateBytes: state, resident: resident)
+                if limit.bytes < minimum {
+                    let named = MemoryLimit.named(minimum)
+                    if state > 0 {
+                        throw MemoryLimitError.tooLowForStrategy(limit, strategy: strategy.name, rows: batches.totalRows, stateBytes: state, partRows: partRows, minimum: named)
+                    }
+                    throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: named)
+                }
+                let plan = limit.mergePlan(partRows: partRows, rowBytes: rowBytes, stateBytes: state, budget: limit.budget(resident: resident))
                 batches.maxReadAhead = plan.readAhead
                 batches.maxLoaders = plan.loaders
-                memoryBudget = min(memoryBudget, plan.strategyBytes)
+                // The strategy's state is needed whatever merge.memory_budget_mb says.
+                memoryBudget = max(state, min(memoryBudget, plan.strategyBytes))
                 blockRows = plan.blockRows
                 bufferBytes = 128 << 10  // nine or more output streams each gather this much before a write
                 windowBytes = plan.windowBytes
-                console.info("merge: memory limit \(limit): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)), blocks of \(Human.count(plan.blockRows)) rows")
+                console.info("merge: memory limit \(limit) (quern holds \(Human.bytes(resident))): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)) (\(Human.bytes(state)) for its state), blocks of \(Human.count(plan.blockRows)) rows")
             }
             let publisher = OutputPublisher(output: settings.outputDir)
             lock = try publisher.lock()

@@ -6,9 +6,10 @@
 ///   often as it was given;
 /// - the result depends only on the batches and the seed (same seed, same order), never on the
 ///   memory budget (a small budget may spill, it gives the same rows in the same order);
-/// - memory stays bounded by about one batch (plus small per-row state such as a hash), whatever
-///   the dataset size: read batches through ``MergeContext/batches`` one at a time, spill to
-///   ``MergeContext/scratchDir`` when a strategy needs more;
+/// - memory stays bounded by about one batch plus the state it declares in
+///   ``stateBytes(rows:partRows:schema:)``, whatever the dataset size: read batches through
+///   ``MergeContext/batches`` one at a time, spill to ``MergeContext/scratchDir`` when a strategy
+///   needs more;
 /// - ``MergeReport`` counts rows in, rows out, and every dropped row by reason.
 public protocol MergeStrategy: Sendable {
     var name: String { get }
@@ -19,6 +20,15 @@ public protocol MergeStrategy: Sendable {
     /// (``Extractor/labelHeads``), before any work: throw an error that names the option and
     /// says what to do (balance refuses a `head` the extractor does not make). The default accepts.
     func check(labelHeads: [String]) throws
+    /// The most memory the strategy holds at once, in bytes, besides the blocks the batches hand
+    /// it and the blocks it emits unchanged, when it merges `rows` rows of `schema` from batch
+    /// parts of at most `partRows` rows (a row is ``RowLayout/rowBytes`` bytes). Count everything that
+    /// grows with the rows (dedupe's table of hashes) and every block the strategy makes itself
+    /// (a filtered copy of a block, a block of spilled rows). A strategy that spills declares the
+    /// least ``MergeContext/memoryBudget`` it can work in, and keeps within the budget it gets
+    /// (never less than this). Under `--memory-limit` the merge adds this to what it holds for
+    /// the parts and refuses, before reading a row, a limit too low for both; concat returns 0.
+    func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int
 }
 
 extension MergeStrategy {
@@ -34,7 +44,8 @@ public struct MergeContext: Sendable {
     public var seed: Int
     /// A folder the strategy may write temporary files to; removed after the merge.
     public var scratchDir: String
-    /// About how many bytes of rows a strategy may hold at once.
+    /// About how many bytes of rows a strategy may hold at once; under `--memory-limit`, never
+    /// less than its ``MergeStrategy/stateBytes(rows:partRows:schema:)``.
     public var memoryBudget: Int
 
     public init(batches: BatchSet, split: SplitFunction, seed: Int, scratchDir: String, memoryBudget: Int) {

@@ -66,7 +66,7 @@ extension Setting {
             help: "Most rows in one batch file; a bigger batch continues in the next part"),
         Setting(
             "batch.memory_limit", .string, shown: "none", flag: "--memory-limit", value: "size", help: "Most memory to use, as 2GiB or 800M",
-            more: "Fewer rows and batches in flight, outputs unchanged."),
+            more: "Fewer rows and batches in flight, outputs unchanged. A merge that cannot fit (its batch parts and what its strategy keeps, such as dedupe's table) is refused before it reads a row, naming the smallest limit that works."),
     ]
 
     static let merge: [Setting] = [

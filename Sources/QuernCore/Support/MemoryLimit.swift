@@ -1,4 +1,5 @@
 public import Foundation
+import CQuernSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,7 +8,8 @@ import Glibc
 /// reach. It does not cap anything by force: it sizes the work so the peak stays below it. Extract
 /// keeps fewer rows in flight (smaller parts: each worker holds one part's rows and their encoded
 /// copies), and fewer workers when even small parts do not fit; merge reads fewer batches ahead,
-/// gives the strategy less to hold (shuffle spills sooner) and normalizes in smaller blocks. The
+/// gives the strategy less to hold (shuffle spills sooner) and normalizes in smaller blocks, and
+/// refuses, before it reads a row, a limit below what a part and the strategy's state need. The
 /// outputs are the same whatever the limit: only how batches are cut into parts changes.
 public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     public var bytes: Int
@@ -58,24 +60,38 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The smallest limit under which a merge can hold one part of `partRows` rows (as
-    /// ``mergePlan(partRows:rowBytes:budget:)`` counts it: four copies) besides what the process
-    /// holds. Parts are cut at extract, so a lower limit cannot be kept by reading less ahead.
-    /// About what a quern process holds before it reads any rows (code, runtime, buffers).
-    public static let freshResident = 32 << 20
+    /// ``mergePlan(partRows:rowBytes:stateBytes:budget:)`` counts it: four copies) and the merge
+    /// strategy's state (``MergeStrategy/stateBytes(rows:partRows:schema:)``) besides what the
+    /// process holds. Parts are cut at extract and the state follows the rows, so a lower limit
+    /// cannot be kept by reading less ahead.
+    public static func mergeMinimum(partRows: Int, rowBytes: Int, stateBytes: Int, resident: Int) -> Int {
+        resident + margin + partRows * rowBytes * 4 + stateBytes
+    }
 
-    public static func mergeMinimum(partRows: Int, rowBytes: Int, resident: Int) -> Int { resident + margin + partRows * rowBytes * 4 }
+    /// The limit a refusal names for a `minimum`: half a MiB more (what a process holds varies a
+    /// little from run to run), rounded up to a whole MiB, so the figure given as it is is accepted.
+    public static func named(_ minimum: Int) -> Int { ((minimum + (1 << 19) + (1 << 20) - 1) >> 20) << 20 }
 
     /// Batches read ahead and loading threads for a merge whose largest part holds `partRows`
     /// rows, the strategy's memory budget, the rows of a block read back, and the bytes of X
-    /// mapped at a time by normalize (mapped pages count as resident).
-    public func mergePlan(partRows: Int, rowBytes: Int, budget: Int) -> (readAhead: Int, loaders: Int, strategyBytes: Int, blockRows: Int, windowBytes: Int) {
+    /// mapped at a time by normalize (mapped pages count as resident). The strategy's state is set
+    /// aside first: it gets `stateBytes` and half of whatever the parts leave over (shuffle spills
+    /// less with more), and the batches share the rest.
+    public func mergePlan(partRows: Int, rowBytes: Int, stateBytes: Int, budget: Int) -> (readAhead: Int, loaders: Int, strategyBytes: Int, blockRows: Int, windowBytes: Int) {
         // A part in memory: its compressed file, the decoded members, the batch and the block.
         let part = max(1, partRows * rowBytes * 4)
-        let room = max(0, budget / 2)
+        let spare = max(0, budget - stateBytes - part)
+        let strategyBytes = stateBytes + spare / 2
+        let room = max(0, (budget - strategyBytes) / 2)
         let inFlight = max(1, min(2, room / part - 1))
-        return (inFlight, inFlight > 1 ? 2 : 1, max(16 << 20, budget / 4), max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))), max(1 << 20, min(32 << 20, budget / 4)))
+        return (inFlight, inFlight > 1 ? 2 : 1, strategyBytes, max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))), max(1 << 20, min(32 << 20, budget / 4)))
     }
 }
+
+/// Gives the pages malloc holds free back to the system. Memory freed by one thread stays
+/// resident in its arena until reused; a pass over the batches (read by loader threads) leaves
+/// a few parts' worth, which would add to whatever a strategy holds next.
+public func releaseFreeMemory() { quern_release_free_memory() }
 
 /// Resident memory of this process now, in bytes (from /proc/self/statm).
 public func currentResidentBytes() -> Int {
@@ -89,6 +105,8 @@ public func currentResidentBytes() -> Int {
 public enum MemoryLimitError: Error, CustomStringConvertible {
     case tooLow(MemoryLimit, resident: Int, minimum: Int)
     case tooLowForParts(MemoryLimit, partRows: Int, minimum: Int)
+    /// The merge strategy's own state (dedupe's table, shuffle's buckets) does not fit beside the parts.
+    case tooLowForStrategy(MemoryLimit, strategy: String, rows: Int, stateBytes: Int, partRows: Int, minimum: Int)
 
     public var description: String {
         switch self {
@@ -96,6 +114,8 @@ public enum MemoryLimitError: Error, CustomStringConvertible {
             "the memory limit \(limit) leaves no room for rows: quern itself already uses \(Human.bytes(resident)). Give --memory-limit at least \(Human.bytes(minimum))."
         case .tooLowForParts(let limit, let partRows, let minimum):
             "the memory limit \(limit) is too low for this merge: its largest batch part holds \(Human.count(partRows)) rows, and the merge holds a part at a time. Give --memory-limit at least \(Human.bytes(minimum)), or re-extract with --restart and this limit (smaller parts)."
+        case .tooLowForStrategy(let limit, let strategy, let rows, let state, let partRows, let minimum):
+            "the memory limit \(limit) is too low for this merge: strategy \(strategy) needs \(Human.bytes(state)) for its state with \(Human.count(rows)) rows, besides a batch part at a time (the largest holds \(Human.count(partRows)) rows). Give --memory-limit at least \(Human.bytes(minimum)), or merge fewer rows or with a strategy that keeps less (concat keeps nothing)."
         }
     }
 }

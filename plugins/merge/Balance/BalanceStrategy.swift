@@ -42,6 +42,14 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
             reason: "no label head '\(head)'\(hint); the extractor's label heads: \(labelHeads.joined(separator: ", ")). Name one of them, or add the head under extractor.labels.")
     }
 
+    /// Per class of the head: its count, target, still needed, still to come and a generator;
+    /// per block, the copies of its kept rows (``RowBlock/selectionBytes(partRows:layout:)``).
+    /// Nothing grows with the rows.
+    public func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int {
+        let classes = schema.labels.first { $0.name == head }?.classes ?? schema.labels.first?.classes ?? 0
+        return classes * 5 * MemoryLayout<Int>.stride + RowBlock.selectionBytes(partRows: partRows, layout: RowLayout(schema: schema))
+    }
+
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let schema = context.batches.schema
         guard !schema.labels.isEmpty else { throw MergeError.badSettings("balance needs a label head, and this schema has none.") }
@@ -59,6 +67,8 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         for i in context.batches.entries.indices {
             for y in try context.batches.load(i).labels[h] { counts[try Self.checked(y, classes: classes, head: schema.labels[h].name, in: context.batches.entries[i])] += 1 }
         }
+        // The counting pass freed its batches on this thread: give them back before the second pass.
+        releaseFreeMemory()
         let smallest = counts.filter { $0 > 0 }.min() ?? 0
         let target = counts.map { min($0, mode == "min" ? smallest : (perClass ?? $0)) }
         var need = target, remaining = counts

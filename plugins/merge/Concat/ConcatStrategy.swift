@@ -11,6 +11,8 @@ public struct ConcatStrategy: MergeStrategy, MergePlugin {
     public init() {}
     public var name: String { Self.name }
     public var optionsText: String { "" }
+    /// Nothing: every block goes out as it came in.
+    public func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int { 0 }
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         var report = MergeReport()

@@ -2,7 +2,7 @@ public import QuernCore
 
 /// Drops every row whose content (features, labels and masks) equals an earlier row's, or, with
 /// `keys`, whose chosen columns do. Keeps the first occurrence, in batch order. Remembers a 128-bit
-/// hash per distinct row (16 bytes a row), not the rows.
+/// hash per distinct row (16 bytes, in a hash table of 21 to 43 bytes a row), not the rows.
 public struct DedupeStrategy: MergeStrategy, MergePlugin {
     public static let name = "dedupe"
     public static let summary = "drops rows equal to an earlier row (whole content, or key columns)"
@@ -22,11 +22,33 @@ public struct DedupeStrategy: MergeStrategy, MergePlugin {
         var b: UInt64
     }
 
+    /// The table of hashes for `rows` distinct rows, reserved up front (so it never grows, which
+    /// would hold the old table and the new one at once), and the copies of a block's kept rows
+    /// when it holds duplicates (``RowBlock/selectionBytes(partRows:layout:)``).
+    public func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int {
+        Self.tableBytes(rows: rows) + RowBlock.selectionBytes(partRows: partRows, layout: RowLayout(schema: schema))
+    }
+
+    /// Bytes of a `Set<Hash128>` with room for `rows` elements: Swift's hash tables have a power of
+    /// two buckets, at most three quarters full, each an element and a bit of the occupancy map.
+    public static func tableBytes(rows: Int) -> Int {
+        var buckets = 2
+        while buckets * 3 / 4 < rows || buckets <= rows { buckets *= 2 }
+        return buckets * MemoryLayout<Hash128>.stride + buckets / 8 + 64
+    }
+
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let schema = context.batches.schema
         let ranges = try byteRanges(schema)
         let reason = keys.isEmpty ? "duplicate content" : "duplicate key (\(keys.joined(separator: ", ")))"
         var seen = Set<Hash128>()
+        // Every row may be distinct: when the budget holds a table for them all (under
+        // --memory-limit it always does), it is reserved up front and never grows, which would
+        // hold the old table and the new one at once: it stays at its declared size. A table
+        // over the budget (no limit, more rows than merge.memory_budget_mb holds) grows as
+        // distinct rows come instead; most data has fewer distinct rows than rows.
+        let total = context.batches.totalRows
+        if Self.tableBytes(rows: total) <= context.memoryBudget { seen.reserveCapacity(total) }
         var report = MergeReport()
         var bytes: [UInt8] = []
         try context.batches.forEachBlock(split: context.split) { _, block in

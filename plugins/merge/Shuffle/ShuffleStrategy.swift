@@ -24,12 +24,43 @@ public struct ShuffleStrategy: MergeStrategy, MergePlugin {
     /// Bytes a spilled row takes: its key, then the row (split code and content).
     static let keyBytes = 8
 
-    /// Buckets for `rows` rows of `rowBytes` within `budget`: a bucket is held about three times
-    /// while it is emitted (its spilled bytes, the sorted block, and the previous block the writer
-    /// may still be writing), plus its keys and order (16 bytes a row).
+    /// Bytes a bucket holds per row while it is emitted: its spilled bytes, the sorted block, the
+    /// previous block the writer may still be writing, and its keys, order and sort buffer.
+    static func perRow(rowBytes: Int) -> Int { 3 * (rowBytes + keyBytes) + 20 }
+
+    /// The most rows the largest of `buckets` buckets holds, about: keys are uniform, so a bucket
+    /// holds `rows / buckets` give or take a few standard deviations of that count.
+    static func largestBucket(rows: Int, buckets: Int) -> Int {
+        let mean = Double(rows) / Double(max(1, buckets))
+        return Int((mean + 6 * mean.squareRoot()).rounded(.up)) + 16
+    }
+
+    /// A bucket's write buffer: all buffers together take at most a quarter of the budget (half
+    /// while they grow), and never less than a page each.
+    static func bufferBytes(budget: Int, buckets: Int) -> Int { max(4096, min(1 << 18, budget / 4 / max(1, buckets))) }
+
+    /// Buckets for `rows` rows of `rowBytes` within `budget`: enough that the largest bucket fits
+    /// the budget while it is emitted.
     static func bucketCount(rows: Int, rowBytes: Int, budget: Int) -> Int {
-        let perRow = Double(3 * (rowBytes + keyBytes) + 16)
-        return max(1, Int((Double(rows) * perRow / Double(max(budget, 1))).rounded(.up)))
+        let perRow = perRow(rowBytes: rowBytes)
+        var count = max(1, Int((Double(rows) * Double(perRow) / Double(max(budget, 1))).rounded(.up)))
+        while count < rows && largestBucket(rows: rows, buckets: count) * perRow > budget { count += count / 8 + 1 }
+        return count
+    }
+
+    /// The least budget the shuffle keeps: its largest bucket while it is emitted, and the write
+    /// buffers of all buckets (a page each at least) while rows are spilled. With `buckets` unset
+    /// the count follows the budget, so this is the smallest budget whose buckets' buffers fit.
+    public func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int {
+        let rowBytes = RowLayout(schema: schema).rowBytes
+        func need(_ budget: Int, _ count: Int) -> Int {
+            // The buffers grow by doubling, and their many small blocks fragment the heap as much again.
+            max(Self.largestBucket(rows: rows, buckets: count) * Self.perRow(rowBytes: rowBytes), 4 * count * Self.bufferBytes(budget: budget, buckets: count))
+        }
+        if buckets > 0 { return need(0, buckets) }
+        var budget = 1 << 20
+        while need(budget, Self.bucketCount(rows: rows, rowBytes: rowBytes, budget: budget)) > budget { budget += budget / 4 }
+        return budget
     }
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
@@ -38,8 +69,7 @@ public struct ShuffleStrategy: MergeStrategy, MergePlugin {
         let count = buckets > 0 ? buckets : Self.bucketCount(rows: total, rowBytes: layout.rowBytes, budget: context.memoryBudget)
         var report = MergeReport()
         report.details["buckets"] = String(count)
-        // The write buffers of all buckets together take at most a quarter of the budget.
-        let spill = try BucketFiles(dir: context.scratchDir, count: count, bufferBytes: max(4096, min(1 << 18, context.memoryBudget / 4 / count)))
+        let spill = try BucketFiles(dir: context.scratchDir, count: count, bufferBytes: Self.bufferBytes(budget: context.memoryBudget, buckets: count))
         let seed = UInt64(bitPattern: Int64(context.seed))
         var global: UInt64 = 0
         var row: [UInt8] = []

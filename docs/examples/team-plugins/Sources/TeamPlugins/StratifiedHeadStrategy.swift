@@ -23,6 +23,13 @@ public struct StratifiedHeadStrategy: MergeStrategy, MergePlugin {
     public var name: String { Self.name }
     public var optionsText: String { "per_class=\(perClass),head=\(head ?? "")" }
 
+    /// One counter per split and class, and the copy of each block's kept rows
+    /// (`RowBlock.selectionBytes`): nothing grows with the rows.
+    public func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int {
+        let classes = schema.labels.first { $0.name == head }?.classes ?? schema.labels.first?.classes ?? 0
+        return 3 * classes * MemoryLayout<Int>.stride + RowBlock.selectionBytes(partRows: partRows, layout: RowLayout(schema: schema))
+    }
+
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let labels = context.batches.schema.labels
         guard !labels.isEmpty else { throw StratifiedHeadError("the batches have no label head: stratified-head needs one (give the extractor a label)") }
