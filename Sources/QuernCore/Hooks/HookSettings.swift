@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// How hooks run: from config `hooks:` and the flags `--hooks-dir`, `--no-hooks`.
 public struct HookSettings: Sendable, Equatable {
     public enum PostFailure: String, Sendable { case fail, warn }

@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 import Synchronization
 
 /// What one quern invocation knows as it goes: the config tree (pre hooks may override keys), the

@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 import Synchronization
 
 /// The batch files of an intermediate folder, checked before a merge reads them: every planned

@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// Everything the merge needs, from defaults, the config file and flags.
 public struct MergeSettings: Sendable, Equatable {
     public var intermediateDir = "data/intermediate"

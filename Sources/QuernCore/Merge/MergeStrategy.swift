@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// A merge strategy: decides which rows of the batches reach the outputs, and in what order.
 ///
 /// Contract every strategy keeps (checked for each by `Tests/PluginTests/MergeConformanceTests`):

@@ -1,3 +1,4 @@
+import QuernKit
 import Synchronization
 
 /// The distinct split keys a merge saw: group keys (as 64-bit hashes, up to ``cap``) or rows. An

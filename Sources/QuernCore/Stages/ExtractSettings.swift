@@ -1,4 +1,5 @@
 import Foundation
+public import QuernKit
 
 /// Everything the extract stage needs, resolved from defaults, the config file and flags (flags are
 /// applied to the config tree first, so both go through the same checks).

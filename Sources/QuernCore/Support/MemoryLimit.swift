@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// `--memory-limit` (`batch.memory_limit`): the most resident memory a quern process should
 /// reach. It does not cap anything by force: it sizes the work so the peak stays below it. Extract

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuernCore
+import QuernKit
 import QuernPlugins
 
 struct PluginsCommand: ParsableCommand {

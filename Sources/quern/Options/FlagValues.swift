@@ -1,5 +1,6 @@
 import ArgumentParser
 import QuernCore
+import QuernKit
 import QuernPlugins
 
 /// Flag values checked before the config is used (``ConfigOptions/load(overrides:)``): a bad value typed on the command line

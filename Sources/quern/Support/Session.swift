@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import QuernCore
+import QuernKit
 import QuernPlugins
 
 /// The console, the log and the stage runner of one invocation of run, extract or merge, and what

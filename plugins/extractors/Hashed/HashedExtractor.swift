@@ -1,4 +1,5 @@
 public import QuernCore
+public import QuernKit
 
 /// The hashing trick for high-cardinality text columns: each value (or each whitespace-separated
 /// token) of the hashed columns adds +1 or -1 to one of `buckets` features, chosen by FNV-1a of

@@ -1,4 +1,5 @@
 public import QuernCore
+public import QuernKit
 
 /// Numeric columns, one-hot categorical columns, label heads, mask heads and a group key, driven by
 /// config. The workload extractor: docs/examples/games.yaml shows it on the `games` data.

@@ -1,4 +1,5 @@
 public import QuernCore
+public import QuernKit
 
 /// CSV per RFC 4180, with a header row (quoted fields, CRLF or LF, a UTF-8 BOM).
 public struct CSVFormat: InputFormat, InputFormatPlugin {

@@ -1,4 +1,5 @@
 public import QuernCore
+public import QuernKit
 
 /// Caps or down-samples the rows of each class of one label head, seeded. Two passes: count the
 /// classes, then keep exactly the target number of each class, chosen uniformly at random by

@@ -1,4 +1,5 @@
 public import QuernCore
+public import QuernKit
 
 /// Drops every row whose content (features, labels and masks) equals an earlier row's, or, with
 /// `keys`, whose chosen columns do. Keeps the first occurrence, in batch order. Remembers a 128-bit
