@@ -42,8 +42,8 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         }
         let classes = schema.labels[h].classes
         var counts = [Int](repeating: 0, count: classes)
-        for i in context.batches.entries.indices {
-            for y in try context.batches.load(i).labels[h] { counts[try Self.checked(y, classes: classes, head: schema.labels[h].name, in: context.batches.entries[i])] += 1 }
+        for i in 0..<context.batches.batchCount {
+            for y in try context.batches.load(i).labels[h] { counts[try Self.checked(y, classes: classes, head: schema.labels[h].name, in: context.batches.batchDescription(i))] += 1 }
         }
         let smallest = counts.filter { $0 > 0 }.min() ?? 0
         let target = counts.map { min($0, mode == "min" ? smallest : (perClass ?? $0)) }
@@ -53,9 +53,10 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         let reason = mode == "min" ? "class above the smallest class's count" : "class over the per-class cap"
         try context.batches.forEachBlock(split: context.split) { b, block in
             report.rowsIn += block.count
+            let batch = context.batches.batchDescription(b)
             var kept: [Int] = []
             for i in 0..<block.count {
-                let y = try Self.checked(block.labels[h][i], classes: classes, head: schema.labels[h].name, in: context.batches.entries[b])
+                let y = try Self.checked(block.labels[h][i], classes: classes, head: schema.labels[h].name, in: batch)
                 let take = Double(remaining[y]) * rngs[y].unit() < Double(need[y])
                 remaining[y] -= 1
                 if take {
@@ -76,10 +77,10 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
     /// A row's label as an index into the per-class counters. The extractors keep labels inside
     /// 0..<classes, but a batch is data from disk (a plugin's extractor may be faulty): a label
     /// outside is refused with the batch file named, never used as an index.
-    static func checked(_ y: Int32, classes: Int, head: String, in entry: BatchSet.Entry) throws -> Int {
+    static func checked(_ y: Int32, classes: Int, head: String, in batch: String) throws -> Int {
         guard y >= 0 && Int(y) < classes else {
             throw MergeError.badSettings(
-                "balance: \(entry.path) holds the label \(y) for head '\(head)', outside its classes 0..\(classes - 1): the extractor that wrote it is faulty or the file was changed. Fix the extractor and redo the batches with `quern extract --restart`.")
+                "balance: \(batch) holds the label \(y) for head '\(head)', outside its classes 0..\(classes - 1): the extractor that wrote it is faulty or the file was changed. Fix the extractor and redo the batches with `quern extract --restart`.")
         }
         return Int(y)
     }

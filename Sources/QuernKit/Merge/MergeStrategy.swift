@@ -1,5 +1,3 @@
-public import QuernKit
-
 /// A merge strategy: decides which rows of the batches reach the outputs, and in what order.
 ///
 /// Contract every strategy keeps (checked for each by `Tests/PluginTests/MergeConformanceTests`):
@@ -18,7 +16,8 @@ public protocol MergeStrategy: Sendable {
 
 /// What a strategy works with.
 public struct MergeContext: Sendable {
-    public var batches: BatchSet
+    /// The batches to merge, in order; see ``BatchSource``.
+    public var batches: any BatchSource
     public var split: SplitFunction
     /// The merge's seed (`merge.seed`, `--seed`). The split has its own (`split.seed`), so a strategy
     /// re-run with another seed never moves rows between splits.
@@ -28,7 +27,7 @@ public struct MergeContext: Sendable {
     /// About how many bytes of rows a strategy may hold at once.
     public var memoryBudget: Int
 
-    public init(batches: BatchSet, split: SplitFunction, seed: Int, scratchDir: String, memoryBudget: Int) {
+    public init(batches: any BatchSource, split: SplitFunction, seed: Int, scratchDir: String, memoryBudget: Int) {
         self.batches = batches
         self.split = split
         self.seed = seed
@@ -56,19 +55,4 @@ public protocol MergePlugin: Plugin {
 
 extension MergePlugin {
     public static var kind: PluginKind { .merge }
-}
-
-extension PluginRegistry {
-    /// Looks up a merge strategy by name, checks its options and builds it.
-    public func mergeStrategy(_ name: String, _ values: [String: ConfigValue] = [:]) throws -> any MergeStrategy {
-        let p = try lookup(.merge, name)
-        guard let m = p as? any MergePlugin.Type else { throw RegistryError.notBuildable(name) }
-        return try m.make(options(for: p, values))
-    }
-
-    /// Parses `name[:key=value,...]` and builds that merge strategy.
-    public func mergeStrategy(spec: String, extra: [String: ConfigValue] = [:]) throws -> any MergeStrategy {
-        let s = try PluginSpec.parse(spec)
-        return try mergeStrategy(s.name, extra.merging(s.options) { _, flag in flag })
-    }
 }

@@ -1,5 +1,3 @@
-public import QuernKit
-
 /// The shape of a merged row: features, label heads, mask widths. Every row of a merge has it.
 public struct RowLayout: Sendable, Equatable {
     public var features: Int

@@ -1,5 +1,3 @@
-import QuernKit
-
 /// Which split a row goes to: h = FNV-1a 64 over the UTF-8 bytes of "<seed>:<key>", u = h mod
 /// 10000, train if u < 10000·f_train, val if u < 10000·(f_train + f_val), else test. The key is the
 /// row's group key (`split.by: group`, the default), or "<source file>:<line>" (`split.by: row`),
