@@ -7,7 +7,7 @@ import PackageDescription
 /// reaches into the host. The table of built-ins lives in QuernPlugins.
 func plugin(_ name: String, _ path: String, extra: [Target.Dependency] = []) -> Target {
     .target(
-        name: name, dependencies: ["QuernKit", "QuernCore"] + extra, path: path,
+        name: name, dependencies: ["QuernKit"] + extra, path: path,
         swiftSettings: swift)
 }
 

@@ -21,8 +21,8 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
             let list = valid.isEmpty ? "it takes no options" : "its options are \(valid.joined(separator: ", "))"
             return "\(kind.rawValue) '\(plugin)' has no option '\(option)'.\(hint) \(list.prefix(1).uppercased() + list.dropFirst())."
         case .badOptionValue(let plugin, let kind, let option, let value, let expected, let valid):
-            return "option '\(option)' of \(kind.rawValue) '\(plugin)' must be \(expected), not '\(value)' "
-                + "(its options: \(valid.joined(separator: ", ")); `quern plugins` shows their types)."
+            // One wording with the same check made by a plugin itself.
+            return PluginError.badOptionValue(plugin: plugin, kind: kind, option: option, value: value, expected: expected, valid: valid).description
         case .missingOption(let plugin, let kind, let option, let help):
             return "\(kind.rawValue) '\(plugin)' needs the option '\(option)': \(help)"
         case .notBuildable(let name):

@@ -1,4 +1,3 @@
-public import QuernCore
 import CLZ4
 public import QuernKit
 

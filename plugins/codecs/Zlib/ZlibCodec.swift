@@ -1,4 +1,3 @@
-public import QuernCore
 import CLibdeflate
 import CZlib
 public import QuernKit

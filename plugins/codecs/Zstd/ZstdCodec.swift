@@ -1,4 +1,3 @@
-public import QuernCore
 import CZstd
 public import QuernKit
 

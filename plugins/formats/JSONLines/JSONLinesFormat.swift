@@ -1,4 +1,3 @@
-public import QuernCore
 public import QuernKit
 
 /// JSON Lines: one flat JSON object per line. Columns are the keys of the first object, in order;

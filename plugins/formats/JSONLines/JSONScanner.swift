@@ -1,4 +1,3 @@
-public import QuernCore
 import QuernKit
 
 /// The value grammar of RFC 8259 over the bytes of one JSON Lines line, and nothing more: numbers

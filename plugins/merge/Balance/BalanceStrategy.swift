@@ -1,4 +1,3 @@
-public import QuernCore
 public import QuernKit
 
 /// Caps or down-samples the rows of each class of one label head, seeded. Two passes: count the
@@ -17,7 +16,7 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         let cap = options.int("per_class")
         let mode = options.string("mode") ?? (cap == nil ? "min" : "cap")
         if mode == "cap" && cap == nil {
-            throw MergeError.badSettings("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
+            throw PluginError.invalidOptions("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
         }
         return BalanceStrategy(head: options.string("head"), perClass: cap, mode: mode)
     }
@@ -30,11 +29,11 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let schema = context.batches.schema
-        guard !schema.labels.isEmpty else { throw MergeError.badSettings("balance needs a label head, and this schema has none.") }
+        guard !schema.labels.isEmpty else { throw PluginError.invalidOptions("balance needs a label head, and this schema has none.") }
         let h: Int
         if let head {
             guard let i = schema.labels.firstIndex(where: { $0.name == head }) else {
-                throw MergeError.badSettings("balance: no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
+                throw PluginError.invalidOptions("balance: no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
             }
             h = i
         } else {
@@ -79,7 +78,7 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
     /// outside is refused with the batch file named, never used as an index.
     static func checked(_ y: Int32, classes: Int, head: String, in batch: String) throws -> Int {
         guard y >= 0 && Int(y) < classes else {
-            throw MergeError.badSettings(
+            throw PluginError.badData(
                 "balance: \(batch) holds the label \(y) for head '\(head)', outside its classes 0..\(classes - 1): the extractor that wrote it is faulty or the file was changed. Fix the extractor and redo the batches with `quern extract --restart`.")
         }
         return Int(y)

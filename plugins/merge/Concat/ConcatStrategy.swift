@@ -1,4 +1,3 @@
-public import QuernCore
 public import QuernKit
 
 /// Batch order, then row order: the rows exactly as extract wrote them.

@@ -1,4 +1,3 @@
-public import QuernCore
 public import QuernKit
 
 /// A seeded, uniform global shuffle in bounded memory. Row `g` (its position in batch order) gets
