@@ -9,6 +9,15 @@
 /// Contract (checked for every codec by `Tests/PluginTests/CodecConformanceTests`):
 /// `decompress(compress(x), originalSize: x.count) == x` for any bytes, at every level; and a
 /// stream decoder fed a compressed file in chunks of any size yields the original bytes.
+///
+/// Threading: one codec value is shared by every worker thread, which call `compress` and
+/// `decompress` at the same time: keep no mutable state in the codec (make a library context per
+/// call, as the built-ins do). A ``StreamDecoder`` is made per input file and used by one thread.
+///
+/// Errors: throw ``CodecError`` naming the codec and the library's reason, with `outOfMemory` set
+/// when the library could not allocate (the host then says to lower `--workers` or the memory
+/// limit instead of calling the data corrupt). Never trap on bad input: batch files and inputs
+/// come from disk and may be damaged.
 public protocol Codec: Sendable {
     var name: String { get }
     /// The level in use, when the codec has levels.
@@ -49,7 +58,8 @@ extension Codec {
     }
 }
 
-/// Decodes a compressed file incrementally.
+/// Decodes a compressed file incrementally. Made per file, used by one thread; throws
+/// ``CodecError`` on corrupt data (the host reports it as the file's read error).
 public protocol StreamDecoder: AnyObject {
     /// Decodes from `input` into `output`. Returns bytes consumed and produced, and whether the
     /// compressed stream ended (a decoder may see several concatenated streams).

@@ -1,5 +1,5 @@
 /// The column options both built-in extractors share: numeric columns (names or globs), label
-/// heads, mask heads and the group key. Lives in the host so every extractor plugin reads the same
+/// heads, mask heads and the group key. Lives in the kit so every extractor plugin reads the same
 /// option syntax (docs/plugins.md):
 ///
 /// ```yaml

@@ -7,6 +7,14 @@
 ///   every bound file produces exactly `schema.features.count` floats per kept row.
 /// - A row is either appended whole to the ``RowBatch`` or skipped with a reason; a malformed row
 ///   throws a ``RowError`` and the host discards the whole file.
+///
+/// Threading: one extractor value is shared by every worker thread (hence `Sendable`, and no
+/// mutable state); each worker binds its own ``BoundExtractor`` per file and uses it alone.
+///
+/// Errors: ``schema(columns:)`` and ``bind(columns:schema:missing:)`` throw ``ExtractorError``
+/// for columns a file lacks (the host tries other files before blaming the configuration);
+/// options that cannot work are refused when the plugin is built (``ConfigError`` for a value
+/// at a config line, ``PluginError`` otherwise), never later in the run.
 public protocol Extractor: Sendable {
     /// The plugin name that built it.
     var name: String { get }
@@ -18,7 +26,9 @@ public protocol Extractor: Sendable {
     func bind(columns: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor
 }
 
-/// An extractor bound to the column positions of one file. Not shared between threads.
+/// An extractor bound to the column positions of one file. Not shared between threads. Called
+/// once per record, in file order; it is the hot path, so work on the record's bytes and reuse
+/// buffers rather than allocating per row.
 public protocol BoundExtractor {
     /// Appends one row to `batch` or returns the reason it was skipped.
     mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome

@@ -1,4 +1,16 @@
 /// Reads one input format (CSV, TSV, JSON Lines) from a stream of bytes into ``Record``s.
+///
+/// Contract (the built-ins are held to it by `Tests/PluginTests/JSONLinesTests` and
+/// `Tests/QuernCoreTests/Readers`):
+/// a reader yields every record of the file once, in order, with ``Record/line`` the line it
+/// starts on; it holds at most ``ReaderSettings/maxRecordBytes`` of one record and refuses a
+/// longer one with a ``ReadError`` instead of growing without bound.
+///
+/// Threading: one format value is shared by every worker (no mutable state); ``open(_:settings:)``
+/// makes a ``RecordReader`` per file, used by one thread.
+///
+/// Errors: throw ``ReadError`` with the line and what is wrong ("an unterminated quote"); the
+/// host records the file in `failed.jsonl` and goes on with the others.
 public protocol InputFormat: Sendable {
     var name: String { get }
     func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader

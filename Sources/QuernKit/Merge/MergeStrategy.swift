@@ -7,6 +7,14 @@
 ///   the dataset size: read batches through ``MergeContext/batches`` one at a time, spill to
 ///   ``MergeContext/scratchDir`` when a strategy needs more;
 /// - ``MergeReport`` counts rows in, rows out, and every dropped row by reason.
+///
+/// Threading: ``merge(_:emit:)`` runs once per merge on one thread, and `emit` is called on that
+/// thread; the host writes an emitted block in the background, so a strategy keeps no reference
+/// to a block it changes after emitting it (blocks are values: changing a copy is safe).
+///
+/// Errors: throw ``PluginError`` for options that do not fit the data (a key that names no
+/// column) or data that break the strategy's rules; any error stops the merge and nothing is
+/// published. Errors from ``MergeContext/batches`` describe the batch file; rethrow them as they are.
 public protocol MergeStrategy: Sendable {
     var name: String { get }
     /// The options, canonical, for the stats file.

@@ -4,6 +4,14 @@
 ///
 /// A new plugin is a folder under `plugins/<kind>/<Name>/`, a target line in `Package.swift`, and a
 /// line in the `builtInPlugins` table of `QuernPlugins` (docs/plugins.md walks through it).
+///
+/// What a plugin type guarantees:
+/// - its metadata is constant, and `name` is unique within its ``PluginKind``;
+/// - `make` is cheap and has no side effects (no files, no threads): the host may build a
+///   plugin more than once, e.g. to check a configuration before a run;
+/// - `make` receives options already checked against ``options`` (known keys, declared types)
+///   and throws for combinations it cannot work with: ``ConfigError`` for a value with a config
+///   position, else ``PluginError``, each saying what to write instead.
 public protocol Plugin: Sendable {
     static var kind: PluginKind { get }
     /// The name users write in a flag or the config, lower-case (`tabular`, `zstd`).
