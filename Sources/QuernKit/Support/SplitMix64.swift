@@ -2,7 +2,14 @@
 import Glibc
 #endif
 
-/// SplitMix64: small, fast, deterministic on every platform.
+/// SplitMix64: the seeded random numbers for plugins (balance's sampling) and `quern generate`.
+/// Small, fast, and the same sequence for a seed on every platform and in every release: a
+/// strategy's output depends on it, so the algorithm never changes.
+///
+/// ```swift
+/// var rng = SplitMix64(seed: UInt64(bitPattern: Int64(context.seed)))
+/// let keep = rng.unit() < 0.5
+/// ```
 public struct SplitMix64: Sendable {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
