@@ -2,11 +2,12 @@
 // Quern: raw data files in, training-ready arrays out. See docs/architecture.md for the map.
 import PackageDescription
 
-/// A built-in plugin: its own target under plugins/<kind>/<Name>/, depending on QuernCore only
-/// (plus the C library it wraps, for codecs). The table of built-ins lives in QuernPlugins.
+/// A built-in plugin: its own target under plugins/<kind>/<Name>/, depending on the plugin kit
+/// (QuernKit) only, plus the C library it wraps for codecs: the build enforces that a plugin never
+/// reaches into the host. The table of built-ins lives in QuernPlugins.
 func plugin(_ name: String, _ path: String, extra: [Target.Dependency] = []) -> Target {
     .target(
-        name: name, dependencies: ["QuernCore"] + extra, path: path,
+        name: name, dependencies: ["QuernKit"] + extra, path: path,
         swiftSettings: swift)
 }
 
@@ -32,6 +33,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "quern", targets: ["quern"]),
+        .library(name: "QuernKit", targets: ["QuernKit"]),
         .library(name: "QuernCore", targets: ["QuernCore"]),
         .library(name: "QuernPlugins", targets: ["QuernPlugins"]),
         .library(name: "QuernCLI", targets: ["QuernCLI"]),
@@ -49,33 +51,36 @@ let package = Package(
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLibdeflate", path: "Sources/CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .target(name: "CQuernSys", path: "Sources/CQuernSys"),
+        // The plugin kit: what a plugin is written against (protocols, rows, readers, options).
+        // It depends on nothing, so a plugin author reads it alone (docs/plugins.md).
+        .target(name: "QuernKit", swiftSettings: swift),
         .target(
             name: "QuernCore",
             dependencies: [
-                "CZlib", "CLibdeflate", "CQuernSys",
+                "QuernKit", "CZlib", "CLibdeflate", "CQuernSys",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swift),
-        .target(name: "QuernPlugins", dependencies: ["QuernCore"] + plugins.map { .target(name: $0.0) }, swiftSettings: swift),
+        .target(name: "QuernPlugins", dependencies: ["QuernKit", "QuernCore"] + plugins.map { .target(name: $0.0) }, swiftSettings: swift),
         // The command line, taking the plugin table from its caller: it cannot see the built-ins.
         .target(
             name: "QuernCLI",
             dependencies: [
-                "QuernCore", "CQuernSys",
+                "QuernKit", "QuernCore", "CQuernSys",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swift),
         // The stock quern: QuernCLI with the built-in table.
         .executableTarget(name: "quern", dependencies: ["QuernCLI", "QuernPlugins"], swiftSettings: swift),
-        .target(name: "QuernTestSupport", dependencies: ["QuernCore", "QuernPlugins"], swiftSettings: swift),
-        .testTarget(name: "QuernCoreTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .target(name: "QuernTestSupport", dependencies: ["QuernKit", "QuernCore", "QuernPlugins"], swiftSettings: swift),
+        .testTarget(name: "QuernCoreTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
         // The conformance suites (Swift Testing), run over a table of plugins: ours in PluginTests,
         // a team's in its own package.
-        .target(name: "QuernConformance", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
-        .testTarget(name: "PluginTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"], swiftSettings: swift),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .target(name: "QuernConformance", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .testTarget(name: "PluginTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"], swiftSettings: swift),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
     ] + plugins.map { plugin($0.0, $0.1, extra: $0.2) }
 )

@@ -2,6 +2,7 @@ import Foundation
 public import QuernCore
 public import Testing
 import QuernTestSupport
+public import QuernKit
 
 /// The contract of ``Codec`` (see its doc comment), checked for every codec of a table at its
 /// default options, at both ends of every integer option (levels), and at any extra specs given.

@@ -1,5 +1,6 @@
 public import QuernCore
 public import Testing
+public import QuernKit
 
 /// The contract of ``Extractor`` (see its doc comment), checked for every extractor of a table on
 /// an example: its options and a few rows. The schema is a pure function of the options and

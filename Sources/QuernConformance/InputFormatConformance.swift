@@ -1,6 +1,7 @@
 public import QuernCore
 public import Testing
 import QuernTestSupport
+public import QuernKit
 
 /// The contract of ``InputFormat`` (see its doc comment), checked for every format of a table on
 /// a sample written in that format: the records read are the ones written, whatever the chunk

@@ -2,6 +2,7 @@ public import Foundation
 public import QuernCore
 import QuernPlugins
 import QuernTestSupport
+public import QuernKit
 
 /// Real batch files to merge: generated `games` data (10 rows per file, 84 action classes,
 /// groups, a legal-move mask) extracted by the built-in `tabular` extractor, 5 files per batch.

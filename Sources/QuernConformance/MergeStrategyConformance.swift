@@ -1,6 +1,7 @@
 public import QuernCore
 public import Testing
 import QuernTestSupport
+public import QuernKit
 
 /// The contract of ``MergeStrategy`` (see its doc comment), checked for every strategy of a table
 /// on real batch files (``MergeFixture``, with planted duplicate rows): every row it emits is an

@@ -1,5 +1,6 @@
 public import QuernCore
 public import Testing
+public import QuernKit
 
 /// What every plugin of every kind declares, and what a table of plugins must hold together:
 /// checked by ``check(_:)`` for one plugin and ``checkTable(_:)`` for the table.

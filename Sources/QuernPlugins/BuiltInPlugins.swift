@@ -8,6 +8,7 @@ import QuernExtractorTabular
 import QuernFormatCSV
 import QuernFormatJSONLines
 import QuernFormatTSV
+public import QuernKit
 import QuernMergeBalance
 import QuernMergeConcat
 import QuernMergeDedupe

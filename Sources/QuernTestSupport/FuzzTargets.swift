@@ -1,4 +1,5 @@
 public import QuernCore
+import QuernKit
 import QuernPlugins
 
 /// What the fuzzers run (`make fuzz`, fuzz/run.sh) and what the regression tests replay: each

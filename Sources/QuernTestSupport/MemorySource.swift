@@ -1,4 +1,5 @@
 public import QuernCore
+public import QuernKit
 
 /// Bytes in memory as a ``ByteSource``, handed out at most `step` bytes per read, so tests can
 /// force records to straddle chunk boundaries.

@@ -1,5 +1,6 @@
 import Foundation
 import QuernCore
+import QuernKit
 import QuernTestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import QuernConformance
 import QuernCore
 import Testing
+import QuernKit
 
 /// The suites fail a plugin that breaks its contract: a codec that loses a byte, a strategy that
 /// emits a row twice and miscounts. (A suite that passes everything would check nothing.)

@@ -1,4 +1,5 @@
 import QuernCore
+import QuernKit
 import QuernPlugins
 import QuernTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import QuernCore
+import QuernKit
 import QuernPlugins
 import QuernTestSupport
 import Testing

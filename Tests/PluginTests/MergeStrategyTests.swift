@@ -1,6 +1,7 @@
 import Foundation
 import QuernConformance
 import QuernCore
+import QuernKit
 import QuernMergeDedupe
 import QuernPlugins
 import QuernTestSupport
@@ -129,7 +130,7 @@ struct MergeStrategyTests {
         let batches = try Self.plantLabel(label, in: try await Self.makeBatches(ws), part: 1)
         for spec in ["balance:per_class=2", "balance:mode=min"] {
             let strategy = try Self.registry.mergeStrategy(spec: spec)
-            let error = #expect(throws: MergeError.self) { try Self.run(strategy, batches, scratch: "\(ws.path)/s") }
+            let error = #expect(throws: PluginError.self) { try Self.run(strategy, batches, scratch: "\(ws.path)/s") }
             let text = error.map { "\($0)" } ?? ""
             #expect(text.contains(batches.entries[1].name.fileName) && text.contains("\(label)") && text.contains("0..83"), "\(text)")
         }

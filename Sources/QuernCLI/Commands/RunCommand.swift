@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuernCore
+import QuernKit
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

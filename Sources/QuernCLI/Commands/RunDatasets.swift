@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuernCore
+import QuernKit
 
 extension RunCommand {
     /// `--datasets DIR`: each dataset runs as its own `quern run` child process, one after the

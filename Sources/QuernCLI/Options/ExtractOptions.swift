@@ -1,5 +1,6 @@
 import ArgumentParser
 import QuernCore
+import QuernKit
 
 /// Flags shared by every command that reads the config file.
 struct ConfigOptions: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import QuernCore
+import QuernKit
 
 /// Flag values checked before the config is used (``ConfigOptions/load(overrides:)``): a bad value typed on the command line
 /// (`--codec brotli`, `--workers 100000`) is bad usage, exit 64, as the argument parser's own

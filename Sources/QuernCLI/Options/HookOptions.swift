@@ -1,5 +1,6 @@
 import ArgumentParser
 import QuernCore
+import QuernKit
 
 /// Flags of the shell hooks around each stage.
 struct HookOptions: ParsableArguments {

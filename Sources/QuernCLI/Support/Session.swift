@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import QuernCore
+import QuernKit
 
 /// The console, the log and the stage runner of one invocation of run, extract or merge, and what
 /// it ends with: a `run_finished` event, `summary.json` and the summary lines. The stage runner is

@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// What `quern compare` measures in one output folder: rows per split, dropped rows, class counts
 /// and balance of a label head, duplicate rows left, bytes, and a checksum of the arrays.

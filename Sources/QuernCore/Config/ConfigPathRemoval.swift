@@ -1,3 +1,5 @@
+public import QuernKit
+
 extension ConfigValue {
     /// The tree without the key at a dotted path (`extract.shard`).
     public func removing(_ path: String) -> ConfigValue {

@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// Every key the config file may hold, by section. Codable would ignore unknown keys, so keys are
 /// checked here, against this table, with "did you mean" suggestions. The `extractor:` section is
 /// checked against the options the chosen extractor plugin declares.

@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 import Yams
 
 /// Reads a YAML file into a ``ConfigValue`` tree that remembers line and column of every value.

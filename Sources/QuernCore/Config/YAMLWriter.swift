@@ -1,3 +1,4 @@
+public import QuernKit
 import Yams
 
 /// Writes a ``ConfigValue`` tree back as YAML that ``YAMLLoader`` reads to the same tree: block

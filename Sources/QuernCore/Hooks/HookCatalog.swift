@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// Finds the hooks of a hook point: the executable `<dir>/<point>`, every executable in
 /// `<dir>/<point>.d/` in name order (whatever its name; only `*.sample` is ignored), then the

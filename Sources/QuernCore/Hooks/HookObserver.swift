@@ -1,4 +1,5 @@
 public import Foundation
+import QuernKit
 import Synchronization
 
 /// Runs the shell hooks of each stage: pre hooks right before it (a failure stops the stage; their

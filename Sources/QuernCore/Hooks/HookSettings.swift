@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// How hooks run: from config `hooks:` and the flags `--hooks-dir`, `--no-hooks`, made by the
 /// ``Resolver`` (the values below are placeholders it replaces).
 public struct HookSettings: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import QuernKit
+
 /// What a sample of one column looked like: how many cells were missing (and which missing
 /// tokens appeared), whether every other cell was a number or an integer, its distinct values
 /// (up to a cap), and whether it looks like a fixed-width 0/1 mask.

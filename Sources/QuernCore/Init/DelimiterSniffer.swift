@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// Finds the field separator of a delimited file from its first lines, for `quern init`: a
 /// `.csv` written with `;` (common where `,` is the decimal mark) or with tabs, or a `.tsv` written
 /// with `,`. A candidate fits when the header holds it and every sampled line holds it as many

@@ -1,4 +1,5 @@
 public import Foundation
+import QuernKit
 
 /// `quern init`: reads a sample of the input files and writes a commented starter config that runs
 /// as it is. Numeric columns become `numeric:`, text columns with few values become one-hot

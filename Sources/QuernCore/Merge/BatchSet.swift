@@ -1,10 +1,12 @@
 public import Foundation
+public import QuernKit
 import Synchronization
 
 /// The batch files of an intermediate folder, checked before a merge reads them: every planned
 /// batch complete in the journals, every file present with its journaled checksum, one schema
-/// fingerprint. Reading yields one batch at a time, so memory stays bounded by a batch.
-public struct BatchSet: Sendable {
+/// fingerprint. Reading yields one batch at a time, so memory stays bounded by a batch. What merge
+/// strategies see of it is the kit's ``BatchSource``.
+public struct BatchSet: BatchSource {
     public struct Entry: Sendable, Equatable {
         public var name: BatchName
         public var path: String
@@ -21,12 +23,13 @@ public struct BatchSet: Sendable {
     /// Most batches loaded ahead, and loading threads (lowered under a memory limit).
     public var maxReadAhead = 2
     public var maxLoaders = 2
-    /// Counts the split keys of the batches read through ``forEachBlock(split:prefetch:loaders:_:)``.
+    /// Counts the split keys of the batches read through ``forEachBlock(split:_:)``.
     public var keyTally: SplitKeyTally? = nil
 
-    public var totalRows: Int { entries.reduce(0) { $0 + $1.rows } }
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
-    public var layout: RowLayout { RowLayout(schema: schema) }
+    public var batchCount: Int { entries.count }
+    public func rowCount(ofBatch i: Int) -> Int { entries[i].rows }
+    public func batchDescription(_ i: Int) -> String { entries[i].path }
 
     /// Finds and checks the batches of `dir`.
     public static func open(_ dir: String, registry: PluginRegistry) throws -> BatchSet {
@@ -106,13 +109,18 @@ public struct BatchSet: Sendable {
         return loaded.batch
     }
 
-    /// Each batch in order as a ``RowBlock`` with split codes. Background threads (`loaders`)
-    /// read, decompress and check the next batches while `body` works on this one; at most
-    /// `prefetch` batches wait, so memory stays bounded by a few batches. A block `body` is done
+    /// Reads batch `i` into fresh memory (see ``load(_:scratch:reusing:)``).
+    public func load(_ i: Int) throws -> RowBatch { try load(i, scratch: .init(), reusing: nil) }
+
+    /// Each batch in order as a ``RowBlock`` with split codes. Background threads (two, fewer
+    /// under ``maxLoaders``) read, decompress and check the next batches while `body` works on
+    /// this one; at most three batches (fewer under ``maxReadAhead``) wait, so memory stays
+    /// bounded by a few batches. A block `body` is done
     /// with (and did not keep) lends its arrays to a later batch, and each loader reads into its
     /// own scratch memory, so the merge does not allocate, zero and page-fault fresh memory for
     /// every batch.
-    public func forEachBlock(split: SplitFunction, prefetch: Int = 3, loaders: Int = 2, _ body: (Int, RowBlock) throws -> Void) throws {
+    public func forEachBlock(split: SplitFunction, _ body: (Int, RowBlock) throws -> Void) throws {
+        let prefetch = 3, loaders = 2
         let depth = max(1, min(prefetch, maxReadAhead))
         let queue = BlockQueue(depth: depth)
         let this = self

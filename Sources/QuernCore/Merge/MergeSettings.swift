@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// Everything the merge needs. Only the ``Resolver`` makes them, from the config tree and the
 /// declared defaults (``Setting/all``); the values below are placeholders it replaces.
 public struct MergeSettings: Sendable, Equatable {

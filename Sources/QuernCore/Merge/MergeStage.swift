@@ -1,5 +1,6 @@
 public import Foundation
 import CQuernSys
+public import QuernKit
 
 /// The merge stage and the stages after it: read the batches one at a time through a merge
 /// strategy, send each row to its split, fit normalization on train and apply it, write the

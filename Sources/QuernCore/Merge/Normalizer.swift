@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 import Synchronization
 import CQuernSys
 #if canImport(Glibc)

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// Why a merge that ran published nothing: outputs with no rows, or with values the outputs
 /// cannot hold. Either way the previous outputs stay exactly as they were, the run exits 1, and

@@ -1,4 +1,5 @@
 import Foundation
+import QuernKit
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+public import QuernKit
 
 /// One stream of rows on disk, every array a valid `.npy` (fixed 128-byte headers, patched with the
 /// row count at the end): `X_<name>.npy`, `split_<name>.npy` (int8 codes, when kept),

@@ -1,9 +1,10 @@
+public import QuernKit
 import Synchronization
 
 /// The distinct split keys a merge saw: group keys (as 64-bit hashes, up to ``cap``) or rows. An
 /// empty split means something else when thousands of keys could have landed in it than when there
 /// were three groups; this tells them apart. Filled by the loader threads of
-/// ``BatchSet/forEachBlock(split:prefetch:loaders:_:)``, each batch counted once.
+/// ``BatchSet/forEachBlock(split:_:)``, each batch counted once.
 public final class SplitKeyTally: Sendable {
     /// Beyond this many distinct groups the count stops growing: enough to call any split with a
     /// fraction of 0.001 or more fillable, in about 1 MiB.

@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+public import QuernKit
 
 /// Sends rows to their split's row files (`X_train.npy`, ... in the staging folder), counting rows
 /// and classes and checking labels and mask bits as they pass; then turns the label and mask files

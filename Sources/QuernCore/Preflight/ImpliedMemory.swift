@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 
 /// The memory a config's sizes imply before a single row is read, checked by pre-flight against
 /// the memory limit (`batch.memory_limit`, else the machine's memory): per-class arrays of every

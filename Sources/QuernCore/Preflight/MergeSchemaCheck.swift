@@ -1,4 +1,5 @@
 import Foundation
+import QuernKit
 
 /// Whether the batches of an intermediate folder were made with the extractor a merge's config
 /// names. Only `run` and `extract` compared schemas, so a merge with a changed config (fewer

@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+public import QuernKit
 
 /// The checks before any work (`quern validate`, and the start of `run`, `extract` and `merge`):
 /// config keys and types, contradictory settings, plugin names and options, the input folder and

@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// The input format `input.format` (or `--format`) asks for: `auto`, where each file's extension
 /// chooses its format with default options, or one named format, with options, for every file.
 ///

@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// The one table of plugins, for every ``PluginKind``. Built from a list of plugin types (the
 /// built-ins live in `QuernPlugins.builtInPlugins`); no global state, no registration side effects.
 ///

@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// Errors from looking up plugins or checking their options. Each message says what is known and
 /// what to do.
 public enum RegistryError: Error, CustomStringConvertible, Equatable {
@@ -19,8 +21,8 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
             let list = valid.isEmpty ? "it takes no options" : "its options are \(valid.joined(separator: ", "))"
             return "\(kind.rawValue) '\(plugin)' has no option '\(option)'.\(hint) \(list.prefix(1).uppercased() + list.dropFirst())."
         case .badOptionValue(let plugin, let kind, let option, let value, let expected, let valid):
-            return "option '\(option)' of \(kind.rawValue) '\(plugin)' must be \(expected), not '\(value)' "
-                + "(its options: \(valid.joined(separator: ", ")); `quern plugins` shows their types)."
+            // One wording with the same check made by a plugin itself.
+            return PluginError.badOptionValue(plugin: plugin, kind: kind, option: option, value: value, expected: expected, valid: valid).description
         case .missingOption(let plugin, let kind, let option, let help):
             return "\(kind.rawValue) '\(plugin)' needs the option '\(option)': \(help)"
         case .notBuildable(let name):
@@ -29,28 +31,4 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
             return "'\(text)' is not a plugin spec: write NAME or NAME:key=value[,key=value] (for example zstd:level=3)."
         }
     }
-}
-
-/// The candidate closest to `word` by edit distance, if it is plausibly what was meant.
-public func closest(to word: String, in candidates: [String]) -> String? {
-    let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
-    guard let best = scored.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
-    return best.1 <= max(2, best.0.count / 2 + 1) || candidates.count <= 8 ? best.0 : nil
-}
-
-/// Levenshtein distance between two strings, by characters.
-public func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }

@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 
 // The typed settings of each section, read from a checked tree through ``SettingReader``. Each
 // throws the first problem; ``Resolver/resolve(_:stages:buildExtractor:)`` collects them all.

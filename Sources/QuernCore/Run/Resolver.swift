@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 
 /// The one place that reads settings from the config tree and builds the plugins they name. A
 /// setting travels one way: flag (or file, or environment) -> config tree -> `Resolver` ->

@@ -1,4 +1,5 @@
-import Foundation
+public import Foundation
+public import QuernKit
 import Synchronization
 
 /// The run's state as it goes, typed: the current ``RunPlan`` (a pre hook's override makes a new

@@ -1,3 +1,4 @@
+public import QuernKit
 /// What one run will do, resolved once from the config tree by the ``Resolver``: the typed
 /// settings of each section and the plugins they name, built and checked. The stage runner hands
 /// it to each stage when the stage starts (``StageRunner/run(_:plan:_:)``); a pre hook's override

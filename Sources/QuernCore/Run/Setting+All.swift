@@ -1,3 +1,4 @@
+public import QuernKit
 extension Setting {
     /// Every setting, by section in the order of a config file. The `extractor` section is open
     /// (its keys are the chosen extractor's options): only `extractor.name` is declared here, and

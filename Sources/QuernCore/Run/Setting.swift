@@ -1,3 +1,4 @@
+public import QuernKit
 /// One setting of the config file, declared once: its key, type, default, flag and help. The one
 /// table of them, ``Setting/all``, feeds the schema check (``ConfigSchema``), the resolution (the
 /// ``Resolver`` reads every value, or the default, through ``SettingReader``), the help of the

@@ -1,3 +1,4 @@
+public import QuernKit
 /// Reads declared settings from a config tree that ``ConfigSchema`` has checked: the value written
 /// (file, flag, environment or hook override), else the declared default (``Setting/all``). Used
 /// by the ``Resolver`` alone: no other code reads settings from the tree.

@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 
 /// The two Slurm jobs of a scaled-out run: an array job with one extract task per shard, and a
 /// merge job that starts once every task succeeded (`afterok`). Quern grows no cluster manager:

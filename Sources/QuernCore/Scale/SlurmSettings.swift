@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// The `slurm:` section (or `quern slurm` flags): the resources of the two jobs, made by the ``Resolver``.
 public struct SlurmSettings: Sendable, Equatable {
     public var shards = 0

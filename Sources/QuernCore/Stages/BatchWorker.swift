@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -245,8 +246,6 @@ public struct BatchWorker: Sendable {
         }
     }
 }
-
-func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
 
 /// Creates `temp`, lets `body` write into it, and fsyncs it (the caller renames it into place).
 /// Errors name `final`, the name a person knows; on any error the temporary file is removed.

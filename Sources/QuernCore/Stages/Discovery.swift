@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// One input file as found on disk.
 public struct InputFile: Sendable, Equatable, Codable {

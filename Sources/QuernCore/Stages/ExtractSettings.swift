@@ -1,3 +1,6 @@
+import Foundation
+public import QuernKit
+
 /// Everything the extract stage needs. Only the ``Resolver`` makes them, from the config tree (file,
 /// flags and overrides applied) and the declared defaults (``Setting/all``); the values below are
 /// placeholders it replaces.

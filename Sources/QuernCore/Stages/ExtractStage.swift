@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 import Synchronization
 
 /// The extract stage: discover inputs, plan batches, make the batches this shard owns that are not

@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// The named stages of the pipeline. Each has a clear before and after point, where observers
 /// (logging today, shell hooks next) are called. docs/architecture.md lists what exists on disk at
 /// each point.

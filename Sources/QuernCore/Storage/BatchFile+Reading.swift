@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+public import QuernKit
 
 /// Reading batch files back. A batch file may be damaged, cut short, empty, or something else
 /// under a batch's name, so every size read from it is bounded before memory is spent on it: the
@@ -159,7 +160,7 @@ extension BatchFile {
         let n = meta.rows
         guard batch.groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.groups.count, 1) }) || n == 0 else { throw bad("a group index is out of range") }
         guard batch.sourceIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.sources.count, 1) }) || n == 0 else { throw bad("a source index is out of range") }
-        batch.count = n
+        batch.setFilledCount(n)
         return Loaded(meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: file.count)
     }
 

@@ -1,4 +1,5 @@
 public import Foundation
+public import QuernKit
 
 /// Reads and writes batch files: a ZIP of `.npy` members (a standard `.npz` with codec `none` or
 /// `zlib`), each compressed by the batch's codec, plus a `meta` member. The format is specified in

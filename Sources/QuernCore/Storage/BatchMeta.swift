@@ -1,3 +1,5 @@
+public import QuernKit
+
 /// What a batch file says about itself, stored as the `meta` member (a uint8 array holding this as
 /// JSON, so `numpy.load` still lists it as an array). See docs/formats.md.
 public struct BatchMeta: Sendable, Codable, Equatable {

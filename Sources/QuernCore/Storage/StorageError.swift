@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// Errors reading or writing Quern's own files (batches, journal, outputs).
 public enum StorageError: Error, CustomStringConvertible, Equatable {
@@ -24,16 +25,6 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     /// What to do about a system error `code`, as a sentence starting with a space ("" when
     /// there is nothing better to say than the reason itself).
     public static func hint(_ code: Int32) -> String {
-        var hint = ""
-        if code == ENOSPC { hint = " Free some space (or choose another folder) and run again: finished work is kept." }
-        if code == EACCES || code == EROFS { hint = " Check the folder's permissions or pick another with the flags." }
-        if code == ENOENT { hint = " Check that the path exists." }
-        if code == ENOTDIR { hint = " A part of this path is a file, not a folder: pick another path with the flags." }
-        if code == EMFILE || code == ENFILE {
-            hint = " Quern keeps a few files open per worker: raise the limit (`ulimit -n 4096`) or lower --workers, and run again: finished work is kept."
-        }
-        if code == ENOMEM { hint = " Lower --memory-limit or --workers, or free memory, and run again: finished work is kept." }
-        if code == EDQUOT { hint = " The disk quota is used up: free some space (or choose another folder) and run again." }
-        return hint
+        ErrnoHint.sentence(code)
     }
 }

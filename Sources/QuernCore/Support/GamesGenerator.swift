@@ -1,4 +1,5 @@
 public import Foundation
+import QuernKit
 
 /// Writes the synthetic `games` dataset of ../shared/bench/WORKLOAD.md (same columns and value
 /// kinds as its gen_games.py, not the same bytes): what `make demo` and the tests run on, so the
@@ -120,32 +121,5 @@ public struct GamesGenerator: Sendable {
             return bytes
         }
         return Array((lines.joined(separator: "\n") + "\n").utf8)
-    }
-}
-
-/// SplitMix64: small, fast, deterministic on every platform.
-public struct SplitMix64: Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    public mutating func normal() -> Double {
-        let u = max(unit(), 1e-300), v = unit()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-    public mutating func weighted(_ w: [Double]) -> Int {
-        var x = unit() * w.reduce(0, +)
-        for (i, p) in w.enumerated() {
-            x -= p
-            if x < 0 { return i }
-        }
-        return w.count - 1
     }
 }

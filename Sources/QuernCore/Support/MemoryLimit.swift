@@ -3,6 +3,7 @@ import CQuernSys
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// `--memory-limit` (`batch.memory_limit`): the most resident memory a quern process should
 /// reach. It does not cap anything by force: it sizes the work so the peak stays below it. Extract
@@ -87,11 +88,6 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
         return (inFlight, inFlight > 1 ? 2 : 1, strategyBytes, max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))), max(1 << 20, min(32 << 20, budget / 4)))
     }
 }
-
-/// Gives the pages malloc holds free back to the system. Memory freed by one thread stays
-/// resident in its arena until reused; a pass over the batches (read by loader threads) leaves
-/// a few parts' worth, which would add to whatever a strategy holds next.
-public func releaseFreeMemory() { quern_release_free_memory() }
 
 /// Resident memory of this process now, in bytes (from /proc/self/statm).
 public func currentResidentBytes() -> Int {

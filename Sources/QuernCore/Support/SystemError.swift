@@ -1,4 +1,5 @@
 public import Foundation
+import QuernKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,7 @@ public enum SystemError {
     /// error, else the errno its code stands for).
     public static func errno(of error: any Error) -> Int32? {
         if case StorageError.io(_, _, let code) = error { return code }
+        if case PluginError.io(_, _, let code) = error { return code }
         if let p = error as? POSIXError { return p.code.rawValue }
         let ns = error as NSError
         if ns.domain == NSPOSIXErrorDomain { return Int32(ns.code) }
@@ -49,6 +51,7 @@ public enum SystemError {
     public static func storageError(_ error: any Error, path: String, operation: String) -> any Error {
         guard let code = errno(of: error) else { return error }
         if case StorageError.io = error { return error }
+        if case PluginError.io = error { return error }
         return StorageError.io(path: path, operation: operation, errno: code)
     }
 

@@ -1,4 +1,5 @@
 public import Foundation
+import QuernKit
 
 /// Re-reads an intermediate folder the way a merge would, but reports every problem instead of
 /// stopping at the first: each batch file against its journal line (size, CRC-32), its own member

@@ -2,6 +2,7 @@ public import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// Re-reads an output folder: every `.npy` header parses and the file is as long as its shape
 /// says; X, labels and masks of a split agree on the row count; features agree across splits;

@@ -1,5 +1,6 @@
 import Foundation
 import QuernCore
+import QuernKit
 import Testing
 
 /// A config cannot make quern use unbounded memory or arithmetic: aliases expand to a bounded

@@ -1,4 +1,5 @@
 import QuernCore
+import QuernKit
 import Testing
 
 /// The one-pass, block-combined statistics the normalization fits on, against the slow, obvious

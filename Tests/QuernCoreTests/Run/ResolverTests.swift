@@ -3,6 +3,7 @@ import QuernCore
 import QuernPlugins
 import QuernTestSupport
 import Testing
+import QuernKit
 
 /// The one spine: settings declared once (`Setting.all`), read from the tree and turned into
 /// plugins only by the `Resolver`, into a `RunPlan` the stages take.

@@ -1,5 +1,6 @@
 import Foundation
 import QuernCore
+import QuernKit
 import Testing
 
 @Suite("--shard auto: the shard from the scheduler's environment")

@@ -1,5 +1,5 @@
-public import QuernCore
 import CLZ4
+public import QuernKit
 
 /// LZ4 (frame format): the fastest to read and write, larger than zstd. Batch members use the
 /// private ZIP method 0x4C34 ("L4"; the ZIP specification assigns none to LZ4), so only quern reads

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// No compression: batch members are stored (ZIP method 0), so the batch is a plain `.npz`.
 public struct NoneCodec: Codec, CodecPlugin {

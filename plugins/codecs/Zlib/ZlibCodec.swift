@@ -1,6 +1,6 @@
-public import QuernCore
 import CLibdeflate
 import CZlib
+public import QuernKit
 
 /// Deflate: batch members are deflated (ZIP method 8), so numpy opens the batch like any
 /// `np.savez_compressed` file; input files ending in `.gz` are read as gzip streams (zlib).

@@ -1,5 +1,5 @@
-public import QuernCore
 import CZstd
+public import QuernKit
 
 /// Zstandard: batch members use ZIP method 93 (as the ZIP specification assigns it); inputs ending
 /// in `.zst` are read as zstd streams. The default: fast to write and read, compact.

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// The hashing trick for high-cardinality text columns: each value (or each whitespace-separated
 /// token) of the hashed columns adds +1 or -1 to one of `buckets` features, chosen by FNV-1a of
@@ -15,7 +15,7 @@ public struct HashedExtractor: Extractor, ExtractorPlugin {
 
     public static func make(_ options: PluginOptions) throws -> any Extractor {
         let hashColumns = options.stringList("hash_columns") ?? []
-        guard !hashColumns.isEmpty else { throw ExtractorError.invalidOptions("extractor 'hashed' needs `hash_columns: [...]`, the text columns to hash.") }
+        guard !hashColumns.isEmpty else { throw PluginError.invalidOptions("extractor 'hashed' needs `hash_columns: [...]`, the text columns to hash.") }
         return HashedExtractor(
             columns: try ColumnSpecs.parse(options), hashColumns: hashColumns, buckets: options.int("buckets") ?? 1024,
             tokens: options.bool("tokens") ?? false, signed: options.bool("signed") ?? true, optionsText: options.canonical)

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Numeric columns, one-hot categorical columns, label heads, mask heads and a group key, driven by
 /// config. The workload extractor: docs/examples/games.yaml shows it on the `games` data.
@@ -24,7 +24,7 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
             }
         }
         guard !columns.numeric.isEmpty || !categorical.isEmpty else {
-            throw ExtractorError.invalidOptions("extractor 'tabular' needs at least one feature: set `numeric:` and/or `categorical:` under `extractor:` (see docs/examples/games.yaml).")
+            throw PluginError.invalidOptions("extractor 'tabular' needs at least one feature: set `numeric:` and/or `categorical:` under `extractor:` (see docs/examples/games.yaml).")
         }
         return TabularExtractor(columns: columns, categorical: categorical, optionsText: options.canonical)
     }

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// CSV per RFC 4180, with a header row (quoted fields, CRLF or LF, a UTF-8 BOM).
 public struct CSVFormat: InputFormat, InputFormatPlugin {
@@ -12,7 +12,7 @@ public struct CSVFormat: InputFormat, InputFormatPlugin {
     public static func make(_ options: PluginOptions) throws -> any InputFormat {
         let text = options.string("delimiter") ?? ","
         guard let d = delimiter(text) else {
-            throw RegistryError.badOptionValue(
+            throw PluginError.badOptionValue(
                 plugin: name, kind: .format, option: "delimiter", value: text,
                 expected: "one ASCII character other than a quote or a line break (\\t or tab for a tab)", valid: ["delimiter"])
         }

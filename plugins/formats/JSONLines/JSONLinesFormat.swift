@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// JSON Lines: one flat JSON object per line. Columns are the keys of the first object, in order;
 /// later objects may omit keys (missing) or add keys (ignored). Values are strings, numbers,

@@ -1,4 +1,4 @@
-public import QuernCore
+import QuernKit
 
 /// The value grammar of RFC 8259 over the bytes of one JSON Lines line, and nothing more: numbers
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, strings with the eight escapes and `\uXXXX`,

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Tab-separated values with a header row. Fields are not quoted unless `quoting` is on.
 public struct TSVFormat: InputFormat, InputFormatPlugin {

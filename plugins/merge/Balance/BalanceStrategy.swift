@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Caps or down-samples the rows of each class of one label head, seeded. Two passes: count the
 /// classes, then keep exactly the target number of each class, chosen uniformly at random by
@@ -16,7 +16,7 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         let cap = options.int("per_class")
         let mode = options.string("mode") ?? (cap == nil ? "min" : "cap")
         if mode == "cap" && cap == nil {
-            throw MergeError.badSettings("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
+            throw PluginError.invalidOptions("balance needs per_class=N (at most N rows per class), or mode=min (down-sample every class to the smallest).")
         }
         return BalanceStrategy(head: options.string("head"), headMark: options["head"]?.mark, perClass: cap, mode: mode)
     }
@@ -52,11 +52,11 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let schema = context.batches.schema
-        guard !schema.labels.isEmpty else { throw MergeError.badSettings("balance needs a label head, and this schema has none.") }
+        guard !schema.labels.isEmpty else { throw PluginError.invalidOptions("balance needs a label head, and this schema has none.") }
         let h: Int
         if let head {
             guard let i = schema.labels.firstIndex(where: { $0.name == head }) else {
-                throw MergeError.badSettings("balance: no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
+                throw PluginError.invalidOptions("balance: no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
             }
             h = i
         } else {
@@ -64,8 +64,8 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         }
         let classes = schema.labels[h].classes
         var counts = [Int](repeating: 0, count: classes)
-        for i in context.batches.entries.indices {
-            for y in try context.batches.load(i).labels[h] { counts[try Self.checked(y, classes: classes, head: schema.labels[h].name, in: context.batches.entries[i])] += 1 }
+        for i in 0..<context.batches.batchCount {
+            for y in try context.batches.load(i).labels[h] { counts[try Self.checked(y, classes: classes, head: schema.labels[h].name, in: context.batches.batchDescription(i))] += 1 }
         }
         // The counting pass freed its batches on this thread: give them back before the second pass.
         releaseFreeMemory()
@@ -77,9 +77,10 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
         let reason = mode == "min" ? "class above the smallest class's count" : "class over the per-class cap"
         try context.batches.forEachBlock(split: context.split) { b, block in
             report.rowsIn += block.count
+            let batch = context.batches.batchDescription(b)
             var kept: [Int] = []
             for i in 0..<block.count {
-                let y = try Self.checked(block.labels[h][i], classes: classes, head: schema.labels[h].name, in: context.batches.entries[b])
+                let y = try Self.checked(block.labels[h][i], classes: classes, head: schema.labels[h].name, in: batch)
                 let take = Double(remaining[y]) * rngs[y].unit() < Double(need[y])
                 remaining[y] -= 1
                 if take {
@@ -100,10 +101,10 @@ public struct BalanceStrategy: MergeStrategy, MergePlugin {
     /// A row's label as an index into the per-class counters. The extractors keep labels inside
     /// 0..<classes, but a batch is data from disk (a plugin's extractor may be faulty): a label
     /// outside is refused with the batch file named, never used as an index.
-    static func checked(_ y: Int32, classes: Int, head: String, in entry: BatchSet.Entry) throws -> Int {
+    static func checked(_ y: Int32, classes: Int, head: String, in batch: String) throws -> Int {
         guard y >= 0 && Int(y) < classes else {
-            throw MergeError.badSettings(
-                "balance: \(entry.path) holds the label \(y) for head '\(head)', outside its classes 0..\(classes - 1): the extractor that wrote it is faulty or the file was changed. Fix the extractor and redo the batches with `quern extract --restart`.")
+            throw PluginError.badData(
+                "balance: \(batch) holds the label \(y) for head '\(head)', outside its classes 0..\(classes - 1): the extractor that wrote it is faulty or the file was changed. Fix the extractor and redo the batches with `quern extract --restart`.")
         }
         return Int(y)
     }

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Batch order, then row order: the rows exactly as extract wrote them.
 public struct ConcatStrategy: MergeStrategy, MergePlugin {

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Drops every row whose content (features, labels and masks) equals an earlier row's, or, with
 /// `keys`, whose chosen columns do. Keeps the first occurrence, in batch order. Remembers a 128-bit
@@ -83,7 +83,7 @@ public struct DedupeStrategy: MergeStrategy, MergePlugin {
                 ranges.append(start..<(start + schema.masks[m].width))
             } else {
                 let known = schema.featureNames + schema.labels.map(\.name) + schema.masks.map(\.name)
-                throw MergeError.badSettings("dedupe key '\(key)' is not a feature, label head or mask head\(closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? "").")
+                throw PluginError.invalidOptions("dedupe key '\(key)' is not a feature, label head or mask head\(closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? "").")
             }
         }
         return ranges

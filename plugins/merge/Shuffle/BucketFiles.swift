@@ -1,8 +1,7 @@
-public import QuernCore
-
 #if canImport(Glibc)
 import Glibc
 #endif
+import QuernKit
 
 /// The shuffle's spill: one scratch file per bucket, appended to through a small buffer each. A
 /// file is opened only for the moment of a write (so a million buckets need no million
@@ -19,7 +18,7 @@ final class BucketFiles {
         self.bufferBytes = bufferBytes
         // The folder it lives in (the staging folder) exists already.
         guard mkdir(dir, 0o700) == 0 || errno == EEXIST else {
-            throw StorageError.io(path: dir, operation: "create the shuffle's scratch folder", errno: errno)
+            throw PluginError.io(path: dir, operation: "create the shuffle's scratch folder", errno: errno)
         }
         buffers = Array(repeating: [], count: count)
         written = Array(repeating: false, count: count)
@@ -36,14 +35,14 @@ final class BucketFiles {
         guard !buffers[b].isEmpty else { return }
         let p = path(b)
         let fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StorageError.io(path: p, operation: "write a shuffle bucket", errno: errno) }
+        guard fd >= 0 else { throw PluginError.io(path: p, operation: "write a shuffle bucket", errno: errno) }
         defer { close(fd) }
         try buffers[b].withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
                 let n = write(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw StorageError.io(path: p, operation: "write a shuffle bucket", errno: n < 0 ? errno : ENOSPC) }
+                guard n > 0 else { throw PluginError.io(path: p, operation: "write a shuffle bucket", errno: n < 0 ? errno : ENOSPC) }
                 done += n
             }
         }
@@ -61,17 +60,17 @@ final class BucketFiles {
         guard written[b] else { return buffers[b] }
         let p = path(b)
         let fd = open(p, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StorageError.io(path: p, operation: "read a shuffle bucket", errno: errno) }
+        guard fd >= 0 else { throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: errno) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw StorageError.io(path: p, operation: "read a shuffle bucket", errno: errno) }
+        guard fstat(fd, &st) == 0 else { throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: errno) }
         let size = Int(st.st_size)
         return try [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var done = 0
             while done < size {
                 let n = pread(fd, out.baseAddress! + done, size - done, off_t(done))
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw StorageError.io(path: p, operation: "read a shuffle bucket", errno: n < 0 ? errno : EIO) }
+                guard n > 0 else { throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: n < 0 ? errno : EIO) }
                 done += n
             }
             count = done

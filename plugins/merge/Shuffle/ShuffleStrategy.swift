@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// A seeded, uniform global shuffle in bounded memory. Row `g` (its position in batch order) gets
 /// the random key `mix(seed, g)`, and the output is the rows sorted by key (ties, which 64-bit keys

@@ -8,6 +8,12 @@
 /// - any bytes at all (empty, random, binary) end in records or a ``ReadError``: never a crash or
 ///   a hang. (Read through ``ChunkBuffer``, which refuses a record over
 ///   ``ReaderSettings/maxRecordBytes``, rather than growing a buffer of your own.)
+///
+/// Threading: one format value is shared by every worker (no mutable state); ``open(_:settings:)``
+/// makes a ``RecordReader`` per file, used by one thread.
+///
+/// Errors: throw ``ReadError`` with the line and what is wrong ("an unterminated quote"); the
+/// host records the file in `failed.jsonl` and goes on with the others.
 public protocol InputFormat: Sendable {
     var name: String { get }
     func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader

@@ -13,6 +13,14 @@
 /// table, no two plugins of a kind share a name, no two codecs a ZIP method, no two codecs or two
 /// formats a file extension. Each kind has its own contract and suite (``Extractor``, ``Codec``,
 /// ``InputFormat``, `MergeStrategy`).
+///
+/// What a plugin type guarantees:
+/// - its metadata is constant, and `name` is unique within its ``PluginKind``;
+/// - `make` is cheap and has no side effects (no files, no threads): the host may build a
+///   plugin more than once, e.g. to check a configuration before a run;
+/// - `make` receives options already checked against ``options`` (known keys, declared types)
+///   and throws for combinations it cannot work with: ``ConfigError`` for a value with a config
+///   position, else ``PluginError``, each saying what to write instead.
 public protocol Plugin: Sendable {
     static var kind: PluginKind { get }
     /// The name users write in a flag or the config, lower-case (`tabular`, `zstd`).

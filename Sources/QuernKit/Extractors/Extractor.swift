@@ -13,6 +13,14 @@
 ///   = rows given); a malformed row throws a ``RowError`` and the host discards the whole file;
 /// - the same rows give the same batch, skips and notes, bit for bit;
 /// - ``bind(columns:schema:missing:)`` throws when a configured column is missing.
+///
+/// Threading: one extractor value is shared by every worker thread (hence `Sendable`, and no
+/// mutable state); each worker binds its own ``BoundExtractor`` per file and uses it alone.
+///
+/// Errors: ``schema(columns:)`` and ``bind(columns:schema:missing:)`` throw ``ExtractorError``
+/// for columns a file lacks (the host tries other files before blaming the configuration);
+/// options that cannot work are refused when the plugin is built (``ConfigError`` for a value
+/// at a config line, ``PluginError`` otherwise), never later in the run.
 public protocol Extractor: Sendable {
     /// The plugin name that built it.
     var name: String { get }
@@ -32,7 +40,9 @@ extension Extractor {
     public var labelHeads: [String]? { nil }
 }
 
-/// An extractor bound to the column positions of one file. Not shared between threads.
+/// An extractor bound to the column positions of one file. Not shared between threads. Called
+/// once per record, in file order; it is the hot path, so work on the record's bytes and reuse
+/// buffers rather than allocating per row.
 public protocol BoundExtractor {
     /// Appends one row to `batch` or returns the reason it was skipped.
     mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome

@@ -17,6 +17,15 @@
 /// - a codec that declares `fileExtensions` has a stream decoder that decodes files made by the
 ///   format's own tool (`gzip -c`), fed in chunks of any size, concatenated streams included, and
 ///   reports a truncated file as a ``ReadError``.
+///
+/// Threading: one codec value is shared by every worker thread, which call `compress` and
+/// `decompress` at the same time: keep no mutable state in the codec (make a library context per
+/// call, as the built-ins do). A ``StreamDecoder`` is made per input file and used by one thread.
+///
+/// Errors: throw ``CodecError`` naming the codec and the library's reason, with `outOfMemory` set
+/// when the library could not allocate (the host then says to lower `--workers` or the memory
+/// limit instead of calling the data corrupt). Never trap on bad input: batch files and inputs
+/// come from disk and may be damaged.
 public protocol Codec: Sendable {
     var name: String { get }
     /// The level in use, when the codec has levels.
@@ -57,7 +66,8 @@ extension Codec {
     }
 }
 
-/// Decodes a compressed file incrementally.
+/// Decodes a compressed file incrementally. Made per file, used by one thread; throws
+/// ``CodecError`` on corrupt data (the host reports it as the file's read error).
 public protocol StreamDecoder: AnyObject {
     /// Decodes from `input` into `output`. Returns bytes consumed and produced, and whether the
     /// compressed stream ended (a decoder may see several concatenated streams).

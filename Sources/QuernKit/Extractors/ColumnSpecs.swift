@@ -1,5 +1,5 @@
 /// The column options both built-in extractors share: numeric columns (names or globs), label
-/// heads, mask heads and the group key. Lives in the host so every extractor plugin reads the same
+/// heads, mask heads and the group key. Lives in the kit so every extractor plugin reads the same
 /// option syntax (docs/plugins.md):
 ///
 /// ```yaml
@@ -296,7 +296,6 @@ public enum ExtractorError: Error, CustomStringConvertible, Equatable {
     case missingColumn(name: String, role: String, columns: [String])
     case noMatch(pattern: String, columns: [String])
     case schemaMismatch(expected: [String], found: [String])
-    case invalidOptions(String)
 
     public var description: String {
         switch self {
@@ -307,8 +306,6 @@ public enum ExtractorError: Error, CustomStringConvertible, Equatable {
             return "the pattern '\(pattern)' matches no column; the columns are: \(columns.prefix(60).joined(separator: ", "))"
         case .schemaMismatch(let expected, let found):
             return "this file's columns give features \(found.prefix(8).joined(separator: ","))... but the dataset's are \(expected.prefix(8).joined(separator: ","))... (\(found.count) vs \(expected.count))"
-        case .invalidOptions(let why):
-            return why
         }
     }
 }

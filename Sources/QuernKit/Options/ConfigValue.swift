@@ -48,7 +48,7 @@ public struct ConfigValue: Sendable, Equatable, CustomStringConvertible {
 
     public var intValue: Int? {
         guard let s = stringValue else { return nil }
-        if let i = Int(s.replacingOccurrences(of: "_", with: "")) { return i }
+        if let i = Int(String(s.filter { $0 != "_" })) { return i }
         if let d = Double(s), d == d.rounded(), abs(d) < 1e15 { return Int(d) }
         return nil
     }

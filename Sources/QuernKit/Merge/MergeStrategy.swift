@@ -11,6 +11,14 @@
 ///   ``MergeContext/batches`` one at a time, spill to ``MergeContext/scratchDir`` when a strategy
 ///   needs more;
 /// - ``MergeReport`` counts rows in, rows out, and every dropped row by reason.
+///
+/// Threading: ``merge(_:emit:)`` runs once per merge on one thread, and `emit` is called on that
+/// thread; the host writes an emitted block in the background, so a strategy keeps no reference
+/// to a block it changes after emitting it (blocks are values: changing a copy is safe).
+///
+/// Errors: throw ``PluginError`` for options that do not fit the data (a key that names no
+/// column) or data that break the strategy's rules; any error stops the merge and nothing is
+/// published. Errors from ``MergeContext/batches`` describe the batch file; rethrow them as they are.
 public protocol MergeStrategy: Sendable {
     var name: String { get }
     /// The options, canonical, for the stats file.
@@ -37,7 +45,8 @@ extension MergeStrategy {
 
 /// What a strategy works with.
 public struct MergeContext: Sendable {
-    public var batches: BatchSet
+    /// The batches to merge, in order; see ``BatchSource``.
+    public var batches: any BatchSource
     public var split: SplitFunction
     /// The merge's seed (`merge.seed`, `--seed`). The split has its own (`split.seed`), so a strategy
     /// re-run with another seed never moves rows between splits.
@@ -48,7 +57,7 @@ public struct MergeContext: Sendable {
     /// less than its ``MergeStrategy/stateBytes(rows:partRows:schema:)``.
     public var memoryBudget: Int
 
-    public init(batches: BatchSet, split: SplitFunction, seed: Int, scratchDir: String, memoryBudget: Int) {
+    public init(batches: any BatchSource, split: SplitFunction, seed: Int, scratchDir: String, memoryBudget: Int) {
         self.batches = batches
         self.split = split
         self.seed = seed
@@ -76,19 +85,4 @@ public protocol MergePlugin: Plugin {
 
 extension MergePlugin {
     public static var kind: PluginKind { .merge }
-}
-
-extension PluginRegistry {
-    /// Looks up a merge strategy by name, checks its options and builds it.
-    public func mergeStrategy(_ name: String, _ values: [String: ConfigValue] = [:]) throws -> any MergeStrategy {
-        let p = try lookup(.merge, name)
-        guard let m = p as? any MergePlugin.Type else { throw RegistryError.notBuildable(name) }
-        return try m.make(options(for: p, values))
-    }
-
-    /// Parses `name[:key=value,...]` and builds that merge strategy.
-    public func mergeStrategy(spec: String, extra: [String: ConfigValue] = [:]) throws -> any MergeStrategy {
-        let s = try PluginSpec.parse(spec)
-        return try mergeStrategy(s.name, extra.merging(s.options) { _, flag in flag })
-    }
 }

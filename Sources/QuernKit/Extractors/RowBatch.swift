@@ -117,6 +117,10 @@ public struct RowBatch: Sendable, Equatable {
         count = 0
     }
 
+    /// Declares that the arrays, filled directly (a batch file read back into a reused batch),
+    /// hold `rows` rows. The caller guarantees every array has that many rows.
+    public mutating func setFilledCount(_ rows: Int) { count = rows }
+
     /// Reserves room for `rows` rows.
     public mutating func reserve(rows: Int) {
         features.reserveCapacity(rows * featureCount)

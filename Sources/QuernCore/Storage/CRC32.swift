@@ -27,14 +27,5 @@ public struct CRC32: Sendable, Equatable {
     public var hex: String { String(value, radix: 16).leftPadded(to: 8) }
 }
 
-/// FNV-1a 64-bit: the split function's hash (docs/formats.md) and the fingerprint's.
-public enum FNV1a64 {
-    public static let offset: UInt64 = 0xCBF2_9CE4_8422_2325
-    public static let prime: UInt64 = 0x0000_0100_0000_01B3
-
-    @inlinable public static func hash<S: Sequence>(_ bytes: S, seed: UInt64 = offset) -> UInt64 where S.Element == UInt8 {
-        var h = seed
-        for b in bytes { h = (h ^ UInt64(b)) &* prime }
-        return h
-    }
-}
+/// A CRC-32 as the journal writes it: 8 lower-case hex digits.
+func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
