@@ -11,7 +11,7 @@ from conftest import run_quern
 
 
 def parts(folder):
-    return sorted(folder.glob("batch_*.npz"), key=lambda p: p.name)
+    return sorted(folder.glob("batch_*.npz"), key=lambda p: (p.name[:12], len(p.name), p.name))  # batch, then part
 
 
 def test_zstd_and_lz4_batches_equal_the_arrays_numpy_reads_from_the_uncompressed_ones(workspace):
@@ -93,3 +93,18 @@ def test_a_missing_codec_package_is_named_with_how_to_install_it(workspace, monk
     # none batches and outputs need numpy only
     assert "X" in quern.read_batch(parts(workspace / "mid_none")[0])
 
+
+
+def test_export_to_zlib_gives_files_numpy_reads_equal_to_the_zstd_batches(workspace, quern_bin, tmp_path):
+    run_quern(quern_bin, "export", str(workspace / "mid_zstd"), "--to", str(tmp_path / "exp"), "--codec", "zlib", cwd=tmp_path)
+    exported = list(quern.iter_batches(tmp_path / "exp"))  # the export has its own journal
+    originals = list(quern.iter_batches(workspace / "mid_zstd"))
+    assert [b.path.rsplit("/", 1)[1] for b in exported] == [
+        b.path.rsplit("/", 1)[1] for b in originals]
+    for batch, original in zip(exported, originals):
+        path = batch.path
+        npz = np.load(path)  # numpy reads zlib members by itself
+        for name in npz.files:
+            if name != "meta":
+                assert np.array_equal(npz[name], original[name]), f"{path} {name}"
+        assert quern.read_batch(path).meta["codec"].startswith("zlib")
