@@ -23,6 +23,15 @@ class QuernDataset:
         self.labels = self.outputs.labels[split]
         self.masks = self.outputs.masks[split]
 
+    # A DataLoader with workers pickles the dataset into each of them; a pickled np.memmap
+    # carries a copy of its whole array, so only the folder and split travel, and each worker
+    # maps the files again.
+    def __getstate__(self):
+        return {"folder": self.outputs.folder, "split": self.split}
+
+    def __setstate__(self, state):
+        self.__init__(state["folder"], state["split"])
+
     def __len__(self):
         return len(self.X)
 

@@ -1,3 +1,5 @@
+import pickle
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,12 @@ def test_dataset_rows_match_the_outputs(workspace):
         ds[len(ds)]
     with pytest.raises(KeyError, match="no split 'dev'"):
         quern.QuernDataset(workspace / "out", "dev")
+
+
+def test_a_pickled_dataset_carries_its_folder_not_its_arrays(workspace):
+    ds = quern.QuernDataset(workspace / "out", "train")
+    blob = pickle.dumps(ds)
+    assert len(blob) < 1000 < ds.X.nbytes  # the worker maps the files again
+    again = pickle.loads(blob)
+    assert isinstance(again.X, np.memmap) and len(again) == len(ds)
+    assert np.array_equal(again[3][0], ds[3][0])
