@@ -6,9 +6,11 @@ DEMO ?= data/demo
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip lz4 zstd
-# Only the tests need Python: numpy from Debian, never pip (Debian 12's Python is
-# "externally managed", so `pip install` is refused there).
-TEST_DEB_PACKAGES := python3 python3-numpy
+# Only the tests need Python: numpy, pytest and the codecs of python/ from Debian, never pip
+# (Debian 12's Python is "externally managed", so `pip install` is refused there).
+TEST_DEB_PACKAGES := python3 python3-numpy python3-pytest python3-zstandard python3-lz4
+# The Python that has them: Debian's (a python3 earlier on PATH, such as pyenv's, may lack them).
+TEST_PYTHON ?= /usr/bin/python3
 
 .PHONY: all deps test-deps build install demo test bench fuzz clean help
 
@@ -27,7 +29,7 @@ deps:
 	$(call apt_install,$(DEB_PACKAGES))
 
 ## test-deps: Debian's python3-numpy for the interop tests (the tests use /usr/bin/python3
-## when the python3 on PATH has no numpy).
+## when the python3 on PATH has no numpy), and pytest, zstandard and lz4 for python/'s tests.
 test-deps: deps
 	$(call apt_install,$(TEST_DEB_PACKAGES))
 
@@ -56,11 +58,13 @@ demo: build
 	@echo "    y = np.load('$(DEMO)/processed/labels_train.npz')['action']"
 
 ## test: every test, on the debug build (integration tests run the real executable), then the
-## example team package (docs/examples/team-plugins): it builds on Quern as a library, so a
-## change that breaks a team's own package fails here.
+## example team package (docs/examples/team-plugins: it builds on Quern as a library, so a
+## change that breaks a team's own package fails here), then the Python package's tests
+## (python/tests) against the same executable.
 test: test-deps
 	$(SWIFT) build --build-tests
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
+	QUERN_BIN=$(CURDIR)/.build/debug/quern $(TEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 	$(MAKE) test-team-plugins
 
 ## test-team-plugins: build the example team package and run its tests (conformance suites on its

@@ -27,7 +27,7 @@ import Glibc
 struct CLIFuzzTests {
     static let config = ExtractEndToEndTests.config
     static let timeoutSeconds = 30.0
-    static let commands = ["run", "extract", "merge", "validate", "verify", "init", "generate", "compare", "hooks", "plugins", "slurm"]
+    static let commands = ["run", "extract", "merge", "validate", "verify", "init", "generate", "compare", "hooks", "plugins", "slurm", "inspect", "export"]
 
     /// A flag of a command, as its `--help` lists it: the name, and the placeholder of its value
     /// (`dir`, `n`, `size`, ...) or nil for a switch.
@@ -67,7 +67,7 @@ struct CLIFuzzTests {
     static let fractions = ["0.8,0.1,0.1", "1,0,0", "0.5,0.5", "2,-1,0", "a,b,c", "", "0.8,0.1,0.1,0", "nan,0,1"]
 
     /// Flags whose folder quern creates or writes into.
-    static let writes: Set<String> = ["--output-dir", "--intermediate-dir", "--log-dir", "--compare-dir", "--script-dir", "--out"]
+    static let writes: Set<String> = ["--output-dir", "--intermediate-dir", "--log-dir", "--compare-dir", "--script-dir", "--out", "--to"]
 
     static func value(for flag: Flag, command: String, _ rng: inout SplitMix64) -> String {
         func pick(_ pool: [String]) -> String { pool[Int(rng.next() % UInt64(pool.count))] }
@@ -97,6 +97,8 @@ struct CLIFuzzTests {
         case "generate": return ["--out", "gen", "--files", "2", "--rows", "3"]
         case "hooks": return ["--config", "../q.yaml"]
         case "slurm": return ["--config", "../q.yaml", "--input-dir", "../in", "--dry-run"]
+        case "inspect": return [["mid", "mid/batch_000000.npz", "../in", "."][Int(rng.next() % 4)]]
+        case "export": return ["mid", "--to", "exp"]
         default: return []
         }
     }
@@ -123,7 +125,7 @@ struct CLIFuzzTests {
             }
             // Slurm without --dry-run would submit jobs; slurm's fuzzed flags never drop it.
             if command == "slurm" && !args.contains("--dry-run") { args.append("--dry-run") }
-            cases.append(Case(number: number, args: args, needsBatches: ["merge", "verify", "compare", "run"].contains(command)))
+            cases.append(Case(number: number, args: args, needsBatches: ["merge", "verify", "compare", "run", "inspect", "export"].contains(command)))
         }
         return cases
     }

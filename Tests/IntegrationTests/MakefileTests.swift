@@ -29,6 +29,18 @@ struct MakefileTests {
         #expect(lines.allSatisfy { !$0.contains("pip") }, "\(lines.joined(separator: "\n"))")
     }
 
+    /// `make test` runs the Python package's pytest suite against the quern it built, with
+    /// pytest and the codec modules from Debian.
+    @Test func makeTestRunsThePythonPackageTests() throws {
+        let deps = try commands("test-deps")
+        for package in ["python3-pytest", "python3-zstandard", "python3-lz4"] {
+            #expect(deps.contains { $0.contains(package) }, "\(package): \(deps.joined(separator: "\n"))")
+        }
+        let lines = try commands("test")
+        #expect(lines.contains { $0.contains("QUERN_BIN=") && $0.contains("-m pytest") && $0.contains("python/tests") }, "\(lines.joined(separator: "\n"))")
+        #expect(lines.allSatisfy { !$0.contains("pip ") }, "\(lines.joined(separator: "\n"))")
+    }
+
     /// A python3 on PATH without numpy (a pyenv or venv one) must not hide Debian's, which has it.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/numpy"), "needs Debian's python3-numpy"))
     func testsUseAPythonThatHasNumpy() throws {

@@ -17,8 +17,8 @@ let package = Package(
         .package(name: "Quern", path: "../../.."),
     ],
     targets: [
-        // The plugins: they see only Quern's plugin API.
-        .target(name: "TeamPlugins", dependencies: [.product(name: "QuernCore", package: "Quern")]),
+        // The plugins: they see only the plugin kit (the build refuses anything else).
+        .target(name: "TeamPlugins", dependencies: [.product(name: "QuernKit", package: "Quern")]),
         // `quern` with the team's plugins added.
         .executableTarget(
             name: "team-quern",

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Features derived from pairs of numeric columns: for each pair `a/b`, the difference `a-b` and
 /// the ratio `a/b` (0 where `b` is 0, counted in the notes). Optionally one label column of

@@ -1,4 +1,4 @@
-public import QuernCore
+public import QuernKit
 
 /// Keeps the first `per_class` rows of each class of a label head in each split (train, val,
 /// test), in input order, and drops the rest: a small, class-stratified cut of a big dataset for

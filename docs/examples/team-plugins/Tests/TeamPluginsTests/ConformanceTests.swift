@@ -1,5 +1,6 @@
 import QuernConformance
 import QuernCore
+import QuernKit
 import QuernPlugins
 import TeamPlugins
 import Testing
