@@ -61,6 +61,9 @@ public enum ConfigSchema {
         ("normalize", [
             Key(name: "method", type: .choice(["standard", "minmax", "none"]), help: "standard, minmax or none, fit on train", flag: "--normalize"),
         ]),
+        ("save", [
+            Key(name: "provenance", type: .bool, help: "also write each row's source file, line and group key (provenance_<split>.npy, provenance_files.json, provenance_groups.npy; default false)", flag: nil),
+        ]),
         ("slurm", [
             Key(name: "shards", type: .int(1...100_000), help: "extract shards: tasks of the array job", flag: "--shards"),
             Key(name: "partition", type: .string, help: "partition of both jobs", flag: "--partition"),

@@ -17,6 +17,8 @@ public struct MergeSettings: Sendable, Equatable {
     public var memoryBudget = 512 << 20
     /// `batch.memory_limit`: sizes read-ahead, the strategy's budget and blocks (see ``MemoryLimit``).
     public var memoryLimit: MemoryLimit? = nil
+    /// `save.provenance`: write each row's source file, line and group key with the outputs.
+    public var provenance = false
 
     public init() {}
 
@@ -33,6 +35,7 @@ public struct MergeSettings: Sendable, Equatable {
         if let v = config.value(at: "merge.cleanup")?.boolValue { s.cleanup = v }
         if let v = config.value(at: "merge.skip_validation")?.boolValue { s.skipValidation = v }
         if let v = config.value(at: "merge.memory_budget_mb")?.intValue { s.memoryBudget = v << 20 }
+        if let v = config.value(at: "save.provenance")?.boolValue { s.provenance = v }
         s.memoryLimit = try MemoryLimit.resolve(config)
         if let v = config.value(at: "split.seed")?.intValue { s.splitSeed = v }
         if let v = config.value(at: "merge.seed")?.intValue { s.mergeSeed = v }
