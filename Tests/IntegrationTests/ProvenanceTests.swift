@@ -87,6 +87,20 @@ struct ProvenanceTests {
         #expect(!ws.files(in: "out").contains { $0.contains("merged") })
         let v = try QuernProcess.run(["verify", "--output-dir", "out"], cwd: ws.path)
         #expect(v.status == 0, "the provenance files are in checksums.json: \(v.stdout)")
+        #expect(v.stdout.contains("provenance of 3 of 3 splits good"), "\(v.stdout)")
+    }
+
+    /// Verify reads the provenance: an origin naming a file the list does not have is reported.
+    @Test func verifyReportsAnOriginOutsideTheFileList() throws {
+        let ws = try workspace()
+        let r = try QuernProcess.run(["merge", "--config", "q.yaml", "--output-dir", "out", "-q"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let edit = try QuernProcess.python(
+            "import numpy as np\np = np.load('out/provenance_train.npy', mmap_mode='r+')\np[3, 0] = 999\np.flush()", cwd: ws.path)
+        #expect(edit.status == 0, "\(edit.stderr)")
+        let v = try QuernProcess.run(["verify", "--output-dir", "out"], cwd: ws.path)
+        #expect(v.status == 2, "\(v.stdout)")
+        #expect(v.stdout.contains("provenance_train.npy: row 3 names file 999"), "\(v.stdout)")
     }
 
     /// The lookup `quern inspect` uses: a row's file, line and group, as the arrays say; clear
