@@ -119,6 +119,19 @@ struct TransformTests {
         #expect(c.status == 0, "\(c.stderr)")
     }
 
+    /// A run whose shard came from the scheduler (`--shard auto`) saves that in its config; the
+    /// transform reads every file it is given, outside any scheduler.
+    @Test func aRunShardedByTheSchedulerTransformsOutsideIt() throws {
+        let ws = try workspace(files: 3, provenance: false)
+        let r = try QuernProcess.run(
+            ["run", "--config", "q.yaml", "--input-dir", "in", "--shard", "auto", "--shard-count", "1", "-q"], cwd: ws.path, env: ["JOB_COMPLETION_INDEX": "0"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(ws.text("data/processed/quern_config.yaml").contains("\"shard\": \"auto\""), "\(ws.text("data/processed/quern_config.yaml"))")
+        let t = try quern(ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "tx", "-q"])
+        #expect(t.status == 0, "\(t.stderr)")
+        #expect(t.stdout.contains("60 in X.npy"), "\(t.stdout)")
+    }
+
     /// Outputs of an older quern (no transform.json or quern_config.yaml) are refused with what
     /// to do; so is writing into the run's own output folder.
     @Test func outputsWithoutTheSavedTransformSayToMergeAgain() throws {

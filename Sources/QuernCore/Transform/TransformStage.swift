@@ -52,7 +52,9 @@ public struct TransformStage: Sendable {
     public func run() throws -> Summary {
         let (fitted, config) = try loadRun()
         let params = try fitted.parameters
-        let extract = try ExtractSettings.resolve(config)
+        // A shard is the run's business, not the transform's (and `auto` would need the
+        // scheduler's variables): the transform reads every file it is given.
+        let extract = try ExtractSettings.resolve(config.removing("extract.shard").removing("extract.shard_count"))
         let merge = try MergeSettings.resolve(config)
         let extractor = try registry.extractor(extract.extractorName, extract.extractorOptions)
         let schema = fitted.schema
