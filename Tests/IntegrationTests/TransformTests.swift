@@ -85,6 +85,9 @@ struct TransformTests {
             assert norm.apply(np.load('raw/X_train.npy')).tobytes() == X.tobytes()
             """, cwd: ws.path)
         #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
+        // Files in name order, rows in line order: row 21 is the second data row of the second file.
+        let origin = try Provenance.origin(of: 21, split: "all", in: "\(ws.path)/tx")
+        #expect(origin.file == "game_000001.csv" && origin.line == 3 && origin.inputDir == "in", "\(origin)")
     }
 
     /// New files with problems: rows the extractor rejects are counted and reported as `run`
