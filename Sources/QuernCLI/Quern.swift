@@ -15,7 +15,7 @@ struct Quern: AsyncParsableCommand {
             """,
         subcommands: [
             RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, VerifyCommand.self, ValidateCommand.self, InitCommand.self,
-            HooksCommand.self, PluginsCommand.self, GenerateCommand.self,
+            HooksCommand.self, TransformCommand.self, PluginsCommand.self, GenerateCommand.self,
             InspectCommand.self, ExportCommand.self,
         ])
 }

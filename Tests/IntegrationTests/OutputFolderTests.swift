@@ -168,7 +168,7 @@ struct OutputFolderTests {
         let r = try QuernProcess.run(
             ["run", "--config", "\(ws.path)/plain.yaml", "--no-hooks", "-q", "--input-dir", "in", "--intermediate-dir", "mid-plain", "--output-dir", "out"], cwd: ws.path)
         #expect(r.status == 0, "\(described(r))")
-        #expect(ws.files(in: "out").filter { !$0.hasPrefix(".") } == ["X_test.npy", "X_train.npy", "X_val.npy", "checksums.json", "labels_test.npz", "labels_train.npz", "labels_val.npz", "masks_mine.npz", "preprocessing_stats.json"])
+        #expect(ws.files(in: "out").filter { !$0.hasPrefix(".") } == ["X_test.npy", "X_train.npy", "X_val.npy", "checksums.json", "labels_test.npz", "labels_train.npz", "labels_val.npz", "masks_mine.npz", "preprocessing_stats.json", "quern_config.yaml", "transform.json"])
         #expect(try QuernProcess.run(["verify", "--output-dir", "out"], cwd: ws.path).status == 0)
     }
 

@@ -9,3 +9,4 @@ from .errors import ChecksumError, QuernFormatError  # noqa: F401
 from .batches import Batch, iter_batches, journal, read_batch  # noqa: F401
 from .outputs import Outputs, open_npy, open_npz, open_outputs  # noqa: F401
 from .dataset import QuernDataset  # noqa: F401
+from . import normalize  # noqa: F401

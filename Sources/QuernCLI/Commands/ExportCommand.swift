@@ -41,7 +41,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let codec: any Codec
         do {
-            codec = try CLIPlugins.registry.codec(spec: self.codec)
+            codec = try Resolver(registry: CLIPlugins.registry).codec(spec: self.codec)
         } catch {
             throw fail(ValidationError("--codec \(TerminalText.escape(self.codec)): \(error)"))
         }

@@ -11,7 +11,8 @@ struct VerifyCommand: ParsableCommand {
             checksum, its metadata (batch, part, rows, schema fingerprint) and shapes; batch files no journal records \
             (foreign or half-published); planned batches not yet complete.
             Output folder: every .npy header, file lengths, the row count of X, labels and masks of each split, labels \
-            in range, masks 0/1, X finite, and preprocessing_stats.json against all of it.
+            in range, masks 0/1, X finite, preprocessing_stats.json against all of it, and (with save.provenance) each \
+            provenance_<split>.npy against X and the file and group lists.
             Each problem is printed as `file: what is wrong`. Nothing is changed.
 
             Without flags, both folders of the config (default data/intermediate and data/processed) are checked; \

@@ -40,10 +40,14 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
             h -= p * log(p)
         }
         let entropy = present.count > 1 ? h / log(Double(present.count)) : 1
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter(OutputPublisher.isQuernOutput).sorted()
+        // The data only: the saved config and transform describe the run (the config names the
+        // candidate), and checksums.json holds their CRCs, so two candidates with the same rows
+        // keep the same checksum.
+        let saved: Set = [FittedTransform.fileName, FittedTransform.configFileName]
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { OutputPublisher.isQuernOutput($0) && !saved.contains($0) }.sorted()
         var bytes = 0
         var crc = CRC32()
-        for f in files where f != "preprocessing_stats.json" {
+        for f in files where f != "preprocessing_stats.json" && f != OutputChecksums.fileName {
             guard let d = FileManager.default.contents(atPath: "\(dir)/\(f)") else { continue }
             d.withUnsafeBytes { crc.update($0) }
         }

@@ -25,11 +25,15 @@ public struct BatchSet: BatchSource {
     public var maxLoaders = 2
     /// Counts the split keys of the batches read through ``forEachBlock(split:_:)``.
     public var keyTally: SplitKeyTally? = nil
+    /// With `save.provenance`: blocks carry each row's origin (``RowBlock/origin``), numbered by
+    /// this table. Nil (the default): no origin travels, and nothing changes.
+    public var provenance: ProvenanceTable? = nil
 
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
     public var batchCount: Int { entries.count }
     public func rowCount(ofBatch i: Int) -> Int { entries[i].rows }
     public func batchDescription(_ i: Int) -> String { entries[i].path }
+    public var layout: RowLayout { RowLayout(schema: schema, provenance: provenance != nil) }
 
     /// Finds and checks the batches of `dir`.
     public static func open(_ dir: String, registry: PluginRegistry) throws -> BatchSet {
@@ -135,10 +139,11 @@ public struct BatchSet: BatchSource {
                 let scratch = BatchFile.ReadScratch()
                 for i in stride(from: t, to: count, by: threads) {
                     guard queue.waitForRoom(before: i) else { return }
-                    let result = Result { () throws -> RowBlock in
+                    let result = Result { () throws -> LoadedBlock in
                         let batch = try this.load(i, scratch: scratch, reusing: spare.take())
                         tally?.record(batch, index: i, by: split.by)
-                        return Self.block(from: batch, layout: layout, split: split)
+                        let block = Self.block(from: batch, layout: layout, split: split)
+                        return LoadedBlock(block: block, sources: layout.provenance ? batch.sources : [], groups: layout.provenance ? batch.groups : [])
                     }
                     queue.put(i, result)
                 }
@@ -148,8 +153,13 @@ public struct BatchSet: BatchSource {
             queue.cancel()
             spare.cancel()
         }
+        let table = provenance
         for i in 0..<count {
-            let block = try queue.take(i).get()
+            let loaded = try queue.take(i).get()
+            var block = loaded.block
+            // Renumbered here, on the one consuming thread, in batch order: the same tables
+            // whichever loader finished first.
+            table?.globalize(&block, sources: loaded.sources, groups: loaded.groups)
             try body(i, block)
             spare.give(block)
         }
@@ -176,8 +186,28 @@ public struct BatchSet: BatchSource {
                 return split.split(of: key)
             }
         }
+        if layout.provenance {
+            // Batch-local indexes here; ``ProvenanceTable/globalize(_:sources:groups:)`` renumbers them.
+            let w = RowBlock.originWidth
+            block.origin = [Int64](unsafeUninitializedCapacity: batch.count * w) { out, n in
+                for i in 0..<batch.count {
+                    out[i * w] = Int64(batch.sourceIndex[i])
+                    out[i * w + 1] = batch.sourceRow[i]
+                    out[i * w + 2] = Int64(batch.groupIndex[i])
+                }
+                n = batch.count * w
+            }
+        }
         return block
     }
+}
+
+/// A block as a loader hands it over: with the batch's own source and group tables when rows carry
+/// their origin (empty otherwise).
+struct LoadedBlock: Sendable {
+    var block: RowBlock
+    var sources: [String]
+    var groups: [[UInt8]]
 }
 
 /// Blocks the merge is done with, whose arrays the loaders fill again, so the merge's memory is
@@ -250,7 +280,7 @@ final class SpareBlocks: @unchecked Sendable {
 /// ahead of the one being used.
 final class BlockQueue: @unchecked Sendable {
     private let condition = NSCondition()
-    private var ready: [Int: Result<RowBlock, any Error>] = [:]
+    private var ready: [Int: Result<LoadedBlock, any Error>] = [:]
     private var taken = 0
     private var cancelled = false
     let depth: Int
@@ -265,14 +295,14 @@ final class BlockQueue: @unchecked Sendable {
         return !cancelled
     }
 
-    func put(_ i: Int, _ result: Result<RowBlock, any Error>) {
+    func put(_ i: Int, _ result: Result<LoadedBlock, any Error>) {
         condition.lock()
         ready[i] = result
         condition.broadcast()
         condition.unlock()
     }
 
-    func take(_ i: Int) -> Result<RowBlock, any Error> {
+    func take(_ i: Int) -> Result<LoadedBlock, any Error> {
         condition.lock()
         defer { condition.unlock() }
         while ready[i] == nil { condition.wait() }

@@ -20,6 +20,8 @@ public struct MergeSettings: Sendable, Equatable {
     public var memoryBudget = 0
     /// `batch.memory_limit`: sizes read-ahead, the strategy's budget and blocks (see ``MemoryLimit``).
     public var memoryLimit: MemoryLimit? = nil
+    /// `save.provenance`: write each row's source file, line and group key with the outputs.
+    public var provenance = false
 
     init() {}
 

@@ -79,6 +79,7 @@ public struct MergeStage: Sendable {
             split = try settings.splitFunction(for: batches.schema)
             settings.splitBy = split.by
             batches.keyTally = keyTally
+            if settings.provenance { batches.provenance = ProvenanceTable() }
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let partRows = batches.entries.map(\.rows).max() ?? 0
@@ -114,8 +115,10 @@ public struct MergeStage: Sendable {
             runner.context?.setStagingDir(staging)
             console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
             let context = MergeContext(batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
-            let merged = inspect ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, bufferBytes: bufferBytes) : nil
-            if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes) }
+            let merged =
+                inspect
+                ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, provenance: settings.provenance, bufferBytes: bufferBytes) : nil
+            if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes) }
             let total = batches.totalRows
             var seen = 0
             let report = try strategy.merge(context) { block in
@@ -131,10 +134,12 @@ public struct MergeStage: Sendable {
         t = monotonicSeconds()
         // split: the merged rows into X_train/val/test (merge order kept inside each split), with
         // counts and label/mask checks; finished into valid .npy files.
-        let writer = try direct ?? SplitWriter(dir: staging, schema: batches.schema, bufferBytes: bufferBytes)
+        let writer = try direct ?? SplitWriter(dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes)
         try await runner.run(.split) {
             if let merged {
-                try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, rows: merged.rows, blockRows: blockRows) { try writer.write($0) }
+                try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, provenance: settings.provenance, rows: merged.rows, blockRows: blockRows) {
+                    try writer.write($0)
+                }
                 RowFiles.remove(dir: staging, name: "merged", schema: batches.schema)
             }
             try writer.finish()
@@ -189,6 +194,14 @@ public struct MergeStage: Sendable {
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
                 timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [], rowsDropped: rowsDropped)
             try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
+            // What `quern transform` and `quern.normalize` need to apply this run to new files.
+            let config = runner.context?.config
+            try FittedTransform.save(to: staging, config: config, fingerprint: batches.fingerprint, schema: batches.schema, params: params)
+            // The input folder is known only when this process extracted (`quern run`): the config
+            // of a `quern merge` alone need not name the folder the batches came from.
+            let extracted = runner.context.map { !$0.inputFiles.isEmpty } ?? false
+            let inputDir = extracted ? plan.extract.inputDir : nil
+            try batches.provenance?.write(to: staging, inputDir: inputDir)
             try OutputChecksums.write(dir: staging)  // last: it covers every other file
             CrashPoint.reached("outputs-staged")
             try publisher.publish(staging)

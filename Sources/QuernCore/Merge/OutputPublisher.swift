@@ -105,6 +105,8 @@ public struct OutputPublisher: Sendable {
     public static func isQuernOutput(_ file: String) -> Bool {
         file == "preprocessing_stats.json" || file == OutputChecksums.fileName || (file.hasPrefix("X_") && file.hasSuffix(".npy"))
             || ((file.hasPrefix("labels_") || file.hasPrefix("masks_")) && file.hasSuffix(".npz"))
+            || Provenance.isOutputName(file) || file == FittedTransform.fileName || file == FittedTransform.configFileName
+            || TransformStage.outputNames.contains(file)
     }
 
     /// Publishes the files of `staging` (its regular files whose names do not start with a dot)

@@ -6,7 +6,8 @@ public import QuernKit
 
 /// One stream of rows on disk, every array a valid `.npy` (fixed 128-byte headers, patched with the
 /// row count at the end): `X_<name>.npy`, `split_<name>.npy` (int8 codes, when kept),
-/// `.labels_<name>.<head>.npy`, `.masks_<name>.<head>.npy`. The merge writes one such stream
+/// `.labels_<name>.<head>.npy`, `.masks_<name>.<head>.npy`, and `provenance_<name>.npy` (int64
+/// `[n, 3]`: file, line, group) when rows carry their origin. The merge writes one such stream
 /// (`merged`, in merge order); the split stage reads it and writes one per split.
 public final class RowFilesWriter {
     public let dir: String
@@ -15,6 +16,7 @@ public final class RowFilesWriter {
     let layout: RowLayout
     let x: BufferedFileWriter
     let split: BufferedFileWriter?
+    let origin: BufferedFileWriter?
     let labels: [any RowArrayFile]
     let masks: [any RowArrayFile]
     /// Whether the single label head / single mask head goes straight into `labels_<name>.npz` /
@@ -26,14 +28,19 @@ public final class RowFilesWriter {
     /// `npz`: write a lone label head and a lone mask head straight into their final `.npz`.
     /// `writeBehind`: block appends are written on that queue's thread.
     /// `bufferBytes`: what each stream gathers before a write (less under a memory limit).
-    public init(dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
+    /// `provenance`: the rows carry their origin (``RowBlock/origin``), written to `provenance_<name>.npy`.
+    public init(
+        dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, provenance: Bool = false, writeBehind: WriteBehind? = nil,
+        bufferBytes: Int = 1 << 20
+    ) throws {
         self.dir = dir
         self.name = name
         self.schema = schema
-        layout = RowLayout(schema: schema)
+        layout = RowLayout(schema: schema, provenance: provenance)
         x = try BufferedFileWriter(path: RowFiles.x(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes)
         split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name), bufferBytes: bufferBytes) : nil
-        for w in [x] + (split.map { [$0] } ?? []) { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
+        origin = provenance ? try BufferedFileWriter(path: RowFiles.origin(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes) : nil
+        for w in [x] + (split.map { [$0] } ?? []) + (origin.map { [$0] } ?? []) { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
         labelsInNpz = npz && schema.labels.count == 1
         masksInNpz = npz && schema.masks.count == 1
         func npyFile(_ path: String) throws -> any RowArrayFile {
@@ -62,6 +69,10 @@ public final class RowFilesWriter {
         for (m, w) in layout.maskWidths.enumerated() {
             try block.masks[m].withUnsafeBytes { try masks[m].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)])) }
         }
+        if let origin {
+            let o = RowBlock.originWidth
+            try block.origin.withUnsafeBytes { try origin.write(UnsafeRawBufferPointer(rebasing: $0[(i * o * 8)..<((i + 1) * o * 8)])) }
+        }
         rows += 1
     }
 
@@ -71,6 +82,7 @@ public final class RowFilesWriter {
         if let split { try split.write(array: block.split) }
         for h in 0..<labels.count { try labels[h].write(array: block.labels[h]) }
         for m in 0..<masks.count { try masks[m].write(array: block.masks[m]) }
+        if let origin { try origin.write(array: block.origin) }
         rows += block.count
     }
 
@@ -82,6 +94,8 @@ public final class RowFilesWriter {
         if let split { try split.write(array: block.split, ranges: runs) }
         for h in 0..<labels.count { try labels[h].write(array: block.labels[h], ranges: runs) }
         for (m, w) in layout.maskWidths.enumerated() { try masks[m].write(array: block.masks[m], ranges: runs.map { ($0.lowerBound * w)..<($0.upperBound * w) }) }
+        let o = RowBlock.originWidth
+        if let origin { try origin.write(array: block.origin, ranges: runs.map { ($0.lowerBound * o)..<($0.upperBound * o) }) }
         rows += runs.reduce(0) { $0 + $1.count }
     }
 
@@ -90,6 +104,7 @@ public final class RowFilesWriter {
     public func finish(sync: Bool = false) throws {
         try x.finish(header: NpyHeader.bytes(descr: "<f4", shape: [rows, layout.features]), sync: sync)
         try split?.finish(header: NpyHeader.bytes(descr: "|i1", shape: [rows]), sync: sync)
+        try origin?.finish(header: NpyHeader.bytes(descr: "<i8", shape: [rows, RowBlock.originWidth]), sync: sync)
         // An .npz written in place is final now: synced whatever `sync` says.
         for w in labels { try w.finish(header: NpyHeader.bytes(descr: "<i4", shape: [rows]), sync: sync || labelsInNpz) }
         for (m, w) in masks.enumerated() { try w.finish(header: NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), sync: sync || masksInNpz) }
@@ -102,11 +117,15 @@ public enum RowFiles {
     public static func split(_ dir: String, _ name: String) -> String { "\(dir)/split_\(name).npy" }
     public static func label(_ dir: String, _ name: String, _ head: String) -> String { "\(dir)/.labels_\(name).\(head).npy" }
     public static func mask(_ dir: String, _ name: String, _ head: String) -> String { "\(dir)/.masks_\(name).\(head).npy" }
+    public static func origin(_ dir: String, _ name: String) -> String { "\(dir)/\(Provenance.rowsFile(name))" }
 
-    /// Reads the stream `name` (with split codes) as blocks of up to `blockRows` rows.
-    public static func forEachBlock(dir: String, name: String, schema: FeatureSchema, rows: Int, blockRows: Int = 1 << 16, _ body: (RowBlock) throws -> Void) throws {
-        let layout = RowLayout(schema: schema)
+    /// Reads the stream `name` (with split codes, and origins with `provenance`) as blocks of up to `blockRows` rows.
+    public static func forEachBlock(
+        dir: String, name: String, schema: FeatureSchema, provenance: Bool = false, rows: Int, blockRows: Int = 1 << 16, _ body: (RowBlock) throws -> Void
+    ) throws {
+        let layout = RowLayout(schema: schema, provenance: provenance)
         let files = [x(dir, name), split(dir, name)] + schema.labels.map { label(dir, name, $0.name) } + schema.masks.map { mask(dir, name, $0.name) }
+            + (provenance ? [origin(dir, name)] : [])
         let fds = files.map { open($0, O_RDONLY | O_CLOEXEC) }
         defer { for fd in fds where fd >= 0 { close(fd) } }
         for (k, fd) in fds.enumerated() where fd < 0 { throw StorageError.io(path: files[k], operation: "read", errno: errno) }
@@ -130,6 +149,10 @@ public enum RowFiles {
                 let k = 2 + layout.labelHeads + m
                 block.masks[m] = try read(fds[k], files[k], count: n, at: start, width: w, as: Int8.self)
             }
+            if provenance {
+                let k = files.count - 1
+                block.origin = try read(fds[k], files[k], count: n, at: start, width: RowBlock.originWidth, as: Int64.self)
+            }
             try body(block)
             start += n
         }
@@ -137,7 +160,7 @@ public enum RowFiles {
 
     /// Removes the files of stream `name`.
     public static func remove(dir: String, name: String, schema: FeatureSchema) {
-        for f in [x(dir, name), split(dir, name)] + schema.labels.map({ label(dir, name, $0.name) }) + schema.masks.map({ mask(dir, name, $0.name) }) {
+        for f in [x(dir, name), split(dir, name), origin(dir, name)] + schema.labels.map({ label(dir, name, $0.name) }) + schema.masks.map({ mask(dir, name, $0.name) }) {
             unlink(f)
         }
     }

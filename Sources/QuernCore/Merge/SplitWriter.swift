@@ -25,16 +25,17 @@ public final class SplitWriter {
     /// The write-behind mark after the last block's writes.
     private var previousBlockWrites = 0
 
-    public init(dir: String, schema: FeatureSchema, bufferBytes: Int = 1 << 20) throws {
+    /// `provenance`: the blocks carry each row's origin, written to `provenance_<split>.npy`.
+    public init(dir: String, schema: FeatureSchema, provenance: Bool = false, bufferBytes: Int = 1 << 20) throws {
         self.dir = dir
         self.schema = schema
-        layout = RowLayout(schema: schema)
+        layout = RowLayout(schema: schema, provenance: provenance)
         classCounts = schema.labels.map { head in Array(repeating: Array(repeating: 0, count: head.classes), count: 3) }
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
         trainMoments = FeatureMoments(columns: schema.features.indices.filter { schema.features[$0].normalized })
         let queue = WriteBehind(limitBytes: max(2 << 20, min(16 << 20, bufferBytes * 16)))
         writeBehind = queue
-        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, writeBehind: queue, bufferBytes: bufferBytes) }
+        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, provenance: provenance, writeBehind: queue, bufferBytes: bufferBytes) }
     }
 
     public var rows: [Int] { writers.map(\.rows) }
@@ -91,10 +92,11 @@ public final class SplitWriter {
         for w in writers { try w.finish(sync: false) }
     }
 
-    /// Fsyncs the X files once they are final (after normalization), before publishing.
+    /// Fsyncs the X files once they are final (after normalization), and the provenance files,
+    /// before publishing.
     public func syncArrays() throws {
-        for name in SplitFunction.names {
-            let path = RowFiles.x(dir, name)
+        let paths = SplitFunction.names.map { RowFiles.x(dir, $0) } + (layout.provenance ? SplitFunction.names.map { RowFiles.origin(dir, $0) } : [])
+        for path in paths {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0, fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
             close(fd)

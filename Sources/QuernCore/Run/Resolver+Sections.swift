@@ -78,6 +78,7 @@ extension Resolver {
         }
         s.cleanup = try r.bool("merge.cleanup")
         s.skipValidation = try r.bool("merge.skip_validation")
+        s.provenance = try r.bool("save.provenance")
         s.memoryBudget = try r.required("merge.memory_budget_mb", r.int) << 20
         s.memoryLimit = try memoryLimit(r)
         s.splitSeed = try r.required("split.seed", r.int)

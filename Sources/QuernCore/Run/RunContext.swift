@@ -93,7 +93,7 @@ public final class RunContext: Sendable {
                 let hint = closest(to: key, in: known).map { " (did you mean \($0)?)" } ?? ""
                 throw HookError.badOverride(hook: hook, line: n + 1, reason: "'\(key)' is not a setting a hook can override\(hint)")
             }
-            if stage == .split || stage == .normalize || stage == .save || stage == .cleanup, parts[0] == "split" || parts[0] == "merge" {
+            if stage == .split || stage == .normalize || stage == .save || stage == .cleanup, parts[0] == "split" || parts[0] == "merge" || parts[0] == "save" {
                 throw HookError.badOverride(hook: hook, line: n + 1, reason: "\(key) is decided when the merge starts: override it in a pre-merge (or earlier) hook")
             }
             config = config.setting(key, to: ConfigValue(.scalar(value), mark: SourceMark(file: hook, line: n + 1, column: 1)))

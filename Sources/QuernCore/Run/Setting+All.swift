@@ -3,7 +3,7 @@ extension Setting {
     /// Every setting, by section in the order of a config file. The `extractor` section is open
     /// (its keys are the chosen extractor's options): only `extractor.name` is declared here, and
     /// ``ConfigSchema`` checks no other key of it.
-    public static let all: [Setting] = paths + input + extractor + extract + batch + merge + split + hooks + normalize + slurm
+    public static let all: [Setting] = paths + input + extractor + extract + batch + merge + split + hooks + normalize + save + slurm
 
     static let paths: [Setting] = [
         Setting("paths.input", .string, default: "data/input", flag: "--input-dir", value: "dir", help: "Folder of raw input files"),
@@ -119,6 +119,13 @@ extension Setting {
         Setting(
             "normalize.method", .choice(["standard", "minmax", "none"]), default: "standard", flag: "--normalize", value: "method",
             help: "standard, minmax or none, fit on train"),
+    ]
+
+    static let save: [Setting] = [
+        Setting(
+            "save.provenance", .bool, default: "false",
+            help: "Also write each row's source file, line and group key",
+            more: "provenance_<split>.npy, provenance_files.json, provenance_groups.npy; see docs/formats.md."),
     ]
 
     static let slurm: [Setting] = [

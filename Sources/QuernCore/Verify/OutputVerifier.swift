@@ -7,7 +7,8 @@ import QuernKit
 /// Re-reads an output folder: every `.npy` header parses and the file is as long as its shape
 /// says; X, labels and masks of a split agree on the row count; features agree across splits;
 /// labels are class ids in range and masks are 0/1; X is finite; `preprocessing_stats.json`
-/// agrees with all of it (rows per split, total, input_dim, heads, class counts); every file has the
+/// agrees with all of it (rows per split, total, input_dim, heads, class counts); provenance, when
+/// written, has a row per row of X with indexes in range; every file has the
 /// size and CRC-32 `checksums.json` recorded when the outputs were published.
 public enum OutputVerifier {
     public static func check(_ dir: String, into report: inout VerifyReport) {
@@ -31,10 +32,12 @@ public enum OutputVerifier {
         var total = 0
         var good = 0
         var known: [String: OutputChecksums.Record] = [:]
+        var rowsBySplit: [String: Int] = [:]
         for split in SplitFunction.names {
             let xPath = "\(dir)/X_\(split).npy"
             guard let x = checkX(xPath, into: &report) else { continue }
             known["X_\(split).npy"] = x.checksum
+            rowsBySplit[split] = x.rows
             total += x.rows
             if let d = inputDim, x.columns != d { report.problem(xPath, "has \(x.columns) features, preprocessing_stats.json says input_dim \(d)") }
             if let n = splitCounts[split], n != x.rows { report.problem(xPath, "has \(x.rows) rows, preprocessing_stats.json says \(n) for \(split)") }
@@ -74,6 +77,7 @@ public enum OutputVerifier {
             report.problem(statsPath, "merge.rows_out is \(out), the splits hold \(total) rows")
         }
         report.checked.append("\(dir): \(good) of 3 splits good (\(Human.count(total)) rows)")
+        checkProvenance(dir, rows: rowsBySplit, into: &report)
         checkChecksums(dir, recordedByStats: stats["checksums_file"] != nil, known: known, into: &report)
     }
 

@@ -28,11 +28,15 @@ public protocol BatchSource: Sendable {
     /// Each batch in order as a ``RowBlock`` whose rows carry their split code (decided by
     /// `split` from each row's group key, or source and line), with the batch's index.
     func forEachBlock(split: SplitFunction, _ body: (Int, RowBlock) throws -> Void) throws
+    /// The shape of every row, as the blocks hand it out (a strategy that makes blocks of its own,
+    /// such as shuffle's spilled rows, makes them in this layout). The default is ``schema``'s,
+    /// without row origins.
+    var layout: RowLayout { get }
 }
 
 extension BatchSource {
     /// Rows in all batches.
     public var totalRows: Int { (0..<batchCount).reduce(0) { $0 + rowCount(ofBatch: $1) } }
-    /// The shape of every row (from ``schema``).
+    /// The shape of every row: ``schema``'s, without row origins.
     public var layout: RowLayout { RowLayout(schema: schema) }
 }

@@ -3,17 +3,20 @@ public struct RowLayout: Sendable, Equatable {
     public var features: Int
     public var labelHeads: Int
     public var maskWidths: [Int]
+    /// Whether rows carry their origin (`save.provenance`): see ``RowBlock/origin``.
+    public var provenance: Bool
 
-    public init(schema: FeatureSchema) {
+    public init(schema: FeatureSchema, provenance: Bool = false) {
         features = schema.features.count
         labelHeads = schema.labels.count
         maskWidths = schema.masks.map(\.width)
+        self.provenance = provenance
     }
 
     /// Bytes of one row's content (features, labels, masks), as hashed by dedupe and spilled by shuffle.
     public var contentBytes: Int { features * 4 + labelHeads * 4 + maskWidths.reduce(0, +) }
-    /// Bytes of one row including its split code.
-    public var rowBytes: Int { 1 + contentBytes }
+    /// Bytes of one row including its split code (and its origin, when rows carry one).
+    public var rowBytes: Int { 1 + contentBytes + (provenance ? RowBlock.originWidth * 8 : 0) }
 }
 
 /// Rows flowing through a merge, in columnar form, each with its split (0 train, 1 val, 2 test)
@@ -24,6 +27,14 @@ public struct RowBlock: Sendable, Equatable {
     public var features: [Float] = []
     public var labels: [[Int32]]
     public var masks: [[Int8]]
+    /// Where each row came from, when `layout.provenance` (else empty): ``originWidth`` values a
+    /// row, `[file, line, group]`, the file and group as indexes into the merge's tables
+    /// (``ProvenanceTable``). Rows a strategy moves or keeps take their origin with them through
+    /// ``append(_:row:)``, ``selecting(_:)`` and ``rowBytes(_:into:)``; it is never part of the
+    /// content (``contentBytes(_:into:)``), so dedupe compares rows as before.
+    public var origin: [Int64] = []
+    /// Values of ``origin`` per row: file, line, group.
+    public static let originWidth = 3
 
     public init(layout: RowLayout) {
         self.layout = layout
@@ -40,6 +51,7 @@ public struct RowBlock: Sendable, Equatable {
         features.append(contentsOf: other.features[(i * d)..<((i + 1) * d)])
         for h in 0..<labels.count { labels[h].append(other.labels[h][i]) }
         for (h, w) in layout.maskWidths.enumerated() { masks[h].append(contentsOf: other.masks[h][(i * w)..<((i + 1) * w)]) }
+        if layout.provenance { origin.append(contentsOf: other.origin[(i * Self.originWidth)..<((i + 1) * Self.originWidth)]) }
     }
 
     /// The rows at `indices`, in that order (a gather with one copy per row and array).
@@ -50,6 +62,7 @@ public struct RowBlock: Sendable, Equatable {
         out.features = Self.gather(features, indices, width: layout.features)
         for h in 0..<labels.count { out.labels[h] = indices.map { labels[h][$0] } }
         for (m, w) in layout.maskWidths.enumerated() { out.masks[m] = Self.gather(masks[m], indices, width: w) }
+        if layout.provenance { out.origin = Self.gather(origin, indices, width: Self.originWidth) }
         precondition(out.split.count == n)
         return out
     }
@@ -77,12 +90,17 @@ public struct RowBlock: Sendable, Equatable {
         features.reserveCapacity(n * layout.features)
         for h in 0..<labels.count { labels[h].reserveCapacity(n) }
         for (h, w) in layout.maskWidths.enumerated() { masks[h].reserveCapacity(n * w) }
+        if layout.provenance { origin.reserveCapacity(n * Self.originWidth) }
     }
 
-    /// Row `i` as bytes: split code, then content (features, labels, masks), little-endian.
+    /// Row `i` as bytes: split code, then content (features, labels, masks), then its origin when
+    /// rows carry one, little-endian.
     public func rowBytes(_ i: Int, into out: inout [UInt8]) {
         out.append(split[i])
         contentBytes(i, into: &out)
+        if layout.provenance {
+            for k in 0..<Self.originWidth { withUnsafeBytes(of: origin[i * Self.originWidth + k].littleEndian) { out.append(contentsOf: $0) } }
+        }
     }
 
     /// Row `i`'s content (no split code).
@@ -110,6 +128,12 @@ public struct RowBlock: Sendable, Equatable {
         for (h, w) in layout.maskWidths.enumerated() {
             masks[h].append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + w)]).bindMemory(to: Int8.self))
             p += w
+        }
+        if layout.provenance {
+            for _ in 0..<Self.originWidth {
+                origin.append(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: p, as: Int64.self)))
+                p += 8
+            }
         }
     }
 }
