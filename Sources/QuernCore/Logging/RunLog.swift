@@ -20,6 +20,16 @@ public final class RunLog: Sendable {
         shard.count > 1 ? "\(base)/shard-\(shard.index)-of-\(shard.count)" : base
     }
 
+    /// The log folder a config asks for: `paths.logs`, else `logs` beside the intermediate folder
+    /// (`data/intermediate` → `data/logs`, `/scratch/job/batches` → `/scratch/job/logs`), so a
+    /// run's logs stay with its data wherever quern is started from.
+    public static func base(of config: ConfigValue) -> String {
+        if let logs = config.value(at: "paths.logs")?.stringValue { return logs }
+        let intermediate = config.value(at: "paths.intermediate")?.stringValue ?? ExtractSettings().intermediateDir
+        let parent = UserPath.parent(of: intermediate)
+        return parent == "." ? "logs" : parent == "/" ? "/logs" : "\(parent)/logs"
+    }
+
     public let runId: String
     public let dataset: String
     /// The log folder, or nil when the run writes no log files.

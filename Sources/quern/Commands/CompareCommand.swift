@@ -64,7 +64,7 @@ struct CompareCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let report: CompareStage.Report
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)])
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)], quiet: quiet)
             let merge = try MergeSettings.resolve(config)
             var settings = CompareStage.Settings()
             settings.intermediateDir = merge.intermediateDir
@@ -76,7 +76,7 @@ struct CompareCommand: AsyncParsableCommand {
             settings.head = labelHead
             settings.codecMergeStrategy = merge.strategySpec
             var args: [String] = []
-            if let c = configOptions.config { args += ["--config", c] }
+            if let c = configOptions.path { args += ["--config", c] }
             if let seed { args += ["--seed", String(seed)] }
             if let split { args += ["--split", split] }
             settings.mergeArguments = args

@@ -14,9 +14,9 @@ extension RunCommand {
         let session: Session
         let batch: DatasetBatch
         do {
-            base = try configOptions.load(overrides: overrides)
+            base = try configOptions.load(overrides: overrides, quiet: quiet || logOptions.logFormat == .json)
             session = try Session(
-                command: "run --datasets", config: base, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: "all",
+                command: "run --datasets", config: base, configPath: configOptions.path, options: logOptions, quiet: quiet, dataset: "all",
                 shard: Session.shard(of: base))
             batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: .builtIn)
         } catch {
@@ -27,7 +27,7 @@ extension RunCommand {
         // checked by its own run. Without --config the extractor is inferred per dataset.
         var check = Preflight(config: base, registry: .builtIn, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
         check.checkEnvironment = false
-        check.checkExtractor = configOptions.config != nil
+        check.checkExtractor = configOptions.path != nil
         let errors = check.run().errors
         if !errors.isEmpty {
             let e = PreflightFailed(problems: errors)
@@ -36,7 +36,7 @@ extension RunCommand {
         }
         let extractBase = (try? ExtractSettings.resolve(base)) ?? ExtractSettings()
         let mergeBase = (try? MergeSettings.resolve(base)) ?? MergeSettings()
-        let logBase = session.log.dir ?? Session.defaultLogDir
+        let logBase = session.log.dir ?? RunLog.base(of: base)
         console.info("\(batch.datasets.count) dataset\(batch.datasets.count == 1 ? "" : "s") in \(dir): \(batch.datasets.map(\.name).joined(separator: ", "))")
         for d in batch.datasets where d.note != nil { console.warning(d.note!) }
         session.log.event("datasets", text: "\(batch.datasets.count) datasets: \(batch.datasets.map(\.name).joined(separator: ", "))",
@@ -122,7 +122,7 @@ extension RunCommand {
             try FileManager.default.createSymbolicLink(atPath: "\(inputDir)/\(UserPath.lastComponent(of: d.path))", withDestinationPath: target)
         }
         var config = base
-        if configOptions.config == nil {
+        if configOptions.path == nil {
             let starter = StarterConfig(inputDir: inputDir, registry: .builtIn)
             let text = try starter.render(try starter.sample())
             var inferred = try YAMLLoader.parse(text, path: "\(logDir)/config.yaml")

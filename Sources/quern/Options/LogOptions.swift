@@ -8,7 +8,7 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Flags of the run's logs and how chatty the console is.
 struct LogOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder of the run's logs: events.jsonl (JSON Lines), quern.log (for people) and summary.json (paths.logs; default data/logs). With --datasets, one subfolder per dataset; a shard K of N (--shard), its subfolder shard-K-of-N.", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder of the run's logs: events.jsonl (JSON Lines), quern.log (for people) and summary.json (paths.logs; default: logs beside the intermediate folder, so data/logs for data/intermediate). With --datasets, one subfolder per dataset; a shard K of N (--shard), its subfolder shard-K-of-N.", valueName: "dir"))
     var logDir: String?
 
     @Option(help: ArgumentHelp("text: short messages for people on stderr; json: the log's JSON events on stderr instead, one per line, for pipelines.", valueName: "format"))

@@ -16,14 +16,12 @@ final class Session {
     let verbose: Bool
     let started = monotonicSeconds()
 
-    static let defaultLogDir = "data/logs"
-
     /// `shard`: the extract shard this process is; shard K of N (N > 1) logs to its own
     /// `shard-K-of-N` subfolder (``RunLog/folder(base:shard:)``).
     init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default", shard: Shard = .whole) throws {
         self.command = command
         verbose = options.verbose
-        let dir = RunLog.folder(base: config.value(at: "paths.logs")?.stringValue ?? Self.defaultLogDir, shard: shard)
+        let dir = RunLog.folder(base: RunLog.base(of: config), shard: shard)
         let json = options.logFormat == .json
         let log = try RunLog(dir: dir, runId: RunContext.newRunId(), dataset: dataset, toStderr: json)
         var handlers: [any LogHandler] = [RunLogHandler(log: log, level: .debug)]
@@ -37,8 +35,8 @@ final class Session {
         self.log = log
         self.configPath = configPath
         log.event(
-            "run_started", text: "quern \(command) started (run \(log.runId))",
-            ["command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
+            "run_started", text: "quern \(QuernVersion.current) \(command) started (run \(log.runId))",
+            ["version": QuernVersion.current, "command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
     }
 
     /// The shard `config` asks for, for the log folder. A shard that does not resolve (`auto`
