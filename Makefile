@@ -10,12 +10,12 @@ DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip
 # "externally managed", so `pip install` is refused there).
 TEST_DEB_PACKAGES := python3 python3-numpy
 
-.PHONY: all deps test-deps build install demo test bench fuzz clean help
+.PHONY: all deps test-deps build install install-files demo test bench fuzz clean help
 
 all: build
 
 help:
-	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
+	@echo "make demo | test | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
 
 # Installs the Debian packages of $(1) that are missing.
 apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,10 +36,31 @@ build: deps
 	$(SWIFT) build -c release --product quern
 	@echo "built .build/release/quern"
 
+## install: the release binary, shell completions (bash, zsh, fish) and the man page under
+## PREFIX (default /usr/local), e.g. `make install PREFIX=$$HOME/.local`.
 install: build
-	install -d $(PREFIX)/bin
-	install -m 755 .build/release/quern $(PREFIX)/bin/quern
-	@echo "installed $(PREFIX)/bin/quern"
+	$(MAKE) install-files CONFIG=release
+
+## install-files: what `install` copies, from the CONFIG (release or debug) build, without
+## building quern first. The completions come from the binary's --generate-completion-script,
+## the man page from swift-argument-parser's generate-manual tool (built from the package).
+CONFIG ?= release
+MANDIR ?= $(PREFIX)/share/man/man1
+BASHDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+install-files: .build/$(CONFIG)/generate-manual
+	install -d "$(PREFIX)/bin" "$(MANDIR)" "$(BASHDIR)" "$(ZSHDIR)" "$(FISHDIR)"
+	install -m 755 .build/$(CONFIG)/quern "$(PREFIX)/bin/quern"
+	"$(PREFIX)/bin/quern" --generate-completion-script bash > "$(BASHDIR)/quern"
+	"$(PREFIX)/bin/quern" --generate-completion-script zsh > "$(ZSHDIR)/_quern"
+	"$(PREFIX)/bin/quern" --generate-completion-script fish > "$(FISHDIR)/quern.fish"
+	.build/$(CONFIG)/generate-manual "$(PREFIX)/bin/quern" --output-directory "$(MANDIR)"
+	@echo "installed $(PREFIX)/bin/quern, its man page (man quern) and bash, zsh and fish completions under $(PREFIX)/share"
+
+# swift-argument-parser's man page writer, a product of the package's dependency.
+.build/%/generate-manual:
+	$(SWIFT) build -c $* --product generate-manual
 
 ## demo: a few thousand generated games files through the whole pipeline.
 demo: build
@@ -58,6 +79,7 @@ demo: build
 ## test: every test, on the debug build (integration tests run the real executable).
 test: test-deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
 
 ## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
