@@ -18,7 +18,7 @@ public struct FeatureStats: Sendable, Codable, Equatable {
     public var drift: [String: Double]
 
     /// How drift is defined, for the reports.
-    public static let driftDefinition = "drift is the standardized mean difference against train, d = (mean_split - mean_train) / sqrt((sd_train^2 + sd_split^2) / 2), with population standard deviations; it has no unit and normalization does not change it; |d| below 0.1 is commonly read as negligible, 0.2 small, 0.5 medium."
+    public static let driftDefinition = "Drift is the standardized mean difference against train, d = (mean_split - mean_train) / sqrt((sd_train^2 + sd_split^2) / 2), with population standard deviations; it has no unit and normalization does not change it; |d| below 0.1 is commonly read as negligible, 0.2 small, 0.5 medium."
 
     /// The features of `dir`'s `X_<split>.npy`, named and un-normalized with `stats`
     /// (`preprocessing_stats.json`, parsed).

@@ -14,7 +14,9 @@ struct CompareCommand: AsyncParsableCommand {
             duplicate rows left, time and peak memory per stage, output bytes, a checksum. \
             Each codec recompresses the same batches into a scratch folder (removed unless --keep): size, ratio, \
             compression and decompression MB/s, and the merge time reading them. Batches and the main outputs are \
-            only read. Results: a table here, and compare_report.json, .md and .html in --compare-dir.
+            only read. Results: a table here, and compare_report.json, .md and .html in --compare-dir (the HTML page \
+            also shows class counts per split, each feature's mean, spread and drift, and time and memory per stage; \
+            each candidate's run logs go to --compare-dir/logs/).
             Candidates with options: name:key=value (balance:per_class=500, zstd:9).
 
             Example:
