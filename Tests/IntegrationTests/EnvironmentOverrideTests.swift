@@ -76,4 +76,20 @@ struct EnvironmentOverrideTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(names.contains { n in sections.contains { n.hasPrefix("QUERN_\($0)_") } }, "some look like settings")
     }
+
+    /// Each dataset of `run --datasets` gets its own folders under the environment's, which its
+    /// own run must not override with the environment again.
+    @Test func datasetsKeepTheirOwnFoldersUnderEnvironmentPaths() throws {
+        let ws = TempWorkspace("quern-env-datasets")
+        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "10", "--out", "\(ws.path)/many/alpha"]).status == 0)
+        #expect(try QuernProcess.run(["generate", "--files", "3", "--rows", "10", "--seed", "2", "--out", "\(ws.path)/many/beta"]).status == 0)
+        let env = ["QUERN_PATHS_INTERMEDIATE": "work/batches", "QUERN_PATHS_OUTPUT": "work/out", "QUERN_MERGE_STRATEGY": "shuffle"]
+        let r = try QuernProcess.run(["run", "--config", Self.config, "--datasets", "many", "-q"], cwd: ws.path, env: env)
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["alpha", "beta"] {
+            #expect(FileManager.default.fileExists(atPath: "\(ws.path)/work/batches/\(name)/journal.jsonl"), "\(name)")
+            #expect(try strategy(ws, "work/out/\(name)") == "shuffle", "\(name)")
+            #expect(FileManager.default.fileExists(atPath: "\(ws.path)/work/logs/\(name)/summary.json"), "\(name)")
+        }
+    }
 }

@@ -67,7 +67,10 @@ extension RunCommand {
                 if logOptions.verbose && logOptions.logFormat == .text { argv.append("--verbose") } else { argv.append("--quiet") }
                 // A summary left by an earlier run must not pass for this one's.
                 try? FileManager.default.removeItem(atPath: "\(logDir)/\(RunLog.summaryFile)")
-                let r = await ChildProcess.run(argv: argv, env: ProcessInfo.processInfo.environment, name: d.name, timeout: 1e9, console: console)
+                // The dataset's config already holds the environment's settings; applied again they
+                // would override its own folders (QUERN_PATHS_INTERMEDIATE for every dataset alike).
+                let env = EnvironmentOverrides.withoutSettings(ProcessInfo.processInfo.environment)
+                let r = await ChildProcess.run(argv: argv, env: env, name: d.name, timeout: 1e9, console: console)
                 outcome.exitStatus = r.status
                 outcome.peakRssBytes = r.peakBytes
                 if let s = RunSummary.read(from: logDir), r.status == s.exitStatus {

@@ -38,6 +38,13 @@ enum EnvironmentOverrides {
         return names
     }()
 
+    /// `environment` without the variables that are settings, for a child given a config that
+    /// already holds them (a dataset of `run --datasets`).
+    static func withoutSettings(_ environment: [String: String]) -> [String: String] {
+        let settings = Set(names.map(\.variable))
+        return environment.filter { !settings.contains($0.key) || (environment["QUERN_HOOK"] != nil && hookVariables.contains($0.key)) }
+    }
+
     /// `root` with the environment's settings applied. An unknown `QUERN_<SECTION>_...` name or a
     /// refused value is bad usage (a `ValidationError`, exit 64), every one named at once, as for flags.
     static func apply(to root: ConfigValue, environment: [String: String]) throws -> ConfigValue {
