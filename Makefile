@@ -12,12 +12,12 @@ TEST_DEB_PACKAGES := python3 python3-numpy python3-pytest python3-zstandard pyth
 # The Python that has them: Debian's (a python3 earlier on PATH, such as pyenv's, may lack them).
 TEST_PYTHON ?= /usr/bin/python3
 
-.PHONY: all deps test-deps build install demo test bench fuzz clean help
+.PHONY: all deps test-deps build install install-files demo test bench fuzz clean help
 
 all: build
 
 help:
-	@echo "make demo | test | test-team-plugins | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] | docs | clean"
+	@echo "make demo | test | test-team-plugins | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
 
 # Installs the Debian packages of $(1) that are missing.
 apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,10 +38,31 @@ build: deps
 	$(SWIFT) build -c release --product quern
 	@echo "built .build/release/quern"
 
+## install: the release binary, shell completions (bash, zsh, fish) and the man page under
+## PREFIX (default /usr/local), e.g. `make install PREFIX=$$HOME/.local`.
 install: build
-	install -d $(PREFIX)/bin
-	install -m 755 .build/release/quern $(PREFIX)/bin/quern
-	@echo "installed $(PREFIX)/bin/quern"
+	$(MAKE) install-files CONFIG=release
+
+## install-files: what `install` copies, from the CONFIG (release or debug) build, without
+## building quern first. The completions come from the binary's --generate-completion-script,
+## the man page from swift-argument-parser's generate-manual tool (built from the package).
+CONFIG ?= release
+MANDIR ?= $(PREFIX)/share/man/man1
+BASHDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHDIR ?= $(PREFIX)/share/zsh/site-functions
+FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+install-files: .build/$(CONFIG)/generate-manual
+	install -d "$(PREFIX)/bin" "$(MANDIR)" "$(BASHDIR)" "$(ZSHDIR)" "$(FISHDIR)"
+	install -m 755 .build/$(CONFIG)/quern "$(PREFIX)/bin/quern"
+	"$(PREFIX)/bin/quern" --generate-completion-script bash > "$(BASHDIR)/quern"
+	"$(PREFIX)/bin/quern" --generate-completion-script zsh > "$(ZSHDIR)/_quern"
+	"$(PREFIX)/bin/quern" --generate-completion-script fish > "$(FISHDIR)/quern.fish"
+	.build/$(CONFIG)/generate-manual "$(PREFIX)/bin/quern" --output-directory "$(MANDIR)"
+	@echo "installed $(PREFIX)/bin/quern, its man page (man quern) and bash, zsh and fish completions under $(PREFIX)/share"
+
+# swift-argument-parser's man page writer, a product of the package's dependency.
+.build/%/generate-manual:
+	$(SWIFT) build -c $* --product generate-manual
 
 ## demo: a few thousand generated games files through the whole pipeline.
 demo: build
@@ -63,6 +84,7 @@ demo: build
 ## (python/tests) against the same executable.
 test: test-deps
 	$(SWIFT) build --build-tests
+	$(SWIFT) build --product generate-manual
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(TEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 	$(MAKE) test-team-plugins

@@ -239,3 +239,10 @@ int quern_check_memory_limits(void) {
     if (limit_problem(RLIMIT_DATA, QUERN_MIN_DATA, "data memory", "-d")) return 1;
     return 0;
 }
+
+#include <sys/ioctl.h>
+int quern_terminal_columns(int fd) {
+    struct winsize w;
+    if (ioctl(fd, TIOCGWINSZ, &w) != 0) return 0;
+    return w.ws_col;
+}

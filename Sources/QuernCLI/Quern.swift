@@ -13,6 +13,7 @@ struct Quern: AsyncParsableCommand {
 
             Exit status: \(ExitStatus.table)
             """,
+        version: QuernVersion.current,
         subcommands: [
             RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, VerifyCommand.self, ValidateCommand.self, InitCommand.self,
             HooksCommand.self, TransformCommand.self, PluginsCommand.self, GenerateCommand.self,

@@ -1,4 +1,5 @@
 import Foundation
+import QuernCore
 import QuernTestSupport
 import Testing
 
@@ -51,5 +52,27 @@ struct MakefileTests {
         #expect(QuernProcess.firstPythonWithNumpy(among: [fake]) == nil)
         let r = try QuernProcess.python("import numpy; print(numpy.__name__)")
         #expect(r.status == 0 && r.stdout == "numpy\n", "\(r.stderr)")
+    }
+
+    /// `make install` puts the man page and the bash, zsh and fish completions beside the binary,
+    /// under PREFIX. Installed here from the debug build (install-files, what install runs after
+    /// the release build), into a temporary prefix. Needs the man page tool built (`make test`
+    /// builds it): building it here would wait forever for the build folder `swift test` holds.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "\(root)/.build/debug/generate-manual"), "needs .build/debug/generate-manual (make test builds it)"))
+    func installPutsManPageAndCompletionsUnderPrefix() throws {
+        #expect(try commands("install").contains { $0.contains("install-files") })
+        let ws = TempWorkspace()
+        let prefix = "\(ws.path)/prefix with space"
+        let status = try QuernProcess.shell("make install-files CONFIG=debug PREFIX='\(prefix)' > '\(ws.path)/log.txt' 2>&1", cwd: Self.root)
+        #expect(status == 0, "\(ws.text("log.txt"))")
+        let version = try SpawnedProcess.run(["\(prefix)/bin/quern", "--version"])
+        #expect(version.stdout == "\(QuernVersion.current)\n")
+        let man = ws.text("prefix with space/share/man/man1/quern.1")
+        #expect(man.contains(".Dt QUERN 1") && man.contains("compare"), "\(man.prefix(200))")
+        #expect(ws.text("prefix with space/share/zsh/site-functions/_quern").hasPrefix("#compdef quern"))
+        #expect(ws.text("prefix with space/share/fish/vendor_completions.d/quern.fish").contains("complete -c 'quern'"))
+        // The bash script loads and registers a completion for quern.
+        let bash = try SpawnedProcess.run(["bash", "-c", "source \"$1\" && complete -p quern", "-", "\(prefix)/share/bash-completion/completions/quern"])
+        #expect(bash.status == 0 && bash.stdout.contains("quern"), "\(bash.stderr)")
     }
 }

@@ -30,7 +30,7 @@ struct NothingPublishedTests {
             lines[2] = cells.joined(separator: ",")
             ws.write("bad/\(name)", lines.joined(separator: "\n") + "\n")
         }
-        let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "bad", "--intermediate-dir", "mid-bad"], cwd: ws.path)
+        let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "bad", "--intermediate-dir", "mid-bad", "--log-dir", "data/logs"], cwd: ws.path)
         #expect(r.status == 1, "no rows is an error, not 'some files failed': \(r.status) \(r.stderr)")
         #expect(r.stderr.contains("no rows to merge"), "\(r.stderr)")
         #expect(r.stderr.contains("'seven' is not a number"), "the reason of a failed file is named: \(r.stderr)")

@@ -31,12 +31,16 @@ struct ResourceFaultTests {
         #expect(r.status == 1 && r.stderr.contains("input folder nowhere does not exist"), "\(r.stderr)")
         try games(ws, files: 4, rows: 5)
         ws.write("afile", "not a folder")
-        r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid"])
+        // The logs elsewhere: by default they would go beside the intermediate folder, under afile too.
+        r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid", "--log-dir", "data/logs"])
         #expect(r.status == 1 && r.stderr.contains("afile/mid cannot be created: afile is a file"), "\(r.stderr)")
         #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
         r = try quern(ws, ["merge", "--output-dir", "afile/out"])
         #expect(r.status == 1 && r.stderr.contains("afile/out cannot be created: afile is a file"), "\(r.stderr)")
         #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+        // The default log folder beside afile/mid is named with the reason too.
+        r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid"])
+        #expect(r.status == 1 && r.stderr.contains("afile/logs: cannot create the log folder") && r.stderr.contains("is a file, not a folder"), "\(r.stderr)")
     }
 
     @Test(.enabled(if: canMount, "needs to mount a tmpfs (root): skipped")) func readOnlyFoldersAreNamed() throws {
@@ -45,7 +49,7 @@ struct ResourceFaultTests {
         try FileManager.default.createDirectory(atPath: "\(ws.path)/ro", withIntermediateDirectories: true)
         #expect(try QuernProcess.shell("mount -t tmpfs -o ro,size=1m tmpfs \(ws.path)/ro") == 0)
         defer { _ = try? QuernProcess.shell("umount \(ws.path)/ro") }
-        var r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "ro/mid"])
+        var r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "ro/mid", "--log-dir", "data/logs"])
         #expect(r.status == 1 && r.stderr.contains("ro/mid cannot be created") && r.stderr.contains("ro is not writable"), "\(r.stderr)")
         #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
         r = try quern(ws, ["merge", "--output-dir", "ro/out"])

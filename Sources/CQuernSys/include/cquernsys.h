@@ -43,3 +43,6 @@ void quern_die_with_parent(void);
 /// below what quern needs, libdispatch waits forever for a thread it cannot create, or an
 /// allocation fails later. Prints why on stderr and returns 1 then; 0 when the limits are fine.
 int quern_check_memory_limits(void);
+/// The width in columns of the terminal on `fd` (ioctl TIOCGWINSZ), or 0 when `fd` is not a
+/// terminal or reports no width. A C shim because Swift does not import the variadic ioctl.
+int quern_terminal_columns(int fd);

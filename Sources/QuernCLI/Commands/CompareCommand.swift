@@ -10,10 +10,13 @@ struct CompareCommand: AsyncParsableCommand {
         discussion: """
             Each strategy runs as a fresh `quern merge` on the batches you already have (same split, normalization \
             and seed) into its own folder under --compare-dir, and is measured: rows per split, rows dropped by reason, \
-            class counts and balance of a label head, duplicate rows left, time, peak memory, output bytes, a checksum. \
+            class counts per split and balance of a label head, each feature's mean, spread and drift from train per split, \
+            duplicate rows left, time and peak memory per stage, output bytes, a checksum. \
             Each codec recompresses the same batches into a scratch folder (removed unless --keep): size, ratio, \
             compression and decompression MB/s, and the merge time reading them. Batches and the main outputs are \
-            only read. Results: a table here, and compare_report.json, .md and .html in --compare-dir.
+            only read. Results: a table here, and compare_report.json, .md and .html in --compare-dir (the HTML page \
+            also shows class counts per split, each feature's mean, spread and drift, and time and memory per stage; \
+            each candidate's run logs go to --compare-dir/logs/).
             Candidates with options: name:key=value (balance:per_class=500, zstd:9).
 
             Example:
@@ -31,7 +34,7 @@ struct CompareCommand: AsyncParsableCommand {
     var codecs: String?
     @Option(help: ArgumentHelp("Where each candidate's outputs and the reports go (default data/compare).", valueName: "dir"))
     var compareDir = "data/compare"
-    @Option(help: "Runs per candidate; the median is reported.")
+    @Option(help: "Runs per candidate; with more than one, the median is reported with the spread (fastest and slowest run).")
     var `repeat` = 1
     @Option(help: ArgumentHelp("Label head whose class balance is measured (default: the first).", valueName: "name"))
     var labelHead: String?
@@ -64,7 +67,7 @@ struct CompareCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let report: CompareStage.Report
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)])
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)], quiet: quiet)
             let merge = try Resolver.mergeSettings(config)
             var settings = CompareStage.Settings()
             settings.intermediateDir = merge.intermediateDir
@@ -76,10 +79,11 @@ struct CompareCommand: AsyncParsableCommand {
             settings.head = labelHead
             settings.codecMergeStrategy = merge.strategySpec
             var args: [String] = []
-            if let c = configOptions.config { args += ["--config", c] }
+            if let c = configOptions.path { args += ["--config", c] }
             if let seed { args += ["--seed", String(seed)] }
             if let split { args += ["--split", split] }
             settings.mergeArguments = args
+            settings.command = (["quern"] + CommandLine.arguments.dropFirst()).map(ShellQuote.quote).joined(separator: " ")
             let executable = UserPath.resolved("/proc/self/exe")
             report = try await CompareStage(settings: settings, registry: CLIPlugins.registry, console: console, executable: executable).run()
             let files = try CompareReportWriter.writeAll(report)

@@ -32,9 +32,9 @@ struct ExtractCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
+            config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides, quiet: quiet || logOptions.logFormat == .json)
             session = try Session(
-                command: "extract", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, shard: Session.shard(of: config))
+                command: "extract", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet, shard: Session.shard(of: config))
         } catch {
             throw fail(error)
         }

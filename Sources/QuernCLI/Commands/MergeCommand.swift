@@ -42,8 +42,8 @@ struct MergeCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides)
-            session = try Session(command: "merge", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet)
+            config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides, quiet: quiet || logOptions.logFormat == .json)
+            session = try Session(command: "merge", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet)
         } catch {
             throw fail(error)
         }

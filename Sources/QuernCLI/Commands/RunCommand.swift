@@ -68,11 +68,11 @@ struct RunCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: overrides)
+            config = try configOptions.load(overrides: overrides, quiet: quiet || logOptions.logFormat == .json)
             // A dataset of a batch run logs where the batch says: the batch's own folder is
             // already the shard's.
             session = try Session(
-                command: "run", config: config, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: datasetName ?? "default",
+                command: "run", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet, dataset: datasetName ?? "default",
                 shard: datasetName == nil ? Session.shard(of: config) : .whole)
         } catch {
             throw fail(error)
@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
                     let extractSettings = plan.extract
                     let mergeSettings = plan.merge
                     var command = "quern merge"
-                    if let c = configOptions.config { command += " --config \(c)" }
+                    if let c = configOptions.path { command += " --config \(c)" }
                     command += " --intermediate-dir \(extractSettings.intermediateDir) --output-dir \(mergeSettings.outputDir)"
                     if mergeSettings.strategySpec != "concat" { command += " --merge-strategy \(mergeSettings.strategySpec)" }
                     console.result("batches are in \(extractSettings.intermediateDir); to finish, run:\n  \(command)")

@@ -14,9 +14,9 @@ extension RunCommand {
         let session: Session
         let batch: DatasetBatch
         do {
-            base = try configOptions.load(overrides: overrides)
+            base = try configOptions.load(overrides: overrides, quiet: quiet || logOptions.logFormat == .json)
             session = try Session(
-                command: "run --datasets", config: base, configPath: configOptions.config, options: logOptions, quiet: quiet, dataset: "all",
+                command: "run --datasets", config: base, configPath: configOptions.path, options: logOptions, quiet: quiet, dataset: "all",
                 shard: Session.shard(of: base))
             batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: CLIPlugins.registry)
         } catch {
@@ -27,7 +27,7 @@ extension RunCommand {
         // checked by its own run. Without --config the extractor is inferred per dataset.
         var check = Preflight(config: base, registry: CLIPlugins.registry, stages: skipMerge ? .extract : .all, logDir: session.log.dir)
         check.checkEnvironment = false
-        check.checkExtractor = configOptions.config != nil
+        check.checkExtractor = configOptions.path != nil
         let checked = check.run()
         // The datasets' folders go under the base config's: with no errors, it resolved.
         guard checked.errors.isEmpty, let plan = checked.runPlan else {
@@ -68,7 +68,10 @@ extension RunCommand {
                 if logOptions.verbose && logOptions.logFormat == .text { argv.append("--verbose") } else { argv.append("--quiet") }
                 // A summary left by an earlier run must not pass for this one's.
                 try? FileManager.default.removeItem(atPath: "\(logDir)/\(RunLog.summaryFile)")
-                let r = await ChildProcess.run(argv: argv, env: ProcessInfo.processInfo.environment, name: d.name, timeout: 1e9, console: console)
+                // The dataset's config already holds the environment's settings; applied again they
+                // would override its own folders (QUERN_PATHS_INTERMEDIATE for every dataset alike).
+                let env = EnvironmentOverrides.withoutSettings(ProcessInfo.processInfo.environment)
+                let r = await ChildProcess.run(argv: argv, env: env, name: d.name, timeout: 1e9, console: console)
                 outcome.exitStatus = r.status
                 outcome.peakRssBytes = r.peakBytes
                 if let s = RunSummary.read(from: logDir), r.status == s.exitStatus {
@@ -123,7 +126,7 @@ extension RunCommand {
             try FileManager.default.createSymbolicLink(atPath: "\(inputDir)/\(UserPath.lastComponent(of: d.path))", withDestinationPath: target)
         }
         var config = base
-        if configOptions.config == nil {
+        if configOptions.path == nil {
             let starter = StarterConfig(inputDir: inputDir, registry: CLIPlugins.registry)
             let text = try starter.render(try starter.sample())
             var inferred = try YAMLLoader.parse(text, path: "\(logDir)/config.yaml")

@@ -34,7 +34,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var extract: ExtractOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var hookOptions: HookOptions
-    @Option(help: ArgumentHelp("Folder of the run logs to check (paths.logs; default data/logs).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Folder of the run logs to check (paths.logs; default: logs beside the intermediate folder, data/logs for data/intermediate).", valueName: "dir"))
     var logDir: String?
     @Flag(help: "Also fail (exit 1) on warnings: hooks that will not run, input a pre-run hook may still fix.")
     var strict = false
@@ -61,7 +61,7 @@ struct ValidateCommand: AsyncParsableCommand {
             if fatal { errors += 1 } else { warnings += 1 }
             FileHandle.standardError.write(Data((shown.description + "\n").utf8))
         }
-        let name = configOptions.config ?? "the defaults"
+        let name = configOptions.path ?? "the defaults"
         let plan = report.plan
         if errors > 0 {
             FileHandle.standardError.write(Data("\(name): \(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them before running.\n".utf8))

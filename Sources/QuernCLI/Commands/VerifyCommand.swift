@@ -36,7 +36,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var report = VerifyReport()
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("paths.output", outputDir)])
+            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("paths.output", outputDir)], quiet: quiet)
             let settings = try Resolver.mergeSettings(config)
             let explicit = intermediateDir != nil || outputDir != nil
             let fm = FileManager.default

@@ -1,19 +1,36 @@
 import ArgumentParser
+import Foundation
 import QuernCore
 import QuernKit
 
 /// Flags shared by every command that reads the config file.
 struct ConfigOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("YAML config file (see docs/examples/games.yaml). Flags override its keys.", valueName: "file"))
+    /// The config file used when --config is not given and it exists in the current folder.
+    static let defaultFile = "quern.yaml"
+
+    @Option(name: .long, help: ArgumentHelp("YAML config file (see docs/examples/games.yaml); default: quern.yaml in the current folder, if there is one. Environment variables QUERN_<SECTION>_<KEY> override its keys, and flags override both (docs/configuration.md).", valueName: "file"))
     var config: String?
 
-    /// The config tree: the file (if any) with `overrides` applied as dotted keys. A bad flag
-    /// value throws a `ValidationError` first (bad usage, exit 64; ``FlagValues``).
-    func load(overrides: [(String, String?)]) throws -> ConfigValue {
+    /// The config file in use: --config, else quern.yaml in the current folder, else none.
+    var path: String? {
+        if let config { return config }
+        return FileManager.default.fileExists(atPath: Self.defaultFile) ? Self.defaultFile : nil
+    }
+
+    /// The config tree: the file (``path``), then the environment's `QUERN_<SECTION>_<KEY>`
+    /// settings, then `overrides` (the flags) as dotted keys: flags > environment > file > defaults.
+    /// A bad flag or environment value throws a `ValidationError` first (bad usage, exit 64;
+    /// ``FlagValues``). Unless `quiet`, says on stderr when quern.yaml was picked up by default.
+    func load(overrides: [(String, String?)], quiet: Bool = false) throws -> ConfigValue {
         try FlagValues.check(overrides)
-        var root = try config.map { try YAMLLoader.load(path: $0) } ?? ConfigValue(.map([]))
+        let file = path
+        if config == nil, let file, !quiet {
+            FileHandle.standardError.write(Data("using \(file) in the current folder (no --config given)\n".utf8))
+        }
+        var root = try file.map { try YAMLLoader.load(path: $0) } ?? ConfigValue(.map([]))
+        root = try EnvironmentOverrides.apply(to: root, environment: ProcessInfo.processInfo.environment)
         for (key, value) in overrides {
-            if let value { root = root.setting(key, to: ConfigValue(.scalar(value), mark: SourceMark(file: "flag", line: 0, column: 0))) }
+            if let value { root = root.setting(key, to: ConfigValue(.scalar(value), mark: FlagValues.mark)) }
         }
         return root
     }

@@ -12,6 +12,13 @@ enum FlagValues {
 
     /// Throws a `ValidationError` naming each flag whose value is refused.
     static func check(_ overrides: [(String, String?)]) throws {
+        let problems = problems(overrides) { key, value in "\(flag(for: key)) \(OneLine.escape(value))" }
+        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\nerror: ")) }
+    }
+
+    /// One line per refused value, `naming(key, value): why`. Flags and environment variables
+    /// (``EnvironmentOverrides``) share these checks and differ only in how a value is named.
+    static func problems(_ overrides: [(String, String?)], naming: (String, String) -> String) -> [String] {
         var config = ConfigValue(.map([]))
         var given: [String: String] = [:]
         for (key, value) in overrides {
@@ -19,10 +26,10 @@ enum FlagValues {
             config = config.setting(key, to: ConfigValue(.scalar(value), mark: mark))
             given[key] = value
         }
-        guard !given.isEmpty else { return }
+        guard !given.isEmpty else { return [] }
         var problems: [String] = []
         func note(_ key: String, _ why: String) {
-            let line = "\(flag(for: key)) \(OneLine.escape(given[key] ?? "")): \(why)"
+            let line = "\(naming(key, given[key] ?? "")): \(why)"
             if !problems.contains(line) { problems.append(line) }
         }
         for e in ConfigSchema.problems(config) {
@@ -50,7 +57,7 @@ enum FlagValues {
         }
         if let name = given["extractor.name"] { do { try resolver.checkExtractorName(name) } catch { note("extractor.name", "\(error)") } }
         if let spec = given["merge.strategy"] { do { _ = try resolver.strategy(spec: spec) } catch { note("merge.strategy", "\(error)") } }
-        if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\nerror: ")) }
+        return problems
     }
 
     /// The flag that sets a config key (`batch.codec` -> `--codec`), from its declaration.

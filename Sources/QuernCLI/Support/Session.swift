@@ -35,8 +35,8 @@ final class Session {
         self.log = log
         self.configPath = configPath
         log.event(
-            "run_started", text: "quern \(command) started (run \(log.runId))",
-            ["command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
+            "run_started", text: "quern \(QuernVersion.current) \(command) started (run \(log.runId))",
+            ["version": QuernVersion.current, "command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
     }
 
     /// The shard `config` asks for, for the log folder. A shard that does not resolve (`auto`

@@ -3,8 +3,8 @@ public import QuernKit
 
 /// `quern compare`: runs several merge strategies, or recompresses the batches with several codecs,
 /// on the same batches, and measures each. Every strategy runs as a fresh `quern merge` process
-/// (same batches, split, normalization and seed; its own output folder), `repeat` times, and the
-/// median is reported. Batches and the main outputs are only read.
+/// (same batches, split, normalization and seed; its own output folder and log folder), `repeat`
+/// times, and the median is reported. Batches and the main outputs are only read.
 public struct CompareStage: Sendable {
     public struct Settings: Sendable {
         public var intermediateDir = "data/intermediate"
@@ -17,6 +17,8 @@ public struct CompareStage: Sendable {
         /// Flags passed to every `quern merge` child (config, split, seed, normalize).
         public var mergeArguments: [String] = []
         public var codecMergeStrategy = "concat"
+        /// The command line that asked for the comparison, shell-quoted, for the reports' header.
+        public var command = ""
         public init() {}
     }
 
@@ -27,7 +29,20 @@ public struct CompareStage: Sendable {
         public var analysis: OutputAnalysis?
         public var seconds: Double = 0
         public var peakBytes: Int = 0
+        /// Wall seconds and peak memory of each run.
         public var runs: [Double] = []
+        public var runPeaks: [Int] = []
+        /// Per stage of the merge (merge, split, normalize, save): the median seconds and the
+        /// largest peak memory over the runs, from each run's summary.json.
+        public var stages: [StageTiming] = []
+    }
+
+    /// One stage's time and memory in a candidate's runs.
+    public struct StageTiming: Sendable, Equatable {
+        public var stage: String
+        public var seconds: Double
+        public var runs: [Double]
+        public var peakBytes: Int
     }
 
     public struct CodecResult: Sendable {
@@ -47,6 +62,9 @@ public struct CompareStage: Sendable {
         public var inputClasses: [Int]
         public var strategies: [StrategyResult]
         public var codecs: [CodecResult]
+        /// When the comparison ran, and with which quern (``QuernVersion``).
+        public var date = Date()
+        public var version = QuernVersion.current
     }
 
     public var settings: Settings
@@ -105,8 +123,10 @@ public struct CompareStage: Sendable {
         let folder = "\(settings.compareDir)/\(CandidateList.folderName(spec))"
         var result = StrategyResult(candidate: spec, folder: folder)
         var peaks: [Int] = []
+        var stageRuns: [String: [RunContext.StageRecord]] = [:]
+        let logs = "\(settings.compareDir)/logs/\(CandidateList.folderName(spec))"
         for _ in 0..<settings.repeats {
-            let r = await merge(intermediate: settings.intermediateDir, output: folder, strategy: spec)
+            let r = await merge(intermediate: settings.intermediateDir, output: folder, strategy: spec, logs: logs)
             guard r.status == 0 else {
                 result.error = r.stderrTail.suffix(4).joined(separator: " ").trimmingCharacters(in: " ")
                 if result.error?.isEmpty != false { result.error = "quern merge exited with status \(r.status)" }
@@ -114,9 +134,16 @@ public struct CompareStage: Sendable {
             }
             result.runs.append(r.seconds)
             peaks.append(r.peakBytes)
+            for (stage, record) in RunSummary.read(from: logs)?.stages ?? [:] where stage != "run" { stageRuns[stage, default: []].append(record) }
         }
         result.seconds = median(result.runs)
+        result.runPeaks = peaks
         result.peakBytes = peaks.sorted()[peaks.count / 2]
+        let order = ["merge", "split", "normalize", "save"]
+        result.stages = stageRuns.keys.sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }.map { stage in
+            let records = stageRuns[stage] ?? []
+            return StageTiming(stage: stage, seconds: median(records.map(\.seconds)), runs: records.map(\.seconds), peakBytes: records.compactMap(\.peakRssBytes).max() ?? 0)
+        }
         do {
             result.analysis = try OutputAnalysis.of(folder, head: head, inputClasses: inputClasses)
         } catch {
@@ -125,8 +152,10 @@ public struct CompareStage: Sendable {
         return result
     }
 
-    func merge(intermediate: String, output: String, strategy: String) async -> ChildProcess.Result {
-        let argv = [executable, "merge", "--intermediate-dir", intermediate, "--output-dir", output, "--merge-strategy", strategy, "--no-hooks", "-q"]
+    /// One `quern merge` child. Its logs go to `logs` (under the compare folder), so its
+    /// summary.json gives the stage times and the main run's logs are left alone.
+    func merge(intermediate: String, output: String, strategy: String, logs: String) async -> ChildProcess.Result {
+        let argv = [executable, "merge", "--intermediate-dir", intermediate, "--output-dir", output, "--merge-strategy", strategy, "--no-hooks", "-q", "--log-dir", logs]
             + settings.mergeArguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "QUERN_CONTEXT")
@@ -178,7 +207,7 @@ public struct CompareStage: Sendable {
                 lines += JSONLines.encode(entry) + "\n"
             }
             try AtomicFile.write(lines, to: "\(scratch)/journal.jsonl")
-            let r = await merge(intermediate: scratch, output: "\(scratch)/out", strategy: settings.codecMergeStrategy)
+            let r = await merge(intermediate: scratch, output: "\(scratch)/out", strategy: settings.codecMergeStrategy, logs: "\(scratch)/logs")
             guard r.status == 0 else { throw MergeError.badSettings("merging the \(spec) batches failed: \(r.stderrTail.suffix(3).joined(separator: " "))") }
             mergeRuns.append(r.seconds)
         }

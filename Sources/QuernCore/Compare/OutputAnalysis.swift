@@ -5,11 +5,16 @@ import Glibc
 import QuernKit
 
 /// What `quern compare` measures in one output folder: rows per split, dropped rows, class counts
-/// and balance of a label head, duplicate rows left, bytes, and a checksum of the arrays.
+/// (per split) and balance of a label head, each feature's mean, spread and drift per split,
+/// duplicate rows left, bytes, and a checksum of the arrays.
 public struct OutputAnalysis: Sendable, Codable, Equatable {
     public var rows: [String: Int]
     public var dropped: [String: Int]
     public var classCounts: [Int]
+    /// Class counts of the label head by split (`train`, `val`, `test`), as the outputs hold them.
+    public var classCountsPerSplit: [String: [Int]]
+    /// Per-feature mean, spread and drift by split (``FeatureStats``).
+    public var features: [FeatureStats]
     /// Smallest over largest class count, over the classes the batches hold.
     public var minMaxRatio: Double
     /// Shannon entropy of the class distribution over those classes, divided by its maximum (1 = even).
@@ -27,9 +32,8 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
         let rows = (stats["splits"] as? [String: Int]) ?? [:]
         let dropped = ((stats["merge"] as? [String: Any])?["dropped"] as? [String: Int]) ?? [:]
         var counts = [Int](repeating: 0, count: inputClasses.count)
-        if let perSplit = (stats["class_counts"] as? [String: Any])?[head] as? [String: [Int]] {
-            for list in perSplit.values { for (k, n) in list.enumerated() where k < counts.count { counts[k] += n } }
-        }
+        let perSplit = (stats["class_counts"] as? [String: Any])?[head] as? [String: [Int]] ?? [:]
+        for list in perSplit.values { for (k, n) in list.enumerated() where k < counts.count { counts[k] += n } }
         let present = inputClasses.indices.filter { inputClasses[$0] > 0 }
         let kept = present.map { counts[$0] }
         let total = Double(kept.reduce(0, +))
@@ -53,7 +57,8 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
         }
         for f in files { bytes += (try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(f)")[.size] as? Int) ?? 0 }
         return OutputAnalysis(
-            rows: rows, dropped: dropped, classCounts: counts, minMaxRatio: ratio, entropy: entropy,
+            rows: rows, dropped: dropped, classCounts: counts, classCountsPerSplit: perSplit, features: try FeatureStats.of(dir, stats: stats),
+            minMaxRatio: ratio, entropy: entropy,
             duplicatesRemaining: try duplicates(in: dir), outputBytes: bytes, checksum: crc.hex)
     }
 

@@ -39,7 +39,11 @@ public final class RunLog: Sendable {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             } catch {
                 // The real reason (a full disk, too many open files), not always "permission denied".
-                throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: SystemError.errno(of: error) ?? EIO)
+                var code = SystemError.errno(of: error) ?? EIO
+                // Foundation does not always keep the reason (a file where a folder should be
+                // gives EIO): the nearest existing parent tells.
+                if code == EIO, let why = Preflight.unwritable(dir) { code = why.contains("is a file") ? ENOTDIR : why.contains("not writable") ? EACCES : code }
+                throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: code)
             }
             let json = try LineAppender(path: "\(dir)/\(Self.eventsFile)")
             let human = try LineAppender(path: "\(dir)/\(Self.humanFile)")

@@ -28,11 +28,14 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var error: String?
     /// What the user should know though the run succeeded (an empty val or test split).
     public var warnings: [String]?
+    /// The quern that wrote it (``QuernVersion``); absent in summaries of quern before 0.9.
+    public var quernVersion: String?
 
     enum CodingKeys: String, CodingKey {
         case status, dataset, command, seconds, stages, error, batches, warnings
         case runId = "run_id", exitStatus = "exit_status", peakRssBytes = "peak_rss_bytes", rowsExtracted = "rows_extracted"
         case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", filesSkipped = "files_skipped", outputDir = "output_dir", rowsDropped = "rows_dropped"
+        case quernVersion = "quern_version"
     }
 
     public init(status: String, dataset: String, runId: String, command: String, exitStatus: Int32, seconds: Double, stages: [String: RunContext.StageRecord]) {
@@ -44,6 +47,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
         self.seconds = seconds
         self.stages = stages
         peakRssBytes = peakResidentBytes()
+        quernVersion = QuernVersion.current
     }
 
     /// Rows the run produced: the outputs' rows after a merge, else the rows extracted.

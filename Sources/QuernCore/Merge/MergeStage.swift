@@ -121,10 +121,13 @@ public struct MergeStage: Sendable {
             if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes) }
             let total = batches.totalRows
             var seen = 0
+            // The rate and ETA count from the first row merged, not from opening the batches.
+            let mergeStarted = monotonicSeconds()
             let report = try strategy.merge(context) { block in
                 if let merged { try merged.append(block) } else { try direct?.write(block) }
                 seen += block.count
-                console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / max(monotonicSeconds() - started, 1e-6), eta: nil)
+                let elapsed = max(monotonicSeconds() - mergeStarted, 1e-6)
+                console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / elapsed, eta: MergeStage.eta(done: seen, total: total, elapsed: elapsed))
             }
             try merged?.finish(sync: false)
             try? FileManager.default.removeItem(atPath: context.scratchDir)
@@ -218,6 +221,13 @@ public struct MergeStage: Sendable {
     /// Deletes the batch files (only after the outputs are published); the journal stays, so a
     /// later `quern extract` redoes them if they are needed again. The deletion is recorded first
     /// (``CleanupRecord``), so verify and later runs know it was on purpose.
+    /// Seconds left at the rate so far, or nil before the first rows (nothing to go on). Counted
+    /// in rows written: a strategy that drops rows (dedupe, balance) ends sooner than it says.
+    static func eta(done: Int, total: Int, elapsed: Double) -> Double? {
+        guard done > 0, elapsed > 0 else { return nil }
+        return elapsed / Double(done) * Double(max(total - done, 0))
+    }
+
     static func deleteBatches(_ batches: BatchSet, output: String) throws -> String {
         let files = Dictionary(batches.entries.map { ($0.name.fileName, $0.crc32) }, uniquingKeysWith: { a, _ in a })
         let stamp = ISO8601DateFormatter().string(from: Date())

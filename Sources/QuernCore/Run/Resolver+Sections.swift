@@ -162,7 +162,13 @@ extension Resolver {
     /// wrong type is reported by pre-flight, which then logs to the declared default folder.
     public static func logDir(_ config: ConfigValue) -> String {
         let r = SettingReader(config: config)
-        return r.string("paths.logs") ?? Setting.named("paths.logs")?.defaultValue?.stringValue ?? ""
+        if let logs = r.string("paths.logs") { return logs }
+        // `logs` beside the intermediate folder (`data/intermediate` -> `data/logs`,
+        // `/scratch/job/batches` -> `/scratch/job/logs`): a run's logs stay with its data wherever
+        // quern is started from.
+        let intermediate = r.string("paths.intermediate") ?? Setting.named("paths.intermediate")?.defaultValue?.stringValue ?? "data/intermediate"
+        let parent = UserPath.parent(of: intermediate)
+        return parent == "." ? "logs" : parent == "/" ? "/logs" : "\(parent)/logs"
     }
 
     /// Where the value of `path` was written, for a message about it (`q.yaml:3:12`).

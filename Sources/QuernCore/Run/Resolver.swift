@@ -114,7 +114,7 @@ public struct Resolver: Sendable {
                 add("plugins", Self.located(e, options[option], key: true))
                 options[option] = nil
             } catch {
-                let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files)" : ""
+                let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files; quern reads quern.yaml from the current folder when --config is not given)" : ""
                 add("plugins", "\(error)\(hint)")
                 return nil
             }

@@ -12,7 +12,7 @@ extension Setting {
             help: "Folder for batch files, journal and progress"),
         Setting("paths.output", .string, default: "data/processed", flag: "--output-dir", value: "dir", help: "Folder of the final arrays"),
         Setting(
-            "paths.logs", .string, default: "data/logs", flag: "--log-dir", value: "dir",
+            "paths.logs", .string, shown: "logs beside the intermediate folder, so data/logs for data/intermediate", flag: "--log-dir", value: "dir",
             help: "Folder of the run's logs: events.jsonl (JSON Lines), quern.log (for people) and summary.json",
             more: "With --datasets, one subfolder per dataset; a shard K of N (--shard), its subfolder shard-K-of-N."),
     ]

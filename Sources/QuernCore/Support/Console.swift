@@ -48,17 +48,16 @@ public final class Console: Sendable {
         FileHandle.standardOutput.write(Data((TerminalText.escape(text, keepingNewlines: true) + "\n").utf8))
     }
 
-    /// Progress: `done` of `total` units, with rows and an ETA. `final` forces a plain line.
+    /// Progress: `done` of `total` units, with rows and an ETA. `final` forces a plain line. On a
+    /// terminal the bar is redrawn in place, cut to the terminal's width (``ProgressLine``).
     public func progress(label: String, done: Int, total: Int, unit: String, rows: Int, rowsPerSecond: Double, eta: Double?, final: Bool = false) {
         guard !quiet else { return }
         let pct = total > 0 ? Double(done) / Double(total) : 1
         let etaText = eta.map { "ETA \(Human.duration($0))" } ?? "ETA --"
         let stats = "\(Human.count(done))/\(Human.count(total)) \(unit)  \(Human.count(rows)) rows  \(Human.count(Int(rowsPerSecond))) rows/s  \(final ? "done" : etaText)"
         if isTerminal {
-            let width = 28
-            let filled = Int((pct * Double(width)).rounded(.down))
-            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            let line = "\r\(label) [\(bar)] \(String(format: "%3.0f%%", pct * 100))  \(stats)\u{1B}[K"
+            let text = ProgressLine.render(label: label, fraction: pct, stats: stats, columns: TerminalWidth.columns())
+            let line = "\r\(text)\u{1B}[K"
             FileHandle.standardError.write(Data((final ? line + "\n" : line).utf8))
             barShown.withLock { $0 = !final }
         } else {
