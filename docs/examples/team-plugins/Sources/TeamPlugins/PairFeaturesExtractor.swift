@@ -27,15 +27,15 @@ public struct PairFeaturesExtractor: Extractor, ExtractorPlugin {
         for text in options.stringList("pairs") ?? [] {
             let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ExtractorError.invalidOptions("pairs: '\(text)' is not a pair of columns written a/b (price/cost)")
+                throw PluginError.invalidOptions("pairs: '\(text)' is not a pair of columns written a/b (price/cost)")
             }
             pairs.append((parts[0], parts[1]))
         }
-        guard !pairs.isEmpty else { throw ExtractorError.invalidOptions("pairs: give at least one pair of columns, as [price/cost]") }
+        guard !pairs.isEmpty else { throw PluginError.invalidOptions("pairs: give at least one pair of columns, as [price/cost]") }
         let label = options.string("label")
         let classes = options.int("classes")
-        if label != nil && classes == nil { throw ExtractorError.invalidOptions("label '\(label!)' needs classes: N (its labels are 0..N-1)") }
-        if label == nil && classes != nil { throw ExtractorError.invalidOptions("classes is given without a label column") }
+        if label != nil && classes == nil { throw PluginError.invalidOptions("label '\(label!)' needs classes: N (its labels are 0..N-1)") }
+        if label == nil && classes != nil { throw PluginError.invalidOptions("classes is given without a label column") }
         return PairFeaturesExtractor(pairs: pairs, label: label, classes: classes ?? 0, group: options.string("group"))
     }
 

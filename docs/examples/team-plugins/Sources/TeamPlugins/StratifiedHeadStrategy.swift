@@ -51,7 +51,7 @@ public struct StratifiedHeadStrategy: MergeStrategy, MergePlugin {
             for i in 0..<block.count {
                 let y = Int(block.labels[h][i])
                 guard y >= 0 && y < classes else {
-                    throw StratifiedHeadError("\(context.batches.entries[b].path) holds label \(y) for head '\(labels[h].name)', outside 0..\(classes - 1): redo the batches with a fixed extractor (`quern extract --restart`)")
+                    throw StratifiedHeadError("\(context.batches.batchDescription(b)) holds label \(y) for head '\(labels[h].name)', outside 0..\(classes - 1): redo the batches with a fixed extractor (`quern extract --restart`)")
                 }
                 let s = Int(block.split[i])
                 if seen[s][y] < perClass {
