@@ -17,7 +17,7 @@ TEST_PYTHON ?= /usr/bin/python3
 all: build
 
 help:
-	@echo "make demo | test | test-team-plugins | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
+	@echo "make demo | test | lint | format | test-team-plugins | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
 
 # Installs the Debian packages of $(1) that are missing.
 apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -82,12 +82,22 @@ demo: build
 ## example team package (docs/examples/team-plugins: it builds on Quern as a library, so a
 ## change that breaks a team's own package fails here), then the Python package's tests
 ## (python/tests) against the same executable.
-test: test-deps
+test: test-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(TEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 	$(MAKE) test-team-plugins
+
+## lint: swift-format with the house style (.swift-format: 4 spaces, 120 columns, as swift-nio), strict, over
+## every Swift file; `make format` rewrites them in that style.
+.PHONY: lint format
+SWIFT_FILES := Package.swift Sources plugins Tests docs/examples/team-plugins/Package.swift \
+	docs/examples/team-plugins/Sources docs/examples/team-plugins/Tests
+lint:
+	$(SWIFT) format lint --strict --recursive $(SWIFT_FILES)
+format:
+	$(SWIFT) format format --in-place --recursive $(SWIFT_FILES)
 
 ## test-team-plugins: build the example team package and run its tests (conformance suites on its
 ## plugins, one end-to-end run of its team-quern). Its .build and Package.resolved stay untracked.

@@ -49,7 +49,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CLibdeflate", path: "Sources/CLibdeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(
+            name: "CLibdeflate", path: "Sources/CLibdeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
         .target(name: "CQuernSys", path: "Sources/CQuernSys"),
         // The plugin kit: what a plugin is written against (protocols, rows, readers, options).
         // It depends on nothing, so a plugin author reads it alone (docs/plugins.md).
@@ -63,7 +65,9 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swift),
-        .target(name: "QuernPlugins", dependencies: ["QuernKit", "QuernCore"] + plugins.map { .target(name: $0.0) }, swiftSettings: swift),
+        .target(
+            name: "QuernPlugins", dependencies: ["QuernKit", "QuernCore"] + plugins.map { .target(name: $0.0) },
+            swiftSettings: swift),
         // The command line, taking the plugin table from its caller: it cannot see the built-ins.
         .target(
             name: "QuernCLI",
@@ -75,12 +79,22 @@ let package = Package(
             swiftSettings: swift),
         // The stock quern: QuernCLI with the built-in table.
         .executableTarget(name: "quern", dependencies: ["QuernCLI", "QuernPlugins"], swiftSettings: swift),
-        .target(name: "QuernTestSupport", dependencies: ["QuernKit", "QuernCore", "QuernPlugins"], swiftSettings: swift),
-        .testTarget(name: "QuernCoreTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .target(
+            name: "QuernTestSupport", dependencies: ["QuernKit", "QuernCore", "QuernPlugins"], swiftSettings: swift),
+        .testTarget(
+            name: "QuernCoreTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"],
+            swiftSettings: swift),
         // The conformance suites (Swift Testing), run over a table of plugins: ours in PluginTests,
         // a team's in its own package.
-        .target(name: "QuernConformance", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
-        .testTarget(name: "PluginTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"], swiftSettings: swift),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"], swiftSettings: swift),
+        .target(
+            name: "QuernConformance", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"],
+            swiftSettings: swift),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"],
+            swiftSettings: swift),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"],
+            swiftSettings: swift),
     ] + plugins.map { plugin($0.0, $0.1, extra: $0.2) }
 )

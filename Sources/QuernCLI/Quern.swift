@@ -1,12 +1,13 @@
 import ArgumentParser
+import CQuernSys
 import Foundation
 import QuernCore
-import CQuernSys
 
 struct Quern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quern",
-        abstract: "Turn thousands of raw data files into training-ready arrays, in bounded memory, without losing work.",
+        abstract:
+            "Turn thousands of raw data files into training-ready arrays, in bounded memory, without losing work.",
         discussion: """
             Stages: discover -> extract (parallel, per file) -> batch files (compressed, kept on disk) -> merge -> split -> normalize -> save.
             Start with `quern plugins` to see extractors, codecs and input formats, and docs/examples/games.yaml for a config.
@@ -15,7 +16,9 @@ struct Quern: AsyncParsableCommand {
             """,
         version: QuernVersion.current,
         subcommands: [
-            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self, VerifyCommand.self, ValidateCommand.self, InitCommand.self,
+            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self,
+            VerifyCommand.self, ValidateCommand.self,
+            InitCommand.self,
             HooksCommand.self, TransformCommand.self, PluginsCommand.self, GenerateCommand.self,
             InspectCommand.self, ExportCommand.self,
         ])
@@ -34,14 +37,16 @@ enum ExitStatus {
     /// A usage error (bad flag or value), from the argument parser.
     static let usage: Int32 = 64
 
-    static let table = "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
+    static let table =
+        "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
 }
 
 /// Prints an error the way quern does: its message, never a Swift dump, then exits 1 (64 for bad usage).
 func fail(_ error: any Error) -> ExitCode {
     // A bad flag value found after parsing (``FlagValues``) is still bad usage.
     if let usage = error as? ValidationError {
-        FileHandle.standardError.write(Data("error: \(TerminalText.escape(usage.message, keepingNewlines: true))\n".utf8))
+        FileHandle.standardError.write(
+            Data("error: \(TerminalText.escape(usage.message, keepingNewlines: true))\n".utf8))
         return ExitCode(ExitStatus.usage)
     }
     let text = TerminalText.escape(SystemError.message(error), keepingNewlines: true)
@@ -50,4 +55,3 @@ func fail(_ error: any Error) -> ExitCode {
     FileHandle.standardError.write(Data((line + "\n").utf8))
     return ExitCode(ExitStatus.failure)
 }
-

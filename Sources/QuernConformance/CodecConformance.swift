@@ -1,8 +1,8 @@
 import Foundation
 public import QuernCore
-public import Testing
-import QuernTestSupport
 public import QuernKit
+import QuernTestSupport
+public import Testing
 
 /// The contract of ``Codec`` (see its doc comment), checked for every codec of a table at its
 /// default options, at both ends of every integer option (levels), and at any extra specs given.
@@ -27,7 +27,9 @@ public enum CodecConformance {
     /// `extra` specs naming it (`zstd:19`). `streamTools` maps a file extension to a command that
     /// writes `plain.txt` compressed to stdout (`"gz": "gzip -c plain.txt"`): a codec that reads
     /// compressed input files must have one for each of its extensions.
-    public static func cases(in table: [any Plugin.Type], extra: [String] = [], streamTools: [String: String] = [:]) -> [Case] {
+    public static func cases(in table: [any Plugin.Type], extra: [String] = [], streamTools: [String: String] = [:])
+        -> [Case]
+    {
         var out: [Case] = []
         for p in table.compactMap({ $0 as? any CodecPlugin.Type }) {
             var specs = [p.name]
@@ -116,19 +118,25 @@ public enum CodecConformance {
     static func streams(_ codec: any Codec, _ c: Case) throws {
         for ext in c.plugin.fileExtensions {
             guard let tool = c.streamTools[ext] else {
-                Issue.record("\(c.plugin.name) reads .\(ext) files: give a command that makes one (streamTools[\"\(ext)\"], e.g. \"gzip -c plain.txt\")")
+                Issue.record(
+                    "\(c.plugin.name) reads .\(ext) files: give a command that makes one (streamTools[\"\(ext)\"], e.g. \"gzip -c plain.txt\")"
+                )
                 continue
             }
             let ws = TempWorkspace()
             let plain = String(repeating: "a,b,c\n1,2,3\n", count: 5000)
             ws.write("plain.txt", plain)
-            let made = try QuernProcess.shell("\(tool) > one.\(ext) && cat one.\(ext) one.\(ext) > two.\(ext)", cwd: ws.path)
+            let made = try QuernProcess.shell(
+                "\(tool) > one.\(ext) && cat one.\(ext) one.\(ext) > two.\(ext)", cwd: ws.path)
             try #require(made == 0, "\(tool) made a .\(ext) file")
             for (file, copies) in [("one", 1), ("two", 2)] {
                 let bytes = [UInt8](FileManager.default.contents(atPath: "\(ws.path)/\(file).\(ext)") ?? Data())
                 for step in [1, 7, 4096] {
-                    let decoder = try #require(try codec.makeStreamDecoder(), "\(c.spec) reads .\(ext) files, so it has a stream decoder")
-                    let out = try readAll(DecompressingSource(MemorySource(bytes, step: step), decoder: decoder, codec: codec.name, chunk: 64))
+                    let decoder = try #require(
+                        try codec.makeStreamDecoder(), "\(c.spec) reads .\(ext) files, so it has a stream decoder")
+                    let out = try readAll(
+                        DecompressingSource(
+                            MemorySource(bytes, step: step), decoder: decoder, codec: codec.name, chunk: 64))
                     let expected = Array(String(repeating: plain, count: copies).utf8)
                     let same = out == expected
                     #expect(same, "\(file).\(ext) fed \(step) bytes at a time gave \(difference(out, expected))")
@@ -137,7 +145,9 @@ public enum CodecConformance {
             let whole = [UInt8](FileManager.default.contents(atPath: "\(ws.path)/one.\(ext)") ?? Data())
             let decoder = try #require(try codec.makeStreamDecoder())
             #expect(throws: ReadError.self, "a truncated .\(ext) file is reported, not read as a short file") {
-                _ = try readAll(DecompressingSource(MemorySource(Array(whole.prefix(whole.count / 2))), decoder: decoder, codec: codec.name))
+                _ = try readAll(
+                    DecompressingSource(
+                        MemorySource(Array(whole.prefix(whole.count / 2))), decoder: decoder, codec: codec.name))
             }
         }
     }

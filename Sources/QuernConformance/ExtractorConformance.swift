@@ -1,6 +1,6 @@
 public import QuernCore
-public import Testing
 public import QuernKit
+public import Testing
 
 /// The contract of ``Extractor`` (see its doc comment), checked for every extractor of a table on
 /// an example: its options and a few rows. The schema is a pure function of the options and
@@ -31,9 +31,13 @@ public enum ExtractorConformance {
             self.malformed = malformed
         }
 
-        var columns: [String] { csv.split(separator: "\n", omittingEmptySubsequences: false).first.map(Self.fields) ?? [] }
+        var columns: [String] {
+            csv.split(separator: "\n", omittingEmptySubsequences: false).first.map(Self.fields) ?? []
+        }
         var rows: [[String]] { csv.split(separator: "\n").dropFirst().map(Self.fields) }
-        static func fields(_ line: Substring) -> [String] { line.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        static func fields(_ line: Substring) -> [String] {
+            line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     /// One extractor of a table, with its examples.
@@ -45,7 +49,9 @@ public enum ExtractorConformance {
 
     /// Every extractor of `table`, each with the examples naming it.
     public static func cases(in table: [any Plugin.Type], examples: [Example]) -> [Case] {
-        table.compactMap { $0 as? any ExtractorPlugin.Type }.map { p in Case(plugin: p, examples: examples.filter { $0.extractor == p.name }) }
+        table.compactMap { $0 as? any ExtractorPlugin.Type }.map { p in
+            Case(plugin: p, examples: examples.filter { $0.extractor == p.name })
+        }
     }
 
     /// What one run of an extractor gave.
@@ -57,16 +63,22 @@ public enum ExtractorConformance {
 
     public static func check(_ c: Case) throws {
         guard !c.examples.isEmpty else {
-            Issue.record("extractor '\(c.plugin.name)' has no example: give one (ExtractorConformance.Example(extractor: \"\(c.plugin.name)\", ...))")
+            Issue.record(
+                "extractor '\(c.plugin.name)' has no example: give one (ExtractorConformance.Example(extractor: \"\(c.plugin.name)\", ...))"
+            )
             return
         }
         for example in c.examples {
             let extractor = try build(c.plugin, example)
             let again = try build(c.plugin, example)
             #expect(extractor.name == c.plugin.name, "the extractor says its plugin's name")
-            #expect(extractor.optionsText == again.optionsText, "the same options give the same options text (it is in the schema fingerprint)")
+            #expect(
+                extractor.optionsText == again.optionsText,
+                "the same options give the same options text (it is in the schema fingerprint)")
             let schema = try extractor.schema(columns: example.columns)
-            #expect(try again.schema(columns: example.columns) == schema, "the schema is a pure function of the options and columns")
+            #expect(
+                try again.schema(columns: example.columns) == schema,
+                "the schema is a pure function of the options and columns")
             let out = try run(extractor, schema: schema, columns: example.columns, rows: example.rows)
             matches(out, schema, rows: example.rows.count)
             let repeated = try run(again, schema: schema, columns: example.columns, rows: example.rows)
@@ -77,7 +89,8 @@ public enum ExtractorConformance {
             }
             for line in example.malformed {
                 #expect(throws: RowError.self, "a malformed record fails its file: \(line)") {
-                    _ = try run(extractor, schema: schema, columns: example.columns, rows: [Example.fields(Substring(line))])
+                    _ = try run(
+                        extractor, schema: schema, columns: example.columns, rows: [Example.fields(Substring(line))])
                 }
             }
         }
@@ -85,13 +98,16 @@ public enum ExtractorConformance {
 
     /// Builds the extractor of `example`, its options checked as the registry checks them.
     public static func build(_ plugin: any ExtractorPlugin.Type, _ example: Example) throws -> any Extractor {
-        let tree = try YAMLLoader.parse(example.options.isEmpty ? "{}" : example.options, path: "\(example.extractor) example")
+        let tree = try YAMLLoader.parse(
+            example.options.isEmpty ? "{}" : example.options, path: "\(example.extractor) example")
         let values = Dictionary(uniqueKeysWithValues: (tree.mapValue ?? []).map { ($0.0, $0.1) })
         return try PluginRegistry([plugin]).extractor(plugin.name, values)
     }
 
     /// Runs `extractor` over `rows`, as one file named `example.csv` whose header is line 1.
-    public static func run(_ extractor: any Extractor, schema: FeatureSchema, columns: [String], rows: [[String]]) throws -> Output {
+    public static func run(_ extractor: any Extractor, schema: FeatureSchema, columns: [String], rows: [[String]])
+        throws -> Output
+    {
         var bound = try extractor.bind(columns: columns, schema: schema, missing: MissingValues())
         var batch = RowBatch(schema: schema)
         batch.beginSource("example.csv")
@@ -130,13 +146,16 @@ public enum ExtractorConformance {
         #expect(b.labels.count == schema.labels.count, "one label array per label head")
         for (h, head) in schema.labels.enumerated() where h < b.labels.count {
             #expect(b.labels[h].count == kept, "label '\(head.name)': one per kept row")
-            #expect(b.labels[h].allSatisfy { $0 >= 0 && Int($0) < head.classes }, "label '\(head.name)' within 0..<\(head.classes)")
+            #expect(
+                b.labels[h].allSatisfy { $0 >= 0 && Int($0) < head.classes },
+                "label '\(head.name)' within 0..<\(head.classes)")
         }
         #expect(b.masks.count == schema.masks.count, "one mask array per mask head")
         for (h, head) in schema.masks.enumerated() where h < b.masks.count {
             #expect(b.masks[h].count == kept * head.width, "mask '\(head.name)': \(head.width) values per kept row")
         }
         #expect(b.groupIndex.count == kept && b.sourceRow.count == kept, "a group and a line per kept row")
-        #expect(b.sourceRow.allSatisfy { $0 >= 2 && $0 <= Int64(rows + 1) }, "each kept row's line is one of the file's")
+        #expect(
+            b.sourceRow.allSatisfy { $0 >= 2 && $0 <= Int64(rows + 1) }, "each kept row's line is one of the file's")
     }
 }

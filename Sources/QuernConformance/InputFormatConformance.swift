@@ -1,7 +1,7 @@
 public import QuernCore
-public import Testing
-import QuernTestSupport
 public import QuernKit
+import QuernTestSupport
+public import Testing
 
 /// The contract of ``InputFormat`` (see its doc comment), checked for every format of a table on
 /// a sample written in that format: the records read are the ones written, whatever the chunk
@@ -29,7 +29,8 @@ public enum InputFormatConformance {
         public var brokenLine: Int
 
         public init(
-            format: String, options: [String: ConfigValue] = [:], text: String, columns: [String], rows: [[String]], lines: [Int],
+            format: String, options: [String: ConfigValue] = [:], text: String, columns: [String], rows: [[String]],
+            lines: [Int],
             broken: String, brokenLine: Int
         ) {
             self.format = format
@@ -52,12 +53,16 @@ public enum InputFormatConformance {
 
     /// Every format of `table`, each with the samples naming it.
     public static func cases(in table: [any Plugin.Type], samples: [Sample]) -> [Case] {
-        table.compactMap { $0 as? any InputFormatPlugin.Type }.map { p in Case(plugin: p, samples: samples.filter { $0.format == p.name }) }
+        table.compactMap { $0 as? any InputFormatPlugin.Type }.map { p in
+            Case(plugin: p, samples: samples.filter { $0.format == p.name })
+        }
     }
 
     public static func check(_ c: Case) throws {
         guard !c.samples.isEmpty else {
-            Issue.record("format '\(c.plugin.name)' has no sample: give one (InputFormatConformance.Sample(format: \"\(c.plugin.name)\", ...))")
+            Issue.record(
+                "format '\(c.plugin.name)' has no sample: give one (InputFormatConformance.Sample(format: \"\(c.plugin.name)\", ...))"
+            )
             return
         }
         let registry = PluginRegistry([c.plugin])
@@ -75,14 +80,16 @@ public enum InputFormatConformance {
     static func readsWhatWasWritten(_ format: any InputFormat, _ s: Sample) {
         for step in [Int.max, 1, 5] {
             for chunk in [16, 1 << 20] {
-                let where_ = "\(s.format), read \(step == .max ? "whole" : "\(step) bytes at a time"), chunks of \(chunk)"
+                let context =
+                    "\(s.format), read \(step == .max ? "whole" : "\(step) bytes at a time"), chunks of \(chunk)"
                 do {
-                    let r = try readAll(format, MemorySource(s.text, step: step), settings: ReaderSettings(chunkBytes: chunk))
-                    #expect(r.columns == s.columns, "\(where_): columns")
-                    #expect(r.rows == s.rows, "\(where_): records")
-                    #expect(r.lines == s.lines, "\(where_): lines")
+                    let r = try readAll(
+                        format, MemorySource(s.text, step: step), settings: ReaderSettings(chunkBytes: chunk))
+                    #expect(r.columns == s.columns, "\(context): columns")
+                    #expect(r.rows == s.rows, "\(context): records")
+                    #expect(r.lines == s.lines, "\(context): lines")
                 } catch {
-                    Issue.record("\(where_): \(error)")
+                    Issue.record("\(context): \(error)")
                 }
             }
         }
@@ -94,7 +101,9 @@ public enum InputFormatConformance {
             let error = #expect(throws: ReadError.self, "\(s.format): the broken sample is refused") {
                 try readAll(format, MemorySource(s.broken, step: step), settings: ReaderSettings(chunkBytes: 16))
             }
-            #expect(error?.line == s.brokenLine, "\(s.format): the error names line \(s.brokenLine): \(String(describing: error))")
+            #expect(
+                error?.line == s.brokenLine,
+                "\(s.format): the error names line \(s.brokenLine): \(String(describing: error))")
         }
     }
 
@@ -105,11 +114,16 @@ public enum InputFormatConformance {
         var inputs: [[UInt8]] = [[], [0x0A], [0xEF, 0xBB, 0xBF]]
         for k in 0..<200 {
             let n = Int(rng.next() % 300)
-            inputs.append((0..<n).map { _ in k % 2 == 0 ? alphabet[Int(rng.next() % UInt64(alphabet.count))] : UInt8(truncatingIfNeeded: rng.next()) })
+            inputs.append(
+                (0..<n).map { _ in
+                    k % 2 == 0
+                        ? alphabet[Int(rng.next() % UInt64(alphabet.count))] : UInt8(truncatingIfNeeded: rng.next())
+                })
         }
         for bytes in inputs {
             // A ReadError is a fine answer; anything else (a crash, a hang) fails the run.
-            _ = try? readAll(format, MemorySource(bytes, step: 3), settings: ReaderSettings(maxRecordBytes: 256, chunkBytes: 7))
+            _ = try? readAll(
+                format, MemorySource(bytes, step: 3), settings: ReaderSettings(maxRecordBytes: 256, chunkBytes: 7))
         }
     }
 }

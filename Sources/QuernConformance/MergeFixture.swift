@@ -1,8 +1,8 @@
 public import Foundation
 public import QuernCore
+public import QuernKit
 import QuernPlugins
 import QuernTestSupport
-public import QuernKit
 
 /// Real batch files to merge: generated `games` data (10 rows per file, 84 action classes,
 /// groups, a legal-move mask) extracted by the built-in `tabular` extractor, 5 files per batch.
@@ -38,21 +38,30 @@ public enum MergeFixture {
     public static func batches(in dir: String, files: Int = 24, duplicates: Int = 0) async throws -> BatchSet {
         try GamesGenerator(seed: 3, rows: 10).write(files: files, to: "\(dir)/in")
         for k in 0..<duplicates {
-            try FileManager.default.copyItem(atPath: "\(dir)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(dir)/in/zz_copy_\(k).csv")
+            try FileManager.default.copyItem(
+                atPath: "\(dir)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(dir)/in/zz_copy_\(k).csv")
         }
-        let yaml = "paths:\n  input: \(dir)/in\n  intermediate: \(dir)/mid\nbatch:\n  files_per_batch: 5\nextractor:\n"
+        let yaml =
+            "paths:\n  input: \(dir)/in\n  intermediate: \(dir)/mid\nbatch:\n  files_per_batch: 5\nextractor:\n"
             + extractor.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
         let config = try YAMLLoader.parse(yaml, path: "merge fixture")
         let console = Console(quiet: true, isTerminal: false)
-        _ = try await ExtractStage(plan: try Resolver(registry: registry).plan(config, stages: .extract), registry: registry, console: console).run()
+        _ = try await ExtractStage(
+            plan: try Resolver(registry: registry).plan(config, stages: .extract), registry: registry, console: console
+        ).run()
         return try BatchSet.open("\(dir)/mid", registry: registry)
     }
 
     /// Runs a strategy; returns the emitted rows as bytes (split code + content), in order, and its report.
-    public static func run(_ strategy: any MergeStrategy, _ batches: BatchSet, seed: Int = 0, budget: Int = 64 << 20, scratch: String) throws -> ([[UInt8]], MergeReport) {
+    public static func run(
+        _ strategy: any MergeStrategy, _ batches: BatchSet, seed: Int = 0, budget: Int = 64 << 20, scratch: String
+    ) throws -> (
+        [[UInt8]], MergeReport
+    ) {
         var rows: [[UInt8]] = []
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        let context = MergeContext(batches: batches, split: SplitFunction(seed: seed), seed: seed, scratchDir: scratch, memoryBudget: budget)
+        let context = MergeContext(
+            batches: batches, split: SplitFunction(seed: seed), seed: seed, scratchDir: scratch, memoryBudget: budget)
         let report = try strategy.merge(context) { block in
             for i in 0..<block.count {
                 var b: [UInt8] = []

@@ -1,7 +1,7 @@
 public import QuernCore
-public import Testing
-import QuernTestSupport
 public import QuernKit
+import QuernTestSupport
+public import Testing
 
 /// The contract of ``MergeStrategy`` (see its doc comment), checked for every strategy of a table
 /// on real batch files (``MergeFixture``, with planted duplicate rows): every row it emits is an
@@ -41,7 +41,9 @@ public enum MergeStrategyConformance {
         do {
             strategy = try PluginRegistry([c.plugin]).mergeStrategy(spec: c.spec)
         } catch {
-            Issue.record("\(c.spec) does not build (\(error)): give the suite a spec with the options it needs, e.g. \"\(c.plugin.name):key=value\"")
+            Issue.record(
+                "\(c.spec) does not build (\(error)): give the suite a spec with the options it needs, e.g. \"\(c.plugin.name):key=value\""
+            )
             return
         }
         #expect(strategy.name == c.plugin.name, "the strategy says its plugin's name")
@@ -57,10 +59,14 @@ public enum MergeStrategyConformance {
         for row in a {
             if (pool[row] ?? 0) > 0 { pool[row, default: 0] -= 1 } else { foreign += 1 }
         }
-        #expect(foreign == 0, "\(c.spec): every emitted row is an input row, unchanged, at most as often as given (\(foreign) are not)")
+        #expect(
+            foreign == 0,
+            "\(c.spec): every emitted row is an input row, unchanged, at most as often as given (\(foreign) are not)")
         #expect(report.rowsIn == input.count, "\(c.spec): rows in")
         #expect(report.rowsOut == a.count, "\(c.spec): rows out")
-        #expect(report.rowsIn - report.rowsOut == report.dropped.values.reduce(0, +), "\(c.spec): every dropped row is counted by reason")
+        #expect(
+            report.rowsIn - report.rowsOut == report.dropped.values.reduce(0, +),
+            "\(c.spec): every dropped row is counted by reason")
         #expect(report.dropped.values.allSatisfy { $0 > 0 }, "\(c.spec): no reason with a count of zero")
         let (small, _) = try MergeFixture.run(strategy, batches, seed: 5, budget: 4096, scratch: "\(ws.path)/s3")
         let sameUnderBudget = small == a

@@ -1,6 +1,6 @@
 public import QuernCore
-public import Testing
 public import QuernKit
+public import Testing
 
 /// What every plugin of every kind declares, and what a table of plugins must hold together:
 /// checked by ``check(_:)`` for one plugin and ``checkTable(_:)`` for the table.
@@ -28,7 +28,9 @@ public enum PluginConformance {
     public static func check(_ c: Case) {
         let p = c.plugin
         #expect(!p.name.isEmpty && p.name == p.name.lowercased(), "the name is lower-case and not empty: '\(p.name)'")
-        #expect(!p.name.contains { ":,= \t\n".contains($0) }, "the name has no ':', ',', '=' or space (it starts a spec such as name:key=value): '\(p.name)'")
+        #expect(
+            !p.name.contains { ":,= \t\n".contains($0) },
+            "the name has no ':', ',', '=' or space (it starts a spec such as name:key=value): '\(p.name)'")
         #expect(!p.summary.isEmpty && !p.summary.contains("\n"), "\(p.name): the summary is one line")
         let names = p.options.map(\.name)
         #expect(Set(names).count == names.count, "\(p.name): option names are unique: \(names)")
@@ -49,10 +51,14 @@ public enum PluginConformance {
             #expect(problem == nil, "\(p.name) builds from its defaults: \(problem ?? "")")
         }
         if let codec = p as? any CodecPlugin.Type {
-            #expect(codec.fileExtensions.allSatisfy { $0 == $0.lowercased() && !$0.hasPrefix(".") }, "\(p.name): file extensions are lower-case, without a dot")
+            #expect(
+                codec.fileExtensions.allSatisfy { $0 == $0.lowercased() && !$0.hasPrefix(".") },
+                "\(p.name): file extensions are lower-case, without a dot")
         }
         if let format = p as? any InputFormatPlugin.Type {
-            #expect(format.fileExtensions.allSatisfy { $0 == $0.lowercased() && !$0.hasPrefix(".") }, "\(p.name): file extensions are lower-case, without a dot")
+            #expect(
+                format.fileExtensions.allSatisfy { $0 == $0.lowercased() && !$0.hasPrefix(".") },
+                "\(p.name): file extensions are lower-case, without a dot")
         }
     }
 
@@ -92,7 +98,8 @@ public enum PluginConformance {
             }
         }
         for (method, names) in methods where names.count > 1 {
-            Issue.record("codecs \(names.sorted()) all write ZIP method \(method): a batch could not say which one reads it")
+            Issue.record(
+                "codecs \(names.sorted()) all write ZIP method \(method): a batch could not say which one reads it")
         }
         for (ext, names) in codecExtensions where names.count > 1 {
             Issue.record("file extension '.\(ext)' is claimed by the codecs \(names.sorted())")

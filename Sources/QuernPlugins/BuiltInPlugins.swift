@@ -1,8 +1,8 @@
-public import QuernCore
 import QuernCodecLZ4
 import QuernCodecNone
 import QuernCodecZlib
 import QuernCodecZstd
+public import QuernCore
 import QuernExtractorHashed
 import QuernExtractorTabular
 import QuernFormatCSV

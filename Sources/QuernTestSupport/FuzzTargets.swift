@@ -19,7 +19,9 @@ public enum FuzzTargets {
         default:
             // Small chunks and a small record limit put every boundary case within reach.
             let settings = ReaderSettings(maxRecordBytes: 4096, chunkBytes: 7)
-            guard let format = try? registry.format(name), let reader = try? format.open(MemorySource(bytes, step: 5), settings: settings) else { return 0 }
+            guard let format = try? registry.format(name),
+                let reader = try? format.open(MemorySource(bytes, step: 5), settings: settings)
+            else { return 0 }
             let record = Record()
             var n = 0
             while (try? reader.next(into: record)) == true {

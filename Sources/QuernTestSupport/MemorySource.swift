@@ -29,7 +29,11 @@ public final class MemorySource: ByteSource {
 }
 
 /// Reads every record of `source` with `format` into arrays of field strings.
-public func readAll(_ format: any InputFormat, _ source: any ByteSource, settings: ReaderSettings = ReaderSettings()) throws -> (columns: [String], rows: [[String]], lines: [Int]) {
+public func readAll(_ format: any InputFormat, _ source: any ByteSource, settings: ReaderSettings = ReaderSettings())
+    throws -> (
+        columns: [String], rows: [[String]], lines: [Int]
+    )
+{
     let reader = try format.open(source, settings: settings)
     let record = Record()
     var rows: [[String]] = []

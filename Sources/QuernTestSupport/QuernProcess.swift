@@ -28,8 +28,12 @@ public enum QuernProcess {
 
     /// Starts `quern args...` without waiting. Its output is captured (or discarded, with
     /// `quietOutput`); `process.output()` returns it once `process.wait()` has returned.
-    public static func start(_ args: [String], cwd: String? = nil, quietOutput: Bool = false, env: [String: String] = [:]) throws -> SpawnedProcess {
-        try SpawnedProcess([binary] + args, env: environment(env), cwd: cwd, stdout: quietOutput ? .discard : .capture, stderr: quietOutput ? .discard : .capture)
+    public static func start(
+        _ args: [String], cwd: String? = nil, quietOutput: Bool = false, env: [String: String] = [:]
+    ) throws -> SpawnedProcess {
+        try SpawnedProcess(
+            [binary] + args, env: environment(env), cwd: cwd, stdout: quietOutput ? .discard : .capture,
+            stderr: quietOutput ? .discard : .capture)
     }
 
     /// Runs a Python script (numpy checks) with ``pythonWithNumpy`` and returns its status and output.

@@ -30,7 +30,8 @@ struct BadInputTests {
 
     @Test func eachMalformedFileIsListedWithItsLineAndReasonAndTheGoodOnesAreProcessed() throws {
         let ws = TempWorkspace("quern-bad")
-        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
         for name in try FileManager.default.contentsOfDirectory(atPath: Self.fixtures) where name != "README.md" {
             try FileManager.default.copyItem(atPath: "\(Self.fixtures)/\(name)", toPath: "\(ws.path)/in/\(name)")
         }
@@ -40,11 +41,15 @@ struct BadInputTests {
         cells[7] = String(repeating: "9", count: 10 << 20)
         ws.write("in/huge_field.csv", "\(game[0])\n\(cells.joined(separator: ","))\n")
 
-        let r = try QuernProcess.run(["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--files-per-batch", "5"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--files-per-batch", "5"],
+            cwd: ws.path)
         #expect(r.status == 3, "exit 3: done, some files failed: \(r.stderr)")
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
         #expect(r.stdout.contains("4 processed, \(Self.expected.count) failed"), "\(r.stdout)")
-        let failed = try JSONLines.read("\(ws.path)/data/intermediate/failed.jsonl").map { try #require(try JSONSerialization.jsonObject(with: $0) as? [String: Any]) }
+        let failed = try JSONLines.read("\(ws.path)/data/intermediate/failed.jsonl").map {
+            try #require(try JSONSerialization.jsonObject(with: $0) as? [String: Any])
+        }
         let byFile = Dictionary(uniqueKeysWithValues: failed.map { ($0["file"] as? String ?? "", $0) })
         #expect(Set(byFile.keys) == Set(Self.expected.keys))
         for (file, (line, words)) in Self.expected {
@@ -53,7 +58,11 @@ struct BadInputTests {
             #expect(reason.contains(words), "\(file): \(reason)")
             #expect(reason.utf8.count < 1000 && !reason.contains("\u{0}"), "\(file): a short, printable reason")
         }
-        let rows = try QuernProcess.python("import json; print(json.load(open('data/processed/preprocessing_stats.json'))['total_samples'])", cwd: ws.path)
-        #expect(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "20", "the 4 good files' 20 rows, and only those")
+        let rows = try QuernProcess.python(
+            "import json; print(json.load(open('data/processed/preprocessing_stats.json'))['total_samples'])",
+            cwd: ws.path)
+        #expect(
+            rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "20",
+            "the 4 good files' 20 rows, and only those")
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Seeded random combinations of every command's flags, read from each command's `--help` (so a
@@ -27,7 +27,10 @@ import Glibc
 struct CLIFuzzTests {
     static let config = ExtractEndToEndTests.config
     static let timeoutSeconds = 30.0
-    static let commands = ["run", "extract", "merge", "validate", "verify", "init", "generate", "compare", "hooks", "plugins", "slurm", "inspect", "export"]
+    static let commands = [
+        "run", "extract", "merge", "validate", "verify", "init", "generate", "compare", "hooks", "plugins", "slurm",
+        "inspect", "export",
+    ]
 
     /// A flag of a command, as its `--help` lists it: the name, and the placeholder of its value
     /// (`dir`, `n`, `size`, ...) or nil for a switch.
@@ -42,7 +45,9 @@ struct CLIFuzzTests {
         let pattern = try Regex(#"^  (?:-\w, )?(--[a-z][a-z0-9-]*)(?: <([^>]+)>)?"#)
         var flags: [Flag] = []
         for line in help.split(separator: "\n") {
-            guard let m = try pattern.firstMatch(in: String(line)), let name = m.output[1].substring.map(String.init), name != "--help" else { continue }
+            guard let m = try pattern.firstMatch(in: String(line)), let name = m.output[1].substring.map(String.init),
+                name != "--help"
+            else { continue }
             flags.append(Flag(name: name, value: m.output[2].substring.map(String.init)))
         }
         return flags
@@ -50,30 +55,48 @@ struct CLIFuzzTests {
 
     // Values. Folders quern may write: relative, inside the case's folder.
     static let writablePaths = [
-        "", ".", "./", "x", "o/", "o/.", "o/results", "o//results///", " ", "-", "é", "é/", "~", "~/mid", "a b/c d", "データ/出力", "new\nline",
-        "$(touch pwned)", String(repeating: "a", count: 255), String(repeating: "b", count: 256), String(repeating: "d/", count: 2100), ".hidden",
+        "", ".", "./", "x", "o/", "o/.", "o/results", "o//results///", " ", "-", "é", "é/", "~", "~/mid", "a b/c d",
+        "データ/出力", "new\nline",
+        "$(touch pwned)", String(repeating: "a", count: 255), String(repeating: "b", count: 256),
+        String(repeating: "d/", count: 2100), ".hidden",
     ]
-    static let readablePaths = writablePaths + ["/", "/nonexistent-quern", "/dev/null", "/etc/hostname", "../in", "../in/", "../in/game_000000.csv", "../q.yaml"]
+    static let readablePaths =
+        writablePaths + [
+            "/", "/nonexistent-quern", "/dev/null", "/etc/hostname", "../in", "../in/", "../in/game_000000.csv",
+            "../q.yaml",
+        ]
     static let numbers = [
-        "0", "-1", "1", "2", "7", "3000000000", "9223372036854775807", "-9223372036854775808", "99999999999999999999999", "abc", "", "1.5", "1e3",
+        "0", "-1", "1", "2", "7", "3000000000", "9223372036854775807", "-9223372036854775808",
+        "99999999999999999999999", "abc", "", "1.5", "1e3",
         "0x10", " 5", "5 ", "+3",
     ]
     static let smallNumbers = ["0", "-1", "1", "2", "abc", "", "99999999999999999999999", "1.5"]
-    static let sizes = ["1MiB", "100MiB", "2GiB", "0", "-1", "abc", "", "1e100GiB", "18446744073709551616", "1KiB", "512"]
-    static let names = ["", "x", "-", "é", "zstd", "zstd:3", "zstd:99", "lz4", "none", "zlib:0", "brotli", "shuffle", "shuffle:seed=-1", "concat", "dedupe", "balance",
-        "balance:head=nope", "csv", "tsv", "jsonl", "auto", "csv:delimiter=;", "tabular", "hashed", "standard", "minmax", "none", "text", "json", "dirs", "files",
-        "concat,shuffle", "a=b", String(repeating: "n", count: 300), "name with spaces", "--", "-q"]
+    static let sizes = [
+        "1MiB", "100MiB", "2GiB", "0", "-1", "abc", "", "1e100GiB", "18446744073709551616", "1KiB", "512",
+    ]
+    static let names = [
+        "", "x", "-", "é", "zstd", "zstd:3", "zstd:99", "lz4", "none", "zlib:0", "brotli", "shuffle", "shuffle:seed=-1",
+        "concat", "dedupe", "balance",
+        "balance:head=nope", "csv", "tsv", "jsonl", "auto", "csv:delimiter=;", "tabular", "hashed", "standard",
+        "minmax", "none", "text", "json", "dirs",
+        "files",
+        "concat,shuffle", "a=b", String(repeating: "n", count: 300), "name with spaces", "--", "-q",
+    ]
     static let shards = ["0/1", "1/2", "3/2", "auto", "-1/2", "0/0", "x", "", "1/99999999999999999999"]
     static let fractions = ["0.8,0.1,0.1", "1,0,0", "0.5,0.5", "2,-1,0", "a,b,c", "", "0.8,0.1,0.1,0", "nan,0,1"]
 
     /// Flags whose folder quern creates or writes into.
-    static let writes: Set<String> = ["--output-dir", "--intermediate-dir", "--log-dir", "--compare-dir", "--script-dir", "--out", "--to"]
+    static let writes: Set<String> = [
+        "--output-dir", "--intermediate-dir", "--log-dir", "--compare-dir", "--script-dir", "--out", "--to",
+    ]
 
     static func value(for flag: Flag, command: String, _ rng: inout SplitMix64) -> String {
         func pick(_ pool: [String]) -> String { pool[Int(rng.next() % UInt64(pool.count))] }
         let placeholder = flag.value ?? ""
         if writes.contains(flag.name) { return pick(writablePaths) }
-        if ["generate", "compare"].contains(command) && ["n", "files", "rows", "bad", "repeat"].contains(placeholder) { return pick(smallNumbers) }
+        if ["generate", "compare"].contains(command) && ["n", "files", "rows", "bad", "repeat"].contains(placeholder) {
+            return pick(smallNumbers)
+        }
         switch placeholder {
         case "dir", "file": return pick(flag.name == "--datasets" ? readablePaths.filter { $0 != "/" } : readablePaths)
         case "n", "files", "rows", "seed", "bad", "repeat": return pick(numbers)
@@ -89,9 +112,14 @@ struct CLIFuzzTests {
     static func base(_ command: String, _ rng: inout SplitMix64) -> [String] {
         if rng.next() % 10 == 0 { return [] }  // sometimes nothing but the fuzzed flags
         switch command {
-        case "run": return ["--config", "../q.yaml", "--input-dir", "../in", "--intermediate-dir", "mid"] + (rng.next() % 2 == 0 ? ["--dry-run"] : [])
-        case "extract", "validate": return ["--config", "../q.yaml", "--input-dir", "../in", "--intermediate-dir", "mid"]
-        case "merge", "compare": return ["--config", "../q.yaml", "--intermediate-dir", "mid"] + (command == "compare" ? ["--merge-strategies", "concat"] : [])
+        case "run":
+            return ["--config", "../q.yaml", "--input-dir", "../in", "--intermediate-dir", "mid"]
+                + (rng.next() % 2 == 0 ? ["--dry-run"] : [])
+        case "extract", "validate":
+            return ["--config", "../q.yaml", "--input-dir", "../in", "--intermediate-dir", "mid"]
+        case "merge", "compare":
+            return ["--config", "../q.yaml", "--intermediate-dir", "mid"]
+                + (command == "compare" ? ["--merge-strategies", "concat"] : [])
         case "verify": return ["--intermediate-dir", "mid"]
         case "init": return ["--input-dir", "../in"]
         case "generate": return ["--out", "gen", "--files", "2", "--rows", "3"]
@@ -125,15 +153,21 @@ struct CLIFuzzTests {
             }
             // Slurm without --dry-run would submit jobs; slurm's fuzzed flags never drop it.
             if command == "slurm" && !args.contains("--dry-run") { args.append("--dry-run") }
-            cases.append(Case(number: number, args: args, needsBatches: ["merge", "verify", "compare", "run", "inspect", "export"].contains(command)))
+            cases.append(
+                Case(
+                    number: number, args: args,
+                    needsBatches: ["merge", "verify", "compare", "run", "inspect", "export"].contains(command)))
         }
         return cases
     }
 
     /// Shell-quoted, to paste into a terminal in the case's folder.
     static func commandLine(_ args: [String]) -> String {
-        (["quern"] + args).map { a in a.isEmpty || a.contains(where: { !($0.isLetter || $0.isNumber || "-_./=:,".contains($0)) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a }
-            .joined(separator: " ")
+        (["quern"] + args).map { a in
+            a.isEmpty || a.contains(where: { !($0.isLetter || $0.isNumber || "-_./=:,".contains($0)) })
+                ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
+        }
+        .joined(separator: " ")
     }
 
     @Test func randomFlagCombinationsOfEveryCommandNeverCrashOrHang() throws {
@@ -141,13 +175,19 @@ struct CLIFuzzTests {
         let seed = UInt64(env["QUERN_CLI_FUZZ_SEED"] ?? "") ?? 20_261_201
         let count = Int(env["QUERN_CLI_FUZZ_CASES"] ?? "") ?? 300
         let ws = TempWorkspace("quern-cli-fuzz")
-        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "4", "--seed", "3", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "2", "--rows", "4", "--seed", "3", "--out", "\(ws.path)/in"])
+                .status == 0)
         try FileManager.default.copyItem(atPath: Self.config, toPath: "\(ws.path)/q.yaml")
-        let extracted = try QuernProcess.run(["extract", "--config", "q.yaml", "--input-dir", "in", "--intermediate-dir", "mid", "--no-hooks", "-q"], cwd: ws.path)
+        let extracted = try QuernProcess.run(
+            ["extract", "--config", "q.yaml", "--input-dir", "in", "--intermediate-dir", "mid", "--no-hooks", "-q"],
+            cwd: ws.path)
         #expect(extracted.status == 0, "\(extracted.stderr)")
         var flags: [String: [Flag]] = [:]
         for command in Self.commands { flags[command] = try Self.flags(of: command) }
-        #expect(flags["run"]?.contains { $0.name == "--output-dir" && $0.value == "dir" } == true, "flags are read from --help")
+        #expect(
+            flags["run"]?.contains { $0.name == "--output-dir" && $0.value == "dir" } == true,
+            "flags are read from --help")
 
         let cases = Self.cases(seed: seed, count: count, flags: flags)
         let next = Mutex(0)
@@ -165,9 +205,12 @@ struct CLIFuzzTests {
                 let dir = "\(ws.path)/case-\(c.number)"
                 do {
                     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-                    if c.needsBatches { try FileManager.default.copyItem(atPath: "\(ws.path)/mid", toPath: "\(dir)/mid") }
+                    if c.needsBatches {
+                        try FileManager.default.copyItem(atPath: "\(ws.path)/mid", toPath: "\(dir)/mid")
+                    }
                     // No hooks from the environment, no backtracer (a crash is reported as its signal, fast).
-                    let p = try QuernProcess.start(c.args, cwd: dir, quietOutput: true, env: ["SWIFT_BACKTRACE": "enable=no", "HOME": dir])
+                    let p = try QuernProcess.start(
+                        c.args, cwd: dir, quietOutput: true, env: ["SWIFT_BACKTRACE": "enable=no", "HOME": dir])
                     let deadline = Date().addingTimeInterval(Self.timeoutSeconds)
                     while p.isRunning && Date() < deadline { usleep(5_000) }
                     var why: String? = nil
@@ -179,7 +222,9 @@ struct CLIFuzzTests {
                     if why == nil, let s = t.signal { why = "ended by signal \(s)" }
                     statuses.withLock { $0[t.status, default: 0] += 1 }
                     if let why {
-                        failures.withLock { $0.append("case \(c.number) (seed \(seed)): \(why): \(Self.commandLine(c.args))") }
+                        failures.withLock {
+                            $0.append("case \(c.number) (seed \(seed)): \(why): \(Self.commandLine(c.args))")
+                        }
                     }
                 } catch {
                     failures.withLock { $0.append("case \(c.number) (seed \(seed)): could not run: \(error)") }
@@ -189,12 +234,18 @@ struct CLIFuzzTests {
             }
         }
         let found = failures.withLock { $0 }.sorted()
-        #expect(found.isEmpty, "\(found.count) of \(cases.count) cases crashed or hung; run each in an empty folder beside copies of in/, q.yaml and mid/:\n\(found.joined(separator: "\n"))")
-        let byStatus = statuses.withLock { $0 }.sorted { $0.key < $1.key }.map { "exit \($0.key): \($0.value)" }.joined(separator: ", ")
+        #expect(
+            found.isEmpty,
+            "\(found.count) of \(cases.count) cases crashed or hung; run each in an empty folder beside copies of in/, q.yaml and mid/:\n\(found.joined(separator: "\n"))"
+        )
+        let byStatus = statuses.withLock { $0 }.sorted { $0.key < $1.key }.map { "exit \($0.key): \($0.value)" }.joined(
+            separator: ", ")
         // A good share must get past the flag checks (64: parsing, and since item 18 every bad flag
         // value too), or the fuzz tests only the parser.
         let parsed = statuses.withLock { $0 }.filter { $0.key != 64 }.values.reduce(0, +)
-        #expect(parsed * 3 >= cases.count, "only \(parsed) of \(cases.count) cases got past the argument parser (\(byStatus))")
+        #expect(
+            parsed * 3 >= cases.count,
+            "only \(parsed) of \(cases.count) cases got past the argument parser (\(byStatus))")
         print("CLI fuzz: \(cases.count) cases, seed \(seed), \(found.count) crashes or hangs; \(byStatus)")
     }
 }

@@ -10,30 +10,40 @@ struct CompareTests {
 
     func batches(duplicates: Int) throws -> TempWorkspace {
         let ws = TempWorkspace("quern-compare")
-        #expect(try QuernProcess.run(["generate", "--files", "30", "--rows", "10", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "30", "--rows", "10", "--out", "\(ws.path)/in"]).status == 0)
         for k in 0..<duplicates {
-            try FileManager.default.copyItem(atPath: "\(ws.path)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(ws.path)/in/zz_copy_\(k).csv")
+            try FileManager.default.copyItem(
+                atPath: "\(ws.path)/in/game_\(String(k).leftPad(6)).csv", toPath: "\(ws.path)/in/zz_copy_\(k).csv")
         }
-        let r = try QuernProcess.run(["extract", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "8", "-q"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["extract", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "8", "-q"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         return ws
     }
 
     func json(_ path: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
     }
 
     @Test func strategiesAndCodecsSideBySide() throws {
         let ws = try batches(duplicates: 3)
-        let r = try QuernProcess.run(["compare", "--config", Self.config, "--merge-strategies", "concat,shuffle,dedupe,balance:per_class=3",
-            "--codecs", "none,zlib,lz4,zstd", "--repeat", "2", "-q"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            [
+                "compare", "--config", Self.config, "--merge-strategies", "concat,shuffle,dedupe,balance:per_class=3",
+                "--codecs", "none,zlib,lz4,zstd", "--repeat", "2", "-q",
+            ], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("strategy") && r.stdout.contains("codec"))
         let report = try json("\(ws.path)/data/compare/compare_report.json")
         #expect((report["batches"] as? [String: Any])?["count"] as? Int == 5)
         #expect(report["repeat"] as? Int == 2)
         let candidates = try #require(report["candidates"] as? [[String: Any]])
-        #expect(candidates.map { $0["candidate"] as? String ?? "" } == ["concat", "shuffle", "dedupe", "balance:per_class=3", "none", "zlib:1", "lz4:0", "zstd:1"])
+        #expect(
+            candidates.map { $0["candidate"] as? String ?? "" } == [
+                "concat", "shuffle", "dedupe", "balance:per_class=3", "none", "zlib:1", "lz4:0", "zstd:1",
+            ])
         #expect(candidates.allSatisfy { $0["status"] as? String == "ok" })
         let byName = Dictionary(uniqueKeysWithValues: candidates.map { ($0["candidate"] as! String, $0) })
         // dedupe reports the planted duplicates (3 copied files of 10 rows), concat leaves them in.
@@ -43,7 +53,11 @@ struct CompareTests {
         #expect((byName["balance:per_class=3"]?["class_counts"] as? [Int])?.allSatisfy { $0 <= 3 } == true)
         // Counts agree with running `quern merge` with that strategy alone.
         for strategy in ["concat", "dedupe"] {
-            let alone = try QuernProcess.run(["merge", "--config", Self.config, "--merge-strategy", strategy, "--output-dir", "alone_\(strategy)", "-q", "--no-hooks"], cwd: ws.path)
+            let alone = try QuernProcess.run(
+                [
+                    "merge", "--config", Self.config, "--merge-strategy", strategy, "--output-dir", "alone_\(strategy)",
+                    "-q", "--no-hooks",
+                ], cwd: ws.path)
             #expect(alone.status == 0)
             let stats = try json("\(ws.path)/alone_\(strategy)/preprocessing_stats.json")
             #expect(stats["splits"] as? [String: Int] == byName[strategy]?["rows"] as? [String: Int])
@@ -51,9 +65,12 @@ struct CompareTests {
         // Codec sizes on this compressible data: none largest, every codec smaller.
         let size = { (c: String) in byName[c]?["compressed_bytes"] as? Int ?? 0 }
         for codec in ["zlib:1", "lz4:0", "zstd:1"] { #expect(size("none") > size(codec), "\(codec)") }
-        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/compare/.codecs/zstd_1"), "scratch removed without --keep")
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(ws.path)/data/compare/.codecs/zstd_1"),
+            "scratch removed without --keep")
         // The page is well-formed and has one chart per figure.
-        let page = try QuernProcess.python("""
+        let page = try QuernProcess.python(
+            """
             import xml.etree.ElementTree as ET
             root = ET.parse('data/compare/compare_report.html').getroot()
             charts = [e for e in root.iter() if e.tag.endswith('svg')]
@@ -74,7 +91,11 @@ struct CompareTests {
     @Test func reportShowsWhatEachCandidateDoesToTheData() throws {
         let ws = try batches(duplicates: 0)
         let folder = "cmp <&> x"
-        let r = try QuernProcess.run(["compare", "--config", Self.config, "--merge-strategies", "concat,balance:per_class=3", "--compare-dir", folder, "-q"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            [
+                "compare", "--config", Self.config, "--merge-strategies", "concat,balance:per_class=3", "--compare-dir",
+                folder, "-q",
+            ], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("one run each") && !r.stdout.contains("median"), "\(r.stdout)")
         let check = try QuernProcess.python(Self.reportCheck, cwd: ws.path, arguments: [folder, QuernVersion.current])
@@ -153,10 +174,13 @@ struct CompareTests {
 
     @Test func aFailingCandidateDoesNotStopTheOthers() throws {
         let ws = try batches(duplicates: 0)
-        let r = try QuernProcess.run(["compare", "--config", Self.config, "--merge-strategies", "concat,dedupe:keys=nosuch,shuffle", "-q"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["compare", "--config", Self.config, "--merge-strategies", "concat,dedupe:keys=nosuch,shuffle", "-q"],
+            cwd: ws.path)
         #expect(r.status == 3)
         #expect(r.stdout.contains("FAILED"))
-        let candidates = try #require(try json("\(ws.path)/data/compare/compare_report.json")["candidates"] as? [[String: Any]])
+        let candidates = try #require(
+            try json("\(ws.path)/data/compare/compare_report.json")["candidates"] as? [[String: Any]])
         #expect(candidates.map { $0["status"] as? String ?? "" } == ["ok", "failed", "ok"])
         #expect((candidates[1]["error"] as? String)?.contains("nosuch") == true)
     }
@@ -165,14 +189,19 @@ struct CompareTests {
         let ws = try batches(duplicates: 0)
         var r = try QuernProcess.run(["compare", "--merge-strategies", "concat,shufle"], cwd: ws.path)
         // Unknown names in the lists are bad usage: 64 (issue 13 item 18; it was 1).
-        #expect(r.status == 64 && r.stderr.contains("Did you mean 'shuffle'?") && r.stderr.contains("Known merge strategies"))
+        #expect(
+            r.status == 64 && r.stderr.contains("Did you mean 'shuffle'?")
+                && r.stderr.contains("Known merge strategies"))
         r = try QuernProcess.run(["compare", "--codecs", "zstd,brotli"], cwd: ws.path)
         #expect(r.status == 64 && r.stderr.contains("Known codecs: lz4, none, zlib, zstd"))
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/compare"))
     }
 
     @Test func candidateListsKeepOptionsTogether() {
-        #expect(CandidateList.parse("concat,balance:per_class=10,mode=cap,zstd:3") == ["concat", "balance:per_class=10,mode=cap", "zstd:3"])
+        #expect(
+            CandidateList.parse("concat,balance:per_class=10,mode=cap,zstd:3") == [
+                "concat", "balance:per_class=10,mode=cap", "zstd:3",
+            ])
         #expect(CandidateList.folderName("balance:per_class=10,mode=cap") == "balance_per_class_10_mode_cap")
     }
 }

@@ -14,46 +14,70 @@ import Testing
 struct CrashTests {
     static let config = ExtractEndToEndTests.config
     /// Small on purpose: 24 games of 10 rows, 8 batches of 3 files, each cut into 2 parts.
-    static let flags = ["--input-dir", "../in", "--files-per-batch", "3", "--rows-per-batch", "16", "--workers", "2", "--merge-strategy", "shuffle", "--seed", "3"]
+    static let flags = [
+        "--input-dir", "../in", "--files-per-batch", "3", "--rows-per-batch", "16", "--workers", "2",
+        "--merge-strategy", "shuffle", "--seed", "3",
+    ]
 
     static let namedPoints = [
-        "pre-run", "pre-discover", "post-discover", "pre-extract", "batch-written#1", "batch-published#1", "batch-journaled#1",
-        "batch-written#4", "batch-published#5", "batch-journaled#7", "post-extract", "pre-merge", "post-merge", "pre-split",
-        "post-split", "pre-normalize", "post-normalize", "pre-save", "outputs-staged", "output-moved#2", "post-save", "post-run",
+        "pre-run", "pre-discover", "post-discover", "pre-extract", "batch-written#1", "batch-published#1",
+        "batch-journaled#1",
+        "batch-written#4", "batch-published#5", "batch-journaled#7", "post-extract", "pre-merge", "post-merge",
+        "pre-split",
+        "post-split", "pre-normalize", "post-normalize", "pre-save", "outputs-staged", "output-moved#2", "post-save",
+        "post-run",
     ]
 
     func run(_ dir: String, env: [String: String] = [:]) throws -> QuernProcess.Result {
-        try QuernProcess.run(["run", "--config", Self.config, "--no-hooks", "-q"] + Self.flags + ["--intermediate-dir", "mid", "--output-dir", "out"], cwd: dir, env: env)
+        try QuernProcess.run(
+            ["run", "--config", Self.config, "--no-hooks", "-q"] + Self.flags + [
+                "--intermediate-dir", "mid", "--output-dir", "out",
+            ], cwd: dir, env: env)
     }
 
     /// The arrays an output folder holds, by name (compared byte for byte).
     func outputs(_ dir: String) -> [String: Data] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") }
-        return Dictionary(uniqueKeysWithValues: names.map { ($0, FileManager.default.contents(atPath: "\(dir)/\($0)") ?? Data()) })
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+            $0.hasSuffix(".npy") || $0.hasSuffix(".npz")
+        }
+        return Dictionary(
+            uniqueKeysWithValues: names.map { ($0, FileManager.default.contents(atPath: "\(dir)/\($0)") ?? Data()) })
     }
 
     /// What a resumed run must give: the reference outputs, clean folders, nothing left behind.
     /// The first run after the kill must complete: a user re-runs the command once.
     func expectResumed(_ dir: String, like reference: [String: Data], _ label: String) throws {
         let r = try run(dir)
-        #expect(r.status == 0, "\(label): the first run after the kill completes (status \(r.status)\(r.signal.map { ", signal \($0)" } ?? "")): \(r.stderr)")
+        #expect(
+            r.status == 0,
+            "\(label): the first run after the kill completes (status \(r.status)\(r.signal.map { ", signal \($0)" } ?? "")): \(r.stderr)"
+        )
         let got = outputs("\(dir)/out")
         #expect(got.keys.sorted() == reference.keys.sorted(), "\(label)")
         for (name, bytes) in reference {
-            #expect(got[name] == bytes, "\(label): \(name) differs from the uninterrupted run (CRC \(CRC32Hex(got[name])) vs \(CRC32Hex(bytes)))")
+            #expect(
+                got[name] == bytes,
+                "\(label): \(name) differs from the uninterrupted run (CRC \(crc32Hex(got[name])) vs \(crc32Hex(bytes)))"
+            )
         }
         let v = try QuernProcess.run(["verify", "--intermediate-dir", "mid", "--output-dir", "out"], cwd: dir)
         #expect(v.status == 0, "\(label): \(v.stdout)")
-        let debris = ((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/mid")) ?? []).filter { $0.hasPrefix(AtomicFile.tempPrefix) }
+        let debris = ((try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/mid")) ?? []).filter {
+            $0.hasPrefix(AtomicFile.tempPrefix)
+        }
         #expect(debris.isEmpty, "\(label): \(debris)")
-        #expect(!((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.contains(".staging-") }, "\(label): staging debris")
+        #expect(
+            !((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).contains { $0.contains(".staging-") },
+            "\(label): staging debris")
     }
 
-    func CRC32Hex(_ d: Data?) -> String { d.map { String(CRC32.of([UInt8]($0)), radix: 16) } ?? "none" }
+    func crc32Hex(_ d: Data?) -> String { d.map { String(CRC32.of([UInt8]($0)), radix: 16) } ?? "none" }
 
     @Test func killedAtEveryCrashPointAndAtRandomTimesItResumesToIdenticalOutputs() throws {
         let ws = TempWorkspace("quern-crash")
-        #expect(try QuernProcess.run(["generate", "--files", "24", "--rows", "10", "--seed", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "24", "--rows", "10", "--seed", "5", "--out", "\(ws.path)/in"])
+                .status == 0)
         try FileManager.default.createDirectory(atPath: "\(ws.path)/reference", withIntermediateDirectories: true)
         let started = Date()
         let r = try run("\(ws.path)/reference")
@@ -67,7 +91,8 @@ struct CrashTests {
             let dir = "\(ws.path)/named-\(i)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             let killed = try run(dir, env: ["QUERN_CRASH_AT": point])
-            #expect(killed.signal == SIGKILL, "\(point): the crash point is reached (\(killed.status), \(killed.stderr))")
+            #expect(
+                killed.signal == SIGKILL, "\(point): the crash point is reached (\(killed.status), \(killed.stderr))")
             if killed.signal == SIGKILL { killPoints += 1 }
             try expectResumed(dir, like: reference, point)
         }
@@ -89,7 +114,9 @@ struct CrashTests {
                 let delay = Int(rng.unit() * referenceSeconds * 0.9 * 1_000_000)
                 delays.append(delay / 1000)
                 let p = try QuernProcess.start(
-                    ["run", "--config", Self.config, "--no-hooks", "-q"] + Self.flags + ["--intermediate-dir", "mid", "--output-dir", "out"], cwd: dir,
+                    ["run", "--config", Self.config, "--no-hooks", "-q"] + Self.flags + [
+                        "--intermediate-dir", "mid", "--output-dir", "out",
+                    ], cwd: dir,
                     quietOutput: true)
                 usleep(UInt32(delay))
                 if p.isRunning { randomKills += 1 }
@@ -101,14 +128,24 @@ struct CrashTests {
         }
         killPoints += randomKills
         #expect(killPoints >= min(wanted, 30), "\(killPoints) kills landed while quern was running")
-        print("crash harness: \(killPoints) kill points survived (\(Self.namedPoints.count) named, the rest at random times; reference run \(Int(referenceSeconds * 1000)) ms)")
+        print(
+            "crash harness: \(killPoints) kill points survived (\(Self.namedPoints.count) named, the rest at random times; reference run \(Int(referenceSeconds * 1000)) ms)"
+        )
     }
 
-    @Test("SIGINT and SIGTERM stop quern promptly, cleanly, resumably", arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    @Test(
+        "SIGINT and SIGTERM stop quern promptly, cleanly, resumably",
+        arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func signalsStopPromptly(_ signal: Int32, _ expectedStatus: Int32) throws {
         let ws = TempWorkspace("quern-signal")
-        #expect(try QuernProcess.run(["generate", "--files", "240", "--rows", "150", "--seed", "2", "--out", "\(ws.path)/in"]).status == 0)
-        let flags = ["run", "--config", Self.config, "--no-hooks", "--input-dir", "in", "--files-per-batch", "4", "--workers", "1", "-q"]
+        #expect(
+            try QuernProcess.run([
+                "generate", "--files", "240", "--rows", "150", "--seed", "2", "--out", "\(ws.path)/in",
+            ]).status == 0)
+        let flags = [
+            "run", "--config", Self.config, "--no-hooks", "--input-dir", "in", "--files-per-batch", "4", "--workers",
+            "1", "-q",
+        ]
         let running = try QuernProcess.start(flags, cwd: ws.path)
         var journaled = 0
         let deadline = Date().addingTimeInterval(60)
@@ -129,31 +166,49 @@ struct CrashTests {
         #expect(err.contains("interrupted: run the same command again to resume"), "\(err)")
         let journal = (try? JSONLines.read("\(ws.path)/data/intermediate/journal.jsonl")) ?? []
         #expect(journal.count < 60, "stopped before the 60 batches were done (\(journal.count))")
-        #expect(journal.allSatisfy { (try? JSONDecoder().decode(JournalEntry.self, from: $0)) != nil }, "every journal line is whole")
-        #expect(!ws.files(in: "data/intermediate").contains { $0.hasPrefix(AtomicFile.tempPrefix) }, "no temporary files left")
+        #expect(
+            journal.allSatisfy { (try? JSONDecoder().decode(JournalEntry.self, from: $0)) != nil },
+            "every journal line is whole")
+        #expect(
+            !ws.files(in: "data/intermediate").contains { $0.hasPrefix(AtomicFile.tempPrefix) },
+            "no temporary files left")
         // What verify finds is only work still to do, never damage.
         let v = try QuernProcess.run(["verify", "--intermediate-dir", "data/intermediate"], cwd: ws.path)
         let problems = v.stdout.split(separator: "\n").filter { $0.hasPrefix("problem:") }
-        #expect(problems.allSatisfy { $0.contains("planned but not complete") || $0.contains("no journal records this file") }, "\(v.stdout)")
+        #expect(
+            problems.allSatisfy {
+                $0.contains("planned but not complete") || $0.contains("no journal records this file")
+            }, "\(v.stdout)")
 
         let resumed = try QuernProcess.run(flags, cwd: ws.path)
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let reference = try QuernProcess.run(flags + ["--intermediate-dir", "ref-mid", "--output-dir", "ref-out"], cwd: ws.path)
+        let reference = try QuernProcess.run(
+            flags + ["--intermediate-dir", "ref-mid", "--output-dir", "ref-out"], cwd: ws.path)
         #expect(reference.status == 0)
-        #expect(outputs("\(ws.path)/data/processed") == outputs("\(ws.path)/ref-out"), "identical to an uninterrupted run")
+        #expect(
+            outputs("\(ws.path)/data/processed") == outputs("\(ws.path)/ref-out"), "identical to an uninterrupted run")
     }
 
     @Test func sigintMidMergeRemovesTheStagingFolderAndKeepsThePreviousOutputs() throws {
         let ws = TempWorkspace("quern-signal-merge")
-        #expect(try QuernProcess.run(["generate", "--files", "12", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
-        #expect(try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "--no-hooks", "-q"], cwd: ws.path).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "12", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(
+                ["run", "--config", Self.config, "--input-dir", "in", "--no-hooks", "-q"], cwd: ws.path
+            ).status == 0)
         let before = outputs("\(ws.path)/data/processed")
         let hook = ws.write("hooks/pre-split", "#!/bin/sh\ntouch holding\nexec sleep 30\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let running = try QuernProcess.start(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path)
+        let running = try QuernProcess.start(
+            ["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path)
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && running.isRunning && Date() < deadline { usleep(5_000) }
-        #expect(ws.files(in: "data").contains { $0.hasPrefix(".processed.staging-") }, "the merge is filling its staging folder")
+        while !FileManager.default.fileExists(atPath: "\(ws.path)/holding") && running.isRunning && Date() < deadline {
+            usleep(5_000)
+        }
+        #expect(
+            ws.files(in: "data").contains { $0.hasPrefix(".processed.staging-") },
+            "the merge is filling its staging folder")
         let sent = Date()
         kill(running.pid, SIGINT)
         while running.isRunning && Date().timeIntervalSince(sent) < 10 { usleep(2_000) }
@@ -161,10 +216,14 @@ struct CrashTests {
         running.wait()
         let err = running.output().stderr
         #expect(stoppedIn < 2, "stopped \(stoppedIn) s after the signal")
-        #expect(running.wait().status == 130 && err.contains("run the same command again to resume"), "\(running.wait().status) \(running.wait().signal.map { "signal \($0)" } ?? "exit"): \(err)")
+        #expect(
+            running.wait().status == 130 && err.contains("run the same command again to resume"),
+            "\(running.wait().status) \(running.wait().signal.map { "signal \($0)" } ?? "exit"): \(err)")
         #expect(!ws.files(in: "data").contains { $0.contains(".staging-") }, "no staging folder left")
         #expect(outputs("\(ws.path)/data/processed") == before, "the previous outputs are untouched")
         try FileManager.default.removeItem(atPath: "\(ws.path)/hooks")
-        #expect(try QuernProcess.run(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path).status == 0)
+        #expect(
+            try QuernProcess.run(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "-q"], cwd: ws.path)
+                .status == 0)
     }
 }

@@ -15,24 +15,36 @@ struct DatasetsTests {
 
     @Test func aBrokenDatasetFailsAloneAndTheSummarySaysWhy() throws {
         let ws = TempWorkspace("quern-datasets")
-        #expect(try QuernProcess.run(["generate", "--files", "6", "--rows", "10", "--out", "\(ws.path)/many/alpha"]).status == 0)
-        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "10", "--seed", "2", "--out", "\(ws.path)/many/beta set"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "6", "--rows", "10", "--out", "\(ws.path)/many/alpha"]).status
+                == 0)
+        #expect(
+            try QuernProcess.run([
+                "generate", "--files", "4", "--rows", "10", "--seed", "2", "--out", "\(ws.path)/many/beta set",
+            ]).status == 0)
         ws.write("many/broken/data.csv", "a,b\n1,2\n3,4\n")
         ws.write("many/.hidden/x.csv", "a\n1\n")
-        let hook = ws.write("hooks/post-run", "#!/bin/sh\necho \"$QUERN_DATASET $QUERN_STATUS\" >> \"$QUERN_INPUT_DIR/../../datasets.log\"\n")
+        let hook = ws.write(
+            "hooks/post-run",
+            "#!/bin/sh\necho \"$QUERN_DATASET $QUERN_STATUS\" >> \"$QUERN_INPUT_DIR/../../datasets.log\"\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
 
-        let r = try QuernProcess.run(["run", "--config", Self.config, "--datasets", "many", "--files-per-batch", "3"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", Self.config, "--datasets", "many", "--files-per-batch", "3"], cwd: ws.path)
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stdout.contains("datasets: 2 of 3 done, 1 failed"), "\(r.stdout)")
-        #expect(r.stdout.contains("broken failed: ") && r.stdout.contains("does not fit the columns of data.csv"), "\(r.stdout)")
+        #expect(
+            r.stdout.contains("broken failed: ") && r.stdout.contains("does not fit the columns of data.csv"),
+            "\(r.stdout)")
 
         let s = try summary(ws)
         let rows = try #require(s["datasets"] as? [[String: Any]])
         #expect(rows.map { $0["name"] as? String } == ["alpha", "beta_set", "broken"])
         #expect(rows.map { $0["status"] as? String } == ["ok", "ok", "failed"])
         #expect(rows[0]["rows"] as? Int == 60 && rows[1]["rows"] as? Int == 40)
-        #expect((rows[2]["error"] as? String)?.contains("missing column") == true || (rows[2]["error"] as? String)?.contains("does not fit") == true)
+        #expect(
+            (rows[2]["error"] as? String)?.contains("missing column") == true
+                || (rows[2]["error"] as? String)?.contains("does not fit") == true)
         #expect((rows[0]["peak_rss_bytes"] as? Int ?? 0) > 0)
         #expect(((rows[0]["stages"] as? [String: Any])?["extract"] as? [String: Any])?["status"] as? String == "ok")
         #expect(s["failed"] as? Int == 1 && s["ok"] as? Int == 2)
@@ -48,7 +60,8 @@ struct DatasetsTests {
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/processed/hidden"))
         let log = (try? String(contentsOfFile: "\(ws.path)/datasets.log", encoding: .utf8)) ?? ""
         #expect(log.split(separator: "\n").sorted() == ["alpha ok", "beta_set ok", "broken failed"], "\(log)")
-        let py = try QuernProcess.python("import numpy as np; X = np.load('data/processed/alpha/X_train.npy'); print(X.shape[1])", cwd: ws.path)
+        let py = try QuernProcess.python(
+            "import numpy as np; X = np.load('data/processed/alpha/X_train.npy'); print(X.shape[1])", cwd: ws.path)
         #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "62", "\(py.stderr)")
     }
 
@@ -58,14 +71,19 @@ struct DatasetsTests {
         for (k, name) in ["my data.csv", "my@data.csv", "dataset@special.csv"].enumerated() {
             ws.write("many/\(name)", games.game(k, rows: 12))
         }
-        let r = try QuernProcess.run(["run", "--datasets", "many", "--datasets-from", "files", "--log-format", "json"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--datasets", "many", "--datasets-from", "files", "--log-format", "json"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)\n\(r.stdout)")
         // For pipelines: stderr is the batch's JSON events, one per line.
-        let events = try r.stderr.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let events = try r.stderr.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(events.filter { $0["event"] as? String == "dataset_finished" }.count == 3)
         let warning = events.first { $0["event"] as? String == "message" && $0["level"] as? String == "warning" }
         #expect(
-            (warning?["message"] as? String)?.contains("'my@data.csv' and 'my data.csv' both sanitize to 'my_data'; 'my@data.csv' is named 'my_data_2'") == true,
+            (warning?["message"] as? String)?.contains(
+                "'my@data.csv' and 'my data.csv' both sanitize to 'my_data'; 'my@data.csv' is named 'my_data_2'")
+                == true,
             "\(r.stderr)")
         let rows = try #require(try summary(ws)["datasets"] as? [[String: Any]])
         #expect(rows.map { $0["name"] as? String } == ["dataset_special", "my_data", "my_data_2"])
@@ -78,8 +96,11 @@ struct DatasetsTests {
 
     @Test func aBadFlagStopsTheBatchBeforeAnyDataset() throws {
         let ws = TempWorkspace("quern-datasets")
-        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status == 0)
-        let r = try QuernProcess.run(["run", "--datasets", "many", "--codec", "zstdd", "--split", "0.5,0.5,0.5"], cwd: ws.path)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status
+                == 0)
+        let r = try QuernProcess.run(
+            ["run", "--datasets", "many", "--codec", "zstdd", "--split", "0.5,0.5,0.5"], cwd: ws.path)
         // Bad flag values are bad usage: 64 (issue 13 item 18; it was 1).
         #expect(r.status == 64)
         #expect(r.stderr.contains("unknown codec 'zstdd'") && r.stderr.contains("sum to 1"), "\(r.stderr)")
@@ -88,7 +109,9 @@ struct DatasetsTests {
 
     @Test func dryRunListsTheDatasetsAndRunsNothing() throws {
         let ws = TempWorkspace("quern-datasets")
-        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status
+                == 0)
         let r = try QuernProcess.run(["run", "--config", Self.config, "--datasets", "many", "--dry-run"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("one: many/one -> data/processed/one"), "\(r.stdout)")

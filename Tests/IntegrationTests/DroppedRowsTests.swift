@@ -31,8 +31,12 @@ struct DroppedRowsTests {
         let r = try QuernProcess.run(["run", "--config", "q.yaml"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("dropped"), "\(r.stderr)")
-        let total = try QuernProcess.python("import json; print(json.load(open('data/processed/preprocessing_stats.json'))['total_samples'])", cwd: ws.path)
-        #expect(total.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1000", "every row: \(total.stdout)\(total.stderr)")
+        let total = try QuernProcess.python(
+            "import json; print(json.load(open('data/processed/preprocessing_stats.json'))['total_samples'])",
+            cwd: ws.path)
+        #expect(
+            total.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1000",
+            "every row: \(total.stdout)\(total.stderr)")
     }
 
     @Test func droppedRowsAreCountedByReasonInTheWarningTheSummaryAndTheStats() throws {
@@ -40,7 +44,9 @@ struct DroppedRowsTests {
         lateClassFolder(ws)
         // A missing label in one file, and a config that lists only a and b (as the old init wrote).
         ws.write("in/part_000.csv", "v,w,y\n1,2,a\n3,4,\n5,6,b\n7,8,NA\n")
-        ws.write("q.yaml", """
+        ws.write(
+            "q.yaml",
+            """
             paths: {input: in, intermediate: mid, output: out, logs: logs}
             extractor:
               name: tabular
@@ -53,12 +59,19 @@ struct DroppedRowsTests {
         let warning = r.stderr.split(separator: "\n").filter { $0.contains("dropped") }.joined(separator: "\n")
         #expect(warning.contains("warning"), "\(r.stderr)")
         #expect(warning.contains("202 of 984 rows"), "\(r.stderr)")
-        #expect(warning.contains("200 label 'y' has an unknown value") && warning.contains("2 label 'y' missing"), "\(r.stderr)")
+        #expect(
+            warning.contains("200 label 'y' has an unknown value") && warning.contains("2 label 'y' missing"),
+            "\(r.stderr)")
 
         let expected: [String: Int] = ["label 'y' has an unknown value": 200, "label 'y' missing": 2]
-        let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/logs/summary.json"))) as? [String: Any])
+        let summary = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/logs/summary.json"))) as? [String: Any])
         #expect(summary["rows_dropped"] as? [String: Int] == expected, "\(summary)")
-        let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/out/preprocessing_stats.json"))) as? [String: Any])
+        let stats = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/out/preprocessing_stats.json")))
+                as? [String: Any])
         #expect(stats["rows_dropped"] as? [String: Int] == expected, "\(stats)")
         #expect(stats["total_samples"] as? Int == 782)
 
@@ -67,7 +80,10 @@ struct DroppedRowsTests {
         let m = try QuernProcess.run(["merge", "--config", "q.yaml"], cwd: ws.path)
         #expect(m.status == 0, "\(m.stderr)")
         #expect(m.stderr.contains("202 of 984 rows"), "\(m.stderr)")
-        let again = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/out/preprocessing_stats.json"))) as? [String: Any])
+        let again = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/out/preprocessing_stats.json")))
+                as? [String: Any])
         #expect(again["rows_dropped"] as? [String: Int] == expected)
     }
 }

@@ -53,7 +53,8 @@ struct FormatOptionsTests {
         let ws = TempWorkspace()
         semicolonFiles(ws)
         ws.write("q.yaml", Self.config)
-        let r = try QuernProcess.run(["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimiter=;"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimiter=;"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try arrays(ws) == Self.expected)
     }
@@ -62,7 +63,8 @@ struct FormatOptionsTests {
         let ws = TempWorkspace()
         semicolonFiles(ws, separator: "\t")
         ws.write("q.yaml", Self.config)
-        let r = try QuernProcess.run(["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimiter=\\t"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimiter=\\t"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try arrays(ws) == Self.expected)
     }
@@ -80,16 +82,21 @@ struct FormatOptionsTests {
         let ws = TempWorkspace()
         semicolonFiles(ws)
         ws.write("q.yaml", Self.config)
-        var r = try QuernProcess.run(["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimeter=;"], cwd: ws.path)
+        var r = try QuernProcess.run(
+            ["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimeter=;"], cwd: ws.path)
         #expect(r.status != 0)
-        #expect(r.stderr.contains("format 'csv' has no option 'delimeter'") && r.stderr.contains("Did you mean 'delimiter'?"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("format 'csv' has no option 'delimeter'")
+                && r.stderr.contains("Did you mean 'delimiter'?"), "\(r.stderr)")
         ws.write("bad.yaml", Self.config + "input:\n  format: {name: csv, delimeter: \";\"}\n")
         r = try QuernProcess.run(["validate", "--config", "bad.yaml"], cwd: ws.path)
         #expect(r.status != 0)
         #expect(r.stderr.contains("bad.yaml:9:") && r.stderr.contains("Did you mean 'delimiter'?"), "\(r.stderr)")
-        r = try QuernProcess.run(["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimiter=;;"], cwd: ws.path)
+        r = try QuernProcess.run(
+            ["run", "--config", "q.yaml", "--no-hooks", "--format", "csv:delimiter=;;"], cwd: ws.path)
         #expect(r.status != 0 && r.stderr.contains("one ASCII character"), "\(r.stderr)")
-        r = try QuernProcess.run(["run", "--config", "q.yaml", "--no-hooks", "--format", "auto:delimiter=;"], cwd: ws.path)
+        r = try QuernProcess.run(
+            ["run", "--config", "q.yaml", "--no-hooks", "--format", "auto:delimiter=;"], cwd: ws.path)
         #expect(r.status != 0 && r.stderr.contains("name the format"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/processed"))
     }
@@ -101,8 +108,10 @@ struct FormatOptionsTests {
         #expect(i.status == 0, "\(i.stderr)")
         #expect(i.stdout.contains("format: {name: \"csv\", delimiter: \";\"}"), "\(i.stdout)")
         #expect(i.stdout.contains("numeric: [\"x\", \"y\"]"), "\(i.stdout)")
-        ws.write("q.yaml", i.stdout.replacingOccurrences(of: "method: \"standard\"", with: "method: \"none\"")
-            .replacingOccurrences(of: "fractions: [0.8, 0.1, 0.1]", with: "fractions: [1, 0, 0]"))
+        ws.write(
+            "q.yaml",
+            i.stdout.replacingOccurrences(of: "method: \"standard\"", with: "method: \"none\"")
+                .replacingOccurrences(of: "fractions: [0.8, 0.1, 0.1]", with: "fractions: [1, 0, 0]"))
         let r = try QuernProcess.run(["run", "--config", "q.yaml", "--no-hooks"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try arrays(ws) == Self.expected)
@@ -117,9 +126,12 @@ struct FormatOptionsTests {
         // --format wins over what the sample suggests, and is written into the config.
         let other = TempWorkspace()
         semicolonFiles(other, separator: "|")
-        i = try QuernProcess.run(["init", "--input-dir", "in", "--label", "label", "--format", "csv:delimiter=|"], cwd: other.path)
+        i = try QuernProcess.run(
+            ["init", "--input-dir", "in", "--label", "label", "--format", "csv:delimiter=|"], cwd: other.path)
         #expect(i.status == 0, "\(i.stderr)")
-        #expect(i.stdout.contains("format: {name: \"csv\", delimiter: \"|\"}") && i.stdout.contains("numeric: [\"x\", \"y\"]"), "\(i.stdout)")
+        #expect(
+            i.stdout.contains("format: {name: \"csv\", delimiter: \"|\"}")
+                && i.stdout.contains("numeric: [\"x\", \"y\"]"), "\(i.stdout)")
     }
 
     @Test func initRefusesFilesThatDisagreeOnTheDelimiter() throws {
@@ -128,6 +140,7 @@ struct FormatOptionsTests {
         ws.write("in/b.csv", "x,y,label\n1,2,0\n3,4,1\n")
         let i = try QuernProcess.run(["init", "--input-dir", "in", "--label", "label"], cwd: ws.path)
         #expect(i.status != 0)
-        #expect(i.stderr.contains("a.csv") && i.stderr.contains("b.csv") && i.stderr.contains("--format"), "\(i.stderr)")
+        #expect(
+            i.stderr.contains("a.csv") && i.stderr.contains("b.csv") && i.stderr.contains("--format"), "\(i.stderr)")
     }
 }

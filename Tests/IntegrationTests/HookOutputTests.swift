@@ -38,21 +38,26 @@ struct HookOutputTests {
         // opens and writes files, so a descriptor closed under a reader is soon reused.
         ws.write("serial.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  serial: true\n")
         let r = try QuernProcess.run(
-            ["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3", "--workers", "2", "-q"], cwd: ws.path)
+            ["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3", "--workers", "2", "-q"],
+            cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr.suffix(2000))")
         #expect(!r.stderr.contains("Bad file descriptor"), "\(r.stderr.suffix(2000))")
-        let verify = try QuernProcess.run(["verify", "--intermediate-dir", "data/intermediate", "--output-dir", "data/processed"], cwd: ws.path)
+        let verify = try QuernProcess.run(
+            ["verify", "--intermediate-dir", "data/intermediate", "--output-dir", "data/processed"], cwd: ws.path)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let batches = ws.files(in: "data/intermediate").filter { $0.hasSuffix(".npz") }
         #expect(batches.count == 16)
         for b in batches {
             let attributes = try FileManager.default.attributesOfItem(atPath: "\(ws.path)/data/intermediate/\(b)")
             #expect((attributes[.size] as? Int ?? 0) > 0, "\(b) is empty")
-            _ = try BatchFile.load(path: "\(ws.path)/data/intermediate/\(b)") { try PluginRegistry.builtIn.codec(zipMethod: $0) }
+            _ = try BatchFile.load(path: "\(ws.path)/data/intermediate/\(b)") {
+                try PluginRegistry.builtIn.codec(zipMethod: $0)
+            }
         }
         // Every row reached the outputs: 48 files of 300 rows.
         let count = try QuernProcess.python(
-            "import numpy as np, sys; print(sum(np.load(f'data/processed/X_{s}.npy').shape[0] for s in ['train', 'val', 'test']))", cwd: ws.path)
+            "import numpy as np, sys; print(sum(np.load(f'data/processed/X_{s}.npy').shape[0] for s in ['train', 'val', 'test']))",
+            cwd: ws.path)
         #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "14400", "\(count.stderr)")
         // The daemons' output after their hook ended went nowhere: their pipes were closed, so
         // the next `echo` ends them with SIGPIPE.
@@ -62,7 +67,8 @@ struct HookOutputTests {
             // A zombie waiting for its new parent to reap it has ended.
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
             return tasks.contains { pid in
-                guard let p = Int32(pid), let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8) else { return false }
+                guard let p = Int32(pid), let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8)
+                else { return false }
                 let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
                 return fields.count > 3 && fields[0] != "Z" && Int32(fields[3]) == group
             }
@@ -74,7 +80,8 @@ struct HookOutputTests {
         let ws = try workspace()
         try hook(ws, "pre-merge", "seq 1 200000; seq 1 1000 >&2")
         ws.write("t.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  timeout: 60\n")
-        let r = try QuernProcess.run(["run", "--config", "\(ws.path)/t.yaml", "--input-dir", "in", "--files-per-batch", "5"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", "\(ws.path)/t.yaml", "--input-dir", "in", "--files-per-batch", "5"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr.suffix(1000))")
         #expect(!r.stderr.contains("stopped at its"), "the hook did not time out")
         let events = read(ws, "data/logs/events.jsonl")
@@ -88,7 +95,8 @@ struct HookOutputTests {
     @Test func aHookWritingOneHugeLineIsCappedInTheLog() throws {
         let ws = try workspace()
         try hook(ws, "pre-merge", "head -c 20000000 /dev/zero | tr '\\0' x")
-        let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "5"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "5"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr.suffix(1000))")
         let events = read(ws, "data/logs/events.jsonl")
         #expect(events.contains("[pre-merge] xxxxxxxx"))

@@ -22,7 +22,8 @@ struct HookTests {
     }
 
     func run(_ ws: TempWorkspace, _ extra: [String] = [], config: String = config) throws -> QuernProcess.Result {
-        try QuernProcess.run(["run", "--config", config, "--input-dir", "in", "--files-per-batch", "5"] + extra, cwd: ws.path)
+        try QuernProcess.run(
+            ["run", "--config", config, "--input-dir", "in", "--files-per-batch", "5"] + extra, cwd: ws.path)
     }
 
     func read(_ ws: TempWorkspace, _ file: String) -> String { ws.text(file) }
@@ -31,30 +32,42 @@ struct HookTests {
         let ws = try workspace()
         try hook(ws, "pre-merge", "echo pre-merge >> order.log")
         try hook(ws, "pre-merge.d/20-b", "echo 20-b >> order.log")
-        try hook(ws, "pre-merge.d/10-a.sh", "echo 10-a.sh >> order.log; env | grep ^QUERN_ | sort > env.txt; cp \"$QUERN_CONTEXT\" context.json")
+        try hook(
+            ws, "pre-merge.d/10-a.sh",
+            "echo 10-a.sh >> order.log; env | grep ^QUERN_ | sort > env.txt; cp \"$QUERN_CONTEXT\" context.json")
         try hook(ws, "pre-merge.d/30-off", "echo 30-off >> order.log", executable: false)
         try hook(ws, "pre-merge.d/40-x.sample", "echo sample >> order.log")
         try hook(ws, "post-batch", "echo \"$QUERN_BATCH_FILE\" >> batches.log")
         try hook(ws, "post-run", "echo \"post-run $QUERN_STATUS\" >> order.log")
-        ws.write("hooks.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  commands:\n    pre-merge: [\"echo config-command >> order.log\"]\n")
+        ws.write(
+            "hooks.yaml",
+            try String(contentsOfFile: Self.config, encoding: .utf8)
+                + "\nhooks:\n  commands:\n    pre-merge: [\"echo config-command >> order.log\"]\n")
         let r = try run(ws, config: "\(ws.path)/hooks.yaml")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(read(ws, "order.log") == "pre-merge\n10-a.sh\n20-b\nconfig-command\npost-run ok\n")
         #expect(r.stderr.contains("pre-merge.d/30-off is not executable"))
-        #expect(read(ws, "batches.log").split(separator: "\n").sorted() == (0..<3).map { "\(ws.path)/data/intermediate/batch_00000\($0).npz"[...] })
+        #expect(
+            read(ws, "batches.log").split(separator: "\n").sorted()
+                == (0..<3).map { "\(ws.path)/data/intermediate/batch_00000\($0).npz"[...] })
         let env = read(ws, "env.txt")
-        for expected in ["QUERN_STAGE=merge", "QUERN_WHEN=pre", "QUERN_MERGE_STRATEGY=concat", "QUERN_CODEC=zstd", "QUERN_DATASET=default",
-            "QUERN_INPUT_DIR=\(ws.path)/in", "QUERN_INTERMEDIATE_DIR=\(ws.path)/data/intermediate", "QUERN_OUTPUT_DIR=\(ws.path)/data/processed",
-            "QUERN_CONFIG=\(ws.path)/hooks.yaml", "QUERN_HOOK=pre-merge.d/10-a.sh"]
-        {
+        for expected in [
+            "QUERN_STAGE=merge", "QUERN_WHEN=pre", "QUERN_MERGE_STRATEGY=concat", "QUERN_CODEC=zstd",
+            "QUERN_DATASET=default",
+            "QUERN_INPUT_DIR=\(ws.path)/in", "QUERN_INTERMEDIATE_DIR=\(ws.path)/data/intermediate",
+            "QUERN_OUTPUT_DIR=\(ws.path)/data/processed",
+            "QUERN_CONFIG=\(ws.path)/hooks.yaml", "QUERN_HOOK=pre-merge.d/10-a.sh",
+        ] {
             #expect(env.contains(expected + "\n"), "\(expected)")
         }
         #expect(env.contains("QUERN_RUN_ID=") && env.contains("QUERN_OVERRIDES=") && env.contains("QUERN_CONTEXT="))
-        let context = try #require(try JSONSerialization.jsonObject(with: Data(read(ws, "context.json").utf8)) as? [String: Any])
+        let context = try #require(
+            try JSONSerialization.jsonObject(with: Data(read(ws, "context.json").utf8)) as? [String: Any])
         #expect((context["stages"] as? [String: Any])?["extract"] != nil)
         #expect((context["batches"] as? [Any])?.count == 3)
         #expect((context["input_files"] as? [String])?.count == 12)
-        #expect(((context["config"] as? [String: Any])?["batch"] as? [String: Any])?["files_per_batch"] as? String == "5")
+        #expect(
+            ((context["config"] as? [String: Any])?["batch"] as? [String: Any])?["files_per_batch"] as? String == "5")
     }
 
     @Test func aFailingPreHookStopsItsStageAndPostHooksLearnIt() throws {
@@ -65,8 +78,10 @@ struct HookTests {
         #expect(r.status == 1)
         #expect(r.stderr.contains("pre hook pre-merge exited with status 3"))
         #expect(r.stderr.contains("the merge is not allowed today"))
-        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/processed"), "the stage's output does not appear")
-        #expect(ws.files(in: "data/intermediate").contains("batch_000000.npz"), "the stages before it keep their output")
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(ws.path)/data/processed"), "the stage's output does not appear")
+        #expect(
+            ws.files(in: "data/intermediate").contains("batch_000000.npz"), "the stages before it keep their output")
         #expect(read(ws, "post.txt").hasPrefix("failed|pre hook pre-merge exited"))
     }
 
@@ -77,7 +92,9 @@ struct HookTests {
         #expect(r.status == 1)
         #expect(r.stderr.contains("post hook post-save (exit 1) failed"))
         #expect(FileManager.default.fileExists(atPath: "\(ws.path)/data/processed/X_train.npy"))
-        ws.write("warn.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  on_post_failure: warn\n")
+        ws.write(
+            "warn.yaml",
+            try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  on_post_failure: warn\n")
         r = try run(ws, config: "\(ws.path)/warn.yaml")
         #expect(r.status == 0)
         #expect(r.stderr.contains("warning: post hook post-save (exit 1) failed"))
@@ -89,9 +106,13 @@ struct HookTests {
         try hook(ws, "pre-merge", "printf '# pick dedupe\\nmerge.strategy = dedupe\\n' >> \"$QUERN_OVERRIDES\"")
         let r = try run(ws)
         #expect(r.status == 0, "\(r.stderr)")
-        let batch = try BatchFile.load(path: "\(ws.path)/data/intermediate/batch_000000.npz") { try PluginRegistry.builtIn.codec(zipMethod: $0) }
+        let batch = try BatchFile.load(path: "\(ws.path)/data/intermediate/batch_000000.npz") {
+            try PluginRegistry.builtIn.codec(zipMethod: $0)
+        }
         #expect(batch.meta.codec == "lz4:0")
-        let stats = try #require(try JSONSerialization.jsonObject(with: Data(read(ws, "data/processed/preprocessing_stats.json").utf8)) as? [String: Any])
+        let stats = try #require(
+            try JSONSerialization.jsonObject(with: Data(read(ws, "data/processed/preprocessing_stats.json").utf8))
+                as? [String: Any])
         #expect((stats["merge"] as? [String: Any])?["strategy"] as? String == "dedupe")
         let overrides = stats["hook_overrides"] as? [[String: String]] ?? []
         #expect(overrides.map { $0["key"] ?? "" } == ["batch.codec", "merge.strategy"])
@@ -129,7 +150,8 @@ struct HookTests {
     @Test func sigintReachesTheRunningHookAndQuernExitsCleanly() throws {
         let ws = try workspace()
         try hook(ws, "pre-merge", "sleep 60 & echo $! > child.pid; sleep 60")
-        let running = try QuernProcess.start(["run", "--config", Self.config, "--input-dir", "in", "-q"], cwd: ws.path, quietOutput: true)
+        let running = try QuernProcess.start(
+            ["run", "--config", Self.config, "--input-dir", "in", "-q"], cwd: ws.path, quietOutput: true)
         let deadline = Date().addingTimeInterval(60)
         while read(ws, "child.pid").isEmpty && Date() < deadline { usleep(10_000) }
         let sent = Date()
@@ -147,13 +169,19 @@ struct HookTests {
         let ws = try workspace()
         let hostile = "a b'c\"$(touch PWNED);x `touch PWNED2`.csv"
         try FileManager.default.copyItem(atPath: "\(ws.path)/in/game_000000.csv", toPath: "\(ws.path)/in/\(hostile)")
-        try hook(ws, "post-discover", "python3 -c 'import json, os; print(json.dumps(json.load(open(os.environ[\"QUERN_CONTEXT\"]))[\"input_files\"]))' > names.json")
+        try hook(
+            ws, "post-discover",
+            "python3 -c 'import json, os; print(json.dumps(json.load(open(os.environ[\"QUERN_CONTEXT\"]))[\"input_files\"]))' > names.json"
+        )
         try hook(ws, "post-batch", "printf '%s\\n' \"$QUERN_BATCH_FILE\" >> batches.log")
         let r = try run(ws)
         #expect(r.status == 0, "\(r.stderr)")
         let names = try JSONSerialization.jsonObject(with: Data(read(ws, "names.json").utf8)) as? [String] ?? []
         #expect(names.contains(hostile))
-        let pwned = ["PWNED", "PWNED2"].filter { FileManager.default.fileExists(atPath: "\(ws.path)/\($0)") || FileManager.default.fileExists(atPath: "\(ws.path)/in/\($0)") }
+        let pwned = ["PWNED", "PWNED2"].filter {
+            FileManager.default.fileExists(atPath: "\(ws.path)/\($0)")
+                || FileManager.default.fileExists(atPath: "\(ws.path)/in/\($0)")
+        }
         #expect(pwned.isEmpty)
     }
 

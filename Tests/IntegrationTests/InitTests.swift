@@ -8,8 +8,11 @@ import Testing
 struct InitTests {
     @Test func initOnGamesWritesAConfigThatRuns() throws {
         let ws = TempWorkspace("quern-init")
-        #expect(try QuernProcess.run(["generate", "--files", "30", "--rows", "10", "--seed", "1", "--out", "\(ws.path)/g"]).status == 0)
-        let i = try QuernProcess.run(["init", "--input-dir", "g", "--label", "action", "--group", "game_id"], cwd: ws.path)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "30", "--rows", "10", "--seed", "1", "--out", "\(ws.path)/g"])
+                .status == 0)
+        let i = try QuernProcess.run(
+            ["init", "--input-dir", "g", "--label", "action", "--group", "game_id"], cwd: ws.path)
         #expect(i.status == 0, "\(i.stderr)")
         let yaml = i.stdout
         #expect(yaml.contains("action: {column: \"action\", classes: 84}"))
@@ -40,7 +43,8 @@ struct InitTests {
                 let age = n % 7 == 0 ? "NA" : String(18 + n % 50)
                 let income = n % 5 == 0 ? "" : String(format: "%.2f", Double(n) * 101.5)
                 let comment = "\"said \"\"hi\"\", item \(n * 37 % 101)\""
-                csv += "\(n),user\(n),\(cities[n % cities.count]),\(age),\(income),\(comment),\(n % 3 == 0 ? "yes" : "no")\n"
+                csv +=
+                    "\(n),user\(n),\(cities[n % cities.count]),\(age),\(income),\(comment),\(n % 3 == 0 ? "yes" : "no")\n"
             }
             ws.write("text/people_\(f).csv", csv)
         }
@@ -50,7 +54,9 @@ struct InitTests {
         #expect(yaml.contains("numeric: [\"id\", \"age\", \"income\"]"), "\(yaml)")
         #expect(yaml.contains("\"city\": [\"Lima\", \"Lyon\", \"Oslo\"]"), "\(yaml)")
         #expect(yaml.contains("missing-value tokens seen in the sample: \"\", \"NA\""), "\(yaml)")
-        #expect(yaml.contains("`hashed` extractor") && yaml.contains("#   name: ") && yaml.contains("#   comment: "), "\(yaml)")
+        #expect(
+            yaml.contains("`hashed` extractor") && yaml.contains("#   name: ") && yaml.contains("#   comment: "),
+            "\(yaml)")
         #expect(yaml.contains("member: {column: \"member\", values: [\"no\", \"yes\"]}"), "\(yaml)")
         #expect(yaml.contains("by: \"row\""))
         ws.write("q.yaml", yaml)
@@ -67,8 +73,11 @@ struct InitTests {
 
     @Test func malformedFilesInTheSampleDoNotChangeTheConfig() throws {
         let ws = TempWorkspace("quern-init")
-        #expect(try QuernProcess.run(["generate", "--files", "10", "--rows", "10", "--bad", "6", "--out", "\(ws.path)/g"]).status == 0)
-        let i = try QuernProcess.run(["init", "--input-dir", "g", "--label", "action", "--group", "game_id"], cwd: ws.path)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "10", "--rows", "10", "--bad", "6", "--out", "\(ws.path)/g"])
+                .status == 0)
+        let i = try QuernProcess.run(
+            ["init", "--input-dir", "g", "--label", "action", "--group", "game_id"], cwd: ws.path)
         #expect(i.status == 0, "\(i.stderr)")
         // The text_in_float file must not turn its column into text.
         #expect(i.stdout.contains("# 43 numeric columns") && !i.stdout.contains("`hashed` extractor"), "\(i.stdout)")

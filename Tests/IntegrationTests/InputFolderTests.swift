@@ -8,7 +8,9 @@ import Testing
 @Suite("Input folder entries and names")
 struct InputFolderTests {
     func games(_ ws: TempWorkspace, files: Int) throws {
-        #expect(try QuernProcess.run(["generate", "--files", "\(files)", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "\(files)", "--rows", "5", "--out", "\(ws.path)/in"]).status
+                == 0)
     }
 
     /// A FIFO, a dangling link, a link loop and a link to a device, each named `*.csv`: each is
@@ -21,14 +23,18 @@ struct InputFolderTests {
         #expect(symlink("\(ws.path)/in/nothing-here.csv", "\(ws.path)/in/dangling.csv") == 0)
         #expect(symlink("loop.csv", "\(ws.path)/in/loop.csv") == 0)
         #expect(symlink("/dev/null", "\(ws.path)/in/device.csv") == 0)
-        let r = try QuernProcess.run(["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--no-hooks"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--no-hooks"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         let warnings = r.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: skipped ") }
         #expect(warnings.count == 4, "\(r.stderr)")
         #expect(warnings.contains { $0.contains("pipe.csv") && $0.contains("FIFO") }, "\(r.stderr)")
         #expect(warnings.contains { $0.contains("dangling.csv") && $0.contains("does not exist") }, "\(r.stderr)")
         #expect(warnings.contains { $0.contains("loop.csv") && $0.contains("loops") }, "\(r.stderr)")
-        #expect(warnings.contains { $0.contains("device.csv") && $0.contains("character device") && $0.contains("/dev/null") }, "\(r.stderr)")
+        #expect(
+            warnings.contains {
+                $0.contains("device.csv") && $0.contains("character device") && $0.contains("/dev/null")
+            }, "\(r.stderr)")
         #expect(r.stdout.contains("3 processed, 0 failed, 4 skipped"), "\(r.stdout)")
         let summary = try String(contentsOfFile: "\(ws.path)/data/logs/summary.json", encoding: .utf8)
         #expect(summary.contains("\"files_skipped\" : 4"), "\(summary)")
@@ -44,12 +50,17 @@ struct InputFolderTests {
         ws.write("in/\(red)", "not,the,header\n1,2,3\n")
         ws.write("in/\(split)", "a,b\n")
         #expect(mkfifo("\(ws.path)/in/fifo\u{1B}]0;title\u{07}.csv", 0o644) == 0)
-        let r = try QuernProcess.run(["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--no-hooks"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--no-hooks"], cwd: ws.path)
         #expect(r.status == 3, "\(r.stderr)")
         let log = try String(contentsOfFile: "\(ws.path)/data/logs/quern.log", encoding: .utf8)
         for (name, text) in [("stdout", r.stdout), ("stderr", r.stderr), ("quern.log", log)] {
-            #expect(!text.contains("\u{1B}") && !text.contains("\u{07}"), "\(name) holds a raw control character: \(text.debugDescription)")
-            #expect(!text.contains("\n    files:    999 processed") && !text.contains("\nfiles:    999 processed"), "\(name): a name split a line: \(text)")
+            #expect(
+                !text.contains("\u{1B}") && !text.contains("\u{07}"),
+                "\(name) holds a raw control character: \(text.debugDescription)")
+            #expect(
+                !text.contains("\n    files:    999 processed") && !text.contains("\nfiles:    999 processed"),
+                "\(name): a name split a line: \(text)")
         }
         #expect(r.stdout.contains("evil\\u001b[31mred\\u001b[0m.csv"), "\(r.stdout)")
         #expect(r.stdout.contains("split\\nfiles:    999 processed.csv"), "\(r.stdout)")

@@ -15,15 +15,21 @@ struct InspectExportTests {
     /// extracted with `codec` into `mid`, and run into `out` when `run`.
     func workspace(codec: String = "zstd", run: Bool = false) throws -> TempWorkspace {
         let ws = TempWorkspace()
-        #expect(try QuernProcess.run(["generate", "--files", "6", "--rows", "20", "--out", "in"], cwd: ws.path).status == 0)
-        let flags = ["--config", Self.config, "--input-dir", "in", "--intermediate-dir", "mid", "--codec", codec, "--files-per-batch", "2", "--rows-per-batch", "30", "-q"]
+        #expect(
+            try QuernProcess.run(["generate", "--files", "6", "--rows", "20", "--out", "in"], cwd: ws.path).status == 0)
+        let flags = [
+            "--config", Self.config, "--input-dir", "in", "--intermediate-dir", "mid", "--codec", codec,
+            "--files-per-batch", "2", "--rows-per-batch", "30",
+            "-q",
+        ]
         let r = try QuernProcess.run((run ? ["run", "--output-dir", "out"] : ["extract"]) + flags, cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         return ws
     }
 
     func json(_ r: QuernProcess.Result) throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)\(r.stderr)")
+        try #require(
+            JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)\(r.stderr)")
     }
 
     @Test func inspectABatchFileShowsItsArraysCodecRowsAndFirstRows() throws {
@@ -38,7 +44,11 @@ struct InspectExportTests {
         let arrays = try #require(j["arrays"] as? [[String: Any]])
         let x = try #require(arrays.first { $0["name"] as? String == "X" })
         #expect(x["dtype"] as? String == "<f4" && x["shape"] as? [Int] == [30, 62])
-        #expect(arrays.contains { $0["name"] as? String == "mask_legal" && $0["shape"] as? [Int] == [30, 84] && $0["dtype"] as? String == "|i1" })
+        #expect(
+            arrays.contains {
+                $0["name"] as? String == "mask_legal" && $0["shape"] as? [Int] == [30, 84]
+                    && $0["dtype"] as? String == "|i1"
+            })
         let head = try #require(j["head"] as? [[String: Any]])
         #expect(head.count == 2)
         #expect(head[0]["source"] as? String == "game_000000.csv" && head[0]["line"] as? Int == 2)
@@ -56,8 +66,14 @@ struct InspectExportTests {
         #expect(r.stdout.contains("codec                zstd:1"))
         #expect(r.stdout.contains("checksums            ok"))
         #expect(r.stdout.contains("X             <f4    [120, 62]"))
-        let files = r.stdout.split(separator: "\n").filter { $0.contains("batch_0") }.map { $0.split(separator: " ")[0] }
-        #expect(files == ["batch_000000.npz", "batch_000000.001.npz", "batch_000001.npz", "batch_000001.001.npz", "batch_000002.npz", "batch_000002.001.npz"])
+        let files = r.stdout.split(separator: "\n").filter { $0.contains("batch_0") }.map {
+            $0.split(separator: " ")[0]
+        }
+        #expect(
+            files == [
+                "batch_000000.npz", "batch_000000.001.npz", "batch_000001.npz", "batch_000001.001.npz",
+                "batch_000002.npz", "batch_000002.001.npz",
+            ])
     }
 
     @Test func inspectReportsADamagedBatchWithExit2AndTheFile() throws {
@@ -86,7 +102,11 @@ struct InspectExportTests {
         #expect(j["fingerprint"] as? String == stats["schema_fingerprint"] as? String)
         #expect((j["checksums"] as? [String: Any])?["status"] as? String == "ok")
         let arrays = try #require(j["arrays"] as? [[String: Any]])
-        #expect(arrays.contains { $0["name"] as? String == "action" && $0["file"] as? String == "labels_train.npz" && $0["dtype"] as? String == "<i4" })
+        #expect(
+            arrays.contains {
+                $0["name"] as? String == "action" && $0["file"] as? String == "labels_train.npz"
+                    && $0["dtype"] as? String == "<i4"
+            })
         #expect(arrays.contains { $0["name"] as? String == "legal" && $0["file"] as? String == "masks_val.npz" })
         let head = try #require(j["head"] as? [[String: Any]])
         #expect(head.first?["split"] as? String == "train" && head.first?["source"] == nil)
@@ -95,7 +115,8 @@ struct InspectExportTests {
     @Test func inspectRefusesWhatQuernDidNotWrite() throws {
         let ws = try workspace()
         let missing = try QuernProcess.run(["inspect", "nothing-here"], cwd: ws.path)
-        #expect(missing.status == 1 && missing.stderr.contains("nothing-here: no such file or folder"), "\(missing.stderr)")
+        #expect(
+            missing.status == 1 && missing.stderr.contains("nothing-here: no such file or folder"), "\(missing.stderr)")
         let inputs = try QuernProcess.run(["inspect", "in"], cwd: ws.path)
         #expect(inputs.status == 1 && inputs.stderr.contains("in: not something quern wrote"), "\(inputs.stderr)")
         let head = try QuernProcess.run(["inspect", "mid", "--head", "-1"], cwd: ws.path)
@@ -110,11 +131,18 @@ struct InspectExportTests {
         #expect(r.stdout.contains("exported 6 batch files (120 rows) with codec zlib:1 to exp"))
         #expect(try snapshot("\(ws.path)/mid") == before, "export changed its source")
         for name in before.keys where name.hasPrefix("batch_") {
-            let source = try BatchFile.load(path: "\(ws.path)/mid/\(name)") { try PluginRegistry.builtIn.codec(zipMethod: $0) }
-            let exported = try BatchFile.load(path: "\(ws.path)/exp/\(name)") { try PluginRegistry.builtIn.codec(zipMethod: $0) }
+            let source = try BatchFile.load(path: "\(ws.path)/mid/\(name)") {
+                try PluginRegistry.builtIn.codec(zipMethod: $0)
+            }
+            let exported = try BatchFile.load(path: "\(ws.path)/exp/\(name)") {
+                try PluginRegistry.builtIn.codec(zipMethod: $0)
+            }
             #expect(exported.meta.codec == "zlib:1" && exported.meta.checksum == source.meta.checksum)
-            #expect(exported.batch.features == source.batch.features && exported.batch.labels == source.batch.labels && exported.batch.masks == source.batch.masks)
-            #expect(exported.batch.sources == source.batch.sources && exported.batch.sourceRow == source.batch.sourceRow)
+            #expect(
+                exported.batch.features == source.batch.features && exported.batch.labels == source.batch.labels
+                    && exported.batch.masks == source.batch.masks)
+            #expect(
+                exported.batch.sources == source.batch.sources && exported.batch.sourceRow == source.batch.sourceRow)
         }
         let py = try QuernProcess.python(
             """
@@ -124,25 +152,35 @@ struct InspectExportTests {
             """, cwd: ws.path)
         #expect(py.stdout == "6 120 int8\n", "\(py.stderr)")
         // The export is an intermediate folder of its own: merging it gives the same outputs.
-        let merge = try QuernProcess.run(["merge", "--config", Self.config, "--intermediate-dir", "exp", "--output-dir", "out2", "-q"], cwd: ws.path)
+        let merge = try QuernProcess.run(
+            ["merge", "--config", Self.config, "--intermediate-dir", "exp", "--output-dir", "out2", "-q"], cwd: ws.path)
         #expect(merge.status == 0, "\(merge.stderr)")
-        #expect(FileManager.default.contents(atPath: "\(ws.path)/out2/X_train.npy") == FileManager.default.contents(atPath: "\(ws.path)/out/X_train.npy"))
+        #expect(
+            FileManager.default.contents(atPath: "\(ws.path)/out2/X_train.npy")
+                == FileManager.default.contents(atPath: "\(ws.path)/out/X_train.npy"))
     }
 
     @Test func exportRefusesAFolderInUseTheSourceAndCodecsNumpyCannotRead() throws {
         let ws = try workspace()
         ws.write("busy/notes.txt", "mine\n")
         let busy = try QuernProcess.run(["export", "mid", "--to", "busy"], cwd: ws.path)
-        #expect(busy.status == 64 && busy.stderr.contains("busy: the folder exists, is not empty and is not an earlier export"), "\(busy.stderr)")
+        #expect(
+            busy.status == 64
+                && busy.stderr.contains("busy: the folder exists, is not empty and is not an earlier export"),
+            "\(busy.stderr)")
         #expect(ws.text("busy/notes.txt") == "mine\n")
         let inside = try QuernProcess.run(["export", "mid", "--to", "mid/copy"], cwd: ws.path)
-        #expect(inside.status == 64 && inside.stderr.contains("export never writes into its source"), "\(inside.stderr)")
+        #expect(
+            inside.status == 64 && inside.stderr.contains("export never writes into its source"), "\(inside.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/mid/copy"))
         let zstd = try QuernProcess.run(["export", "mid", "--to", "exp", "--codec", "zstd"], cwd: ws.path)
-        #expect(zstd.status == 64 && zstd.stderr.contains("zlib (with an optional level, zlib:6) or none"), "\(zstd.stderr)")
+        #expect(
+            zstd.status == 64 && zstd.stderr.contains("zlib (with an optional level, zlib:6) or none"), "\(zstd.stderr)"
+        )
         // An earlier export is replaced, down to the batch files the new one does not write.
         #expect(try QuernProcess.run(["export", "mid", "--to", "exp"], cwd: ws.path).status == 0)
-        let one = try QuernProcess.run(["export", "mid/batch_000002.npz", "--to", "exp", "--codec", "none"], cwd: ws.path)
+        let one = try QuernProcess.run(
+            ["export", "mid/batch_000002.npz", "--to", "exp", "--codec", "none"], cwd: ws.path)
         #expect(one.status == 0, "\(one.stderr)")
         #expect(ws.files(in: "exp") == ["batch_000002.npz", "export.json"])
     }
@@ -157,7 +195,9 @@ struct InspectExportTests {
     /// Every file of a folder with its bytes.
     func snapshot(_ dir: String) throws -> [String: Data] {
         var out: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir) { out[name] = FileManager.default.contents(atPath: "\(dir)/\(name)") }
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) {
+            out[name] = FileManager.default.contents(atPath: "\(dir)/\(name)")
+        }
         return out
     }
 }

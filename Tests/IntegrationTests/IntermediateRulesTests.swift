@@ -12,8 +12,10 @@ struct IntermediateRulesTests {
 
     func finishedRun(_ extra: [String] = []) throws -> TempWorkspace {
         let ws = TempWorkspace()
-        #expect(try QuernProcess.run(["generate", "--files", "20", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
-        let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "5", "-q"] + extra, cwd: ws.path)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "20", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        let r = try QuernProcess.run(
+            ["run", "--config", Self.config, "--input-dir", "in", "--files-per-batch", "5", "-q"] + extra, cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         return ws
     }
@@ -32,13 +34,16 @@ struct IntermediateRulesTests {
 
     /// Rows in the published outputs, from preprocessing_stats.json.
     func outputRows(_ ws: TempWorkspace) throws -> Int {
-        let data = try #require(FileManager.default.contents(atPath: "\(ws.path)/data/processed/preprocessing_stats.json"))
+        let data = try #require(
+            FileManager.default.contents(atPath: "\(ws.path)/data/processed/preprocessing_stats.json"))
         let stats = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         return try #require(stats["total_samples"] as? Int)
     }
 
     func lines(_ ws: TempWorkspace, _ file: String) -> [String] {
-        let text = String(decoding: FileManager.default.contents(atPath: "\(ws.path)/data/intermediate/\(file)") ?? Data(), as: UTF8.self)
+        let text = String(
+            decoding: FileManager.default.contents(atPath: "\(ws.path)/data/intermediate/\(file)") ?? Data(),
+            as: UTF8.self)
         return text.split(separator: "\n").map(String.init)
     }
 
@@ -81,13 +86,17 @@ struct IntermediateRulesTests {
         var object0 = try #require(try JSONSerialization.jsonObject(with: Data(batch0.utf8)) as? [String: Any])
         let stolen = try #require((object1["files"] as? [[String: Any]])?.first)
         object0["files"] = ((object0["files"] as? [[String: Any]]) ?? []) + [stolen]
-        journal.append(String(decoding: try JSONSerialization.data(withJSONObject: object0, options: [.sortedKeys]), as: UTF8.self))
+        journal.append(
+            String(decoding: try JSONSerialization.data(withJSONObject: object0, options: [.sortedKeys]), as: UTF8.self)
+        )
         write(ws, "journal.jsonl", lines: journal)
 
         let v = try verify(ws)
         #expect(v.status == 2 && v.stdout.contains("in batches 0 and 1"), "\(v.stdout)")
         let m = try merge(ws)
-        #expect(m.status == 1 && m.stderr.contains("in batches 0 and 1"), "the merge refuses a file in two batches: \(m.stderr)")
+        #expect(
+            m.status == 1 && m.stderr.contains("in batches 0 and 1"),
+            "the merge refuses a file in two batches: \(m.stderr)")
         let e = try extract(ws)
         #expect(e.status == 0, "\(e.stderr)")
         #expect(try verify(ws).status == 0)
@@ -126,8 +135,10 @@ struct IntermediateRulesTests {
                 return String(line[start.lowerBound..<end.upperBound])
             }
             let (p1, p2) = (try parts(journal[i]), try parts(journal[j]))
-            journal[i] = journal[i].replacingOccurrences(of: p1, with: p2.replacingOccurrences(of: "batch_000002", with: "batch_000001"))
-            journal[j] = journal[j].replacingOccurrences(of: p2, with: p1.replacingOccurrences(of: "batch_000001", with: "batch_000002"))
+            journal[i] = journal[i].replacingOccurrences(
+                of: p1, with: p2.replacingOccurrences(of: "batch_000002", with: "batch_000001"))
+            journal[j] = journal[j].replacingOccurrences(
+                of: p2, with: p1.replacingOccurrences(of: "batch_000001", with: "batch_000002"))
             write(ws, "journal.jsonl", lines: journal)
         }
         let v = try verify(ws)
@@ -152,7 +163,9 @@ struct IntermediateRulesTests {
         ws.write("fewer.yaml", changed)
         let m = try QuernProcess.run(["merge", "--config", "fewer.yaml", "-q"], cwd: ws.path)
         #expect(m.status != 0, "\(m.stderr)")
-        #expect(m.stderr.contains("numeric") && m.stderr.contains("--restart"), "says what changed and what to do: \(m.stderr)")
+        #expect(
+            m.stderr.contains("numeric") && m.stderr.contains("--restart"),
+            "says what changed and what to do: \(m.stderr)")
         let again = try merge(ws)
         #expect(again.status == 0, "the original config still merges: \(again.stderr)")
     }
@@ -166,7 +179,9 @@ struct IntermediateRulesTests {
         #expect(v.stdout.contains("deleted by --cleanup"), "\(v.stdout)")
 
         let m = try merge(ws)
-        #expect(m.status == 1 && m.stderr.contains("deleted by --cleanup") && m.stderr.contains("quern extract"), "\(m.stderr)")
+        #expect(
+            m.status == 1 && m.stderr.contains("deleted by --cleanup") && m.stderr.contains("quern extract"),
+            "\(m.stderr)")
 
         let r = try quern(ws, ["run", "--input-dir", "in", "--files-per-batch", "5"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -38,12 +38,17 @@ struct MakefileTests {
             #expect(deps.contains { $0.contains(package) }, "\(package): \(deps.joined(separator: "\n"))")
         }
         let lines = try commands("test")
-        #expect(lines.contains { $0.contains("QUERN_BIN=") && $0.contains("-m pytest") && $0.contains("python/tests") }, "\(lines.joined(separator: "\n"))")
+        #expect(
+            lines.contains { $0.contains("QUERN_BIN=") && $0.contains("-m pytest") && $0.contains("python/tests") },
+            "\(lines.joined(separator: "\n"))")
         #expect(lines.allSatisfy { !$0.contains("pip ") }, "\(lines.joined(separator: "\n"))")
     }
 
     /// A python3 on PATH without numpy (a pyenv or venv one) must not hide Debian's, which has it.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/numpy"), "needs Debian's python3-numpy"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/numpy"),
+            "needs Debian's python3-numpy"))
     func testsUseAPythonThatHasNumpy() throws {
         let ws = TempWorkspace()
         let fake = ws.write("bin/python3", "#!/bin/sh\necho \"No module named 'numpy'\" >&2\nexit 1\n")
@@ -58,12 +63,17 @@ struct MakefileTests {
     /// under PREFIX. Installed here from the debug build (install-files, what install runs after
     /// the release build), into a temporary prefix. Needs the man page tool built (`make test`
     /// builds it): building it here would wait forever for the build folder `swift test` holds.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "\(root)/.build/debug/generate-manual"), "needs .build/debug/generate-manual (make test builds it)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: "\(root)/.build/debug/generate-manual"),
+            "needs .build/debug/generate-manual (make test builds it)")
+    )
     func installPutsManPageAndCompletionsUnderPrefix() throws {
         #expect(try commands("install").contains { $0.contains("install-files") })
         let ws = TempWorkspace()
         let prefix = "\(ws.path)/prefix with space"
-        let status = try QuernProcess.shell("make install-files CONFIG=debug PREFIX='\(prefix)' > '\(ws.path)/log.txt' 2>&1", cwd: Self.root)
+        let status = try QuernProcess.shell(
+            "make install-files CONFIG=debug PREFIX='\(prefix)' > '\(ws.path)/log.txt' 2>&1", cwd: Self.root)
         #expect(status == 0, "\(ws.text("log.txt"))")
         let version = try SpawnedProcess.run(["\(prefix)/bin/quern", "--version"])
         #expect(version.stdout == "\(QuernVersion.current)\n")
@@ -72,7 +82,10 @@ struct MakefileTests {
         #expect(ws.text("prefix with space/share/zsh/site-functions/_quern").hasPrefix("#compdef quern"))
         #expect(ws.text("prefix with space/share/fish/vendor_completions.d/quern.fish").contains("complete -c 'quern'"))
         // The bash script loads and registers a completion for quern.
-        let bash = try SpawnedProcess.run(["bash", "-c", "source \"$1\" && complete -p quern", "-", "\(prefix)/share/bash-completion/completions/quern"])
+        let bash = try SpawnedProcess.run([
+            "bash", "-c", "source \"$1\" && complete -p quern", "-",
+            "\(prefix)/share/bash-completion/completions/quern",
+        ])
         #expect(bash.status == 0 && bash.stdout.contains("quern"), "\(bash.stderr)")
     }
 }

@@ -10,7 +10,9 @@ struct MergeEndToEndTests {
     static let config = ExtractEndToEndTests.config
 
     func generate(_ ws: TempWorkspace, files: Int, rows: Int, into dir: String = "in") throws {
-        let r = try QuernProcess.run(["generate", "--files", "\(files)", "--rows", "\(rows)", "--out", "\(ws.path)/\(dir)"])
+        let r = try QuernProcess.run([
+            "generate", "--files", "\(files)", "--rows", "\(rows)", "--out", "\(ws.path)/\(dir)",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
     }
 
@@ -23,8 +25,11 @@ struct MergeEndToEndTests {
     }
 
     func outputBytes(_ dir: String) -> [String: Data] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") }
-        return Dictionary(uniqueKeysWithValues: names.map { ($0, FileManager.default.contents(atPath: "\(dir)/\($0)")!) })
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+            $0.hasSuffix(".npy") || $0.hasSuffix(".npz")
+        }
+        return Dictionary(
+            uniqueKeysWithValues: names.map { ($0, FileManager.default.contents(atPath: "\(dir)/\($0)")!) })
     }
 
     /// The fit (gathered in one pass while rows are written) equals numpy's mean and population
@@ -74,13 +79,25 @@ struct MergeEndToEndTests {
         let ws = TempWorkspace()
         try generate(ws, files: 12, rows: 20)
         let base = try String(contentsOfFile: Self.config, encoding: .utf8)
-        let two = base
-            .replacingOccurrences(of: "    action: {column: action, classes: 84}", with: "    action: {column: action, classes: 84}\n    player: {column: current_player, classes: 4}")
-            .replacingOccurrences(of: "    legal: {column: legal, width: 84, encoding: bitstring, label: action}", with: "    legal: {column: legal, width: 84, encoding: bitstring, label: action}\n    legal_copy: {column: legal, width: 84, encoding: bitstring}")
+        let two =
+            base
+            .replacingOccurrences(
+                of: "    action: {column: action, classes: 84}",
+                with: "    action: {column: action, classes: 84}\n    player: {column: current_player, classes: 4}"
+            )
+            .replacingOccurrences(
+                of: "    legal: {column: legal, width: 84, encoding: bitstring, label: action}",
+                with:
+                    "    legal: {column: legal, width: 84, encoding: bitstring, label: action}\n    legal_copy: {column: legal, width: 84, encoding: bitstring}"
+            )
         #expect(two != base)
         ws.write("two.yaml", two)
         for (config, out) in [(Self.config, "one"), ("\(ws.path)/two.yaml", "two")] {
-            let r = try QuernProcess.run(["run", "--config", config, "--input-dir", "in", "--intermediate-dir", "im-\(out)", "--output-dir", out, "-q"], cwd: ws.path)
+            let r = try QuernProcess.run(
+                [
+                    "run", "--config", config, "--input-dir", "in", "--intermediate-dir", "im-\(out)", "--output-dir",
+                    out, "-q",
+                ], cwd: ws.path)
             #expect(r.status == 0, "\(r.stderr)")
         }
         let check = """
@@ -170,8 +187,12 @@ struct MergeEndToEndTests {
         var first: [String: Data]? = nil
         for (codec, workers) in [("zstd", 1), ("zstd", 2), ("zlib", 2), ("lz4", 2), ("none", 1)] {
             let out = "out_\(codec)_\(workers)"
-            let r = try quern(ws, ["run", "--input-dir", "in", "--intermediate-dir", "mid_\(codec)_\(workers)", "--output-dir", out,
-                "--codec", codec, "--workers", "\(workers)", "--files-per-batch", "9"])
+            let r = try quern(
+                ws,
+                [
+                    "run", "--input-dir", "in", "--intermediate-dir", "mid_\(codec)_\(workers)", "--output-dir", out,
+                    "--codec", codec, "--workers", "\(workers)", "--files-per-batch", "9",
+                ])
             #expect(r.status == 0, "\(r.stderr)")
             let bytes = outputBytes("\(ws.path)/\(out)")
             #expect(bytes.count == 9)
@@ -222,10 +243,16 @@ struct MergeEndToEndTests {
         let before = outputBytes("\(ws.path)/cut")
         var killedMidway = false
         for _ in 0..<5 where !killedMidway {
-            let running = try QuernProcess.start(["merge", "--config", Self.config, "--merge-strategy", "shuffle", "--output-dir", "cut", "-q"], cwd: ws.path, quietOutput: true)
+            let running = try QuernProcess.start(
+                ["merge", "--config", Self.config, "--merge-strategy", "shuffle", "--output-dir", "cut", "-q"],
+                cwd: ws.path, quietOutput: true)
             let deadline = Date().addingTimeInterval(30)
             while running.isRunning && Date() < deadline {
-                if ws.files(in: ".").contains(where: { $0.hasPrefix(".cut.staging-") }) && ws.files(in: ".cut.staging-\(running.pid)").contains("X_train.npy") { break }
+                if ws.files(in: ".").contains(where: { $0.hasPrefix(".cut.staging-") })
+                    && ws.files(in: ".cut.staging-\(running.pid)").contains("X_train.npy")
+                {
+                    break
+                }
                 usleep(500)
             }
             killedMidway = running.isRunning
@@ -286,7 +313,8 @@ struct MergeEndToEndTests {
                     print(out)
                     """
                 let r = try QuernProcess.python(script)
-                #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(ours)", "seed \(seed) \(fractions)")
+                #expect(
+                    r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(ours)", "seed \(seed) \(fractions)")
             }
         }
     }
@@ -296,7 +324,9 @@ struct MergeEndToEndTests {
         try generate(ws, files: 30, rows: 10)
         #expect(try quern(ws, ["extract", "--input-dir", "in", "--files-per-batch", "10"]).status == 0)
         ws.write("row.yaml", "split:\n  by: row\n")
-        let r = try QuernProcess.run(["merge", "--config", "\(ws.path)/row.yaml", "--normalize", "minmax", "--split", "0.5,0.5,0", "-q"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["merge", "--config", "\(ws.path)/row.yaml", "--normalize", "minmax", "--split", "0.5,0.5,0", "-q"],
+            cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         let check = """
             import numpy as np, json

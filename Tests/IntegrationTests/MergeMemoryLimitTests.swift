@@ -17,7 +17,9 @@ struct MergeMemoryLimitTests {
 
     /// The limit a refusal names, in MiB.
     func minimum(_ r: QuernProcess.Result) throws -> Int {
-        let said = try #require(r.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map { String(r.stderr[$0]) }, "\(r.stderr)")
+        let said = try #require(
+            r.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map { String(r.stderr[$0]) },
+            "\(r.stderr)")
         let mib = try #require(Double(said.dropFirst("at least ".count).dropLast(" MiB".count)))
         return Int(mib.rounded(.up))
     }
@@ -36,26 +38,50 @@ struct MergeMemoryLimitTests {
         #expect(r.status == 0, "\(r.stderr)")
         for strategy in ["dedupe", "shuffle", "balance:mode=min"] {
             let name = String(strategy.prefix { $0 != ":" })
-            r = try quern(ws, ["merge", "--merge-strategy", strategy, "--output-dir", "low-\(name)", "--memory-limit", "16MiB"])
+            r = try quern(
+                ws, ["merge", "--merge-strategy", strategy, "--output-dir", "low-\(name)", "--memory-limit", "16MiB"])
             #expect(r.status == 1, "\(strategy): \(r.stderr)")
-            #expect(r.stderr.contains("strategy \(name) needs") && r.stderr.contains("240,000 rows"), "\(strategy) says what its state needs: \(r.stderr)")
+            #expect(
+                r.stderr.contains("strategy \(name) needs") && r.stderr.contains("240,000 rows"),
+                "\(strategy) says what its state needs: \(r.stderr)")
             let mib = try minimum(r)
             // The figure named is rounded up to a MiB with half a MiB to spare: 2 MiB less is below the need.
-            r = try quern(ws, ["merge", "--merge-strategy", strategy, "--output-dir", "below-\(name)", "--memory-limit", "\(mib - 2)MiB"])
-            #expect(r.status == 1 && r.stderr.contains("strategy \(name) needs"), "\(strategy) under \(mib - 2) MiB is refused: \(r.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/below-\(name)"), "\(strategy): nothing written below the minimum")
-            r = try quern(ws, ["merge", "--merge-strategy", strategy, "--output-dir", "at-\(name)", "--log-dir", "logs-\(name)", "--memory-limit", "\(mib)MiB"])
+            r = try quern(
+                ws,
+                [
+                    "merge", "--merge-strategy", strategy, "--output-dir", "below-\(name)", "--memory-limit",
+                    "\(mib - 2)MiB",
+                ])
+            #expect(
+                r.status == 1 && r.stderr.contains("strategy \(name) needs"),
+                "\(strategy) under \(mib - 2) MiB is refused: \(r.stderr)")
+            #expect(
+                !FileManager.default.fileExists(atPath: "\(ws.path)/below-\(name)"),
+                "\(strategy): nothing written below the minimum")
+            r = try quern(
+                ws,
+                [
+                    "merge", "--merge-strategy", strategy, "--output-dir", "at-\(name)", "--log-dir", "logs-\(name)",
+                    "--memory-limit", "\(mib)MiB",
+                ])
             #expect(r.status == 0, "\(strategy) under the \(mib) MiB it named: \(r.stderr)")
-            let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/logs-\(name)/summary.json"))) as? [String: Any])
+            let summary = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/logs-\(name)/summary.json")))
+                    as? [String: Any])
             let stages = try #require(summary["stages"] as? [String: [String: Any]])
             #expect(stages["merge"] != nil, "\(stages.keys)")
             for (stage, record) in stages {
                 let peak = record["peak_rss_bytes"] as? Int ?? 0
-                #expect(peak > 0 && peak <= mib << 20, "\(strategy): \(stage) peaked at \(Human.bytes(peak)), over the \(mib) MiB it named")
+                #expect(
+                    peak > 0 && peak <= mib << 20,
+                    "\(strategy): \(stage) peaked at \(Human.bytes(peak)), over the \(mib) MiB it named")
             }
         }
         for file in ["X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "masks_test.npz"] {
-            let same = FileManager.default.contents(atPath: "\(ws.path)/ref/\(file)") == FileManager.default.contents(atPath: "\(ws.path)/at-dedupe/\(file)")
+            let same =
+                FileManager.default.contents(atPath: "\(ws.path)/ref/\(file)")
+                == FileManager.default.contents(atPath: "\(ws.path)/at-dedupe/\(file)")
             #expect(same, "dedupe: \(file) is the same with and without --memory-limit")
         }
     }

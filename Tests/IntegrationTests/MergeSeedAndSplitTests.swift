@@ -40,8 +40,11 @@ struct MergeSeedAndSplitTests {
         let ws = TempWorkspace()
         try generate(ws, files: 60, rows: 20)
         #expect(try quern(ws, ["extract", "--input-dir", "in", "--files-per-batch", "7"]).status == 0)
-        for (out, flags) in [("ref", ["--merge-strategy", "concat"]), ("s7", ["--merge-strategy", "shuffle", "--seed", "7"]),
-                             ("s8", ["--merge-strategy", "shuffle", "--seed", "8"]), ("split7", ["--merge-strategy", "concat", "--split-seed", "7"])] {
+        for (out, flags) in [
+            ("ref", ["--merge-strategy", "concat"]), ("s7", ["--merge-strategy", "shuffle", "--seed", "7"]),
+            ("s8", ["--merge-strategy", "shuffle", "--seed", "8"]),
+            ("split7", ["--merge-strategy", "concat", "--split-seed", "7"]),
+        ] {
             let r = try quern(ws, ["merge", "--normalize", "none", "--output-dir", out] + flags)
             #expect(r.status == 0, "\(out): \(r.stderr)")
         }
@@ -71,7 +74,9 @@ struct MergeSeedAndSplitTests {
     }
 
     func summary(_ ws: TempWorkspace, _ logs: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/\(logs)/summary.json"))) as? [String: Any])
+        try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/\(logs)/summary.json"))) as? [String: Any])
     }
 
     /// Labels and no group column, default split: rows are split one by one (by source file and
@@ -80,8 +85,17 @@ struct MergeSeedAndSplitTests {
         let ws = TempWorkspace()
         try generate(ws, files: 30, rows: 20)
         let config = try configWithoutGroup(ws)
-        for (name, flags) in [("a", ["--files-per-batch", "4", "--workers", "2"]), ("b", ["--files-per-batch", "9", "--workers", "1", "--rows-per-batch", "50"])] {
-            let r = try quern(ws, ["run", "--input-dir", "in", "--intermediate-dir", "mid-\(name)", "--output-dir", "out-\(name)", "--log-dir", "logs-\(name)", "--no-hooks"] + flags, config: config)
+        for (name, flags) in [
+            ("a", ["--files-per-batch", "4", "--workers", "2"]),
+            ("b", ["--files-per-batch", "9", "--workers", "1", "--rows-per-batch", "50"]),
+        ] {
+            let r = try quern(
+                ws,
+                [
+                    "run", "--input-dir", "in", "--intermediate-dir", "mid-\(name)", "--output-dir", "out-\(name)",
+                    "--log-dir", "logs-\(name)", "--no-hooks",
+                ]
+                    + flags, config: config)
             #expect(r.status == 0, "\(name): \(r.stderr)")
             let warnings = try summary(ws, "logs-\(name)")["warnings"]
             #expect(warnings == nil, "no warning: \(String(describing: warnings))")
@@ -107,7 +121,8 @@ struct MergeSeedAndSplitTests {
         let config = try configWithoutGroup(ws, extra: "split:\n  by: group\n")
         let r = try quern(ws, ["run", "--input-dir", "in", "--output-dir", "out", "--no-hooks"], config: config)
         #expect(r.status != 0)
-        #expect(r.stderr.contains("split.by: group needs a group key") && r.stderr.contains("split.by: row"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("split.by: group needs a group key") && r.stderr.contains("split.by: row"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/out"), "nothing published")
     }
 
@@ -120,7 +135,8 @@ struct MergeSeedAndSplitTests {
         #expect(r.status == 0, "\(r.stderr)")
         let warnings = try #require(try summary(ws, "logs")["warnings"] as? [String], "summary.json lists warnings")
         #expect(warnings.count == 2, "\(warnings)")
-        #expect(warnings.allSatisfy { $0.contains("split is empty") && $0.contains("1 distinct groups") }, "\(warnings)")
+        #expect(
+            warnings.allSatisfy { $0.contains("split is empty") && $0.contains("1 distinct groups") }, "\(warnings)")
         #expect(r.stderr.contains("split is empty"), "said on the console too: \(r.stderr)")
     }
 
@@ -134,29 +150,50 @@ struct MergeSeedAndSplitTests {
         #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
         for strategy in ["concat", "shuffle", "dedupe", "balance:mode=min"] {
             let name = strategy.prefix { $0 != ":" }
-            let low = try quern(ws, ["merge", "--merge-strategy", strategy, "--output-dir", "low", "--memory-limit", "64MiB"])
+            let low = try quern(
+                ws, ["merge", "--merge-strategy", strategy, "--output-dir", "low", "--memory-limit", "64MiB"])
             #expect(low.status != 0 && !FileManager.default.fileExists(atPath: "\(ws.path)/low"))
-            let said = try #require(low.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map { String(low.stderr[$0]) }, "\(low.stderr)")
+            let said = try #require(
+                low.stderr.range(of: #"at least ([0-9.]+) MiB"#, options: .regularExpression).map {
+                    String(low.stderr[$0])
+                }, "\(low.stderr)")
             let minimum = try #require(Double(said.dropFirst("at least ".count).dropLast(" MiB".count)))
             #expect(minimum > 64)
             let limit = "\(Int(minimum.rounded(.up)))MiB"
-            var r = try quern(ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "ref-\(name)"])
+            var r = try quern(
+                ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "ref-\(name)"])
             #expect(r.status == 0, "\(r.stderr)")
-            r = try quern(ws, ["merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "lim-\(name)", "--log-dir", "logs-\(name)", "--memory-limit", limit])
+            r = try quern(
+                ws,
+                [
+                    "merge", "--merge-strategy", strategy, "--seed", "3", "--output-dir", "lim-\(name)", "--log-dir",
+                    "logs-\(name)", "--memory-limit", limit,
+                ])
             #expect(r.status == 0, "\(strategy) under \(limit): \(r.stderr)")
-            for file in ["X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "labels_test.npz", "masks_val.npz"] {
-                let same = FileManager.default.contents(atPath: "\(ws.path)/ref-\(name)/\(file)") == FileManager.default.contents(atPath: "\(ws.path)/lim-\(name)/\(file)")
+            for file in [
+                "X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "labels_test.npz", "masks_val.npz",
+            ] {
+                let same =
+                    FileManager.default.contents(atPath: "\(ws.path)/ref-\(name)/\(file)")
+                    == FileManager.default.contents(atPath: "\(ws.path)/lim-\(name)/\(file)")
                 #expect(same, "\(strategy): \(file) is the same with and without --memory-limit \(limit)")
             }
             let stages = try #require(try summary(ws, "logs-\(name)")["stages"] as? [String: [String: Any]])
             for (stage, record) in stages {
                 let peak = record["peak_rss_bytes"] as? Int ?? 0
-                #expect(Double(peak) <= minimum * 1_048_576, "\(strategy): \(stage) peaked at \(peak >> 20) MiB, over \(limit)")
+                #expect(
+                    Double(peak) <= minimum * 1_048_576,
+                    "\(strategy): \(stage) peaked at \(peak >> 20) MiB, over \(limit)")
             }
             if name == "shuffle" {
-                let stats = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/lim-shuffle/preprocessing_stats.json"))) as? [String: Any])
+                let stats = try #require(
+                    try JSONSerialization.jsonObject(
+                        with: Data(contentsOf: URL(fileURLWithPath: "\(ws.path)/lim-shuffle/preprocessing_stats.json")))
+                        as? [String: Any])
                 let details = (stats["merge"] as? [String: Any])?["details"] as? [String: Any]
-                #expect(Int(details?["buckets"] as? String ?? "") ?? 0 > 1, "shuffle spilled under the limit: \(String(describing: details))")
+                #expect(
+                    Int(details?["buckets"] as? String ?? "") ?? 0 > 1,
+                    "shuffle spilled under the limit: \(String(describing: details))")
             }
         }
     }

@@ -11,14 +11,20 @@ struct NameEscapingTests {
     static let config = ExtractEndToEndTests.config
     /// A folder name that would add a hook command to a config, or run one from a script, if
     /// written raw.
-    static let hostile = "d \"q\" 'a' $(touch pwned-sub); touch pwned-semi\nhooks:\n  commands:\n    pre-run: [\"touch pwned-hook\"]\n#"
+    static let hostile =
+        "d \"q\" 'a' $(touch pwned-sub); touch pwned-semi\nhooks:\n  commands:\n    pre-run: [\"touch pwned-hook\"]\n#"
 
     @Test func aDatasetFolderNameCannotInjectYAMLIntoItsEffectiveConfig() throws {
         let ws = TempWorkspace("quern-escape")
-        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/\(Self.hostile)"]).status == 0)
+        #expect(
+            try QuernProcess.run([
+                "generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/\(Self.hostile)",
+            ]).status == 0)
         let r = try QuernProcess.run(["run", "--config", Self.config, "--datasets", "many", "--dry-run"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
-        let logs = try FileManager.default.contentsOfDirectory(atPath: "\(ws.path)/data/logs").filter { !$0.hasPrefix(".") && !$0.contains(".") }
+        let logs = try FileManager.default.contentsOfDirectory(atPath: "\(ws.path)/data/logs").filter {
+            !$0.hasPrefix(".") && !$0.contains(".")
+        }
         let name = try #require(logs.first, "no dataset log folder in \(logs)")
         let path = "\(ws.path)/data/logs/\(name)/config.yaml"
         let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -97,7 +103,9 @@ struct NameEscapingTests {
         let dir = "\(ws.path)/\(odd)"
         for name in ["extract.sbatch", "merge.sbatch"] {
             let script = try #require(sections[name], "no \(name) in \(r.stdout)")
-            let options = script.split(separator: "\n").filter { $0.hasPrefix("#SBATCH ") }.map { Self.sbatchArguments($0.dropFirst(8)) }
+            let options = script.split(separator: "\n").filter { $0.hasPrefix("#SBATCH ") }.map {
+                Self.sbatchArguments($0.dropFirst(8))
+            }
             #expect(options.allSatisfy { $0.count == 1 }, "each #SBATCH line is one argument to sbatch: \(options)")
             let output = options.compactMap(\.first).first { $0.hasPrefix("--output=") }
             #expect(output?.hasPrefix("--output=\(dir)/logs/") == true, "\(options)")
@@ -110,14 +118,17 @@ struct NameEscapingTests {
             #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/\(leftover)"), "\(leftover) was created")
         }
         let yaml = try #require(sections["quern.yaml"])
-        #expect(try YAMLLoader.parse(yaml, path: "quern.yaml").value(at: "slurm.script_dir")?.stringValue == odd, "\(yaml)")
+        #expect(
+            try YAMLLoader.parse(yaml, path: "quern.yaml").value(at: "slurm.script_dir")?.stringValue == odd, "\(yaml)")
     }
 
     /// `quern init` quotes and escapes every name and value it writes: U+0085 and U+2028 (which a
     /// YAML reader folds to a space when left raw), tabs, quotes, indicators and words YAML retypes.
     @Test func initWritesCategoriesThatReadBackIdentical() throws {
         let ws = TempWorkspace("quern-escape")
-        let values = ["a\u{85}b", "c\u{2028}d", "tab\there", "say \"hi\"", " lead", "k: v", "#hash", "- dash", "yes", "1e3", "~"]
+        let values = [
+            "a\u{85}b", "c\u{2028}d", "tab\there", "say \"hi\"", " lead", "k: v", "#hash", "- dash", "yes", "1e3", "~",
+        ]
         let column = "odd\u{85}col: #1"
         var csv = "n,\"\(column)\"\n"
         for k in 0..<60 {

@@ -12,8 +12,10 @@ struct NonFiniteCellTests {
     /// cell replaced: `overflow.csv` (line 3: `1e39`) and `infinite.csv` (line 5: `-Infinity`).
     func workspace() throws -> TempWorkspace {
         let ws = TempWorkspace("quern-nonfinite")
-        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
-        let lines = try String(contentsOfFile: "\(ws.path)/in/game_000000.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        let lines = try String(contentsOfFile: "\(ws.path)/in/game_000000.csv", encoding: .utf8).split(separator: "\n")
+            .map(String.init)
         let column = try #require(lines[0].split(separator: ",").firstIndex(of: "f07"))
         for (name, line, value) in [("overflow.csv", 3, "1e39"), ("infinite.csv", 5, "-Infinity")] {
             var copy = lines
@@ -26,21 +28,31 @@ struct NonFiniteCellTests {
     }
 
     func totalSamples(_ ws: TempWorkspace) throws -> String {
-        let r = try QuernProcess.python("import json; print(json.load(open('data/processed/preprocessing_stats.json'))['total_samples'])", cwd: ws.path)
+        let r = try QuernProcess.python(
+            "import json; print(json.load(open('data/processed/preprocessing_stats.json'))['total_samples'])",
+            cwd: ws.path)
         return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func aCellFloat32CannotHoldFailsItsFileWithLineAndColumn() throws {
         let ws = try workspace()
-        let r = try QuernProcess.run(["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--files-per-batch", "3"],
+            cwd: ws.path)
         #expect(r.status == 3, "exit 3: done, some files failed: \(r.stderr)")
-        let failed = try JSONLines.read("\(ws.path)/data/intermediate/failed.jsonl").map { try #require(try JSONSerialization.jsonObject(with: $0) as? [String: Any]) }
+        let failed = try JSONLines.read("\(ws.path)/data/intermediate/failed.jsonl").map {
+            try #require(try JSONSerialization.jsonObject(with: $0) as? [String: Any])
+        }
         let byFile = Dictionary(uniqueKeysWithValues: failed.map { ($0["file"] as? String ?? "", $0) })
         #expect(Set(byFile.keys) == ["overflow.csv", "infinite.csv"])
         #expect(byFile["overflow.csv"]?["line"] as? Int == 3)
-        #expect((byFile["overflow.csv"]?["reason"] as? String)?.contains("column 'f07': '1e39' does not fit in float32") == true, "\(failed)")
+        #expect(
+            (byFile["overflow.csv"]?["reason"] as? String)?.contains("column 'f07': '1e39' does not fit in float32")
+                == true, "\(failed)")
         #expect(byFile["infinite.csv"]?["line"] as? Int == 5)
-        #expect((byFile["infinite.csv"]?["reason"] as? String)?.contains("column 'f07': '-Infinity' does not fit in float32") == true, "\(failed)")
+        #expect(
+            (byFile["infinite.csv"]?["reason"] as? String)?.contains(
+                "column 'f07': '-Infinity' does not fit in float32") == true, "\(failed)")
         #expect(try totalSamples(ws) == "20", "the 4 good files' rows, published")
     }
 
@@ -48,8 +60,11 @@ struct NonFiniteCellTests {
         let ws = try workspace()
         let config = try String(contentsOfFile: ExtractEndToEndTests.config, encoding: .utf8)
         #expect(config.contains("  fill_missing: 0"))
-        ws.write("config.yaml", config.replacingOccurrences(of: "  fill_missing: 0", with: "  fill_missing: 0\n  non_finite: missing"))
-        let r = try QuernProcess.run(["run", "--config", "config.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
+        ws.write(
+            "config.yaml",
+            config.replacingOccurrences(of: "  fill_missing: 0", with: "  fill_missing: 0\n  non_finite: missing"))
+        let r = try QuernProcess.run(
+            ["run", "--config", "config.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try totalSamples(ws) == "30", "every file's rows, the two cells read as missing")
     }

@@ -11,12 +11,16 @@ struct NothingPublishedTests {
     static let config = ExtractEndToEndTests.config
 
     func outputs(_ ws: TempWorkspace, _ dir: String = "data/processed") -> [String: Data] {
-        Dictionary(uniqueKeysWithValues: ws.files(in: dir).map { ($0, FileManager.default.contents(atPath: "\(ws.path)/\(dir)/\($0)")!) })
+        Dictionary(
+            uniqueKeysWithValues: ws.files(in: dir).map {
+                ($0, FileManager.default.contents(atPath: "\(ws.path)/\(dir)/\($0)")!)
+            })
     }
 
     @Test func everyInputFailingKeepsThePreviousOutputs() throws {
         let ws = TempWorkspace("quern-norows")
-        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
         let good = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "-q"], cwd: ws.path)
         #expect(good.status == 0, "\(good.stderr)")
         let before = outputs(ws)
@@ -24,13 +28,18 @@ struct NothingPublishedTests {
 
         // The same files, each with a word in a numeric column: every one fails.
         for name in ws.files(in: "in") {
-            var lines = try String(contentsOfFile: "\(ws.path)/in/\(name)", encoding: .utf8).split(separator: "\n").map(String.init)
+            var lines = try String(contentsOfFile: "\(ws.path)/in/\(name)", encoding: .utf8).split(separator: "\n").map(
+                String.init)
             var cells = lines[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             cells[7] = "seven"
             lines[2] = cells.joined(separator: ",")
             ws.write("bad/\(name)", lines.joined(separator: "\n") + "\n")
         }
-        let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "bad", "--intermediate-dir", "mid-bad", "--log-dir", "data/logs"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            [
+                "run", "--config", Self.config, "--input-dir", "bad", "--intermediate-dir", "mid-bad", "--log-dir",
+                "data/logs",
+            ], cwd: ws.path)
         #expect(r.status == 1, "no rows is an error, not 'some files failed': \(r.status) \(r.stderr)")
         #expect(r.stderr.contains("no rows to merge"), "\(r.stderr)")
         #expect(r.stderr.contains("'seven' is not a number"), "the reason of a failed file is named: \(r.stderr)")
@@ -41,7 +50,8 @@ struct NothingPublishedTests {
         #expect(summary.status == "failed" && summary.exitStatus == 1)
 
         // `quern merge` alone on those batches says the same.
-        let m = try QuernProcess.run(["merge", "--config", Self.config, "--intermediate-dir", "mid-bad", "-q"], cwd: ws.path)
+        let m = try QuernProcess.run(
+            ["merge", "--config", Self.config, "--intermediate-dir", "mid-bad", "-q"], cwd: ws.path)
         #expect(m.status == 1 && m.stderr.contains("no rows to merge"), "\(m.stderr)")
         #expect(outputs(ws) == before)
     }
@@ -51,7 +61,9 @@ struct NothingPublishedTests {
     /// never published empty (`{}`) or partial, with --skip-validation too.
     @Test func aValueFloat32CannotHoldNeverPublishesEmptyStats() throws {
         let ws = TempWorkspace("quern-nonfinite")
-        ws.write("q.yaml", """
+        ws.write(
+            "q.yaml",
+            """
             paths: {input: in, intermediate: mid, output: out, logs: logs}
             extractor:
               name: tabular
@@ -65,18 +77,23 @@ struct NothingPublishedTests {
         let r = try QuernProcess.run(["run", "--config", "q.yaml", "--skip-validation"], cwd: ws.path)
         #expect(r.status == 1, "\(r.status) \(r.stdout) \(r.stderr)")
         #expect(r.stderr.contains("'v'"), "the column is named: \(r.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/out/preprocessing_stats.json"), "nothing published: \(ws.files(in: "out"))")
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(ws.path)/out/preprocessing_stats.json"),
+            "nothing published: \(ws.files(in: "out"))")
     }
 
     /// The save step itself, whatever the reader accepts: a post-merge hook writes an infinity
     /// into the merged rows. Nothing is published, the message names the feature and split.
     @Test func nonFiniteValuesAtTheSaveStepAreAnErrorEvenWithSkipValidation() throws {
         let ws = TempWorkspace("quern-nonfinite-hook")
-        #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "10", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "4", "--rows", "10", "--out", "\(ws.path)/in"]).status == 0)
         let good = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "-q"], cwd: ws.path)
         #expect(good.status == 0, "\(good.stderr)")
         let before = outputs(ws)
-        let hook = ws.write("hooks/post-merge", """
+        let hook = ws.write(
+            "hooks/post-merge",
+            """
             #!/usr/bin/env python3
             import os, numpy as np
             x = np.load(os.path.join(os.environ['QUERN_STAGING_DIR'], 'X_merged.npy'), mmap_mode='r+')
@@ -84,7 +101,8 @@ struct NothingPublishedTests {
             x.flush()
             """)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        let r = try QuernProcess.run(["merge", "--config", Self.config, "--hooks-dir", "hooks", "--skip-validation"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["merge", "--config", Self.config, "--hooks-dir", "hooks", "--skip-validation"], cwd: ws.path)
         #expect(r.status == 1, "\(r.status) \(r.stdout) \(r.stderr)")
         #expect(r.stderr.contains("f03"), "the feature is named: \(r.stderr)")
         #expect(r.stderr.contains("X_train.npy"), "the split file is named: \(r.stderr)")

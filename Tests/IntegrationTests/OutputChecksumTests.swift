@@ -12,7 +12,8 @@ struct OutputChecksumTests {
 
     func finishedRun() throws -> TempWorkspace {
         let ws = TempWorkspace("quern-checksums")
-        #expect(try QuernProcess.run(["generate", "--files", "8", "--rows", "10", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "8", "--rows", "10", "--out", "\(ws.path)/in"]).status == 0)
         let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in", "-q"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         return ws
@@ -43,18 +44,25 @@ struct OutputChecksumTests {
             print(len(files))
             """, cwd: ws.path)
         #expect(py.status == 0, "\(py.stderr)")
-        #expect(py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "12", "3 X, 3 labels, 3 masks, the stats, the saved config and transform")
+        #expect(
+            py.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "12",
+            "3 X, 3 labels, 3 masks, the stats, the saved config and transform")
         let v = try verify(ws)
         #expect(v.status == 0, "\(v.stdout)")
         #expect(v.stdout.contains("checksums of 12 of 12 files match"), "\(v.stdout)")
     }
 
-    @Test("a change verify's other checks cannot see is found by the checksums", arguments: [
-        // One bit of one float of X_train's data: still finite, same shape.
-        ("X_train.npy", "b = bytearray(open(p, 'rb').read()); b[128 + 4 * 7] ^= 1; open(p, 'wb').write(b)"),
-        // A mean edited by hand: still valid JSON that agrees with every count.
-        ("preprocessing_stats.json", "import json; s = json.load(open(p)); s['normalization']['features']['f00']['mean'] += 0.5; json.dump(s, open(p, 'w'))"),
-    ])
+    @Test(
+        "a change verify's other checks cannot see is found by the checksums",
+        arguments: [
+            // One bit of one float of X_train's data: still finite, same shape.
+            ("X_train.npy", "b = bytearray(open(p, 'rb').read()); b[128 + 4 * 7] ^= 1; open(p, 'wb').write(b)"),
+            // A mean edited by hand: still valid JSON that agrees with every count.
+            (
+                "preprocessing_stats.json",
+                "import json; s = json.load(open(p)); s['normalization']['features']['f00']['mean'] += 0.5; json.dump(s, open(p, 'w'))"
+            ),
+        ])
     func aFlippedByteOrAnEditedMeanIsFoundByVerify(_ file: String, _ script: String) throws {
         let ws = try finishedRun()
         #expect(try verify(ws).status == 0)

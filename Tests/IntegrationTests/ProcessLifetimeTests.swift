@@ -34,12 +34,16 @@ struct ProcessLifetimeTests {
     @Test func aTooSmallAddressSpaceLimitFailsFastWithAMessage() throws {
         // `timeout` only guards the test against the old hang; the point is the message.
         for command in ["--help", "run --config \(Self.config) --input-dir in"] {
-            let r = try SpawnedProcess.run(["/bin/bash", "-c", "ulimit -v 100000; exec timeout 60 \"$0\" \(command)", QuernProcess.binary])
+            let r = try SpawnedProcess.run([
+                "/bin/bash", "-c", "ulimit -v 100000; exec timeout 60 \"$0\" \(command)", QuernProcess.binary,
+            ])
             #expect(r.status == 1, "\(command): status \(r.status) \(r.stderr.prefix(500))")
             #expect(r.stderr.contains("ulimit -v"), "\(r.stderr.prefix(500))")
             #expect(!r.stderr.contains("Fatal error"))
         }
-        let ok = try SpawnedProcess.run(["/bin/bash", "-c", "ulimit -v 4000000; exec timeout 60 \"$0\" --help", QuernProcess.binary])
+        let ok = try SpawnedProcess.run([
+            "/bin/bash", "-c", "ulimit -v 4000000; exec timeout 60 \"$0\" --help", QuernProcess.binary,
+        ])
         #expect(ok.status == 0, "a generous limit is fine: \(ok.stderr.prefix(500))")
     }
 
@@ -48,12 +52,15 @@ struct ProcessLifetimeTests {
         // A serial post-batch hook runs while extract holds its folder's lock.
         try hook(ws, "post-batch", "echo started > started.txt; sleep 60")
         ws.write("serial.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  serial: true\n")
-        let running = try QuernProcess.start(["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path, quietOutput: true)
+        let running = try QuernProcess.start(
+            ["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path,
+            quietOutput: true)
         waitFor(ws, "started.txt")
         kill(running.pid, SIGINT)
         #expect(running.wait().status == 130)
         try hook(ws, "post-batch", "true")
-        let r = try QuernProcess.run(["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(!r.stderr.contains("took over"), "\(r.stderr)")
         #expect(!r.stderr.contains("stopped without releasing"), "\(r.stderr)")
@@ -64,12 +71,15 @@ struct ProcessLifetimeTests {
         // A serial post-batch hook runs while extract holds its folder's lock.
         try hook(ws, "post-batch", "echo started > started.txt; sleep 60")
         ws.write("serial.yaml", try String(contentsOfFile: Self.config, encoding: .utf8) + "\nhooks:\n  serial: true\n")
-        let running = try QuernProcess.start(["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path, quietOutput: true)
+        let running = try QuernProcess.start(
+            ["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path,
+            quietOutput: true)
         waitFor(ws, "started.txt")
         kill(running.pid, SIGKILL)
         running.wait()
         try hook(ws, "post-batch", "true")
-        let r = try QuernProcess.run(["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["run", "--config", "serial.yaml", "--input-dir", "in", "--files-per-batch", "3"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("took over the lock"), "\(r.stderr)")
     }

@@ -21,7 +21,8 @@ struct ProvenanceTests {
         }
         let base = try String(contentsOfFile: Self.config, encoding: .utf8)
         ws.write("q.yaml", base + "\nsave:\n  provenance: true\n")
-        let e = try QuernProcess.run(["extract", "--config", "q.yaml", "--input-dir", "in", "--files-per-batch", "4", "-q"], cwd: ws.path)
+        let e = try QuernProcess.run(
+            ["extract", "--config", "q.yaml", "--input-dir", "in", "--files-per-batch", "4", "-q"], cwd: ws.path)
         #expect(e.status == 0, "\(e.stderr)")
         return ws
     }
@@ -74,7 +75,10 @@ struct ProvenanceTests {
         if hooked { try ws.writeHook("post-merge", "exit 0") }
         let spec = hooked ? String(strategy.dropLast(5)) : strategy
         let r = try QuernProcess.run(
-            ["merge", "--config", "q.yaml", "--merge-strategy", spec, "--seed", "5", "--normalize", "none", "--output-dir", "out", "-q"], cwd: ws.path)
+            [
+                "merge", "--config", "q.yaml", "--merge-strategy", spec, "--seed", "5", "--normalize", "none",
+                "--output-dir", "out", "-q",
+            ], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         let c = try QuernProcess.python(Self.check, cwd: ws.path, arguments: ["out", spec])
         #expect(c.status == 0, "\(c.stdout)\(c.stderr)")
@@ -96,7 +100,8 @@ struct ProvenanceTests {
         let r = try QuernProcess.run(["merge", "--config", "q.yaml", "--output-dir", "out", "-q"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         let edit = try QuernProcess.python(
-            "import numpy as np\np = np.load('out/provenance_train.npy', mmap_mode='r+')\np[3, 0] = 999\np.flush()", cwd: ws.path)
+            "import numpy as np\np = np.load('out/provenance_train.npy', mmap_mode='r+')\np[3, 0] = 999\np.flush()",
+            cwd: ws.path)
         #expect(edit.status == 0, "\(edit.stderr)")
         let v = try QuernProcess.run(["verify", "--output-dir", "out"], cwd: ws.path)
         #expect(v.status == 2, "\(v.stdout)")
@@ -107,7 +112,8 @@ struct ProvenanceTests {
     /// errors for a folder without provenance and a row out of range.
     @Test func originOfARowNamesItsFileLineAndGroup() throws {
         let ws = try workspace()
-        let r = try QuernProcess.run(["merge", "--config", "q.yaml", "--merge-strategy", "shuffle", "--output-dir", "out", "-q"], cwd: ws.path)
+        let r = try QuernProcess.run(
+            ["merge", "--config", "q.yaml", "--merge-strategy", "shuffle", "--output-dir", "out", "-q"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")
         let p = try QuernProcess.python(
             """
@@ -119,7 +125,9 @@ struct ProvenanceTests {
         let lines = p.stdout.split(separator: "\n").map(String.init)
         try #require(lines.count == 4, "\(p.stdout)\(p.stderr)")
         let origin = try Provenance.origin(of: 2, split: "val", in: "\(ws.path)/out")
-        #expect(origin.file == lines[1] && String(origin.line) == lines[2] && String(decoding: origin.group, as: UTF8.self) == lines[3], "\(origin)")
+        #expect(
+            origin.file == lines[1] && String(origin.line) == lines[2]
+                && String(decoding: origin.group, as: UTF8.self) == lines[3], "\(origin)")
         #expect(origin.inputDir == nil, "a merge alone does not know the folder the batches came from")
         #expect(origin.description.contains("\(lines[1]) line \(lines[2])"))
         let count = try #require(Int(lines[0]))
@@ -129,7 +137,8 @@ struct ProvenanceTests {
         } catch {
             #expect("\(error)".contains("out of range") && "\(error)".contains("\(count)"), "\(error)")
         }
-        let plain = try QuernProcess.run(["merge", "--config", ExtractEndToEndTests.config, "--output-dir", "plain", "-q"], cwd: ws.path)
+        let plain = try QuernProcess.run(
+            ["merge", "--config", ExtractEndToEndTests.config, "--output-dir", "plain", "-q"], cwd: ws.path)
         #expect(plain.status == 0, "\(plain.stderr)")
         do {
             _ = try Provenance.origin(of: 0, split: "train", in: "\(ws.path)/plain")
@@ -144,13 +153,17 @@ struct ProvenanceTests {
     @Test func withoutTheOptionTheOutputsAreUnchanged() throws {
         let ws = try workspace()
         for (out, config) in [("with", "q.yaml"), ("without", ExtractEndToEndTests.config)] {
-            let r = try QuernProcess.run(["merge", "--config", config, "--merge-strategy", "shuffle", "--output-dir", out, "-q"], cwd: ws.path)
+            let r = try QuernProcess.run(
+                ["merge", "--config", config, "--merge-strategy", "shuffle", "--output-dir", out, "-q"], cwd: ws.path)
             #expect(r.status == 0, "\(r.stderr)")
         }
         #expect(!ws.files(in: "without").contains { $0.hasPrefix("provenance") })
         #expect(ws.files(in: "with").filter { $0.hasPrefix("provenance") }.count == 5)
         for name in ["X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "masks_test.npz"] {
-            #expect(FileManager.default.contents(atPath: "\(ws.path)/with/\(name)") == FileManager.default.contents(atPath: "\(ws.path)/without/\(name)"), "\(name)")
+            #expect(
+                FileManager.default.contents(atPath: "\(ws.path)/with/\(name)")
+                    == FileManager.default.contents(atPath: "\(ws.path)/without/\(name)"), "\(name)"
+            )
         }
     }
 }

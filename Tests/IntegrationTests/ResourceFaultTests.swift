@@ -18,7 +18,9 @@ struct ResourceFaultTests {
     }()
 
     func games(_ ws: TempWorkspace, files: Int, rows: Int) throws {
-        #expect(try QuernProcess.run(["generate", "--files", "\(files)", "--rows", "\(rows)", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "\(files)", "--rows", "\(rows)", "--out", "\(ws.path)/in"])
+                .status == 0)
     }
 
     func quern(_ ws: TempWorkspace, _ args: [String]) throws -> QuernProcess.Result {
@@ -32,7 +34,8 @@ struct ResourceFaultTests {
         try games(ws, files: 4, rows: 5)
         ws.write("afile", "not a folder")
         // The logs elsewhere: by default they would go beside the intermediate folder, under afile too.
-        r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid", "--log-dir", "data/logs"])
+        r = try quern(
+            ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid", "--log-dir", "data/logs"])
         #expect(r.status == 1 && r.stderr.contains("afile/mid cannot be created: afile is a file"), "\(r.stderr)")
         #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
         r = try quern(ws, ["merge", "--output-dir", "afile/out"])
@@ -40,7 +43,9 @@ struct ResourceFaultTests {
         #expect(!r.stderr.contains("NSCocoaErrorDomain"))
         // The default log folder beside afile/mid is named with the reason too.
         r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "afile/mid"])
-        #expect(r.status == 1 && r.stderr.contains("afile/logs: cannot create the log folder") && r.stderr.contains("is a file, not a folder"), "\(r.stderr)")
+        #expect(
+            r.status == 1 && r.stderr.contains("afile/logs: cannot create the log folder")
+                && r.stderr.contains("is a file, not a folder"), "\(r.stderr)")
     }
 
     @Test(.enabled(if: canMount, "needs to mount a tmpfs (root): skipped")) func readOnlyFoldersAreNamed() throws {
@@ -49,11 +54,16 @@ struct ResourceFaultTests {
         try FileManager.default.createDirectory(atPath: "\(ws.path)/ro", withIntermediateDirectories: true)
         #expect(try QuernProcess.shell("mount -t tmpfs -o ro,size=1m tmpfs \(ws.path)/ro") == 0)
         defer { _ = try? QuernProcess.shell("umount \(ws.path)/ro") }
-        var r = try quern(ws, ["extract", "--input-dir", "in", "--intermediate-dir", "ro/mid", "--log-dir", "data/logs"])
-        #expect(r.status == 1 && r.stderr.contains("ro/mid cannot be created") && r.stderr.contains("ro is not writable"), "\(r.stderr)")
+        var r = try quern(
+            ws, ["extract", "--input-dir", "in", "--intermediate-dir", "ro/mid", "--log-dir", "data/logs"])
+        #expect(
+            r.status == 1 && r.stderr.contains("ro/mid cannot be created") && r.stderr.contains("ro is not writable"),
+            "\(r.stderr)")
         #expect(try quern(ws, ["extract", "--input-dir", "in"]).status == 0)
         r = try quern(ws, ["merge", "--output-dir", "ro/out"])
-        #expect(r.status == 1 && r.stderr.contains("ro/out cannot be created") && r.stderr.contains("ro is not writable"), "\(r.stderr)")
+        #expect(
+            r.status == 1 && r.stderr.contains("ro/out cannot be created") && r.stderr.contains("ro is not writable"),
+            "\(r.stderr)")
     }
 
     @Test func anInputThatVanishesAfterDiscoveryIsListedAndTheRestIsProcessed() throws {
@@ -68,7 +78,8 @@ struct ResourceFaultTests {
         #expect(r.stdout.contains("5 processed, 1 failed"))
     }
 
-    @Test(.enabled(if: canMount, "needs to mount a tmpfs (root): skipped")) func aFullDiskStopsCleanlyAndTheRunResumesOnceThereIsSpace() throws {
+    @Test(.enabled(if: canMount, "needs to mount a tmpfs (root): skipped"))
+    func aFullDiskStopsCleanlyAndTheRunResumesOnceThereIsSpace() throws {
         let ws = TempWorkspace()
         try games(ws, files: 40, rows: 200)
         let flags = ["run", "--input-dir", "in", "--codec", "none", "--files-per-batch", "4"]
@@ -80,13 +91,19 @@ struct ResourceFaultTests {
         // 2 MiB (a pre-extract hook writing 6 MiB), and the 10 batches of 280 KiB do not fit.
         let hook = ws.write("hooks/pre-extract", "#!/bin/sh\nhead -c 6291456 /dev/zero > \(ws.path)/small/ballast\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: hook)
-        var r = try QuernProcess.run(flags + ["--config", Self.config, "-q", "--intermediate-dir", "small/mid", "--output-dir", "out"], cwd: ws.path)
+        var r = try QuernProcess.run(
+            flags + ["--config", Self.config, "-q", "--intermediate-dir", "small/mid", "--output-dir", "out"],
+            cwd: ws.path)
         #expect(r.status == 1)
-        #expect(r.stderr.contains("small/mid/batch_0000") && r.stderr.contains("No space left on device") && r.stderr.contains("Free some space"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("small/mid/batch_0000") && r.stderr.contains("No space left on device")
+                && r.stderr.contains("Free some space"), "\(r.stderr)")
         #expect(!ws.files(in: "small/mid").contains { $0.hasPrefix(AtomicFile.tempPrefix) }, "no temporary file left")
         let v = try QuernProcess.run(["verify", "--intermediate-dir", "small/mid"], cwd: ws.path)
         let problems = v.stdout.split(separator: "\n").filter { $0.hasPrefix("problem:") }
-        #expect(!problems.isEmpty && problems.allSatisfy { $0.contains("planned but not complete") }, "every file under a final name is whole: \(v.stdout)")
+        #expect(
+            !problems.isEmpty && problems.allSatisfy { $0.contains("planned but not complete") },
+            "every file under a final name is whole: \(v.stdout)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/out"))
 
         // Space is freed; the same command (without the filling hook) resumes.
@@ -95,7 +112,9 @@ struct ResourceFaultTests {
         r = try quern(ws, flags + ["--intermediate-dir", "small/mid", "--output-dir", "out"])
         #expect(r.status == 0, "\(r.stderr)")
         for name in ["X_train.npy", "X_val.npy", "X_test.npy", "labels_train.npz", "masks_test.npz"] {
-            #expect(FileManager.default.contents(atPath: "\(ws.path)/out/\(name)") == FileManager.default.contents(atPath: "\(ws.path)/ref-out/\(name)"), "\(name)")
+            #expect(
+                FileManager.default.contents(atPath: "\(ws.path)/out/\(name)")
+                    == FileManager.default.contents(atPath: "\(ws.path)/ref-out/\(name)"), "\(name)")
         }
     }
 
@@ -107,7 +126,8 @@ struct ResourceFaultTests {
         // The peak comes from wait4 after a plain fork and exec, in Python: a vfork-style spawn
         // (posix_spawn, Foundation's Process) would report the parent's own peak if larger, as
         // Linux carries the old memory's high-water mark across exec.
-        let r = try QuernProcess.python("""
+        let r = try QuernProcess.python(
+            """
             import os, sys, json
             pid = os.fork()
             if pid == 0:
@@ -127,13 +147,18 @@ struct ResourceFaultTests {
         try #require(numbers.count == 4, "\(r.stdout)")
         #expect(numbers[0] == 0, "quern exits 0")
         #expect(numbers[1] > 0 && numbers[1] < 56 << 20, "peak \(Human.bytes(numbers[1])) under the 56 MiB limit")
-        #expect(numbers[2] > numbers[3], "the limit cut batches into more parts (\(numbers[2]) parts, \(numbers[3]) batches)")
+        #expect(
+            numbers[2] > numbers[3],
+            "the limit cut batches into more parts (\(numbers[2]) parts, \(numbers[3]) batches)")
 
         // README and reliability.md promise the same outputs with or without the limit: the same
         // data without it, into other folders, gives byte-identical arrays.
-        let r2 = try quern(ws, ["run", "--input-dir", "in", "--intermediate-dir", "ref-mid", "--output-dir", "ref-out"])
+        let r2 = try quern(
+            ws, ["run", "--input-dir", "in", "--intermediate-dir", "ref-mid", "--output-dir", "ref-out"])
         #expect(r2.status == 0, "\(r2.stderr)")
-        func arrays(_ dir: String) -> [String] { ws.files(in: dir).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") } }
+        func arrays(_ dir: String) -> [String] {
+            ws.files(in: dir).filter { $0.hasSuffix(".npy") || $0.hasSuffix(".npz") }
+        }
         let limited = arrays("out")
         #expect(limited.contains("X_train.npy") && limited.contains("labels_train.npz"), "\(limited)")
         #expect(limited == arrays("ref-out"), "the same arrays are written")

@@ -11,7 +11,8 @@ import Testing
 /// file with its read permission removed really cannot be read.
 @Suite("quern slurm on a real cluster", .serialized)
 struct SlurmTests {
-    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     static let config = ExtractEndToEndTests.config
 
     /// A started cluster; `stop()` ends the daemons it started.
@@ -22,7 +23,9 @@ struct SlurmTests {
         init(dir: String) throws {
             self.dir = dir
             let r = try Shell.run("'\(SlurmTests.repo)/.ci/slurm-cluster.sh' start '\(dir)'")
-            guard r.status == 0, let line = r.output.split(separator: "\n").last(where: { $0.hasPrefix("export SLURM_CONF=") }) else {
+            guard r.status == 0,
+                let line = r.output.split(separator: "\n").last(where: { $0.hasPrefix("export SLURM_CONF=") })
+            else {
                 Issue.record("the Slurm test cluster did not start, so quern slurm could not be tested:\n\(r.output)")
                 throw ClusterError.notStarted
             }
@@ -35,20 +38,27 @@ struct SlurmTests {
         func states(_ job: String) throws -> [String] {
             let r = try Shell.run("scontrol -o show job \(job)", env: env)
             return r.output.split(separator: "\n").compactMap { line in
-                line.split(separator: " ").first { $0.hasPrefix("JobState=") }.map { String($0.dropFirst("JobState=".count)) }
+                line.split(separator: " ").first { $0.hasPrefix("JobState=") }.map {
+                    String($0.dropFirst("JobState=".count))
+                }
             }
         }
 
         /// Waits until every task of `job` has ended; returns their states.
         func wait(_ job: String, timeout: Double = 180) throws -> [String] {
-            let ended: Set<String> = ["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE", "PREEMPTED"]
+            let ended: Set<String> = [
+                "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE",
+                "PREEMPTED",
+            ]
             let deadline = Date().addingTimeInterval(timeout)
             while Date() < deadline {
                 let s = try states(job)
                 if !s.isEmpty && s.allSatisfy(ended.contains) { return s }
                 Thread.sleep(forTimeInterval: 0.5)
             }
-            Issue.record("job \(job) did not end within \(Int(timeout)) s: \(try states(job)); \(try Shell.run("scontrol show job \(job)", env: env).output)")
+            Issue.record(
+                "job \(job) did not end within \(Int(timeout)) s: \(try states(job)); \(try Shell.run("scontrol show job \(job)", env: env).output)"
+            )
             return try states(job)
         }
     }
@@ -61,19 +71,26 @@ struct SlurmTests {
     }
 
     func submit(_ cluster: Cluster, _ ws: TempWorkspace, _ args: String) throws -> (extract: String, merge: String) {
-        let r = try Shell.run(asUser("env SLURM_CONF=\(cluster.env["SLURM_CONF"]!) '\(QuernProcess.binary)' slurm " + args), cwd: ws.path)
+        let r = try Shell.run(
+            asUser("env SLURM_CONF=\(cluster.env["SLURM_CONF"]!) '\(QuernProcess.binary)' slurm " + args), cwd: ws.path)
         #expect(r.status == 0, "\(r.output)")
-        let data = try #require(FileManager.default.contents(atPath: "\(ws.path)/im/slurm/jobs.json"), "quern slurm wrote no jobs.json: \(r.output)")
+        let data = try #require(
+            FileManager.default.contents(atPath: "\(ws.path)/im/slurm/jobs.json"),
+            "quern slurm wrote no jobs.json: \(r.output)")
         let ids = try JSONDecoder().decode(SlurmJobs.Submitted.self, from: data)
-        #expect(r.output.contains("extract array job \(ids.extractJob)") && r.output.contains("merge job \(ids.mergeJob)"), "\(r.output)")
+        #expect(
+            r.output.contains("extract array job \(ids.extractJob)") && r.output.contains("merge job \(ids.mergeJob)"),
+            "\(r.output)")
         #expect(r.output.contains("squeue -j \(ids.extractJob),\(ids.mergeJob)"))
         return (ids.extractJob, ids.mergeJob)
     }
 
     func sbatch(_ cluster: Cluster, _ ws: TempWorkspace, _ args: String) throws -> String {
-        let r = try Shell.run(asUser("env SLURM_CONF=\(cluster.env["SLURM_CONF"]!) sbatch --parsable \(args)"), cwd: ws.path)
+        let r = try Shell.run(
+            asUser("env SLURM_CONF=\(cluster.env["SLURM_CONF"]!) sbatch --parsable \(args)"), cwd: ws.path)
         #expect(r.status == 0, "\(r.output)")
-        return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init) ?? ""
+        return r.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first.map(String.init)
+            ?? ""
     }
 
     func logs(_ ws: TempWorkspace) -> String {
@@ -85,23 +102,32 @@ struct SlurmTests {
         let cluster = try Cluster(dir: "\(ws.path)/cluster")
         defer { cluster.stop() }
         chmod(ws.path, 0o755)
-        #expect(try QuernProcess.run(["generate", "--files", "40", "--rows", "15", "--seed", "9", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "40", "--rows", "15", "--seed", "9", "--out", "\(ws.path)/in"])
+                .status == 0)
         // The reference: one process, the same data and settings.
         let ref = try QuernProcess.run(
-            ["run", "--config", Self.config, "--input-dir", "in", "--intermediate-dir", "ref-im", "--output-dir", "ref-out", "--files-per-batch", "5", "-q"], cwd: ws.path)
+            [
+                "run", "--config", Self.config, "--input-dir", "in", "--intermediate-dir", "ref-im", "--output-dir",
+                "ref-out", "--files-per-batch", "5", "-q",
+            ],
+            cwd: ws.path)
         #expect(ref.status == 0, "\(ref.stderr)")
         let expected = outputArrays("\(ws.path)/ref-out")
         #expect(expected.count == 9)
         // Hooks run where their stage runs: post-extract in each array task (with its shard),
         // post-save in the merge job.
         for point in ["post-extract", "post-save"] {
-            let hook = ws.write("hooks/\(point)", "#!/bin/sh\necho \"${QUERN_SHARD:-none} ${SLURM_JOB_ID:-nojob}\" >> \"$PWD/hooks-ran.\(point)\"\n")
+            let hook = ws.write(
+                "hooks/\(point)",
+                "#!/bin/sh\necho \"${QUERN_SHARD:-none} ${SLURM_JOB_ID:-nojob}\" >> \"$PWD/hooks-ran.\(point)\"\n")
             chmod(hook, 0o755)
         }
         if getuid() == 0 { try Shell.run("chown -R nobody '\(ws.path)'") }
 
         // 1. The whole run: 4 shards (8 batches), then the merge, on the cluster.
-        let args = "--config '\(Self.config)' --input-dir in --intermediate-dir im --output-dir out --files-per-batch 5 --shards 4 --cpus-per-task 1"
+        let args =
+            "--config '\(Self.config)' --input-dir in --intermediate-dir im --output-dir out --files-per-batch 5 --shards 4 --cpus-per-task 1"
         let jobs = try submit(cluster, ws, args)
         let tasks = try cluster.wait(jobs.extract)
         #expect(tasks == Array(repeating: "COMPLETED", count: 4), "\(tasks)")
@@ -111,10 +137,17 @@ struct SlurmTests {
         for k in 0..<4 {
             #expect(FileManager.default.fileExists(atPath: "\(ws.path)/im/journal.shard-\(k)-of-4.jsonl"))
         }
-        let extractHooks = ((try? String(contentsOfFile: "\(ws.path)/hooks-ran.post-extract", encoding: .utf8)) ?? "").split(separator: "\n")
-        #expect(Set(extractHooks.map { $0.split(separator: " ").first.map(String.init) ?? "" }) == ["0/4", "1/4", "2/4", "3/4"], "\(extractHooks)")
-        #expect(extractHooks.allSatisfy { !$0.hasSuffix(" nojob") }, "post-extract ran inside the array's jobs: \(extractHooks)")
-        let saveHooks = ((try? String(contentsOfFile: "\(ws.path)/hooks-ran.post-save", encoding: .utf8)) ?? "").split(separator: "\n")
+        let extractHooks = ((try? String(contentsOfFile: "\(ws.path)/hooks-ran.post-extract", encoding: .utf8)) ?? "")
+            .split(separator: "\n")
+        #expect(
+            Set(extractHooks.map { $0.split(separator: " ").first.map(String.init) ?? "" }) == [
+                "0/4", "1/4", "2/4", "3/4",
+            ], "\(extractHooks)")
+        #expect(
+            extractHooks.allSatisfy { !$0.hasSuffix(" nojob") },
+            "post-extract ran inside the array's jobs: \(extractHooks)")
+        let saveHooks = ((try? String(contentsOfFile: "\(ws.path)/hooks-ran.post-save", encoding: .utf8)) ?? "").split(
+            separator: "\n")
         #expect(saveHooks == ["0/1 \(jobs.merge)"], "post-save ran once, in the merge job: \(saveHooks)")
         try Shell.run("rm -rf '\(ws.path)/hooks' '\(ws.path)'/hooks-ran.*")
 
@@ -153,7 +186,9 @@ struct SlurmTests {
         var sections: [String: [String]] = [:]
         var current: String? = nil
         for line in stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("# /"), let file = ["extract.sbatch", "merge.sbatch", "quern.yaml"].first(where: { line.hasSuffix("/\($0)") }) {
+            if line.hasPrefix("# /"),
+                let file = ["extract.sbatch", "merge.sbatch", "quern.yaml"].first(where: { line.hasSuffix("/\($0)") })
+            {
                 current = file
                 sections[file] = []
             } else if line.hasPrefix("# --dry-run") {
@@ -187,25 +222,38 @@ struct SlurmTests {
         #expect(try QuernProcess.run(["generate", "--files", "4", "--rows", "5", "--out", "\(ws.path)/g"]).status == 0)
         let scripts = try dryRunScripts(
             ws,
-            ["--config", Self.config, "--input-dir", "g", "--shards", "4", "--partition", "cpu", "--time", "2:00:00", "--mem", "4G",
-             "--cpus-per-task", "3", "--sbatch-arg=--qos=high"])
+            [
+                "--config", Self.config, "--input-dir", "g", "--shards", "4", "--partition", "cpu", "--time", "2:00:00",
+                "--mem", "4G",
+                "--cpus-per-task", "3", "--sbatch-arg=--qos=high",
+            ])
         let extract = sbatchOptions(scripts.extract)
         let merge = sbatchOptions(scripts.merge)
         // The extract array: the task resources as given.
-        for option in ["--job-name=quern-extract", "--array=0-3", "--partition=cpu", "--time=2:00:00", "--mem=4G", "--cpus-per-task=3", "--qos=high"] {
+        for option in [
+            "--job-name=quern-extract", "--array=0-3", "--partition=cpu", "--time=2:00:00", "--mem=4G",
+            "--cpus-per-task=3", "--qos=high",
+        ] {
             #expect(extract.contains(option), "extract.sbatch lacks #SBATCH \(option): \(extract)")
         }
-        #expect(scripts.extract.contains { $0.contains(" extract --config ") && $0.contains("--shard auto --shard-count 4") })
+        #expect(
+            scripts.extract.contains {
+                $0.contains(" extract --config ") && $0.contains("--shard auto --shard-count 4")
+            })
         #expect(!scripts.extract.contains { $0.contains(" merge --config ") })
         // The merge: the partition, time and memory of the tasks by default, its own 2 CPUs, no array.
-        for option in ["--job-name=quern-merge", "--partition=cpu", "--time=2:00:00", "--mem=4G", "--cpus-per-task=2", "--qos=high"] {
+        for option in [
+            "--job-name=quern-merge", "--partition=cpu", "--time=2:00:00", "--mem=4G", "--cpus-per-task=2",
+            "--qos=high",
+        ] {
             #expect(merge.contains(option), "merge.sbatch lacks #SBATCH \(option): \(merge)")
         }
         #expect(!merge.contains { $0.hasPrefix("--array") || $0 == "--cpus-per-task=3" }, "\(merge)")
         #expect(scripts.merge.contains { $0.contains(" merge --config ") })
         #expect(!scripts.merge.contains { $0.contains(" extract --config ") })
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data"), "a dry run writes nothing")
-        let noShards = try QuernProcess.run(["slurm", "--config", Self.config, "--input-dir", "g", "--dry-run"], cwd: ws.path)
+        let noShards = try QuernProcess.run(
+            ["slurm", "--config", Self.config, "--input-dir", "g", "--dry-run"], cwd: ws.path)
         #expect(noShards.status == 1 && noShards.stderr.contains("--shards N"), "\(noShards.stderr)")
     }
 
@@ -234,19 +282,28 @@ struct SlurmTests {
         var scripts = try dryRunScripts(ws, ["--config", config, "--input-dir", "g"])
         var extract = sbatchOptions(scripts.extract)
         var merge = sbatchOptions(scripts.merge)
-        for option in ["--array=0-2", "--partition=gpu", "--account=ml-team", "--time=4:00:00", "--cpus-per-task=6", "--mem=8G", "--qos=low"] {
+        for option in [
+            "--array=0-2", "--partition=gpu", "--account=ml-team", "--time=4:00:00", "--cpus-per-task=6", "--mem=8G",
+            "--qos=low",
+        ] {
             #expect(extract.contains(option), "extract.sbatch lacks #SBATCH \(option): \(extract)")
         }
         #expect(scripts.extract.contains { $0.contains("--shard auto --shard-count 3") })
-        for option in ["--partition=gpu", "--account=ml-team", "--time=0:45:00", "--cpus-per-task=5", "--mem=32G", "--qos=low"] {
+        for option in [
+            "--partition=gpu", "--account=ml-team", "--time=0:45:00", "--cpus-per-task=5", "--mem=32G", "--qos=low",
+        ] {
             #expect(merge.contains(option), "merge.sbatch lacks #SBATCH \(option): \(merge)")
         }
         // The merge's own settings stay out of the tasks, and the tasks' out of the merge.
         #expect(!extract.contains { ["--time=0:45:00", "--cpus-per-task=5", "--mem=32G"].contains($0) }, "\(extract)")
-        #expect(!merge.contains { ["--time=4:00:00", "--cpus-per-task=6", "--mem=8G"].contains($0) || $0.hasPrefix("--array") }, "\(merge)")
+        #expect(
+            !merge.contains {
+                ["--time=4:00:00", "--cpus-per-task=6", "--mem=8G"].contains($0) || $0.hasPrefix("--array")
+            }, "\(merge)")
 
         // A flag overrides its key of the section, and only that one.
-        scripts = try dryRunScripts(ws, ["--config", config, "--input-dir", "g", "--partition", "debug", "--mem", "2G", "--shards", "2"])
+        scripts = try dryRunScripts(
+            ws, ["--config", config, "--input-dir", "g", "--partition", "debug", "--mem", "2G", "--shards", "2"])
         extract = sbatchOptions(scripts.extract)
         merge = sbatchOptions(scripts.merge)
         for option in ["--array=0-1", "--partition=debug", "--mem=2G", "--time=4:00:00", "--cpus-per-task=6"] {

@@ -29,7 +29,12 @@ struct TransformTests {
     @Test(arguments: ["standard", "minmax", "none"])
     func transformOfTheTrainingFilesReproducesXTrainByteForByte(_ method: String) throws {
         let ws = try workspace(provenance: false)
-        let r = try quern(ws, ["run", "--config", "q.yaml", "--input-dir", "in", "--files-per-batch", "5", "--split", "1,0,0", "--normalize", method, "-q"])
+        let r = try quern(
+            ws,
+            [
+                "run", "--config", "q.yaml", "--input-dir", "in", "--files-per-batch", "5", "--split", "1,0,0",
+                "--normalize", method, "-q",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         let t = try quern(ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "tx", "-q"])
         #expect(t.status == 0, "\(t.stderr)")
@@ -54,11 +59,13 @@ struct TransformTests {
     /// normalization applied to the raw rows gives transform's X.
     @Test func shuffledTrainRowsEqualTransformRowsOfTheSameFileAndLine() throws {
         let ws = try workspace()
-        let r = try quern(ws, ["run", "--config", "q.yaml", "--input-dir", "in", "--merge-strategy", "shuffle", "--seed", "3", "-q"])
+        let r = try quern(
+            ws, ["run", "--config", "q.yaml", "--input-dir", "in", "--merge-strategy", "shuffle", "--seed", "3", "-q"])
         #expect(r.status == 0, "\(r.stderr)")
         let t = try quern(ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "tx", "-q"])
         #expect(t.status == 0, "\(t.stderr)")
-        let raw = try quern(ws, ["merge", "--config", "q.yaml", "--split", "1,0,0", "--normalize", "none", "--output-dir", "raw", "-q"])
+        let raw = try quern(
+            ws, ["merge", "--config", "q.yaml", "--split", "1,0,0", "--normalize", "none", "--output-dir", "raw", "-q"])
         #expect(raw.status == 0, "\(raw.stderr)")
         let c = try QuernProcess.python(
             """
@@ -96,7 +103,8 @@ struct TransformTests {
         let ws = try workspace(files: 4)
         let r = try quern(ws, ["run", "--config", "q.yaml", "--input-dir", "in", "-q"])
         #expect(r.status == 0, "\(r.stderr)")
-        var csv = try String(contentsOfFile: "\(ws.path)/in/game_000001.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        var csv = try String(contentsOfFile: "\(ws.path)/in/game_000001.csv", encoding: .utf8).split(separator: "\n")
+            .map(String.init)
         let header = csv[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let action = try #require(header.firstIndex(of: "action"))
         for line in [2, 5] {
@@ -127,9 +135,12 @@ struct TransformTests {
     @Test func aRunShardedByTheSchedulerTransformsOutsideIt() throws {
         let ws = try workspace(files: 3, provenance: false)
         let r = try QuernProcess.run(
-            ["run", "--config", "q.yaml", "--input-dir", "in", "--shard", "auto", "--shard-count", "1", "-q"], cwd: ws.path, env: ["JOB_COMPLETION_INDEX": "0"])
+            ["run", "--config", "q.yaml", "--input-dir", "in", "--shard", "auto", "--shard-count", "1", "-q"],
+            cwd: ws.path, env: ["JOB_COMPLETION_INDEX": "0"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(ws.text("data/processed/quern_config.yaml").contains("\"shard\": \"auto\""), "\(ws.text("data/processed/quern_config.yaml"))")
+        #expect(
+            ws.text("data/processed/quern_config.yaml").contains("\"shard\": \"auto\""),
+            "\(ws.text("data/processed/quern_config.yaml"))")
         let t = try quern(ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "tx", "-q"])
         #expect(t.status == 0, "\(t.stderr)")
         #expect(t.stdout.contains("60 in X.npy"), "\(t.stdout)")
@@ -141,13 +152,16 @@ struct TransformTests {
         let ws = try workspace(files: 3, provenance: false)
         let r = try quern(ws, ["run", "--config", "q.yaml", "--input-dir", "in", "-q"])
         #expect(r.status == 0, "\(r.stderr)")
-        let same = try quern(ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "data/processed/"])
+        let same = try quern(
+            ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "data/processed/"])
         #expect(same.status == 1 && same.stderr.contains("the run's own output folder"), "\(same.stderr)")
         for file in ["quern_config.yaml", "transform.json"] {
             try FileManager.default.moveItem(atPath: "\(ws.path)/data/processed/\(file)", toPath: "\(ws.path)/\(file)")
             let t = try quern(ws, ["transform", "data/processed", "--input-dir", "in", "--output-dir", "tx"])
             #expect(t.status == 1, "\(t.stderr)")
-            #expect(t.stderr.contains("no \(file)") && t.stderr.contains("older quern") && t.stderr.contains("`quern merge` again"), "\(t.stderr)")
+            #expect(
+                t.stderr.contains("no \(file)") && t.stderr.contains("older quern")
+                    && t.stderr.contains("`quern merge` again"), "\(t.stderr)")
             try FileManager.default.moveItem(atPath: "\(ws.path)/\(file)", toPath: "\(ws.path)/data/processed/\(file)")
         }
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/tx/X.npy"))

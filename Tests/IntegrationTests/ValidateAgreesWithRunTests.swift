@@ -17,33 +17,42 @@ struct ValidateAgreesWithRunTests {
         #expect(missing.stderr.contains("nope does not exist"), "\(missing.stderr)")
         #expect(!missing.stdout.contains("config ok"), "\(missing.stdout)")
         // --config-only checks the config alone (for another machine): the folder is a warning.
-        let only = try QuernProcess.run(["validate", "--config", Self.config, "--input-dir", "nope", "--config-only"], cwd: ws.path)
+        let only = try QuernProcess.run(
+            ["validate", "--config", Self.config, "--input-dir", "nope", "--config-only"], cwd: ws.path)
         #expect(only.status == 0 && only.stderr.contains("warning: [input]"), "\(only.stderr)")
 
         // A pattern that matches only files of no known format.
         ws.write("in/x.dat", "a,b\n1,2\n")
-        ws.write("p.yaml", "paths: {input: in}\ninput: {pattern: \"*.dat\"}\nextractor: {name: tabular, numeric: [a, b]}\n")
+        ws.write(
+            "p.yaml", "paths: {input: in}\ninput: {pattern: \"*.dat\"}\nextractor: {name: tabular, numeric: [a, b]}\n")
         let v = try QuernProcess.run(["validate", "--config", "p.yaml"], cwd: ws.path)
         #expect(v.status == 1, "\(v.stdout)\(v.stderr)")
         #expect(v.stderr.contains("x.dat") && v.stderr.contains("--format"), "\(v.stderr)")
         let r = try QuernProcess.run(["run", "--config", "p.yaml"], cwd: ws.path)
         #expect(r.status == 1)
         #expect(r.stderr.contains("x.dat"), "run says which file and why: \(r.stderr)")
-        #expect(!r.stderr.contains(":\n  \n") && !r.stderr.hasSuffix(":\n  \n"), "an empty reason: \(r.stderr.debugDescription)")
+        #expect(
+            !r.stderr.contains(":\n  \n") && !r.stderr.hasSuffix(":\n  \n"),
+            "an empty reason: \(r.stderr.debugDescription)")
         // With no file to try, the message says so instead of listing nothing.
         #expect(!ExtractError.noHeader([]).description.hasSuffix(":\n  "), "\(ExtractError.noHeader([]))")
     }
 
     @Test(arguments: [
-        ["--codec", "brotli"], ["--codec", "zstd:99"], ["--merge-strategy", "shufle"], ["--format", "xml"], ["--extractor", "nope"],
-        ["--normalize", "zscore"], ["--workers", "100000"], ["--files-per-batch", "0"], ["--split", "0.5,0.5,0.5"], ["--memory-limit", "lots"],
+        ["--codec", "brotli"], ["--codec", "zstd:99"], ["--merge-strategy", "shufle"], ["--format", "xml"],
+        ["--extractor", "nope"],
+        ["--normalize", "zscore"], ["--workers", "100000"], ["--files-per-batch", "0"], ["--split", "0.5,0.5,0.5"],
+        ["--memory-limit", "lots"],
     ])
     func aBadFlagValueIsBadUsage(_ flag: [String]) throws {
         let ws = TempWorkspace("quern-agree")
-        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
         let r = try QuernProcess.run(["run", "--config", Self.config, "--input-dir", "in"] + flag, cwd: ws.path)
         #expect(r.status == 64, "\(flag): \(r.status) \(r.stderr)")
-        #expect(r.stderr.contains(flag[0]) && r.stderr.contains(flag[1]), "the message names the flag and the value: \(r.stderr)")
+        #expect(
+            r.stderr.contains(flag[0]) && r.stderr.contains(flag[1]),
+            "the message names the flag and the value: \(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate"), "nothing done")
     }
 
@@ -57,12 +66,15 @@ struct ValidateAgreesWithRunTests {
 
     @Test func hugeSizesInTheConfigAreRefusedBeforeAnyWork() throws {
         let ws = TempWorkspace("quern-agree")
-        #expect(try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
+        #expect(
+            try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/in"]).status == 0)
         let base = try String(contentsOfFile: Self.config, encoding: .utf8)
         // 2e9 classes: per-class arrays would take tens of GB.
         ws.write("classes.yaml", base.replacingOccurrences(of: "classes: 84", with: "classes: 2000000000"))
         // Near Int.max: pre-flight arithmetic would overflow.
-        ws.write("files.yaml", base.replacingOccurrences(of: "files_per_batch: 500", with: "files_per_batch: 9223372036854775806"))
+        ws.write(
+            "files.yaml",
+            base.replacingOccurrences(of: "files_per_batch: 500", with: "files_per_batch: 9223372036854775806"))
         for (file, key) in [("classes.yaml", "classes"), ("files.yaml", "files_per_batch")] {
             let v = try QuernProcess.run(["validate", "--config", file, "--input-dir", "in"], cwd: ws.path)
             #expect(v.status == 1 && v.signal == nil, "\(file): \(v.status) \(v.stderr)")
@@ -72,7 +84,8 @@ struct ValidateAgreesWithRunTests {
         ws.write(
             "wide.yaml",
             base.replacingOccurrences(of: "classes: 84", with: "classes: 1000000")
-                .replacingOccurrences(of: "  rows_per_batch: 1000000", with: "  rows_per_batch: 1000000\n  memory_limit: 32MiB"))
+                .replacingOccurrences(
+                    of: "  rows_per_batch: 1000000", with: "  rows_per_batch: 1000000\n  memory_limit: 32MiB"))
         let wide = try QuernProcess.run(["validate", "--config", "wide.yaml", "--input-dir", "in"], cwd: ws.path)
         #expect(wide.status == 1, "\(wide.stderr)")
         #expect(wide.stderr.contains("classes") && wide.stderr.contains("memory limit"), "\(wide.stderr)")

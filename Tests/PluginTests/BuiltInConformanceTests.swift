@@ -14,7 +14,10 @@ struct BuiltInConformanceTests {
     @Test("the table of built-ins is consistent")
     func table() { PluginConformance.checkTable(builtInPlugins) }
 
-    @Test("codec", arguments: CodecConformance.cases(in: builtInPlugins, extra: BuiltInExamples.codecSpecs, streamTools: BuiltInExamples.streamTools))
+    @Test(
+        "codec",
+        arguments: CodecConformance.cases(
+            in: builtInPlugins, extra: BuiltInExamples.codecSpecs, streamTools: BuiltInExamples.streamTools))
     func codec(_ c: CodecConformance.Case) throws { try CodecConformance.check(c) }
 
     @Test("input format", arguments: InputFormatConformance.cases(in: builtInPlugins, samples: BuiltInExamples.formats))
@@ -23,6 +26,8 @@ struct BuiltInConformanceTests {
     @Test("extractor", arguments: ExtractorConformance.cases(in: builtInPlugins, examples: BuiltInExamples.extractors))
     func extractor(_ c: ExtractorConformance.Case) throws { try ExtractorConformance.check(c) }
 
-    @Test("merge strategy", arguments: MergeStrategyConformance.cases(in: builtInPlugins, specs: BuiltInExamples.mergeSpecs))
+    @Test(
+        "merge strategy",
+        arguments: MergeStrategyConformance.cases(in: builtInPlugins, specs: BuiltInExamples.mergeSpecs))
     func mergeStrategy(_ c: MergeStrategyConformance.Case) async throws { try await MergeStrategyConformance.check(c) }
 }

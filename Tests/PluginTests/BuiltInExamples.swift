@@ -8,20 +8,26 @@ enum BuiltInExamples {
     static let codecSpecs = ["zlib:6", "lz4:3", "zstd:3", "zstd:19"]
 
     /// The real command-line tools of each compressed input format.
-    static let streamTools = ["gz": "gzip -c plain.txt", "zst": "zstd -q -c plain.txt", "zstd": "zstd -q -c plain.txt", "lz4": "lz4 -q -c plain.txt"]
+    static let streamTools = [
+        "gz": "gzip -c plain.txt", "zst": "zstd -q -c plain.txt", "zstd": "zstd -q -c plain.txt",
+        "lz4": "lz4 -q -c plain.txt",
+    ]
 
     static let mergeSpecs = ["shuffle:buckets=7", "dedupe:keys=action", "balance:per_class=3", "balance:mode=min"]
 
     static let formats: [InputFormatConformance.Sample] = [
         .init(
             format: "csv", text: "id,x,s\ng1,1.5,\"a,b\"\ng2,-2,\"two\nlines\"\n\ng3,,\"\"\"q\"\"\"\n",
-            columns: ["id", "x", "s"], rows: [["g1", "1.5", "a,b"], ["g2", "-2", "two\nlines"], ["g3", "", "\"q\""]], lines: [2, 3, 6],
+            columns: ["id", "x", "s"],
+            rows: [["g1", "1.5", "a,b"], ["g2", "-2", "two\nlines"], ["g3", "", "\"q\""]], lines: [2, 3, 6],
             broken: "a,b\n1,2\n3,\"open\n", brokenLine: 3),
         .init(
-            format: "csv", options: ["delimiter": .scalar(";")], text: "a;b\n1,5;x\n", columns: ["a", "b"], rows: [["1,5", "x"]], lines: [2],
+            format: "csv", options: ["delimiter": .scalar(";")], text: "a;b\n1,5;x\n", columns: ["a", "b"],
+            rows: [["1,5", "x"]], lines: [2],
             broken: "a;b\n1;2\n3;\"x\"y\n", brokenLine: 3),
         .init(
-            format: "tsv", text: "id\tx\ng1\t1.5\ng2\t\"q\"\n", columns: ["id", "x"], rows: [["g1", "1.5"], ["g2", "\"q\""]], lines: [2, 3],
+            format: "tsv", text: "id\tx\ng1\t1.5\ng2\t\"q\"\n", columns: ["id", "x"],
+            rows: [["g1", "1.5"], ["g2", "\"q\""]], lines: [2, 3],
             broken: "a\tb\n1\t2\n3\t4\t5\n", brokenLine: 3),
         .init(
             format: "jsonl", text: "{\"id\": \"g1\", \"x\": 1.5, \"tags\": [1, 3]}\n\n{\"x\": -2, \"id\": \"g2\"}\n",

@@ -1,7 +1,7 @@
 import QuernConformance
 import QuernCore
-import Testing
 import QuernKit
+import Testing
 
 /// The suites fail a plugin that breaks its contract: a codec that loses a byte, a strategy that
 /// emits a row twice and miscounts. (A suite that passes everything would check nothing.)
@@ -22,7 +22,9 @@ struct ConformanceSuitesFailTests {
     }
 
     @Test func aFormatWithoutASampleFails() throws {
-        withKnownIssue { try InputFormatConformance.check(InputFormatConformance.cases(in: [NoSampleFormat.self], samples: [])[0]) }
+        withKnownIssue {
+            try InputFormatConformance.check(InputFormatConformance.cases(in: [NoSampleFormat.self], samples: [])[0])
+        }
     }
 }
 
@@ -44,7 +46,8 @@ struct LossyCodec: Codec, CodecPlugin {
         return input.count
     }
     func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
-        output.copyMemory(from: UnsafeRawBufferPointer(rebasing: input.prefix(max(0, min(input.count, output.count) - 1))))
+        output.copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: input.prefix(max(0, min(input.count, output.count) - 1))))
     }
     func makeStreamDecoder() throws -> (any StreamDecoder)? { nil }
 }

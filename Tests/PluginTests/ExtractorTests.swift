@@ -14,7 +14,9 @@ struct ExtractorTests {
     }
 
     /// Runs an extractor over CSV text; returns the batch and what was skipped.
-    func run(_ extractor: any Extractor, _ csv: String) throws -> (RowBatch, FeatureSchema, [String: Int], [String: Int]) {
+    func run(_ extractor: any Extractor, _ csv: String) throws -> (
+        RowBatch, FeatureSchema, [String: Int], [String: Int]
+    ) {
         let reader = try registry.format("csv").open(MemorySource(csv), settings: ReaderSettings())
         let schema = try extractor.schema(columns: reader.columns)
         var bound = try extractor.bind(columns: reader.columns, schema: schema, missing: MissingValues())
@@ -68,7 +70,10 @@ struct ExtractorTests {
         #expect(batch.groups == [Array("g1".utf8), Array("g2".utf8)])
         #expect(batch.groupIndex == [0, 0, 1])
         #expect(batch.sourceRow == [2, 3, 4])
-        #expect(skipped == ["label 'action' missing": 1, "label 'action' outside 0..4": 1, "label 'kind' has an unknown value": 1])
+        #expect(
+            skipped == [
+                "label 'action' missing": 1, "label 'action' outside 0..4": 1, "label 'kind' has an unknown value": 1,
+            ])
         #expect(notes == ["phase: unknown value, one-hot all zeros": 1])
     }
 
@@ -88,17 +93,24 @@ struct ExtractorTests {
 
     @Test func badOptionsAreRefusedBeforeWork() throws {
         #expect(throws: (any Error).self) { try registry.extractor("tabular", yamlOptions("numerc: [a]\n")) }
-        #expect(throws: (any Error).self) { try registry.extractor("tabular", yamlOptions("numeric: [a]\nmasks:\n  m: {column: m}\n")) }
-        #expect(throws: (any Error).self) { try registry.extractor("tabular", yamlOptions("numeric: [a]\nmasks:\n  m: {column: m, width: 3, label: nope}\n")) }
+        #expect(throws: (any Error).self) {
+            try registry.extractor("tabular", yamlOptions("numeric: [a]\nmasks:\n  m: {column: m}\n"))
+        }
+        #expect(throws: (any Error).self) {
+            try registry.extractor(
+                "tabular", yamlOptions("numeric: [a]\nmasks:\n  m: {column: m, width: 3, label: nope}\n"))
+        }
         #expect(throws: (any Error).self) { try registry.extractor("tabular", [:]) }
     }
 
     @Test func hashedBucketsAreSignedAndDeterministic() throws {
-        let extractor = try registry.extractor("hashed", yamlOptions("numeric: [x]\nhash_columns: [city, text]\nbuckets: 16\ntokens: true\n"))
+        let extractor = try registry.extractor(
+            "hashed", yamlOptions("numeric: [x]\nhash_columns: [city, text]\nbuckets: 16\ntokens: true\n"))
         let (batch, schema, _, _) = try run(extractor, "x,city,text\n1,paris,a b c\n2,,a a\n")
         #expect(schema.features.count == 17)
         #expect(schema.features.filter(\.normalized).map(\.name) == ["x"])
-        let row0 = Array(batch.features[0..<17]), row1 = Array(batch.features[17..<34])
+        let row0 = Array(batch.features[0..<17])
+        let row1 = Array(batch.features[17..<34])
         #expect(row0[0] == 1 && row1[0] == 2)
         #expect(row0[1...].map { abs($0) }.reduce(0, +) <= 4 && row0[1...].contains { $0 != 0 })
         #expect(row1[1...].map { abs($0) }.reduce(0, +) == 2)  // "a" twice, same bucket and sign
@@ -109,9 +121,16 @@ struct ExtractorTests {
     @Test func fingerprintsChangeWithOptionsAndColumns() throws {
         let a = try registry.extractor("tabular", yamlOptions("numeric: [a, b]\n"))
         let b = try registry.extractor("tabular", yamlOptions("numeric: [a]\n"))
-        let sa = try a.schema(columns: ["a", "b"]), sb = try b.schema(columns: ["a", "b"])
-        #expect(SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa) != SchemaFingerprint(extractor: b.name, options: b.optionsText, schema: sb))
-        #expect(SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa) == SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa))
+        let sa = try a.schema(columns: ["a", "b"])
+        let sb = try b.schema(columns: ["a", "b"])
+        #expect(
+            SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa)
+                != SchemaFingerprint(extractor: b.name, options: b.optionsText, schema: sb)
+        )
+        #expect(
+            SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa)
+                == SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: sa)
+        )
     }
 
     /// A numeric cell float32 cannot hold fails where it is read, naming the column and the text,
@@ -121,13 +140,18 @@ struct ExtractorTests {
         for name in ["tabular", "hashed"] {
             let extra = name == "hashed" ? "hash_columns: [t]\n" : ""
             let extractor = try registry.extractor(name, yamlOptions("numeric: [v, w]\n" + extra))
-            let error = #expect(throws: RowError.self, "\(name) \(cell)") { try run(extractor, "v,w,t\n1,2,a\n3,\(cell),b\n") }
+            let error = #expect(throws: RowError.self, "\(name) \(cell)") {
+                try run(extractor, "v,w,t\n1,2,a\n3,\(cell),b\n")
+            }
             #expect(error?.column == "w", "\(name) \(cell)")
-            #expect(error?.description.contains("'\(cell)' does not fit in float32") == true, "\(String(describing: error))")
+            #expect(
+                error?.description.contains("'\(cell)' does not fit in float32") == true, "\(String(describing: error))"
+            )
             #expect(error?.description.contains("non_finite: missing") == true, "the message says what to do")
         }
         // The largest float32 itself, written out, still fits.
-        let (batch, _, _, _) = try run(registry.extractor("tabular", yamlOptions("numeric: [v]\n")), "v\n3.4028235e38\n-3.4028235e38\n")
+        let (batch, _, _, _) = try run(
+            registry.extractor("tabular", yamlOptions("numeric: [v]\n")), "v\n3.4028235e38\n-3.4028235e38\n")
         #expect(batch.features == [Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude])
     }
 
@@ -135,16 +159,24 @@ struct ExtractorTests {
     @Test func nonFiniteMissingReadsTheCellAsMissing() throws {
         for name in ["tabular", "hashed"] {
             let extra = name == "hashed" ? "hash_columns: [t]\nbuckets: 1\n" : ""
-            let extractor = try registry.extractor(name, yamlOptions("numeric: [v, w]\nfill_missing: -7\nnon_finite: missing\n" + extra))
+            let extractor = try registry.extractor(
+                name, yamlOptions("numeric: [v, w]\nfill_missing: -7\nnon_finite: missing\n" + extra))
             let (batch, _, _, notes) = try run(extractor, "v,w,t\n1,1e39,\n-inf,2.5,\n,4,\n")
             let width = name == "hashed" ? 3 : 2
-            #expect(stride(from: 0, to: batch.features.count, by: width).map { Array(batch.features[$0..<$0 + 2]) } == [[1, -7], [-7, 2.5], [-7, 4]])
+            #expect(
+                stride(from: 0, to: batch.features.count, by: width).map { Array(batch.features[$0..<$0 + 2]) } == [
+                    [1, -7], [-7, 2.5], [-7, 4],
+                ])
             #expect(notes == ["numeric cells float32 cannot hold, read as missing (non_finite: missing)": 2], "\(name)")
         }
-        #expect(throws: (any Error).self) { try registry.extractor("tabular", yamlOptions("numeric: [v]\nnon_finite: zero\n")) }
+        #expect(throws: (any Error).self) {
+            try registry.extractor("tabular", yamlOptions("numeric: [v]\nnon_finite: zero\n"))
+        }
         let a = try registry.extractor("tabular", yamlOptions("numeric: [v]\n"))
         let b = try registry.extractor("tabular", yamlOptions("numeric: [v]\nnon_finite: missing\n"))
         let schema = try a.schema(columns: ["v"])
-        #expect(SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: schema) != SchemaFingerprint(extractor: b.name, options: b.optionsText, schema: schema))
+        #expect(
+            SchemaFingerprint(extractor: a.name, options: a.optionsText, schema: schema)
+                != SchemaFingerprint(extractor: b.name, options: b.optionsText, schema: schema))
     }
 }

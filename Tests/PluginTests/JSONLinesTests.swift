@@ -18,12 +18,15 @@ struct JSONLinesTests {
         for step in [Int.max, 1, 5] {
             let r = try readAll(jsonl, MemorySource(text, step: step), settings: ReaderSettings(chunkBytes: 16))
             #expect(r.columns == ["id", "x", "ok", "tags", "s"])
-            #expect(r.rows == [["g1", "1.5", "1", "1;3", "a\"bé\n"], ["g2", "-2", "0", "", ""], ["g3", "", "", "", ""]])
+            #expect(
+                r.rows == [["g1", "1.5", "1", "1;3", "a\"bé\n"], ["g2", "-2", "0", "", ""], ["g3", "", "", "", ""]])
             #expect(r.lines == [1, 3, 4])
         }
     }
 
-    @Test(arguments: ["{\"a\": 1,}", "{\"a\": {\"b\": 1}}", "[1, 2]", "{\"a\": 1} x", "{\"a\": tru}", "{\"a\": \"open}"])
+    @Test(arguments: [
+        "{\"a\": 1,}", "{\"a\": {\"b\": 1}}", "[1, 2]", "{\"a\": 1} x", "{\"a\": tru}", "{\"a\": \"open}",
+    ])
     func brokenLinesNameTheLine(_ bad: String) throws {
         let text = "{\"a\": 0}\n" + bad + "\n"
         let error = #expect(throws: ReadError.self) { try readAll(jsonl, MemorySource(text)) }
@@ -32,9 +35,11 @@ struct JSONLinesTests {
 
     /// RFC 8259 and nothing more: each of these once read as a value.
     @Test(arguments: [
-        ("+1", "'+1'"), ("012", "'012'"), ("1.", "'1.'"), (".5", "'.5'"), ("-", "'-'"), ("1e", "'1e'"), ("0x10", "'0x10'"),
+        ("+1", "'+1'"), ("012", "'012'"), ("1.", "'1.'"), (".5", "'.5'"), ("-", "'-'"), ("1e", "'1e'"),
+        ("0x10", "'0x10'"),
         ("NaN", "'NaN'"), ("Infinity", "'Infinity'"), ("-Infinity", "'-Infinity'"), ("True", "'True'"),
-        ("\"a\\ab\"", "invalid escape '\\a'"), ("\"\\x00\"", "invalid escape '\\x'"), ("\"\\u+041\"", "\\u must be followed by 4 hex digits"),
+        ("\"a\\ab\"", "invalid escape '\\a'"), ("\"\\x00\"", "invalid escape '\\x'"),
+        ("\"\\u+041\"", "\\u must be followed by 4 hex digits"),
         ("\"\\u04\"", "\\u must be followed by 4 hex digits"), ("\"a\tb\"", "raw control character U+0009"),
         ("\"a\u{0}b\"", "raw control character U+0000"), ("\"\\'\"", "invalid escape '\\''"),
     ])
@@ -63,9 +68,13 @@ struct JSONLinesTests {
     /// A nested container is refused only once the whole line was found to be JSON, so a line
     /// that is both nested and broken is reported as broken.
     @Test func grammarErrorsComeBeforeUnsupportedNesting() throws {
-        let broken = #expect(throws: ReadError.self) { try readAll(jsonl, MemorySource("{\"a\": [[1], {\"b\": 2}], \"c\": +1}\n")) }
+        let broken = #expect(throws: ReadError.self) {
+            try readAll(jsonl, MemorySource("{\"a\": [[1], {\"b\": 2}], \"c\": +1}\n"))
+        }
         #expect(broken?.reason.contains("'+1'") == true, "\(String(describing: broken))")
-        let nested = #expect(throws: ReadError.self) { try readAll(jsonl, MemorySource("{\"a\": [[1], {\"b\": [2, \"]\"]}], \"c\": 1}\n")) }
+        let nested = #expect(throws: ReadError.self) {
+            try readAll(jsonl, MemorySource("{\"a\": [[1], {\"b\": [2, \"]\"]}], \"c\": 1}\n"))
+        }
         #expect(nested?.reason.contains("not supported") == true, "\(String(describing: nested))")
     }
 
@@ -75,8 +84,12 @@ struct JSONLinesTests {
         let r = try readAll(jsonl, MemorySource("{\"s\": \"a\\ud800b\\udc00\", \"t\": \"\\ud83d\\ude00\"}\n"))
         #expect(r.rows == [["a\u{FFFD}b\u{FFFD}", "\u{1F600}"]])
         for bad: [UInt8] in [[0xFF], [0xC3], [0xED, 0xA0, 0x80]] {
-            for line in [Array("{\"k\": \"".utf8) + bad + Array("\"}".utf8), Array("{\"k".utf8) + bad + Array("\": 1}".utf8)] {
-                let error = #expect(throws: ReadError.self) { try readAll(jsonl, MemorySource(Array("{\"k\": 1}\n".utf8) + line)) }
+            for line in [
+                Array("{\"k\": \"".utf8) + bad + Array("\"}".utf8), Array("{\"k".utf8) + bad + Array("\": 1}".utf8),
+            ] {
+                let error = #expect(throws: ReadError.self) {
+                    try readAll(jsonl, MemorySource(Array("{\"k\": 1}\n".utf8) + line))
+                }
                 #expect(error?.line == 2)
                 #expect(error?.reason.contains("UTF-8") == true, "\(String(describing: error))")
             }

@@ -57,7 +57,8 @@ struct JSONTestSuiteTests {
             // Refused only for nesting, and only when the case really nests.
             #expect(error.reason.contains("not supported"), "\(name): \(error)")
             let value = try JSONSerialization.jsonObject(with: Data(joined), options: .fragmentsAllowed)
-            let nests = value is [String: Any] || (value as? [Any])?.contains { $0 is [Any] || $0 is [String: Any] } == true
+            let nests =
+                value is [String: Any] || (value as? [Any])?.contains { $0 is [Any] || $0 is [String: Any] } == true
             #expect(nests, "\(name) holds no nested container, yet: \(error)")
         }
     }
@@ -67,6 +68,8 @@ struct JSONTestSuiteTests {
         let raw = Array(try Data(contentsOf: URL(fileURLWithPath: "\(Self.folder)/\(name)")))
         let error = #expect(throws: ReadError.self, "\(name)") { try read(raw) }
         #expect(error?.line != nil, "\(name): the error names a line")
-        #expect(error?.reason.contains("not supported") == false, "\(name): refused as unsupported, not as invalid: \(String(describing: error))")
+        #expect(
+            error?.reason.contains("not supported") == false,
+            "\(name): refused as unsupported, not as invalid: \(String(describing: error))")
     }
 }

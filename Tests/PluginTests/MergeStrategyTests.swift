@@ -18,7 +18,11 @@ struct MergeStrategyTests {
         try await MergeFixture.batches(in: ws.path, files: files, duplicates: duplicates)
     }
 
-    static func run(_ strategy: any MergeStrategy, _ batches: BatchSet, seed: Int = 0, budget: Int = 64 << 20, scratch: String) throws -> ([[UInt8]], MergeReport) {
+    static func run(
+        _ strategy: any MergeStrategy, _ batches: BatchSet, seed: Int = 0, budget: Int = 64 << 20, scratch: String
+    ) throws -> (
+        [[UInt8]], MergeReport
+    ) {
         try MergeFixture.run(strategy, batches, seed: seed, budget: budget, scratch: scratch)
     }
 
@@ -72,7 +76,9 @@ struct MergeStrategyTests {
             #expect(same, "budget \(budget) (\(report.details["buckets"] ?? "?") buckets) gives the in-memory order")
         }
         for buckets in [2, 7, 240, 1000] {
-            let (rows, _) = try Self.run(try Self.registry.mergeStrategy(spec: "shuffle:buckets=\(buckets)"), batches, seed: 4, scratch: "\(ws.path)/k\(buckets)")
+            let (rows, _) = try Self.run(
+                try Self.registry.mergeStrategy(spec: "shuffle:buckets=\(buckets)"), batches, seed: 4,
+                scratch: "\(ws.path)/k\(buckets)")
             let same = rows == inMemory
             #expect(same, "buckets=\(buckets) gives the in-memory order")
         }
@@ -81,16 +87,20 @@ struct MergeStrategyTests {
     @Test func dedupeDropsExactlyThePlantedDuplicates() async throws {
         let ws = TempWorkspace()
         let batches = try await Self.makeBatches(ws, duplicates: 3)
-        let (rows, report) = try Self.run(try Self.registry.mergeStrategy(spec: "dedupe"), batches, scratch: "\(ws.path)/s")
+        let (rows, report) = try Self.run(
+            try Self.registry.mergeStrategy(spec: "dedupe"), batches, scratch: "\(ws.path)/s")
         #expect(report.dropped == ["duplicate content": 30])
         #expect(rows.count == 240)
         #expect(Set(rows.map { Array($0.dropFirst()) }).count == rows.count, "no duplicate content remains")
-        let (byLabel, r2) = try Self.run(try Self.registry.mergeStrategy(spec: "dedupe:keys=action"), batches, scratch: "\(ws.path)/t")
+        let (byLabel, r2) = try Self.run(
+            try Self.registry.mergeStrategy(spec: "dedupe:keys=action"), batches, scratch: "\(ws.path)/t")
         let labelOffset = MergeFixture.labelOffset
         let distinctLabels = Set(byLabel.map { Array($0[labelOffset..<(labelOffset + 4)]) })
         #expect(byLabel.count == distinctLabels.count)
         #expect(r2.dropped.keys.first?.contains("duplicate key") == true)
-        #expect(throws: (any Error).self) { try Self.run(try Self.registry.mergeStrategy(spec: "dedupe:keys=acton"), batches, scratch: "\(ws.path)/u") }
+        #expect(throws: (any Error).self) {
+            try Self.run(try Self.registry.mergeStrategy(spec: "dedupe:keys=acton"), batches, scratch: "\(ws.path)/u")
+        }
     }
 
     /// Dedupe declares its table of 16-byte hashes (``MergeStrategy/stateBytes(rows:partRows:schema:)``)
@@ -111,14 +121,17 @@ struct MergeStrategyTests {
         let e = batches.entries[i]
         let meta = try BatchFile.loadMeta(path: e.path) { try registry.codec(zipMethod: $0) }
         let encoded = try BatchFile.encode(
-            batch, name: e.name, schema: batches.schema, fingerprint: SchemaFingerprint(value: meta.fingerprint), extractor: meta.extractor,
+            batch, name: e.name, schema: batches.schema, fingerprint: SchemaFingerprint(value: meta.fingerprint),
+            extractor: meta.extractor,
             codec: try registry.codec(spec: meta.codec), path: e.path)
         try Data(encoded.bytes).write(to: URL(fileURLWithPath: e.path))
         let hex = String(encoded.fileCRC, radix: 16)
         let crc = String(repeating: "0", count: 8 - hex.count) + hex
         let journal = "\(batches.dir)/journal.jsonl"
         let text = try String(contentsOfFile: journal, encoding: .utf8)
-        let fixed = text.replacingOccurrences(of: "\"bytes\":\(e.bytes),\"crc32\":\"\(e.crc32)\"", with: "\"bytes\":\(encoded.bytes.count),\"crc32\":\"\(crc)\"")
+        let fixed = text.replacingOccurrences(
+            of: "\"bytes\":\(e.bytes),\"crc32\":\"\(e.crc32)\"",
+            with: "\"bytes\":\(encoded.bytes.count),\"crc32\":\"\(crc)\"")
         try #require(fixed != text, "the journal line of \(e.name.fileName) was found")
         try fixed.write(toFile: journal, atomically: true, encoding: .utf8)
         return try BatchSet.open(batches.dir, registry: registry)
@@ -132,7 +145,9 @@ struct MergeStrategyTests {
             let strategy = try Self.registry.mergeStrategy(spec: spec)
             let error = #expect(throws: PluginError.self) { try Self.run(strategy, batches, scratch: "\(ws.path)/s") }
             let text = error.map { "\($0)" } ?? ""
-            #expect(text.contains(batches.entries[1].name.fileName) && text.contains("\(label)") && text.contains("0..83"), "\(text)")
+            #expect(
+                text.contains(batches.entries[1].name.fileName) && text.contains("\(label)") && text.contains("0..83"),
+                "\(text)")
         }
     }
 
@@ -141,14 +156,19 @@ struct MergeStrategyTests {
         let batches = try await Self.makeBatches(ws)
         let input = try Self.inputRows(batches)
         func classes(_ rows: [[UInt8]]) -> [Int32: Int] {
-            Dictionary(rows.map { r in (r[(1 + 62 * 4)..<(1 + 62 * 4 + 4)].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }, 1) }, uniquingKeysWith: +)
+            Dictionary(
+                rows.map { r in
+                    (r[(1 + 62 * 4)..<(1 + 62 * 4 + 4)].withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }, 1)
+                }, uniquingKeysWith: +)
         }
         let before = classes(input)
-        let (capped, report) = try Self.run(try Self.registry.mergeStrategy(spec: "balance:per_class=2"), batches, seed: 9, scratch: "\(ws.path)/s")
+        let (capped, report) = try Self.run(
+            try Self.registry.mergeStrategy(spec: "balance:per_class=2"), batches, seed: 9, scratch: "\(ws.path)/s")
         let after = classes(capped)
         for (k, n) in before { #expect(after[k] == min(n, 2)) }
         #expect(report.dropped.values.reduce(0, +) == input.count - capped.count)
-        let (evened, _) = try Self.run(try Self.registry.mergeStrategy(spec: "balance:mode=min"), batches, scratch: "\(ws.path)/t")
+        let (evened, _) = try Self.run(
+            try Self.registry.mergeStrategy(spec: "balance:mode=min"), batches, scratch: "\(ws.path)/t")
         #expect(Set(classes(evened).values) == [before.values.min()!])
     }
 }

@@ -6,7 +6,8 @@ import Testing
 /// otherwise refuse with "no such module".
 @Suite("Plugin boundary")
 struct PluginBoundaryTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
 
     /// The modules each Swift file under `folder` imports, by file.
     static func imports(under folder: String) throws -> [String: [String]] {
@@ -30,7 +31,9 @@ struct PluginBoundaryTests {
         let cLibraries: Set = ["CZlib", "CLibdeflate", "CLZ4", "CZstd"]
         for (file, modules) in found {
             let other = modules.filter { $0 != "QuernKit" && $0 != "Glibc" && !cLibraries.contains($0) }
-            #expect(other.isEmpty, "\(file) imports \(other): a plugin depends on QuernKit only (move what it needs into the kit)")
+            #expect(
+                other.isEmpty,
+                "\(file) imports \(other): a plugin depends on QuernKit only (move what it needs into the kit)")
         }
     }
 
@@ -38,7 +41,8 @@ struct PluginBoundaryTests {
         let found = try Self.imports(under: "Sources/QuernKit")
         #expect(found.count >= 20, "the kit sources were found")
         for (file, modules) in found {
-            #expect(modules.allSatisfy { $0 == "Glibc" }, "\(file) imports \(modules): the kit stays free of dependencies")
+            #expect(
+                modules.allSatisfy { $0 == "Glibc" }, "\(file) imports \(modules): the kit stays free of dependencies")
         }
     }
 }

@@ -28,19 +28,27 @@ struct CompareCommand: AsyncParsableCommand {
     @OptionGroup var configOptions: ConfigOptions
     @Option(help: .setting("paths.intermediate"))
     var intermediateDir: String?
-    @Option(help: ArgumentHelp("Merge strategies to compare, comma-separated (concat,shuffle,dedupe,balance).", valueName: "list"))
+    @Option(
+        help: ArgumentHelp(
+            "Merge strategies to compare, comma-separated (concat,shuffle,dedupe,balance).", valueName: "list"))
     var mergeStrategies: String?
     @Option(help: ArgumentHelp("Codecs to compare, comma-separated (none,zlib,lz4,zstd:3).", valueName: "list"))
     var codecs: String?
-    @Option(help: ArgumentHelp("Where each candidate's outputs and the reports go (default data/compare).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Where each candidate's outputs and the reports go (default data/compare).", valueName: "dir"))
     var compareDir = "data/compare"
-    @Option(help: "Runs per candidate; with more than one, the median is reported with the spread (fastest and slowest run).")
+    @Option(
+        help:
+            "Runs per candidate; with more than one, the median is reported with the spread (fastest and slowest run).")
     var `repeat` = 1
     @Option(help: ArgumentHelp("Label head whose class balance is measured (default: the first).", valueName: "name"))
     var labelHead: String?
     @Flag(help: "Keep the codecs' recompressed batches.")
     var keep = false
-    @Option(help: ArgumentHelp("Seed of seeded strategies (merge.seed), for every candidate; the split keeps split.seed.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Seed of seeded strategies (merge.seed), for every candidate; the split keeps split.seed.", valueName: "n"))
     var seed: Int?
     @Option(help: ArgumentHelp("Train,val,test fractions for every candidate.", valueName: "f,f,f"))
     var split: String?
@@ -50,15 +58,20 @@ struct CompareCommand: AsyncParsableCommand {
     func validate() throws {
         guard self.repeat >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard mergeStrategies != nil || codecs != nil else {
-            throw ValidationError("give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
+            throw ValidationError(
+                "give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
         }
         // An unknown name in a list is bad usage (exit 64), as for any plugin-name flag.
         var problems: [String] = []
         for name in CandidateList.parse(mergeStrategies ?? "") {
-            do { _ = try Resolver(registry: CLIPlugins.registry).strategy(spec: name) } catch { problems.append("--merge-strategies \(OneLine.escape(name)): \(error)") }
+            do { _ = try Resolver(registry: CLIPlugins.registry).strategy(spec: name) } catch {
+                problems.append("--merge-strategies \(OneLine.escape(name)): \(error)")
+            }
         }
         for name in CandidateList.parse(codecs ?? "") {
-            do { _ = try Resolver(registry: CLIPlugins.registry).codec(spec: name) } catch { problems.append("--codecs \(OneLine.escape(name)): \(error)") }
+            do { _ = try Resolver(registry: CLIPlugins.registry).codec(spec: name) } catch {
+                problems.append("--codecs \(OneLine.escape(name)): \(error)")
+            }
         }
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\n")) }
     }
@@ -67,7 +80,11 @@ struct CompareCommand: AsyncParsableCommand {
         let console = Console(quiet: quiet)
         let report: CompareStage.Report
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)), ("split.fractions", split)], quiet: quiet)
+            let config = try configOptions.load(
+                overrides: [
+                    ("paths.intermediate", intermediateDir), ("merge.seed", seed.map(String.init)),
+                    ("split.fractions", split),
+                ], quiet: quiet)
             let merge = try Resolver.mergeSettings(config)
             var settings = CompareStage.Settings()
             settings.intermediateDir = merge.intermediateDir
@@ -83,16 +100,20 @@ struct CompareCommand: AsyncParsableCommand {
             if let seed { args += ["--seed", String(seed)] }
             if let split { args += ["--split", split] }
             settings.mergeArguments = args
-            settings.command = (["quern"] + CommandLine.arguments.dropFirst()).map(ShellQuote.quote).joined(separator: " ")
+            settings.command = (["quern"] + CommandLine.arguments.dropFirst()).map(ShellQuote.quote).joined(
+                separator: " ")
             let executable = UserPath.resolved("/proc/self/exe")
-            report = try await CompareStage(settings: settings, registry: CLIPlugins.registry, console: console, executable: executable).run()
+            report = try await CompareStage(
+                settings: settings, registry: CLIPlugins.registry, console: console, executable: executable
+            ).run()
             let files = try CompareReportWriter.writeAll(report)
             console.result(CompareReportWriter.table(report))
             console.result("reports: " + files.joined(separator: ", "))
         } catch {
             throw fail(error)
         }
-        if report.strategies.contains(where: { $0.error != nil }) || report.codecs.contains(where: { $0.error != nil }) {
+        if report.strategies.contains(where: { $0.error != nil }) || report.codecs.contains(where: { $0.error != nil })
+        {
             throw ExitCode(ExitStatus.someFilesFailed)
         }
     }

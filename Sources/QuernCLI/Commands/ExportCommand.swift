@@ -25,7 +25,9 @@ struct ExportCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("An intermediate folder, or one batch file (batch_*.npz).", valueName: "source"))
     var source: String
-    @Option(help: ArgumentHelp("Folder to write the exported batches into (created; new, empty, or an earlier export).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder to write the exported batches into (created; new, empty, or an earlier export).", valueName: "dir"))
     var to: String
     @Option(help: ArgumentHelp("zlib (default; zlib:1..9 sets the level) or none.", valueName: "codec"))
     var codec = "zlib"
@@ -33,7 +35,9 @@ struct ExportCommand: ParsableCommand {
     func validate() throws {
         let name = codec.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
         guard name == "zlib" || name == "none" else {
-            throw ValidationError("--codec \(TerminalText.escape(codec)): export writes codecs numpy reads: zlib (with an optional level, zlib:6) or none.")
+            throw ValidationError(
+                "--codec \(TerminalText.escape(codec)): export writes codecs numpy reads: zlib (with an optional level, zlib:6) or none."
+            )
         }
         guard !to.isEmpty else { throw ValidationError("--to is empty: give the folder to export into.") }
     }
@@ -47,7 +51,9 @@ struct ExportCommand: ParsableCommand {
         }
         do {
             let done = try BatchExport.run(source: source, destination: to, codec: codec, registry: CLIPlugins.registry)
-            print("exported \(done.files) batch file\(done.files == 1 ? "" : "s") (\(Human.count(done.rows)) rows) with codec \(done.codec) to \(TerminalText.escape(to))")
+            print(
+                "exported \(done.files) batch file\(done.files == 1 ? "" : "s") (\(Human.count(done.rows)) rows) with codec \(done.codec) to \(TerminalText.escape(to))"
+            )
         } catch let error as InspectError {
             switch error {
             case .destinationInUse, .destinationIsSource: throw fail(ValidationError(error.description))

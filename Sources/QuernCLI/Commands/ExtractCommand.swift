@@ -32,16 +32,21 @@ struct ExtractCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides, quiet: quiet || logOptions.logFormat == .json)
+            config = try configOptions.load(
+                overrides: options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides,
+                quiet: quiet || logOptions.logFormat == .json
+            )
             session = try Session(
-                command: "extract", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet, shard: Session.shard(of: config))
+                command: "extract", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet,
+                shard: Session.shard(of: config))
         } catch {
             throw fail(error)
         }
         let summary: ExtractStage.Summary
         do {
             let (_, plan) = try session.preflight(config, stages: .extract)
-            let stage = ExtractStage(plan: plan, registry: CLIPlugins.registry, runner: session.runner, console: session.console)
+            let stage = ExtractStage(
+                plan: plan, registry: CLIPlugins.registry, runner: session.runner, console: session.console)
             summary = try await stage.run()
         } catch {
             session.finish(error: error)
@@ -57,16 +62,27 @@ struct ExtractCommand: AsyncParsableCommand {
 /// What an extract did, as the lines printed at its end.
 func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
-    let skipped = s.skippedInputs.isEmpty ? "" : ", \(Human.count(s.skippedInputs.count)) skipped (not regular files, named in the warnings above)"
+    let skipped =
+        s.skippedInputs.isEmpty
+        ? "" : ", \(Human.count(s.skippedInputs.count)) skipped (not regular files, named in the warnings above)"
     lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed\(skipped)")
     lines.append("  rows:     \(Human.count(s.rows))")
-    lines.append("  batches:  \(Human.count(s.batches)) (\(s.batchesMade) made now, \(s.batchesKept) kept from before), \(Human.bytes(s.bytes))")
-    lines.append("  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))")
-    for (reason, n) in s.skippedRows.sorted(by: { $0.key < $1.key }) { lines.append("  skipped rows: \(Human.count(n)) \(reason)") }
+    lines.append(
+        "  batches:  \(Human.count(s.batches)) (\(s.batchesMade) made now, \(s.batchesKept) kept from before), \(Human.bytes(s.bytes))"
+    )
+    lines.append(
+        "  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))"
+    )
+    for (reason, n) in s.skippedRows.sorted(by: { $0.key < $1.key }) {
+        lines.append("  skipped rows: \(Human.count(n)) \(reason)")
+    }
     for (note, n) in s.notes.sorted(by: { $0.key < $1.key }) { lines.append("  note: \(Human.count(n)) \(note)") }
     if !s.failed.isEmpty {
         lines.append("  failed files (all listed in \(s.intermediateDir)/failed.jsonl):")
-        for f in s.failed.prefix(10) { lines.append("    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))") }
+        for f in s.failed.prefix(10) {
+            lines.append(
+                "    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))")
+        }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
     return lines.joined(separator: "\n")

@@ -21,15 +21,24 @@ struct GenerateCommand: ParsableCommand {
 
     /// Counts are bad usage (64) out of range, not a trap while writing.
     func validate() throws {
-        guard (0...10_000_000).contains(files) else { throw ValidationError("--files \(files): give a number of files from 0 to 10000000.") }
-        guard (1...10_000_000).contains(rows) else { throw ValidationError("--rows \(rows): give a number of rows per file from 1 to 10000000.") }
-        guard (0...10_000_000).contains(bad) else { throw ValidationError("--bad \(bad): give a number of malformed files from 0 to 10000000.") }
+        guard (0...10_000_000).contains(files) else {
+            throw ValidationError("--files \(files): give a number of files from 0 to 10000000.")
+        }
+        guard (1...10_000_000).contains(rows) else {
+            throw ValidationError("--rows \(rows): give a number of rows per file from 1 to 10000000.")
+        }
+        guard (0...10_000_000).contains(bad) else {
+            throw ValidationError("--bad \(bad): give a number of malformed files from 0 to 10000000.")
+        }
     }
 
     func run() throws {
         do {
             let n = try GamesGenerator(seed: seed, rows: rows).write(files: files, bad: bad, to: out)
-            FileHandle.standardError.write(Data("generated \(files) game files\(bad > 0 ? " and \(bad) malformed files" : "") (\(Human.bytes(n))) in \(out)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "generated \(files) game files\(bad > 0 ? " and \(bad) malformed files" : "") (\(Human.bytes(n))) in \(out)\n"
+                        .utf8))
         } catch {
             throw fail(error)
         }

@@ -25,7 +25,9 @@ struct HooksCommand: ParsableCommand {
             }
             let catalog = HookCatalog(settings: settings)
             if let problem = catalog.folderProblem() { throw fail(problem) }
-            print("hooks in \(settings.dir) (timeout \(Int(settings.timeout)) s, post-batch \(settings.serial ? "one at a time" : "may overlap"), failing post hooks \(settings.onPostFailure == .fail ? "fail the run" : "warn")):")
+            print(
+                "hooks in \(settings.dir) (timeout \(Int(settings.timeout)) s, post-batch \(settings.serial ? "one at a time" : "may overlap"), failing post hooks \(settings.onPostFailure == .fail ? "fail the run" : "warn")):"
+            )
             var any = false
             for point in HookPoint.all {
                 let found = catalog.hooks(at: point)

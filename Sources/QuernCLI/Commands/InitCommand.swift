@@ -22,17 +22,24 @@ struct InitCommand: AsyncParsableCommand {
     var inputDir: String
     @Option(help: ArgumentHelp("Column to predict (becomes a label head).", valueName: "column"))
     var label: String?
-    @Option(help: ArgumentHelp("Column whose rows must stay in one split (a game, a user, a patient).", valueName: "column"))
+    @Option(
+        help: ArgumentHelp("Column whose rows must stay in one split (a game, a user, a patient).", valueName: "column")
+    )
     var group: String?
     @Option(help: ArgumentHelp("Most files to sample.", valueName: "n"))
     var sampleFiles = 20
     @Option(help: ArgumentHelp("Most rows to read from each sampled file.", valueName: "n"))
     var sampleRows = 5000
-    @Option(help: ArgumentHelp("Read every file as this format, with options (csv:delimiter=;, tsv:quoting=true), and write it into the config. Without it, extensions choose, and the separator of .csv/.tsv files (, ; tab |) is found from the sample.", valueName: "format"))
+    @Option(
+        help: ArgumentHelp(
+            "Read every file as this format, with options (csv:delimiter=;, tsv:quoting=true), and write it into the config. Without it, extensions choose, and the separator of .csv/.tsv files (, ; tab |) is found from the sample.",
+            valueName: "format"))
     var format: String?
 
     func validate() throws {
-        guard sampleFiles > 0, sampleRows > 0 else { throw ValidationError("--sample-files and --sample-rows must be at least 1.") }
+        guard sampleFiles > 0, sampleRows > 0 else {
+            throw ValidationError("--sample-files and --sample-rows must be at least 1.")
+        }
         _ = try formatChoice()
     }
 
@@ -61,10 +68,14 @@ struct InitCommand: AsyncParsableCommand {
             var check = Preflight(config: config, registry: CLIPlugins.registry)
             check.checkEnvironment = false
             if let problem = check.run().errors.first {
-                throw ValidationError("the generated config does not pass its own checks (a bug in quern init): \(problem)")
+                throw ValidationError(
+                    "the generated config does not pass its own checks (a bug in quern init): \(problem)")
             }
             print(text, terminator: "")
-            FileHandle.standardError.write(Data("sampled \(sample.files.count) of \(sample.filesTotal) files (\(Human.count(sample.rows)) rows, \(sample.columns.count) columns); check the config, then `quern run --config FILE`.\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "sampled \(sample.files.count) of \(sample.filesTotal) files (\(Human.count(sample.rows)) rows, \(sample.columns.count) columns); check the config, then `quern run --config FILE`.\n"
+                        .utf8))
         } catch {
             throw fail(error)
         }

@@ -22,17 +22,23 @@ struct InspectCommand: ParsableCommand {
             1 error; 64 bad usage.
             """)
 
-    @Argument(help: ArgumentHelp("A batch file (batch_*.npz), an intermediate folder or an output folder.", valueName: "path"))
+    @Argument(
+        help: ArgumentHelp("A batch file (batch_*.npz), an intermediate folder or an output folder.", valueName: "path")
+    )
     var path: String
     @Option(help: ArgumentHelp("Show the first N rows (of each split, for an output folder).", valueName: "n"))
     var head = 0
     @Flag(help: "Print JSON instead of a table (all files and every value of the rows shown).")
     var json = false
-    @Flag(help: "Do not read every byte to check the checksums (quicker on large folders); a batch file is always checked.")
+    @Flag(
+        help:
+            "Do not read every byte to check the checksums (quicker on large folders); a batch file is always checked.")
     var noChecksums = false
 
     func validate() throws {
-        guard (0...100_000).contains(head) else { throw ValidationError("--head \(head): give a number of rows from 0 to 100000.") }
+        guard (0...100_000).contains(head) else {
+            throw ValidationError("--head \(head): give a number of rows from 0 to 100000.")
+        }
     }
 
     func run() throws {

@@ -42,14 +42,20 @@ struct MergeCommand: AsyncParsableCommand {
         let config: ConfigValue
         let session: Session
         do {
-            config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides, quiet: quiet || logOptions.logFormat == .json)
-            session = try Session(command: "merge", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet)
+            config = try configOptions.load(
+                overrides: [("paths.intermediate", intermediateDir)] + options.overrides + hookOptions.overrides
+                    + resources.overrides + logOptions.overrides,
+                quiet: quiet || logOptions.logFormat == .json)
+            session = try Session(
+                command: "merge", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet)
         } catch {
             throw fail(error)
         }
         do {
             let (_, plan) = try session.preflight(config, stages: .merge)
-            let summary = try await MergeStage(plan: plan, registry: CLIPlugins.registry, runner: session.runner, console: session.console).run()
+            let summary = try await MergeStage(
+                plan: plan, registry: CLIPlugins.registry, runner: session.runner, console: session.console
+            ).run()
             session.report(mergeSummaryText(summary), childOfBatch: false, Session.fields(summary))
             session.finish(merge: summary)
         } catch {

@@ -7,7 +7,9 @@ struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
         abstract: "List every registered plugin by kind, with its summary and options.",
-        discussion: "Choose a plugin by name with a flag (--extractor, --codec) or in the config; docs/plugins.md shows how to add one.")
+        discussion:
+            "Choose a plugin by name with a flag (--extractor, --codec) or in the config; docs/plugins.md shows how to add one."
+    )
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -19,7 +21,12 @@ struct PluginsCommand: ParsableCommand {
             for p in registry.plugins {
                 out.append([
                     "kind": p.kind.rawValue, "name": p.name, "summary": p.summary,
-                    "options": p.options.map { ["name": $0.name, "type": $0.type.description, "default": ($0.defaultValue as Any?) ?? NSNull(), "help": $0.help] as [String: Any] },
+                    "options": p.options.map {
+                        [
+                            "name": $0.name, "type": $0.type.description,
+                            "default": ($0.defaultValue as Any?) ?? NSNull(), "help": $0.help,
+                        ] as [String: Any]
+                    },
                 ])
             }
             let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])

@@ -42,23 +42,32 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
     @Flag(help: "Check everything and print the plan (files, batches, stages, hooks), then stop without running.")
     var dryRun = false
-    @Option(help: ArgumentHelp("Process each subfolder (or file, see --datasets-from) of this folder as a separate dataset.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Process each subfolder (or file, see --datasets-from) of this folder as a separate dataset.",
+            valueName: "dir"))
     var datasets: String?
-    @Option(help: ArgumentHelp("With --datasets: dirs (each subfolder is a dataset) or files (each file is one).", valueName: "kind"))
+    @Option(
+        help: ArgumentHelp(
+            "With --datasets: dirs (each subfolder is a dataset) or files (each file is one).", valueName: "kind"))
     var datasetsFrom: DatasetSource = .dirs
     @Option(help: .hidden)
     var datasetName: String?
 
     func validate() throws {
         if datasets != nil && extract.inputDir != nil {
-            throw ValidationError("--datasets and --input-dir exclude each other: --datasets DIR takes each subfolder of DIR as an input folder.")
+            throw ValidationError(
+                "--datasets and --input-dir exclude each other: --datasets DIR takes each subfolder of DIR as an input folder."
+            )
         }
         if let name = datasetName, name != DatasetNames.sanitize(name) {
             throw ValidationError("--dataset-name must be a sanitized name (letters, digits, - and _), not '\(name)'.")
         }
     }
 
-    var overrides: [(String, String?)] { extract.overrides + merge.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides }
+    var overrides: [(String, String?)] {
+        extract.overrides + merge.overrides + hookOptions.overrides + resources.overrides + logOptions.overrides
+    }
 
     func run() async throws {
         if let datasets {
@@ -72,7 +81,8 @@ struct RunCommand: AsyncParsableCommand {
             // A dataset of a batch run logs where the batch says: the batch's own folder is
             // already the shard's.
             session = try Session(
-                command: "run", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet, dataset: datasetName ?? "default",
+                command: "run", config: config, configPath: configOptions.path, options: logOptions, quiet: quiet,
+                dataset: datasetName ?? "default",
                 shard: datasetName == nil ? Session.shard(of: config) : .whole)
         } catch {
             throw fail(error)
@@ -83,8 +93,14 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let (report, plan) = try session.preflight(config, stages: skipMerge ? .extract : .all)
             if dryRun {
-                printPlan(report, stages: skipMerge ? [.discover, .extract] : [.discover, .extract, .merge, .split, .normalize, .save], console: console)
-                session.log.event("run_finished", text: "dry run: the plan was printed, nothing was run", ["status": "dry_run", "exit_status": 0])
+                printPlan(
+                    report,
+                    stages: skipMerge
+                        ? [.discover, .extract] : [.discover, .extract, .merge, .split, .normalize, .save],
+                    console: console)
+                session.log.event(
+                    "run_finished", text: "dry run: the plan was printed, nothing was run",
+                    ["status": "dry_run", "exit_status": 0])
                 return
             }
             // One plan for both: every plugin was built and checked by pre-flight, before hours
@@ -102,8 +118,11 @@ struct RunCommand: AsyncParsableCommand {
                     let mergeSettings = plan.merge
                     var command = "quern merge"
                     if let c = configOptions.path { command += " --config \(c)" }
-                    command += " --intermediate-dir \(extractSettings.intermediateDir) --output-dir \(mergeSettings.outputDir)"
-                    if mergeSettings.strategySpec != "concat" { command += " --merge-strategy \(mergeSettings.strategySpec)" }
+                    command +=
+                        " --intermediate-dir \(extractSettings.intermediateDir) --output-dir \(mergeSettings.outputDir)"
+                    if mergeSettings.strategySpec != "concat" {
+                        command += " --merge-strategy \(mergeSettings.strategySpec)"
+                    }
                     console.result("batches are in \(extractSettings.intermediateDir); to finish, run:\n  \(command)")
                     return
                 }
@@ -130,10 +149,13 @@ func printPlan(_ report: PreflightReport, stages: [StageName], console: Console)
     let p = report.plan
     var lines = ["plan (dry run: nothing was run)"]
     if !p.inputDir.isEmpty && stages.contains(.extract) {
-        lines.append("  input:    \(p.inputDir): \(Human.count(p.inputFiles.count)) files, \(Human.bytes(p.inputBytes))")
+        lines.append(
+            "  input:    \(p.inputDir): \(Human.count(p.inputFiles.count)) files, \(Human.bytes(p.inputBytes))")
         for f in p.inputFiles.prefix(5) { lines.append("              \(f.name) (\(Human.bytes(f.size)))") }
         if p.inputFiles.count > 5 { lines.append("              ... and \(Human.count(p.inputFiles.count - 5)) more") }
-        lines.append("  batches:  \(Human.count(p.batches)) of up to \(Human.count(p.filesPerBatch)) files in \(p.intermediateDir) (\(Human.count(p.journaledBatches)) already done there), codec \(p.codec)")
+        lines.append(
+            "  batches:  \(Human.count(p.batches)) of up to \(Human.count(p.filesPerBatch)) files in \(p.intermediateDir) (\(Human.count(p.journaledBatches)) already done there), codec \(p.codec)"
+        )
         lines.append("  extract:  extractor \(p.extractor)")
     }
     if stages.contains(.merge) { lines.append("  merge:    strategy \(p.strategy) -> \(p.outputDir)") }

@@ -59,22 +59,28 @@ struct SlurmCommand: AsyncParsableCommand {
 
     var slurmOverrides: [(String, String?)] {
         [
-            ("slurm.shards", shards.map(String.init)), ("slurm.partition", partition), ("slurm.account", account), ("slurm.time", time),
+            ("slurm.shards", shards.map(String.init)), ("slurm.partition", partition), ("slurm.account", account),
+            ("slurm.time", time),
             ("slurm.cpus_per_task", cpusPerTask.map(String.init)), ("slurm.mem", mem), ("slurm.merge_time", mergeTime),
-            ("slurm.merge_cpus", mergeCpus.map(String.init)), ("slurm.merge_mem", mergeMem), ("slurm.script_dir", scriptDir),
+            ("slurm.merge_cpus", mergeCpus.map(String.init)), ("slurm.merge_mem", mergeMem),
+            ("slurm.script_dir", scriptDir),
         ]
     }
 
     func run() async throws {
         let console = Console()
         do {
-            var config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides + slurmOverrides)
+            var config = try configOptions.load(
+                overrides: extract.overrides + merge.overrides + hookOptions.overrides + slurmOverrides)
             if !sbatchArg.isEmpty {
                 let mark = SourceMark(file: "flag", line: 0, column: 0)
-                config = config.setting("slurm.sbatch_args", to: ConfigValue(.list(sbatchArg.map { ConfigValue(.scalar($0), mark: mark) }), mark: mark))
+                config = config.setting(
+                    "slurm.sbatch_args",
+                    to: ConfigValue(.list(sbatchArg.map { ConfigValue(.scalar($0), mark: mark) }), mark: mark))
             }
             if Resolver.isGiven("extract.shard", in: config) || Resolver.isGiven("extract.shard_count", in: config) {
-                console.warning("extract.shard / --shard is ignored: each array task takes its shard from Slurm (--shard auto).")
+                console.warning(
+                    "extract.shard / --shard is ignored: each array task takes its shard from Slurm (--shard auto).")
                 config = config.removing("extract.shard").removing("extract.shard_count")
             }
             let slurm = try Resolver.slurmSettings(config)
@@ -93,21 +99,30 @@ struct SlurmCommand: AsyncParsableCommand {
             let scriptDir = abs(slurm.scriptDir ?? "\(extractSettings.intermediateDir)/slurm")
             // Run logs beside Slurm's own, unless the config names a folder: each task in its
             // shard-K-of-N subfolder, the merge at the top.
-            if !Resolver.isGiven("paths.logs", in: config) { config = config.setting("paths.logs", to: .scalar("\(scriptDir)/logs")) }
+            if !Resolver.isGiven("paths.logs", in: config) {
+                config = config.setting("paths.logs", to: .scalar("\(scriptDir)/logs"))
+            }
             config = config.setting("paths.logs", to: .scalar(abs(Resolver.logDir(config))))
             var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: abs(extractSettings.inputDir), isDirectory: &isDir), isDir.boolValue else {
+            guard FileManager.default.fileExists(atPath: abs(extractSettings.inputDir), isDirectory: &isDir),
+                isDir.boolValue
+            else {
                 throw DiscoveryError.missingFolder(abs(extractSettings.inputDir))
             }
             // The same pre-flight as `quern run`, here on the login node, before anything is queued.
-            let report = Preflight(config: config, registry: CLIPlugins.registry, stages: .all, logDir: Resolver.logDir(config)).run()
+            let report = Preflight(
+                config: config, registry: CLIPlugins.registry, stages: .all, logDir: Resolver.logDir(config)
+            ).run()
             for w in report.warnings { console.warning(w.message) }
             if !report.errors.isEmpty { throw PreflightFailed(problems: report.errors) }
-            let quern = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? abs(CommandLine.arguments[0])
+            let quern =
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? abs(CommandLine.arguments[0])
             let jobs = SlurmJobs(
                 config: config, settings: slurm, quern: quern,
                 scriptDir: scriptDir, workDir: cwd,
-                workersFromConfig: Resolver.isGiven("extract.workers", in: config) || Resolver.isGiven("extract.sequential", in: config))
+                workersFromConfig: Resolver.isGiven("extract.workers", in: config)
+                    || Resolver.isGiven("extract.sequential", in: config))
 
             if dryRun {
                 let extractScript = try jobs.extractScript
@@ -117,14 +132,17 @@ struct SlurmCommand: AsyncParsableCommand {
                 print("# \(jobs.configPath)\n\(YAMLWriter.write(config))")
                 print("# --dry-run: nothing written or submitted. Without it, quern runs:")
                 print("#   sbatch --parsable \(jobs.extractScriptPath)")
-                print("#   sbatch --parsable --dependency=afterok:<array job id> --kill-on-invalid-dep=yes \(jobs.mergeScriptPath)")
+                print(
+                    "#   sbatch --parsable --dependency=afterok:<array job id> --kill-on-invalid-dep=yes \(jobs.mergeScriptPath)"
+                )
                 return
             }
             let runLogs = Resolver.logDir(config)
             try jobs.write()
             let submitted = try jobs.submit()
             try AtomicFile.write(JSONLines.encode(submitted) + "\n", to: "\(jobs.scriptDir)/jobs.json")
-            console.result("""
+            console.result(
+                """
                 submitted: extract array job \(submitted.extractJob) (\(slurm.shards) shards), merge job \(submitted.mergeJob) (after every shard succeeds)
                   scripts and config: \(jobs.scriptDir)
                   watch:   squeue -j \(submitted.extractJob),\(submitted.mergeJob)

@@ -29,26 +29,40 @@ struct TransformCommand: ParsableCommand {
             Exit status: \(ExitStatus.table)
             """)
 
-    @Argument(help: ArgumentHelp("Output folder of a finished run (holding transform.json and quern_config.yaml).", valueName: "run-output-dir"))
+    @Argument(
+        help: ArgumentHelp(
+            "Output folder of a finished run (holding transform.json and quern_config.yaml).",
+            valueName: "run-output-dir"))
     var runOutputDir: String
     @Option(help: ArgumentHelp("Folder of the new input files (not searched recursively).", valueName: "dir"))
     var inputDir: String
-    @Option(help: ArgumentHelp("Folder to write X.npy, labels.npz, masks.npz into (created if needed; not the run's output folder).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder to write X.npy, labels.npz, masks.npz into (created if needed; not the run's output folder).",
+            valueName: "dir"))
     var outputDir: String
-    @Option(help: ArgumentHelp("File-name glob of the inputs (default: the run's input.pattern, else every file of a known format).", valueName: "glob"))
+    @Option(
+        help: ArgumentHelp(
+            "File-name glob of the inputs (default: the run's input.pattern, else every file of a known format).",
+            valueName: "glob"))
     var pattern: String?
-    @Option(help: ArgumentHelp("Parallel workers (default: the run's extract.workers, else one per core).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp("Parallel workers (default: the run's extract.workers, else one per core).", valueName: "n"))
     var workers: Int?
     @Flag(name: .shortAndLong, help: "Only errors, warnings and the summary.")
     var quiet = false
 
     func validate() throws {
-        if let workers, !(1...4096).contains(workers) { throw ValidationError("--workers must be 1 to 4096, not \(workers).") }
+        if let workers, !(1...4096).contains(workers) {
+            throw ValidationError("--workers must be 1 to 4096, not \(workers).")
+        }
     }
 
     func run() throws {
         let console = Console(quiet: quiet)
-        var stage = TransformStage(runDir: runOutputDir, inputDir: inputDir, outputDir: outputDir, registry: CLIPlugins.registry, console: console)
+        var stage = TransformStage(
+            runDir: runOutputDir, inputDir: inputDir, outputDir: outputDir, registry: CLIPlugins.registry,
+            console: console)
         stage.pattern = pattern
         stage.workers = workers ?? 0
         let summary: TransformStage.Summary
@@ -62,7 +76,8 @@ struct TransformCommand: ParsableCommand {
         if dropped > 0 {
             console.warning(
                 "\(Human.count(dropped)) of \(Human.count(summary.rows + dropped)) rows were rejected by the extractor and are not in \(TerminalText.escape(summary.outputDir)) "
-                    + "(a label missing, or a value the run's config does not list); the counts are in \(TransformStage.reportFile).")
+                    + "(a label missing, or a value the run's config does not list); the counts are in \(TransformStage.reportFile)."
+            )
         }
         if !summary.failed.isEmpty { throw ExitCode(ExitStatus.someFilesFailed) }
     }
@@ -72,10 +87,15 @@ func transformSummaryText(_ s: TransformStage.Summary) -> String {
     var lines = ["transform summary (\(TerminalText.escape(s.outputDir)))"]
     lines.append("  files:    \(Human.count(s.files - s.failed.count)) read, \(Human.count(s.failed.count)) failed")
     lines.append("  rows:     \(Human.count(s.rows)) in X.npy\(s.provenance ? " (origins in provenance.npy)" : "")")
-    for (reason, n) in s.rowsDropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped rows: \(Human.count(n)) \(TerminalText.escape(reason))") }
+    for (reason, n) in s.rowsDropped.sorted(by: { $0.key < $1.key }) {
+        lines.append("  dropped rows: \(Human.count(n)) \(TerminalText.escape(reason))")
+    }
     if !s.failed.isEmpty {
         lines.append("  failed files (all listed in \(TransformStage.reportFile)):")
-        for f in s.failed.prefix(10) { lines.append("    \(TerminalText.escape(f.name))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))") }
+        for f in s.failed.prefix(10) {
+            lines.append(
+                "    \(TerminalText.escape(f.name))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))")
+        }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
     return lines.joined(separator: "\n")

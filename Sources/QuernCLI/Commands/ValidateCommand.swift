@@ -34,11 +34,17 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var extract: ExtractOptions
     @OptionGroup var merge: MergeOptions
     @OptionGroup var hookOptions: HookOptions
-    @Option(help: ArgumentHelp("Folder of the run logs to check (paths.logs; default: logs beside the intermediate folder, data/logs for data/intermediate).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Folder of the run logs to check (paths.logs; default: logs beside the intermediate folder, data/logs for data/intermediate).",
+            valueName: "dir"))
     var logDir: String?
     @Flag(help: "Also fail (exit 1) on warnings: hooks that will not run, input a pre-run hook may still fix.")
     var strict = false
-    @Flag(help: "Check only the config and plugins (for a config meant for another machine): problems with the input, folders, disk, hooks or existing batches are warnings.")
+    @Flag(
+        help:
+            "Check only the config and plugins (for a config meant for another machine): problems with the input, folders, disk, hooks or existing batches are warnings."
+    )
     var configOnly = false
 
     static let configAreas: Set<String> = ["config", "plugins"]
@@ -46,7 +52,8 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         let config: ConfigValue
         do {
-            config = try configOptions.load(overrides: extract.overrides + merge.overrides + hookOptions.overrides + [("paths.logs", logDir)])
+            config = try configOptions.load(
+                overrides: extract.overrides + merge.overrides + hookOptions.overrides + [("paths.logs", logDir)])
         } catch {
             throw fail(error)
         }
@@ -64,12 +71,21 @@ struct ValidateCommand: AsyncParsableCommand {
         let name = configOptions.path ?? "the defaults"
         let plan = report.plan
         if errors > 0 {
-            FileHandle.standardError.write(Data("\(name): \(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them before running.\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "\(name): \(errors) error\(errors == 1 ? "" : "s")\(warnings > 0 ? " and \(warnings) warning\(warnings == 1 ? "" : "s")" : ""); fix them before running.\n"
+                        .utf8))
             throw ExitCode(ExitStatus.failure)
         }
         var line = "\(name): config ok (extractor \(plan.extractor), codec \(plan.codec), strategy \(plan.strategy))"
-        if !plan.inputFiles.isEmpty { line += "; \(Human.count(plan.inputFiles.count)) input files in \(plan.inputDir), \(Human.count(plan.batches)) batches" }
-        if warnings > 0 { line += "; \(warnings) warning\(warnings == 1 ? "" : "s") above\(configOnly ? " (with --config-only, problems that would stop `quern run` here are warnings)" : "")" }
+        if !plan.inputFiles.isEmpty {
+            line +=
+                "; \(Human.count(plan.inputFiles.count)) input files in \(plan.inputDir), \(Human.count(plan.batches)) batches"
+        }
+        if warnings > 0 {
+            line +=
+                "; \(warnings) warning\(warnings == 1 ? "" : "s") above\(configOnly ? " (with --config-only, problems that would stop `quern run` here are warnings)" : "")"
+        }
         print(line)
     }
 }

@@ -26,7 +26,9 @@ struct VerifyCommand: ParsableCommand {
             """)
 
     @OptionGroup var configOptions: ConfigOptions
-    @Option(help: ArgumentHelp("Intermediate folder to check (paths.intermediate; default data/intermediate).", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Intermediate folder to check (paths.intermediate; default data/intermediate).", valueName: "dir"))
     var intermediateDir: String?
     @Option(help: ArgumentHelp("Output folder to check (paths.output; default data/processed).", valueName: "dir"))
     var outputDir: String?
@@ -36,7 +38,8 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         var report = VerifyReport()
         do {
-            let config = try configOptions.load(overrides: [("paths.intermediate", intermediateDir), ("paths.output", outputDir)], quiet: quiet)
+            let config = try configOptions.load(
+                overrides: [("paths.intermediate", intermediateDir), ("paths.output", outputDir)], quiet: quiet)
             let settings = try Resolver.mergeSettings(config)
             let explicit = intermediateDir != nil || outputDir != nil
             let fm = FileManager.default
@@ -47,7 +50,9 @@ struct VerifyCommand: ParsableCommand {
                 OutputVerifier.check(settings.outputDir, into: &report)
             }
             if !explicit && report.checked.isEmpty && report.ok {
-                report.problem(settings.intermediateDir, "neither it nor \(settings.outputDir) exists: pass --intermediate-dir or --output-dir")
+                report.problem(
+                    settings.intermediateDir,
+                    "neither it nor \(settings.outputDir) exists: pass --intermediate-dir or --output-dir")
             }
         } catch {
             throw fail(error)
@@ -55,7 +60,10 @@ struct VerifyCommand: ParsableCommand {
         var lines: [String] = []
         if !quiet { lines += report.checked.map { "checked \($0)" } + report.notes.map { "note: \($0)" } }
         lines += report.problems.map { "problem: \($0)" }
-        lines.append(report.ok ? "verify: no problems" : "verify: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")
+        lines.append(
+            report.ok
+                ? "verify: no problems"
+                : "verify: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")
         print(lines.joined(separator: "\n"))
         if !report.ok { throw ExitCode(ExitStatus.verifyFailed) }
     }

@@ -14,7 +14,8 @@ enum EnvironmentOverrides {
     /// HookObserver.environment, ChildProcess, ShardLaunch and the tests set or read them.
     static let reserved: Set<String> = [
         "QUERN_STAGE", "QUERN_WHEN", "QUERN_HOOK", "QUERN_RUN_ID", "QUERN_DATASET", "QUERN_CONFIG", "QUERN_INPUT_DIR",
-        "QUERN_INTERMEDIATE_DIR", "QUERN_OUTPUT_DIR", "QUERN_CODEC", "QUERN_SHARD", "QUERN_STAGING_DIR", "QUERN_CONTEXT",
+        "QUERN_INTERMEDIATE_DIR", "QUERN_OUTPUT_DIR", "QUERN_CODEC", "QUERN_SHARD", "QUERN_STAGING_DIR",
+        "QUERN_CONTEXT",
         "QUERN_OVERRIDES", "QUERN_BATCH_FILE", "QUERN_STATUS", "QUERN_ERROR", "QUERN_PARENT_PID", "QUERN_CRASH_AT",
         "QUERN_SLURM_SCRIPT", "QUERN_SHARD_COUNT", "QUERN_BIN", "QUERN_PYTHON",
     ]
@@ -32,7 +33,12 @@ enum EnvironmentOverrides {
                 switch key.type {
                 case .stringList: continue
                 case .structured where key.flag == nil: continue
-                default: names.append(("\(prefix)\(section.name.uppercased())_\(key.name.uppercased())", "\(section.name).\(key.name)"))
+                default:
+                    names.append(
+                        (
+                            "\(prefix)\(section.name.uppercased())_\(key.name.uppercased())",
+                            "\(section.name).\(key.name)"
+                        ))
                 }
             }
         }
@@ -43,7 +49,9 @@ enum EnvironmentOverrides {
     /// already holds them (a dataset of `run --datasets`).
     static func withoutSettings(_ environment: [String: String]) -> [String: String] {
         let settings = Set(names.map(\.variable))
-        return environment.filter { !settings.contains($0.key) || (environment["QUERN_HOOK"] != nil && hookVariables.contains($0.key)) }
+        return environment.filter {
+            !settings.contains($0.key) || (environment["QUERN_HOOK"] != nil && hookVariables.contains($0.key))
+        }
     }
 
     /// `root` with the environment's settings applied. An unknown `QUERN_<SECTION>_...` name or a
@@ -64,7 +72,8 @@ enum EnvironmentOverrides {
         }
         var problems = unknown.map { variable in
             let hint = closest(to: variable, in: names.map(\.variable)).map { " Did you mean \($0)?" } ?? ""
-            return "environment variable \(OneLine.escape(variable)) is not a setting.\(hint) Unset it, or use one of: \(names.map(\.variable).joined(separator: ", "))."
+            return
+                "environment variable \(OneLine.escape(variable)) is not a setting.\(hint) Unset it, or use one of: \(names.map(\.variable).joined(separator: ", "))."
         }
         let origin = Dictionary(found.map { ($0.key, $0.variable) }, uniquingKeysWith: { a, _ in a })
         problems += FlagValues.problems(found.map { ($0.key, $0.value) }) { key, value in
@@ -73,7 +82,10 @@ enum EnvironmentOverrides {
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "\nerror: ")) }
         var config = root
         for f in found {
-            config = config.setting(f.key, to: ConfigValue(.scalar(f.value), mark: SourceMark(file: "\(f.variable) (environment)", line: 0, column: 0)))
+            config = config.setting(
+                f.key,
+                to: ConfigValue(
+                    .scalar(f.value), mark: SourceMark(file: "\(f.variable) (environment)", line: 0, column: 0)))
         }
         return config
     }

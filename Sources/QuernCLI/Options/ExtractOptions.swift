@@ -8,7 +8,11 @@ struct ConfigOptions: ParsableArguments {
     /// The config file used when --config is not given and it exists in the current folder.
     static let defaultFile = "quern.yaml"
 
-    @Option(name: .long, help: ArgumentHelp("YAML config file (see docs/examples/games.yaml); default: quern.yaml in the current folder, if there is one. Environment variables QUERN_<SECTION>_<KEY> override its keys, and flags override both (docs/configuration.md).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "YAML config file (see docs/examples/games.yaml); default: quern.yaml in the current folder, if there is one. Environment variables QUERN_<SECTION>_<KEY> override its keys, and flags override both (docs/configuration.md).",
+            valueName: "file"))
     var config: String?
 
     /// The config file in use: --config, else quern.yaml in the current folder, else none.
@@ -83,7 +87,8 @@ struct ExtractOptions: ParsableArguments {
             ("batch.codec", codec), ("input.format", format), ("batch.files_per_batch", filesPerBatch.map(String.init)),
             ("batch.rows_per_batch", rowsPerBatch.map(String.init)), ("extract.workers", workers.map(String.init)),
             ("extract.sequential", sequential ? "true" : nil), ("input.max_files", maxFiles.map(String.init)),
-            ("extract.shard", shard), ("extract.shard_count", shardCount.map(String.init)), ("extract.restart", restart ? "true" : nil),
+            ("extract.shard", shard), ("extract.shard_count", shardCount.map(String.init)),
+            ("extract.restart", restart ? "true" : nil),
         ]
     }
 }

@@ -51,12 +51,20 @@ enum FlagValues {
             }
         }
         let resolver = Resolver(registry: CLIPlugins.registry)
-        if let codec = given["batch.codec"] { do { _ = try resolver.codec(spec: codec) } catch { note("batch.codec", "\(error)") } }
-        if let format = given["input.format"] {
-            do { _ = try resolver.format(FormatChoice.resolve(ConfigValue(.scalar(format)))) } catch { note("input.format", "\(error)") }
+        if let codec = given["batch.codec"] {
+            do { _ = try resolver.codec(spec: codec) } catch { note("batch.codec", "\(error)") }
         }
-        if let name = given["extractor.name"] { do { try resolver.checkExtractorName(name) } catch { note("extractor.name", "\(error)") } }
-        if let spec = given["merge.strategy"] { do { _ = try resolver.strategy(spec: spec) } catch { note("merge.strategy", "\(error)") } }
+        if let format = given["input.format"] {
+            do { _ = try resolver.format(FormatChoice.resolve(ConfigValue(.scalar(format)))) } catch {
+                note("input.format", "\(error)")
+            }
+        }
+        if let name = given["extractor.name"] {
+            do { try resolver.checkExtractorName(name) } catch { note("extractor.name", "\(error)") }
+        }
+        if let spec = given["merge.strategy"] {
+            do { _ = try resolver.strategy(spec: spec) } catch { note("merge.strategy", "\(error)") }
+        }
         return problems
     }
 

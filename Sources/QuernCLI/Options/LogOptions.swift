@@ -11,7 +11,10 @@ struct LogOptions: ParsableArguments {
     @Option(help: .setting("paths.logs"))
     var logDir: String?
 
-    @Option(help: ArgumentHelp("text: short messages for people on stderr; json: the log's JSON events on stderr instead, one per line, for pipelines.", valueName: "format"))
+    @Option(
+        help: ArgumentHelp(
+            "text: short messages for people on stderr; json: the log's JSON events on stderr instead, one per line, for pipelines.",
+            valueName: "format"))
     var logFormat: LogFormat = .text
 
     @Flag(help: "Also show details on the console: each stage's start and end with its time and memory, hook runs.")

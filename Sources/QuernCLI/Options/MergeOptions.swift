@@ -30,7 +30,8 @@ struct MergeOptions: ParsableArguments {
     var overrides: [(String, String?)] {
         [
             ("paths.output", outputDir), ("merge.strategy", mergeStrategy), ("split.fractions", split),
-            ("merge.seed", seed.map(String.init)), ("split.seed", splitSeed.map(String.init)), ("normalize.method", normalize),
+            ("merge.seed", seed.map(String.init)), ("split.seed", splitSeed.map(String.init)),
+            ("normalize.method", normalize),
             ("merge.cleanup", cleanup ? "true" : nil), ("merge.skip_validation", skipValidation ? "true" : nil),
         ]
     }
@@ -39,11 +40,19 @@ struct MergeOptions: ParsableArguments {
 /// What a merge did, and how to load the outputs, as the lines printed at its end.
 func mergeSummaryText(_ s: MergeStage.Summary) -> String {
     var lines = ["merge summary (\(s.outputDir))"]
-    lines.append("  strategy: \(s.strategy), \(Human.count(s.report.rowsIn)) rows in, \(Human.count(s.report.rowsOut)) out, from \(s.batches) batch files")
-    for (reason, n) in s.report.dropped.sorted(by: { $0.key < $1.key }) { lines.append("  dropped:  \(Human.count(n)) \(reason)") }
-    lines.append("  splits:   train \(Human.count(s.splits[0])), val \(Human.count(s.splits[1])), test \(Human.count(s.splits[2]))")
+    lines.append(
+        "  strategy: \(s.strategy), \(Human.count(s.report.rowsIn)) rows in, \(Human.count(s.report.rowsOut)) out, from \(s.batches) batch files"
+    )
+    for (reason, n) in s.report.dropped.sorted(by: { $0.key < $1.key }) {
+        lines.append("  dropped:  \(Human.count(n)) \(reason)")
+    }
+    lines.append(
+        "  splits:   train \(Human.count(s.splits[0])), val \(Human.count(s.splits[1])), test \(Human.count(s.splits[2]))"
+    )
     for w in s.warnings { lines.append("  warning:  \(w)") }
-    lines.append("  time:     \(Human.duration(s.seconds)); peak memory \(Human.bytes(s.peakBytes))\(s.validated ? "" : " (validation skipped)")")
+    lines.append(
+        "  time:     \(Human.duration(s.seconds)); peak memory \(Human.bytes(s.peakBytes))\(s.validated ? "" : " (validation skipped)")"
+    )
     lines.append("  batches:  \(s.cleanup ?? "kept (pass --cleanup to delete them after a successful merge)")")
     lines.append("  load them in Python:")
     lines.append("    import numpy as np")

@@ -18,7 +18,10 @@ final class Session {
 
     /// `shard`: the extract shard this process is; shard K of N (N > 1) logs to its own
     /// `shard-K-of-N` subfolder (``RunLog/folder(base:shard:)``).
-    init(command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool, dataset: String = "default", shard: Shard = .whole) throws {
+    init(
+        command: String, config: ConfigValue, configPath: String?, options: LogOptions, quiet: Bool,
+        dataset: String = "default", shard: Shard = .whole
+    ) throws {
         self.command = command
         verbose = options.verbose
         let dir = RunLog.folder(base: Resolver.logDir(config), shard: shard)
@@ -36,7 +39,11 @@ final class Session {
         self.configPath = configPath
         log.event(
             "run_started", text: "quern \(QuernVersion.current) \(command) started (run \(log.runId))",
-            ["version": QuernVersion.current, "command": command, "argv": Array(CommandLine.arguments.dropFirst()), "config": configPath, "cwd": FileManager.default.currentDirectoryPath])
+            [
+                "version": QuernVersion.current, "command": command, "argv": Array(CommandLine.arguments.dropFirst()),
+                "config": configPath,
+                "cwd": FileManager.default.currentDirectoryPath,
+            ])
     }
 
     /// The shard `config` asks for, for the log folder. A shard that does not resolve (`auto`
@@ -53,10 +60,16 @@ final class Session {
         // Hook warnings are left to the hook observer, which gives them when the hooks would run.
         for w in report.warnings where w.area != "hooks" { console.warning(w.message) }
         log.event(
-            "preflight", text: report.errors.isEmpty ? "pre-flight ok" : "pre-flight found \(report.errors.count) problem(s)",
-            ["errors": report.errors.map(\.description), "warnings": report.warnings.map(\.description), "input_files": report.plan.inputFiles.count])
+            "preflight",
+            text: report.errors.isEmpty ? "pre-flight ok" : "pre-flight found \(report.errors.count) problem(s)",
+            [
+                "errors": report.errors.map(\.description), "warnings": report.warnings.map(\.description),
+                "input_files": report.plan.inputFiles.count,
+            ])
         guard report.errors.isEmpty, let plan = report.runPlan else { throw PreflightFailed(problems: report.errors) }
-        var runner = makeRunner(plan: plan, resolver: Resolver(registry: CLIPlugins.registry), configPath: configPath, console: console, log: log)
+        var runner = makeRunner(
+            plan: plan, resolver: Resolver(registry: CLIPlugins.registry), configPath: configPath, console: console,
+            log: log)
         if verbose && log.toStderr == false { runner.observers.insert(VerboseObserver(console: console), at: 0) }
         self.runner = runner
         return (report, plan)
@@ -74,7 +87,9 @@ final class Session {
     /// The counts of an extract, for its `summary` event.
     static func fields(_ s: ExtractStage.Summary) -> [String: any Sendable] {
         [
-            "kind": "extract", "files_ok": s.filesOK, "files_failed": s.failed.count, "files_skipped": s.skippedInputs.count, "rows": s.rows, "batches": s.batches,
+            "kind": "extract", "files_ok": s.filesOK, "files_failed": s.failed.count,
+            "files_skipped": s.skippedInputs.count, "rows": s.rows,
+            "batches": s.batches,
             "batches_made": s.batchesMade, "batches_kept": s.batchesKept, "bytes": s.bytes, "seconds": s.seconds,
             "peak_rss_bytes": s.peakBytes, "skipped_rows": s.skippedRows, "fingerprint": s.fingerprint,
         ]
@@ -83,19 +98,24 @@ final class Session {
     /// The counts of a merge, for its `summary` event.
     static func fields(_ s: MergeStage.Summary) -> [String: any Sendable] {
         [
-            "kind": "merge", "strategy": s.strategy, "rows_in": s.report.rowsIn, "rows_out": s.report.rowsOut, "dropped": s.report.dropped,
-            "train": s.splits[0], "val": s.splits[1], "test": s.splits[2], "batches": s.batches, "seconds": s.seconds, "peak_rss_bytes": s.peakBytes,
+            "kind": "merge", "strategy": s.strategy, "rows_in": s.report.rowsIn, "rows_out": s.report.rowsOut,
+            "dropped": s.report.dropped,
+            "train": s.splits[0], "val": s.splits[1], "test": s.splits[2], "batches": s.batches, "seconds": s.seconds,
+            "peak_rss_bytes": s.peakBytes,
         ]
     }
 
     /// Logs the end of the run, writes summary.json and prints the stage timings.
     @discardableResult
-    func finish(error: (any Error)? = nil, extract: ExtractStage.Summary? = nil, merge: MergeStage.Summary? = nil) -> RunSummary {
+    func finish(error: (any Error)? = nil, extract: ExtractStage.Summary? = nil, merge: MergeStage.Summary? = nil)
+        -> RunSummary
+    {
         let failedFiles = extract.map { !$0.failed.isEmpty } ?? false
         let status = error != nil ? "failed" : failedFiles ? "files_failed" : "ok"
         let exit = error != nil ? ExitStatus.failure : failedFiles ? ExitStatus.someFilesFailed : ExitStatus.ok
         var s = RunSummary(
-            status: status, dataset: log.dataset, runId: log.runId, command: command, exitStatus: exit, seconds: monotonicSeconds() - started,
+            status: status, dataset: log.dataset, runId: log.runId, command: command, exitStatus: exit,
+            seconds: monotonicSeconds() - started,
             stages: runner.context?.stages ?? [:])
         s.error = error.map { SystemError.message($0) }
         if let extract {
@@ -121,13 +141,22 @@ final class Session {
             do { try s.write(to: dir) } catch { console.warning("cannot write \(dir)/\(RunLog.summaryFile): \(error)") }
         }
         log.event(
-            "run_finished", text: "\(status) in \(Human.duration(s.seconds)), peak memory \(Human.bytes(s.peakRssBytes))\(s.error.map { ": \($0)" } ?? "")",
+            "run_finished",
+            text:
+                "\(status) in \(Human.duration(s.seconds)), peak memory \(Human.bytes(s.peakRssBytes))\(s.error.map { ": \($0)" } ?? "")",
             [
-                "status": status, "exit_status": Int(exit), "seconds": s.seconds, "peak_rss_bytes": s.peakRssBytes, "rows": s.rows, "error": s.error,
-                "stages": s.stages.mapValues { ["status": $0.status, "seconds": $0.seconds, "peak_rss_bytes": $0.peakRssBytes] as [String: any Sendable] } as [String: any Sendable],
+                "status": status, "exit_status": Int(exit), "seconds": s.seconds, "peak_rss_bytes": s.peakRssBytes,
+                "rows": s.rows, "error": s.error,
+                "stages": s.stages.mapValues {
+                    ["status": $0.status, "seconds": $0.seconds, "peak_rss_bytes": $0.peakRssBytes]
+                        as [String: any Sendable]
+                }
+                    as [String: any Sendable],
             ])
         if error == nil, !s.stages.isEmpty, log.dataset == "default" || verbose {
-            console.result("stages: \(s.stageLine); peak memory \(Human.bytes(s.peakRssBytes))\(log.dir.map { "; log in \($0)" } ?? "")")
+            console.result(
+                "stages: \(s.stageLine); peak memory \(Human.bytes(s.peakRssBytes))\(log.dir.map { "; log in \($0)" } ?? "")"
+            )
         }
         return s
     }

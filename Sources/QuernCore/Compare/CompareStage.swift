@@ -86,19 +86,23 @@ public struct CompareStage: Sendable {
         for s in settings.strategies { _ = try resolver.strategy(spec: s) }
         let codecs = try settings.codecs.map { try resolver.codec(spec: $0) }
         guard !settings.strategies.isEmpty || !settings.codecs.isEmpty else {
-            throw MergeError.badSettings("give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
+            throw MergeError.badSettings(
+                "give --merge-strategies and/or --codecs, for example --merge-strategies concat,shuffle,dedupe,balance")
         }
         let batches = try BatchSet.open(settings.intermediateDir, registry: registry)
         let schema = batches.schema
         let head = settings.head ?? schema.labels.first?.name ?? ""
         if !head.isEmpty && !schema.labels.contains(where: { $0.name == head }) {
-            throw MergeError.badSettings("no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
+            throw MergeError.badSettings(
+                "no label head '\(head)'; the heads are \(schema.labels.map(\.name).joined(separator: ", ")).")
         }
         let h = schema.labels.firstIndex { $0.name == head }
         var inputClasses = [Int](repeating: 0, count: h.map { schema.labels[$0].classes } ?? 0)
         if let h {
             for i in batches.entries.indices {
-                for y in try batches.load(i).labels[h] where y >= 0 && Int(y) < inputClasses.count { inputClasses[Int(y)] += 1 }
+                for y in try batches.load(i).labels[h] where y >= 0 && Int(y) < inputClasses.count {
+                    inputClasses[Int(y)] += 1
+                }
             }
         }
         try FileManager.default.createDirectory(atPath: settings.compareDir, withIntermediateDirectories: true)
@@ -116,7 +120,9 @@ public struct CompareStage: Sendable {
                 codecResults.append(CodecResult(codec: spec, error: "\(error)"))
             }
         }
-        return Report(settings: settings, batches: batches, head: head, inputClasses: inputClasses, strategies: strategyResults, codecs: codecResults)
+        return Report(
+            settings: settings, batches: batches, head: head, inputClasses: inputClasses, strategies: strategyResults,
+            codecs: codecResults)
     }
 
     func runStrategy(_ spec: String, head: String, inputClasses: [Int]) async -> StrategyResult {
@@ -134,15 +140,21 @@ public struct CompareStage: Sendable {
             }
             result.runs.append(r.seconds)
             peaks.append(r.peakBytes)
-            for (stage, record) in RunSummary.read(from: logs)?.stages ?? [:] where stage != "run" { stageRuns[stage, default: []].append(record) }
+            for (stage, record) in RunSummary.read(from: logs)?.stages ?? [:] where stage != "run" {
+                stageRuns[stage, default: []].append(record)
+            }
         }
         result.seconds = median(result.runs)
         result.runPeaks = peaks
         result.peakBytes = peaks.sorted()[peaks.count / 2]
         let order = ["merge", "split", "normalize", "save"]
-        result.stages = stageRuns.keys.sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }.map { stage in
+        result.stages = stageRuns.keys.sorted {
+            (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1)
+        }.map { stage in
             let records = stageRuns[stage] ?? []
-            return StageTiming(stage: stage, seconds: median(records.map(\.seconds)), runs: records.map(\.seconds), peakBytes: records.compactMap(\.peakRssBytes).max() ?? 0)
+            return StageTiming(
+                stage: stage, seconds: median(records.map(\.seconds)), runs: records.map(\.seconds),
+                peakBytes: records.compactMap(\.peakRssBytes).max() ?? 0)
         }
         do {
             result.analysis = try OutputAnalysis.of(folder, head: head, inputClasses: inputClasses)
@@ -155,11 +167,18 @@ public struct CompareStage: Sendable {
     /// One `quern merge` child. Its logs go to `logs` (under the compare folder), so its
     /// summary.json gives the stage times and the main run's logs are left alone.
     func merge(intermediate: String, output: String, strategy: String, logs: String) async -> ChildProcess.Result {
-        let argv = [executable, "merge", "--intermediate-dir", intermediate, "--output-dir", output, "--merge-strategy", strategy, "--no-hooks", "-q", "--log-dir", logs]
+        let argv =
+            [
+                executable, "merge", "--intermediate-dir", intermediate, "--output-dir", output, "--merge-strategy",
+                strategy, "--no-hooks", "-q", "--log-dir",
+                logs,
+            ]
             + settings.mergeArguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "QUERN_CONTEXT")
-        return await ChildProcess.run(argv: argv, env: env, name: "merge \(strategy)", timeout: 24 * 3600, console: Console(quiet: true, isTerminal: false))
+        return await ChildProcess.run(
+            argv: argv, env: env, name: "merge \(strategy)", timeout: 24 * 3600,
+            console: Console(quiet: true, isTerminal: false))
     }
 
     func runCodec(_ spec: String, codec: any Codec, batches: BatchSet) async throws -> CodecResult {
@@ -168,7 +187,9 @@ public struct CompareStage: Sendable {
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { if !settings.keep { try? FileManager.default.removeItem(atPath: scratch) } }
         var result = CodecResult(codec: codec.spec)
-        var compressRuns: [Double] = [], decompressRuns: [Double] = [], mergeRuns: [Double] = []
+        var compressRuns: [Double] = []
+        var decompressRuns: [Double] = []
+        var mergeRuns: [Double] = []
         let journal = try JournalState.load(from: batches.dir)
         for _ in 0..<settings.repeats {
             var compressSeconds = 0.0
@@ -178,14 +199,22 @@ public struct CompareStage: Sendable {
             for e in batches.entries {
                 let batch = try batches.load(batches.entries.firstIndex(of: e)!)
                 let meta = try BatchFile.loadMeta(path: e.path) { try registry.codec(zipMethod: $0) }
-                result.uncompressedBytes += BatchFile.arrays(of: batch, schema: batches.schema).reduce(0) { $0 + $1.1.encoded().count }
+                result.uncompressedBytes += BatchFile.arrays(of: batch, schema: batches.schema).reduce(0) {
+                    $0 + $1.1.encoded().count
+                }
                 let path = "\(scratch)/\(e.name.fileName)"
                 let t = monotonicSeconds()
-                let encoded = try BatchFile.encode(batch, name: e.name, schema: batches.schema, fingerprint: SchemaFingerprint(value: batches.fingerprint), extractor: meta.extractor, codec: codec, path: path)
+                let encoded = try BatchFile.encode(
+                    batch, name: e.name, schema: batches.schema,
+                    fingerprint: SchemaFingerprint(value: batches.fingerprint), extractor: meta.extractor,
+                    codec: codec, path: path)
                 compressSeconds += monotonicSeconds() - t
                 try AtomicFile.write(encoded.bytes, to: path)
                 result.compressedBytes += encoded.bytes.count
-                parts[e.name.batch, default: []].append(JournalEntry.Part(file: e.name.fileName, rows: encoded.meta.rows, bytes: encoded.bytes.count, crc32: CRC32Hex(encoded.fileCRC)))
+                parts[e.name.batch, default: []].append(
+                    JournalEntry.Part(
+                        file: e.name.fileName, rows: encoded.meta.rows, bytes: encoded.bytes.count,
+                        crc32: crc32Hex(encoded.fileCRC)))
             }
             compressRuns.append(compressSeconds)
             var decompressSeconds = 0.0
@@ -196,9 +225,11 @@ public struct CompareStage: Sendable {
             }
             decompressRuns.append(decompressSeconds)
             // A journal and plan for the recompressed copy, so `quern merge` reads it like any folder.
-            try FileManager.default.copyItem(atPath: "\(batches.dir)/\(Plan.fileName)", toPath: "\(scratch)/\(Plan.fileName).tmp")
+            try FileManager.default.copyItem(
+                atPath: "\(batches.dir)/\(Plan.fileName)", toPath: "\(scratch)/\(Plan.fileName).tmp")
             try? FileManager.default.removeItem(atPath: "\(scratch)/\(Plan.fileName)")
-            try FileManager.default.moveItem(atPath: "\(scratch)/\(Plan.fileName).tmp", toPath: "\(scratch)/\(Plan.fileName)")
+            try FileManager.default.moveItem(
+                atPath: "\(scratch)/\(Plan.fileName).tmp", toPath: "\(scratch)/\(Plan.fileName)")
             var lines = ""
             for k in journal.entries.keys.sorted() {
                 var entry = journal.entries[k]!
@@ -207,8 +238,13 @@ public struct CompareStage: Sendable {
                 lines += JSONLines.encode(entry) + "\n"
             }
             try AtomicFile.write(lines, to: "\(scratch)/journal.jsonl")
-            let r = await merge(intermediate: scratch, output: "\(scratch)/out", strategy: settings.codecMergeStrategy, logs: "\(scratch)/logs")
-            guard r.status == 0 else { throw MergeError.badSettings("merging the \(spec) batches failed: \(r.stderrTail.suffix(3).joined(separator: " "))") }
+            let r = await merge(
+                intermediate: scratch, output: "\(scratch)/out", strategy: settings.codecMergeStrategy,
+                logs: "\(scratch)/logs")
+            guard r.status == 0 else {
+                throw MergeError.badSettings(
+                    "merging the \(spec) batches failed: \(r.stderrTail.suffix(3).joined(separator: " "))")
+            }
             mergeRuns.append(r.seconds)
         }
         let mb = Double(result.uncompressedBytes) / 1e6

@@ -19,7 +19,8 @@ public struct FeatureStats: Sendable, Codable, Equatable {
     public var drift: [String: Double]
 
     /// How drift is defined, for the reports.
-    public static let driftDefinition = "Drift is the standardized mean difference against train, d = (mean_split - mean_train) / sqrt((sd_train^2 + sd_split^2) / 2), with population standard deviations; it has no unit and normalization does not change it; |d| below 0.1 is commonly read as negligible, 0.2 small, 0.5 medium."
+    public static let driftDefinition =
+        "Drift is the standardized mean difference against train, d = (mean_split - mean_train) / sqrt((sd_train^2 + sd_split^2) / 2), with population standard deviations; it has no unit and normalization does not change it; |d| below 0.1 is commonly read as negligible, 0.2 small, 0.5 medium."
 
     /// The features of `dir`'s `X_<split>.npy`, named and un-normalized with `stats`
     /// (`preprocessing_stats.json`, parsed).
@@ -47,7 +48,8 @@ public struct FeatureStats: Sendable, Codable, Equatable {
                 s.std[split] = m[k].std * abs(scale)
             }
             for split in ["val", "test"] {
-                guard let m0 = s.mean["train"], let s0 = s.std["train"], let m1 = s.mean[split], let s1 = s.std[split] else { continue }
+                guard let m0 = s.mean["train"], let s0 = s.std["train"], let m1 = s.mean[split], let s1 = s.std[split]
+                else { continue }
                 let pooled = ((s0 * s0 + s1 * s1) / 2).squareRoot()
                 if pooled > 0 { s.drift[split] = (m1 - m0) / pooled } else if m1 == m0 { s.drift[split] = 0 }
             }
@@ -58,7 +60,8 @@ public struct FeatureStats: Sendable, Codable, Equatable {
     /// Mean and population standard deviation of each column, in float64 (two passes: the sum
     /// of squares of float32 values around a large mean loses digits).
     static func columnMoments(_ x: NpyArray, path: String) throws -> [(mean: Double, std: Double)] {
-        let rows = x.shape[0], cols = x.shape[1]
+        let rows = x.shape[0]
+        let cols = x.shape[1]
         guard x.descr == "<f4" || x.descr == "<f8" else {
             throw StorageError.io(path: path, operation: "read features of dtype \(x.descr) from", errno: EINVAL)
         }
@@ -80,6 +83,8 @@ public struct FeatureStats: Sendable, Codable, Equatable {
     }
 
     private static func element(_ raw: UnsafeRawBufferPointer, _ i: Int, _ descr: String) -> Double {
-        descr == "<f4" ? Double(raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self)) : raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)
+        descr == "<f4"
+            ? Double(raw.loadUnaligned(fromByteOffset: i * 4, as: Float.self))
+            : raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)
     }
 }

@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What `quern compare` measures in one output folder: rows per split, dropped rows, class counts
 /// (per split) and balance of a label head, each feature's mean, spread and drift per split,
@@ -48,16 +49,22 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
         // candidate), and checksums.json holds their CRCs, so two candidates with the same rows
         // keep the same checksum.
         let saved: Set = [FittedTransform.fileName, FittedTransform.configFileName]
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { OutputPublisher.isQuernOutput($0) && !saved.contains($0) }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
+            OutputPublisher.isQuernOutput($0) && !saved.contains($0)
+        }
+        .sorted()
         var bytes = 0
         var crc = CRC32()
         for f in files where f != "preprocessing_stats.json" && f != OutputChecksums.fileName {
             guard let d = FileManager.default.contents(atPath: "\(dir)/\(f)") else { continue }
             d.withUnsafeBytes { crc.update($0) }
         }
-        for f in files { bytes += (try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(f)")[.size] as? Int) ?? 0 }
+        for f in files {
+            bytes += (try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(f)")[.size] as? Int) ?? 0
+        }
         return OutputAnalysis(
-            rows: rows, dropped: dropped, classCounts: counts, classCountsPerSplit: perSplit, features: try FeatureStats.of(dir, stats: stats),
+            rows: rows, dropped: dropped, classCounts: counts, classCountsPerSplit: perSplit,
+            features: try FeatureStats.of(dir, stats: stats),
             minMaxRatio: ratio, entropy: entropy,
             duplicatesRemaining: try duplicates(in: dir), outputBytes: bytes, checksum: crc.hex)
     }

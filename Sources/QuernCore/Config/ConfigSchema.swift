@@ -12,7 +12,11 @@ public enum ConfigSchema {
     public static let sections: [(name: String, keys: [Key])] = {
         var result: [(name: String, keys: [Key])] = []
         for s in Setting.all where s.section != openSection {
-            if let i = result.firstIndex(where: { $0.name == s.section }) { result[i].keys.append(s) } else { result.append((s.section, [s])) }
+            if let i = result.firstIndex(where: { $0.name == s.section }) {
+                result[i].keys.append(s)
+            } else {
+                result.append((s.section, [s]))
+            }
         }
         return result
     }()
@@ -35,7 +39,10 @@ public enum ConfigSchema {
         let known = sections.map(\.name) + [openSection]
         for (name, value) in entries {
             guard known.contains(name) else {
-                found.append(.unknownKey(at: value.keyOrValueMark, key: name, section: "", valid: known, suggestion: closest(to: name, in: known)))
+                found.append(
+                    .unknownKey(
+                        at: value.keyOrValueMark, key: name, section: "", valid: known,
+                        suggestion: closest(to: name, in: known)))
                 continue
             }
             guard let keys = sections.first(where: { $0.name == name })?.keys else { continue }
@@ -61,20 +68,28 @@ public enum ConfigSchema {
     static func checkType(_ v: ConfigValue, _ spec: Key, path: String) throws(ConfigError) {
         switch spec.type {
         case .int(let range):
-            guard let i = v.intValue else { throw .wrongType(at: v.mark, key: path, expected: "an integer", found: "'\(v.canonical)'") }
+            guard let i = v.intValue else {
+                throw .wrongType(at: v.mark, key: path, expected: "an integer", found: "'\(v.canonical)'")
+            }
             if let range, !range.contains(i) {
-                let allowed = range.upperBound == Int.max ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
+                let allowed =
+                    range.upperBound == Int.max
+                    ? "at least \(range.lowerBound)" : "from \(range.lowerBound) to \(range.upperBound)"
                 throw .invalid(at: v.mark, key: path, reason: "\(i) is out of range: allowed \(allowed).")
             }
         case .bool:
-            if v.boolValue == nil { throw .wrongType(at: v.mark, key: path, expected: "true or false", found: "'\(v.canonical)'") }
+            if v.boolValue == nil {
+                throw .wrongType(at: v.mark, key: path, expected: "true or false", found: "'\(v.canonical)'")
+            }
         case .string, .choice:
             if v.stringValue == nil { throw .wrongType(at: v.mark, key: path, expected: "a string", found: v.typeName) }
         case .stringList:
             if let items = v.listValue, items.allSatisfy({ $0.stringValue != nil || $0.kind == .null }) { return }
             throw .wrongType(at: v.mark, key: path, expected: "a list of strings", found: v.typeName)
         case .double:
-            if v.doubleValue == nil { throw .wrongType(at: v.mark, key: path, expected: "a number", found: "'\(v.canonical)'") }
+            if v.doubleValue == nil {
+                throw .wrongType(at: v.mark, key: path, expected: "a number", found: "'\(v.canonical)'")
+            }
         case .structured: return
         }
     }

@@ -11,7 +11,9 @@ public enum YAMLLoader {
         } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
-        guard let text = String(bytes: data, encoding: .utf8), !data.starts(with: [0xFF, 0xFE]), !data.starts(with: [0xFE, 0xFF]) else {
+        guard let text = String(bytes: data, encoding: .utf8), !data.starts(with: [0xFF, 0xFE]),
+            !data.starts(with: [0xFE, 0xFF])
+        else {
             throw notUTF8(data, path: path)
         }
         return try parse(text, path: path)
@@ -33,14 +35,23 @@ public enum YAMLLoader {
             switch decoder.decode(&it) {
             case .scalarValue(let u):
                 offset += String(u).utf8.count
-                if u == "\n" { line += 1; column = 1 } else { column += 1 }
+                if u == "\n" {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
             case .emptyInput, .error: break decode
             }
         }
-        let utf16 = bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) || (bytes.count > 1 && (bytes[0] == 0 || bytes[1] == 0))
+        let utf16 =
+            bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF])
+            || (bytes.count > 1 && (bytes[0] == 0 || bytes[1] == 0))
         let what = utf16 ? "it looks like UTF-16" : "it may be binary, or another encoding"
         let byte = offset < bytes.count ? String(format: " (byte 0x%02X at offset %d)", bytes[offset], offset) : ""
-        return .yaml(path: path, line: line, column: column, reason: "the config file is not UTF-8 text\(byte); \(what). Save it as UTF-8.")
+        return .yaml(
+            path: path, line: line, column: column,
+            reason: "the config file is not UTF-8 text\(byte); \(what). Save it as UTF-8.")
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConfigValue {
@@ -49,7 +60,9 @@ public enum YAMLLoader {
         if let at = aliasKey(in: text) {
             throw .yaml(
                 path: path, line: at.line, column: at.column,
-                reason: "an alias (*name) is used as a mapping key; a config needs none, and such keys can expand without bound. Write the key out.")
+                reason:
+                    "an alias (*name) is used as a mapping key; a config needs none, and such keys can expand without bound. Write the key out."
+            )
         }
         let node: Node?
         do {
@@ -65,7 +78,8 @@ public enum YAMLLoader {
         if let mark = pastNodeBound(node) {
             throw .yaml(
                 path: path, line: mark.line, column: mark.column,
-                reason: "the config expands to more than \(maxNodes) values once its aliases (*name) are expanded; a config "
+                reason:
+                    "the config expands to more than \(maxNodes) values once its aliases (*name) are expanded; a config "
                     + "needs far fewer. Write the values out, or use fewer nested aliases.")
         }
         return convert(node, path: path)
@@ -95,7 +109,9 @@ public enum YAMLLoader {
                     var j = i + 1
                     while j < chars.count, !" \t,[]{}".unicodeScalars.contains(chars[j]) { j += 1 }
                     while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
-                    if j < chars.count, chars[j] == ":", j + 1 == chars.count || " \t,}".unicodeScalars.contains(chars[j + 1]) {
+                    if j < chars.count, chars[j] == ":",
+                        j + 1 == chars.count || " \t,}".unicodeScalars.contains(chars[j + 1])
+                    {
                         return (n + 1, i + 1)
                     }
                 }
@@ -131,7 +147,9 @@ public enum YAMLLoader {
         let mark = node.mark.map { SourceMark(file: path, line: $0.line, column: $0.column) }
         switch node {
         case .scalar(let s):
-            if s.tag.description == "tag:yaml.org,2002:null" || (s.style == .plain && ["~", "null", "Null", "NULL"].contains(s.string)) {
+            if s.tag.description == "tag:yaml.org,2002:null"
+                || (s.style == .plain && ["~", "null", "Null", "NULL"].contains(s.string))
+            {
                 return ConfigValue(.null, mark: mark)
             }
             return ConfigValue(.scalar(s.string), mark: mark)
@@ -139,11 +157,12 @@ public enum YAMLLoader {
             return ConfigValue(.list(seq.map { convert($0, path: path) }), mark: mark)
         case .mapping(let map):
             return ConfigValue(
-                .map(map.map { (k, v) in
-                    var value = convert(v, path: path)
-                    value.keyMark = k.mark.map { SourceMark(file: path, line: $0.line, column: $0.column) }
-                    return (k.string ?? "", value)
-                }), mark: mark)
+                .map(
+                    map.map { (k, v) in
+                        var value = convert(v, path: path)
+                        value.keyMark = k.mark.map { SourceMark(file: path, line: $0.line, column: $0.column) }
+                        return (k.string ?? "", value)
+                    }), mark: mark)
         case .alias:
             return ConfigValue(.null, mark: mark)
         }
@@ -154,7 +173,9 @@ public enum YAMLLoader {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
             var why = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            if mark.line >= 1, mark.line <= lines.count, lines[mark.line - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t") {
+            if mark.line >= 1, mark.line <= lines.count,
+                lines[mark.line - 1].prefix(while: { $0 == " " || $0 == "\t" }).contains("\t")
+            {
                 why += " (YAML indents with spaces only: replace the tab at the start of the line)"
             }
             return .yaml(path: path, line: mark.line, column: mark.column, reason: "invalid YAML: \(why)")
@@ -169,11 +190,17 @@ public enum YAMLLoader {
                 let rest = raw.dropFirst(indent)
                 if rest.hasPrefix("\(key):") || rest.hasPrefix("\"\(key)\":") || rest.hasPrefix("'\(key)':") {
                     seen += 1
-                    if seen == 2 { line = n + 1; column = indent + 1; break }
+                    if seen == 2 {
+                        line = n + 1
+                        column = indent + 1
+                        break
+                    }
                 }
             }
             let all = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            return .yaml(path: path, line: line, column: column, reason: "key \(all) is written twice in the same map: keep one of them.")
+            return .yaml(
+                path: path, line: line, column: column,
+                reason: "key \(all) is written twice in the same map: keep one of them.")
         case .composer(let context, let problem, let mark, _):
             let why = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
             return .yaml(path: path, line: mark.line, column: mark.column, reason: "invalid YAML: \(why)")

@@ -34,7 +34,10 @@ public enum YAMLWriter {
         case .null: .scalar(.init("null", .implicit, .plain))
         case .list(let items): .sequence(.init(items.map(node), .implicit, items.isEmpty ? .flow : .block))
         case .map(let entries):
-            .mapping(.init(entries.map { (Node.scalar(.init($0.0, .implicit, .doubleQuoted)), node($0.1)) }, .implicit, entries.isEmpty ? .flow : .block))
+            .mapping(
+                .init(
+                    entries.map { (Node.scalar(.init($0.0, .implicit, .doubleQuoted)), node($0.1)) }, .implicit,
+                    entries.isEmpty ? .flow : .block))
         }
     }
 

@@ -20,7 +20,9 @@ public struct DatasetBatch: Sendable {
     /// holds no dataset (a ``DatasetError``).
     public static func discover(in dir: String, files: Bool, registry: PluginRegistry) throws -> DatasetBatch {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else { throw DatasetError.missingFolder(dir) }
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else {
+            throw DatasetError.missingFolder(dir)
+        }
         guard isDir.boolValue else { throw DatasetError.notAFolder(dir) }
         let names: [String]
         do {
@@ -36,7 +38,8 @@ public struct DatasetBatch: Sendable {
         }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         guard !picked.isEmpty else { throw DatasetError.noDatasets(dir: dir, files: files) }
         let assigned = DatasetNames.assign(picked, dropping: files ? DataFileExtensions(registry: registry) : nil)
-        return DatasetBatch(datasets: assigned.map { Dataset(name: $0.name, path: "\(dir)/\($0.input)", isFile: files, note: $0.note) })
+        return DatasetBatch(
+            datasets: assigned.map { Dataset(name: $0.name, path: "\(dir)/\($0.input)", isFile: files, note: $0.note) })
     }
 
     /// How one dataset ended, for the summary table and `<logs>/summary.json`.
@@ -56,10 +59,17 @@ public struct DatasetBatch: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case name, input, status, rows, seconds, error, stages
-            case peakRssBytes = "peak_rss_bytes", exitStatus = "exit_status", logDir = "log_dir", outputDir = "output_dir"
+            case peakRssBytes = "peak_rss_bytes"
+            case exitStatus = "exit_status"
+            case logDir = "log_dir"
+            case outputDir = "output_dir"
         }
 
-        public init(name: String, input: String, status: String, rows: Int?, seconds: Double, peakRssBytes: Int, exitStatus: Int32, error: String?, stages: [String: RunContext.StageRecord], logDir: String, outputDir: String) {
+        public init(
+            name: String, input: String, status: String, rows: Int?, seconds: Double, peakRssBytes: Int,
+            exitStatus: Int32, error: String?,
+            stages: [String: RunContext.StageRecord], logDir: String, outputDir: String
+        ) {
             self.name = name
             self.input = input
             self.status = status
@@ -91,19 +101,23 @@ public struct DatasetBatch: Sendable {
         public func write(to dir: String) throws {
             let e = JSONEncoder()
             e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try AtomicFile.write(String(decoding: try e.encode(self), as: UTF8.self) + "\n", to: "\(dir)/\(RunLog.summaryFile)")
+            try AtomicFile.write(
+                String(decoding: try e.encode(self), as: UTF8.self) + "\n", to: "\(dir)/\(RunLog.summaryFile)")
         }
 
         /// The table printed at the end.
         public var table: String {
             let width = max(7, datasets.map(\.name.count).max() ?? 0)
             func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-            var lines = ["datasets: \(ok) of \(datasets.count) done\(failed > 0 ? ", \(failed) failed" : "") in \(Human.duration(seconds))"]
+            var lines = [
+                "datasets: \(ok) of \(datasets.count) done\(failed > 0 ? ", \(failed) failed" : "") in \(Human.duration(seconds))"
+            ]
             lines.append("  " + pad("dataset", width) + "  status        rows        time      peak memory")
             for o in datasets {
                 let rows = o.rows.map(Human.count) ?? "-"
                 lines.append(
-                    "  " + pad(o.name, width) + "  " + pad(o.status, 12) + "  " + pad(rows, 10) + "  " + pad(Human.duration(o.seconds), 8) + "  "
+                    "  " + pad(o.name, width) + "  " + pad(o.status, 12) + "  " + pad(rows, 10) + "  "
+                        + pad(Human.duration(o.seconds), 8) + "  "
                         + (o.peakRssBytes > 0 ? Human.bytes(o.peakRssBytes) : "-"))
             }
             for o in datasets where !o.stages.isEmpty {
@@ -113,7 +127,8 @@ public struct DatasetBatch: Sendable {
                 lines.append("  \(o.name) stages: \(stages.joined(separator: ", "))")
             }
             for o in datasets where o.error != nil {
-                var why = o.error!.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+                var why = o.error!.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(
+                    separator: " ")
                 if why.count > 300 { why = String(why.prefix(300)) + "..." }
                 lines.append("  \(o.name) failed: \(why) (log: \(o.logDir)/\(RunLog.humanFile))")
             }
@@ -130,8 +145,10 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .missingFolder(let d): "datasets folder \(d) does not exist: --datasets takes the folder whose subfolders (or files) are the datasets."
-        case .notAFolder(let d): "\(d) is not a folder: --datasets takes the folder whose subfolders (or files) are the datasets."
+        case .missingFolder(let d):
+            "datasets folder \(d) does not exist: --datasets takes the folder whose subfolders (or files) are the datasets."
+        case .notAFolder(let d):
+            "\(d) is not a folder: --datasets takes the folder whose subfolders (or files) are the datasets."
         case .noDatasets(let d, let files):
             files
                 ? "\(d) holds no files, so there is no dataset to run: put one file per dataset there, or use --datasets-from dirs for subfolders."

@@ -18,7 +18,9 @@ public enum DatasetNames {
         var out = ""
         var lastUnderscore = false
         for ch in base.unicodeScalars {
-            let keep = ch.isASCII && (("a"..."z").contains(ch) || ("A"..."Z").contains(ch) || ("0"..."9").contains(ch) || ch == "-")
+            let keep =
+                ch.isASCII
+                && (("a"..."z").contains(ch) || ("A"..."Z").contains(ch) || ("0"..."9").contains(ch) || ch == "-")
             if keep {
                 out.unicodeScalars.append(ch)
                 lastUnderscore = false

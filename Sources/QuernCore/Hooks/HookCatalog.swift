@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Finds the hooks of a hook point: the executable `<dir>/<point>`, every executable in
 /// `<dir>/<point>.d/` in name order (whatever its name; only `*.sample` is ignored), then the
@@ -29,10 +30,16 @@ public struct HookCatalog: Sendable {
         let dir = settings.dir
         let main = "\(dir)/\(point.name)"
         if isFile(main) {
-            if isExecutable(main) { run.append(Hook(name: point.name, argv: [absolute(main)])) } else { skipped.append((point.name, "not executable (chmod +x to enable it)")) }
+            if isExecutable(main) {
+                run.append(Hook(name: point.name, argv: [absolute(main)]))
+            } else {
+                skipped.append((point.name, "not executable (chmod +x to enable it)"))
+            }
         }
         let folder = "\(main).d"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted {
+            $0.utf8.lexicographicallyPrecedes($1.utf8)
+        }
         for n in names {
             let path = "\(folder)/\(n)"
             guard isFile(path), !n.hasSuffix(".sample") else { continue }
@@ -57,7 +64,10 @@ public struct HookCatalog: Sendable {
         if stat(dir, &st) != 0 {
             let why = errno
             if why == ENOENT && !settings.dirGiven && !isSymlink(dir) { return nil }
-            let what = why == ELOOP ? "is a symlink loop" : why == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(why))))"
+            let what =
+                why == ELOOP
+                ? "is a symlink loop"
+                : why == ENOENT ? "does not exist" : "cannot be read (\(String(cString: strerror(why))))"
             return .badFolder(path: dir, reason: what)
         }
         guard (st.st_mode & S_IFMT) == S_IFDIR else { return .badFolder(path: dir, reason: "is not a folder") }
@@ -75,7 +85,8 @@ public struct HookCatalog: Sendable {
         let valid = HookPoint.all.map(\.name)
         return names.sorted().compactMap { n in
             let base = n.hasSuffix(".d") ? String(n.dropLast(2)) : n
-            guard base.hasPrefix("pre-") || base.hasPrefix("post-"), !base.hasSuffix(".sample"), !valid.contains(base) else { return nil }
+            guard base.hasPrefix("pre-") || base.hasPrefix("post-"), !base.hasSuffix(".sample"), !valid.contains(base)
+            else { return nil }
             return (n, closest(to: base, in: valid))
         }
     }

@@ -27,7 +27,9 @@ public final class HookObserver: StageObserver {
         scratch = NSTemporaryDirectory() + "quern-hooks-\(context.runId)"
         try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         for (name, suggestion) in catalog.strayNames() {
-            console.warning("\(settings.dir)/\(name) matches no hook point, so it never runs\(suggestion.map { " (did you mean \($0)?)" } ?? "").")
+            console.warning(
+                "\(settings.dir)/\(name) matches no hook point, so it never runs\(suggestion.map { " (did you mean \($0)?)" } ?? "")."
+            )
         }
     }
 
@@ -40,7 +42,9 @@ public final class HookObserver: StageObserver {
             FileManager.default.createFile(atPath: overrides, contents: nil)
             let r = try await run(hook, point: point, extra: ["QUERN_OVERRIDES": overrides])
             if let why = r.startError { throw HookError.preCannotStart(hook: hook.name, reason: why) }
-            guard r.status == 0 else { throw HookError.preFailed(hook: hook.name, status: r.status, timedOut: r.timedOut, stderr: r.stderrTail) }
+            guard r.status == 0 else {
+                throw HookError.preFailed(hook: hook.name, status: r.status, timedOut: r.timedOut, stderr: r.stderrTail)
+            }
             let text = (try? String(contentsOfFile: overrides, encoding: .utf8)) ?? ""
             try context.applyOverrides(text, hook: hook.name, stage: stage)
             for o in context.overrides where o.hook == hook.name && o.stage == stage.rawValue {
@@ -52,10 +56,16 @@ public final class HookObserver: StageObserver {
     public func stageDidFinish(_ stage: StageName, outcome: StageOutcome) async throws {
         var failed: [String] = []
         if stage == .extract {
-            for t in pending.withLock({ p -> [Task<String?, Never>] in defer { p = [] }; return p }) {
+            for t in pending.withLock({ p -> [Task<String?, Never>] in
+                defer { p = [] }
+                return p
+            }) {
                 if let f = await t.value { failed.append(f) }
             }
-            failed += batchFailures.withLock { f -> [String] in defer { f = [] }; return f }
+            failed += batchFailures.withLock { f -> [String] in
+                defer { f = [] }
+                return f
+            }
         }
         let point = HookPoint(.post, stage.rawValue)
         var extra = ["QUERN_STATUS": outcome == .succeeded ? "ok" : "failed"]
@@ -66,7 +76,8 @@ public final class HookObserver: StageObserver {
         }
         guard !failed.isEmpty else { return }
         if settings.onPostFailure == .warn {
-            console.warning("post hook \(failed.joined(separator: ", ")) failed (hooks.on_post_failure: warn, so the run goes on).")
+            console.warning(
+                "post hook \(failed.joined(separator: ", ")) failed (hooks.on_post_failure: warn, so the run goes on).")
         } else {
             throw HookError.postFailed(hooks: failed)
         }
@@ -79,7 +90,10 @@ public final class HookObserver: StageObserver {
         guard !hooks.isEmpty else { return }
         let work: @Sendable () async -> String? = { [self] in
             for hook in hooks {
-                guard let r = try? await self.run(hook, point: point, extra: ["QUERN_BATCH_FILE": path, "QUERN_STATUS": "ok"]) else { return hook.name }
+                guard
+                    let r = try? await self.run(
+                        hook, point: point, extra: ["QUERN_BATCH_FILE": path, "QUERN_STATUS": "ok"])
+                else { return hook.name }
                 if r.status != 0 { return "\(hook.name) for \(UserPath.lastComponent(of: path)) (\(Self.verdict(r)))" }
             }
             return nil
@@ -93,7 +107,8 @@ public final class HookObserver: StageObserver {
     }
 
     public func inspectsMergedRows() -> Bool {
-        !catalog.hooks(at: HookPoint(.post, "merge")).run.isEmpty || !catalog.hooks(at: HookPoint(.pre, "split")).run.isEmpty
+        !catalog.hooks(at: HookPoint(.post, "merge")).run.isEmpty
+            || !catalog.hooks(at: HookPoint(.pre, "split")).run.isEmpty
     }
 
     private func hooks(at point: HookPoint) -> [HookCatalog.Hook] {
@@ -108,22 +123,35 @@ public final class HookObserver: StageObserver {
         return r.timedOut ? "timed out" : "exit \(r.status)"
     }
 
-    private func next() -> Int { counter.withLock { $0 += 1; return $0 } }
+    private func next() -> Int {
+        counter.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 
-    private func run(_ hook: HookCatalog.Hook, point: HookPoint, extra: [String: String]) async throws -> ChildProcess.Result {
+    private func run(_ hook: HookCatalog.Hook, point: HookPoint, extra: [String: String]) async throws
+        -> ChildProcess.Result
+    {
         var env = environment(point: point, hook: hook.name)
         for (k, v) in extra { env[k] = v }
         let contextPath = "\(scratch)/context-\(next()).json"
         try AtomicFile.write(contextJSON(point: point, hook: hook.name, env: env), to: contextPath)
         env["QUERN_CONTEXT"] = contextPath
-        let r = await ChildProcess.run(argv: hook.argv, env: env, name: hook.name, timeout: settings.timeout, console: console)
+        let r = await ChildProcess.run(
+            argv: hook.argv, env: env, name: hook.name, timeout: settings.timeout, console: console)
         if let why = r.startError {
             console.warning("hook \(hook.name) could not run: \(why)")
         } else {
             let verdict = r.timedOut ? "stopped at its \(Int(settings.timeout)) s timeout" : "exit \(r.status)"
             console.info("hook \(hook.name): \(verdict) in \(String(format: "%.2f", r.seconds)) s")
         }
-        log.withLock { $0.append(["hook": hook.name, "point": point.name, "status": String(r.status), "timed_out": String(r.timedOut), "seconds": String(format: "%.3f", r.seconds)]) }
+        log.withLock {
+            $0.append([
+                "hook": hook.name, "point": point.name, "status": String(r.status), "timed_out": String(r.timedOut),
+                "seconds": String(format: "%.3f", r.seconds),
+            ])
+        }
         return r
     }
 
@@ -159,22 +187,31 @@ public final class HookObserver: StageObserver {
             case .scalar(let s): return s
             case .null: return NSNull()
             case .list(let items): return items.map(json)
-            case .map(let entries): return Dictionary(entries.map { ($0.0, json($0.1)) }, uniquingKeysWith: { _, b in b })
+            case .map(let entries):
+                return Dictionary(entries.map { ($0.0, json($0.1)) }, uniquingKeysWith: { _, b in b })
             }
         }
         let dir = env["QUERN_INTERMEDIATE_DIR"] ?? ""
         let journal = (try? JournalState.load(from: dir)) ?? JournalState()
         let batches: [[String: Any]] = journal.entries.keys.sorted().flatMap { k in
-            journal.entries[k]!.parts.map { ["batch": k, "file": "\(dir)/\($0.file)", "rows": $0.rows, "bytes": $0.bytes] as [String: Any] }
+            journal.entries[k]!.parts.map {
+                ["batch": k, "file": "\(dir)/\($0.file)", "rows": $0.rows, "bytes": $0.bytes] as [String: Any]
+            }
         }
-        let stages = context.stages.mapValues { ["status": $0.status, "seconds": $0.seconds, "error": $0.error as Any? ?? NSNull()] as [String: Any] }
+        let stages = context.stages.mapValues {
+            ["status": $0.status, "seconds": $0.seconds, "error": $0.error as Any? ?? NSNull()] as [String: Any]
+        }
         let object: [String: Any] = [
             "run_id": context.runId, "stage": point.stage, "when": point.when.rawValue, "hook": hook,
             "config": json(context.config), "stages": stages, "input_files": context.inputFiles, "batches": batches,
-            "overrides": context.overrides.map { ["hook": $0.hook, "stage": $0.stage, "key": $0.key, "value": $0.value] },
+            "overrides": context.overrides.map {
+                ["hook": $0.hook, "stage": $0.stage, "key": $0.key, "value": $0.value]
+            },
             "environment": env.filter { $0.key.hasPrefix("QUERN_") },
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -24,7 +24,9 @@ public struct ColumnProfile: Sendable {
 
     public static let distinctCap = 1000
     /// Cell texts recognised as missing while sampling (those seen go into `input.missing_values`).
-    public static let missingCandidates: Set<String> = ["", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none", "?", "#N/A", "-"]
+    public static let missingCandidates: Set<String> = [
+        "", "NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "none", "?", "#N/A", "-",
+    ]
 
     public init(name: String) { self.name = name }
 
@@ -50,7 +52,9 @@ public struct ColumnProfile: Sendable {
             nonInteger += 1
         }
         if bitsPossible {
-            if field.count >= 8, field.allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") }), bitWidth == nil || bitWidth == field.count {
+            if field.count >= 8, field.allSatisfy({ $0 == UInt8(ascii: "0") || $0 == UInt8(ascii: "1") }),
+                bitWidth == nil || bitWidth == field.count
+            {
                 bitWidth = field.count
             } else {
                 bitsPossible = false

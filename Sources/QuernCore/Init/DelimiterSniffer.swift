@@ -8,7 +8,9 @@ public import QuernKit
 /// the reader reports the lines that do not match.
 public enum DelimiterSniffer {
     /// Separators tried, in order of preference after the extension's own.
-    public static let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), UInt8(ascii: "|")]
+    public static let candidates: [UInt8] = [
+        UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t"), UInt8(ascii: "|"),
+    ]
 
     /// The separator of the text at the start of a file, or nil when no candidate fits every line.
     /// `preferred` is the format's own separator.

@@ -17,7 +17,9 @@ public enum SampleFiles {
             for i in 0..<byPosition { chosen.insert(i * (n - 1) / (byPosition - 1)) }
         }
         // Largest first, ties in name order; then evenly over that order, skipping files already chosen.
-        let bySize = files.indices.sorted { files[$0].size != files[$1].size ? files[$0].size > files[$1].size : $0 < $1 }
+        let bySize = files.indices.sorted {
+            files[$0].size != files[$1].size ? files[$0].size > files[$1].size : $0 < $1
+        }
         let rest = count - chosen.count
         if rest > 0 {
             var k = 0

@@ -58,7 +58,9 @@ public struct StarterConfig: Sendable {
                 let kind = (format: format?.name ?? extKind.format, compression: extKind.compression)
                 let open = { () throws -> any ByteSource in
                     var stream: any ByteSource = try FileSource(path: "\(inputDir)/\(file.name)")
-                    if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
+                    if let c = kind.compression, let codec = try registry.codec(fileExtension: c),
+                        let d = try codec.makeStreamDecoder()
+                    {
                         stream = DecompressingSource(stream, decoder: d, codec: codec.name)
                     }
                     return stream
@@ -118,14 +120,17 @@ public struct StarterConfig: Sendable {
 
     /// The one `input.format` that reads every sampled file as it was read: `auto` when each was
     /// read as its extension says. Files that need different settings cannot share one config.
-    static func commonFormat(_ readAs: [(file: String, choice: FormatChoice, byExtension: FormatChoice)]) throws(ConfigError) -> FormatChoice {
+    static func commonFormat(_ readAs: [(file: String, choice: FormatChoice, byExtension: FormatChoice)])
+        throws(ConfigError) -> FormatChoice
+    {
         guard readAs.contains(where: { $0.choice != $0.byExtension }) else { return .auto }
         let first = readAs[0].choice
         if readAs.allSatisfy({ $0.choice == first }) { return first }
         let shown = readAs.prefix(8).map { "\(TerminalText.escape($0.file)): \($0.choice)" }.joined(separator: ", ")
         throw .invalid(
             at: nil, key: "--format",
-            reason: "the sampled files need different formats or separators (\(shown)), and one config reads every file one way: "
+            reason:
+                "the sampled files need different formats or separators (\(shown)), and one config reads every file one way: "
                 + "put them in separate folders, or pass --format (for example --format 'csv:delimiter=;') to choose.")
     }
 
@@ -135,7 +140,10 @@ public struct StarterConfig: Sendable {
         for (flag, column) in [("--label", label), ("--group", group)] {
             if let column, !names.contains(column) {
                 throw ConfigError.invalid(
-                    at: nil, key: flag, reason: "no column '\(column)' in the sampled files\(closest(to: column, in: names).map { " (did you mean '\($0)'?)" } ?? ""); columns: \(names.joined(separator: ", ")).")
+                    at: nil, key: flag,
+                    reason:
+                        "no column '\(column)' in the sampled files\(closest(to: column, in: names).map { " (did you mean '\($0)'?)" } ?? ""); columns: \(names.joined(separator: ", "))."
+                )
             }
         }
         // Names and values from the data: quoted and escaped by YAMLWriter in YAML, escaped
@@ -161,7 +169,9 @@ public struct StarterConfig: Sendable {
             } else if c.numeric {
                 numeric.append(c.name)
                 if c.integer && c.isLowCardinality && c.distinctCount <= 10 { smallInts.append(c.name) }
-                if c.integer && c.present >= 20 && (c.distinctOverflow || c.distinctCount == c.present) { idLike.append(c.name) }
+                if c.integer && c.present >= 20 && (c.distinctOverflow || c.distinctCount == c.present) {
+                    idLike.append(c.name)
+                }
             } else if c.isLowCardinality {
                 categorical.append((c.name, c.distinct.sorted(by: Self.naturalOrder)))
             } else {
@@ -170,9 +180,13 @@ public struct StarterConfig: Sendable {
         }
 
         var out: [String] = []
-        out.append("# Quern starter config, written by `quern init` from a sample of \(s.files.count) of the \(s.filesTotal) files in \(e(inputDir))")
+        out.append(
+            "# Quern starter config, written by `quern init` from a sample of \(s.files.count) of the \(s.filesTotal) files in \(e(inputDir))"
+        )
         out.append("# (\(s.rows) rows, \(s.format)). Check it, then run:  quern run --config THIS_FILE")
-        out.append("# Every key is described in docs/cli.md and docs/examples/games.yaml; `quern validate --config THIS_FILE` checks it.")
+        out.append(
+            "# Every key is described in docs/cli.md and docs/examples/games.yaml; `quern validate --config THIS_FILE` checks it."
+        )
         out.append("paths:")
         out.append("  input: \(q(inputDir))")
         out.append("  intermediate: \"data/intermediate\"   # batch files (kept, so the merge can be re-run)")
@@ -182,11 +196,17 @@ public struct StarterConfig: Sendable {
         out.append("input:")
         let tokens = Set(MissingValues.defaultTokens).union(missingTokens)
         let seen = missingTokens.sorted()
-        out.append("  # missing-value tokens seen in the sample: \(seen.isEmpty ? "none" : seen.map(q).joined(separator: ", "))")
+        out.append(
+            "  # missing-value tokens seen in the sample: \(seen.isEmpty ? "none" : seen.map(q).joined(separator: ", "))"
+        )
         out.append("  missing_values: [\(tokens.sorted().map(q).joined(separator: ", "))]")
         if !s.formatChoice.isAuto {
-            let options = s.formatChoice.options.keys.sorted().map { ", \($0): \(q(s.formatChoice.options[$0]!.canonical))" }.joined()
-            out.append("  format: {name: \(q(s.formatChoice.name))\(options)}   # every file is read this way (\(format == nil ? "found in the sample" : "--format"))")
+            let options = s.formatChoice.options.keys.sorted().map {
+                ", \($0): \(q(s.formatChoice.options[$0]!.canonical))"
+            }.joined()
+            out.append(
+                "  format: {name: \(q(s.formatChoice.name))\(options)}   # every file is read this way (\(format == nil ? "found in the sample" : "--format"))"
+            )
         }
         out.append("")
         out.append("batch:")
@@ -202,30 +222,47 @@ public struct StarterConfig: Sendable {
             out += Self.flowList("  numeric: ", numeric.map(q))
             out.append("  fill_missing: 0        # value of a missing numeric cell")
             for c in s.columns where numeric.contains(c.name) && c.nonNumeric > 0 {
-                out.append("  # \(e(c.name)): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(e(c.nonNumericExample ?? ""))'); files with such values fail and are listed in failed.jsonl")
+                out.append(
+                    "  # \(e(c.name)): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(e(c.nonNumericExample ?? ""))'); files with such values fail and are listed in failed.jsonl"
+                )
             }
             if !idLike.isEmpty {
-                out.append("  # every value distinct in the sample, so perhaps an id rather than a feature: \(idLike.map(e).joined(separator: ", "))")
+                out.append(
+                    "  # every value distinct in the sample, so perhaps an id rather than a feature: \(idLike.map(e).joined(separator: ", "))"
+                )
             }
             if !smallInts.isEmpty {
-                out.append("  # integer columns with few values, which could be one-hot instead (move them to categorical:):")
+                out.append(
+                    "  # integer columns with few values, which could be one-hot instead (move them to categorical:):")
                 out.append("  #   \(smallInts.map(e).joined(separator: ", "))")
             }
         }
         if !categorical.isEmpty {
-            out.append("  categorical:           # one-hot over the values seen; others (and missing) become all zeros, counted")
-            for (name, values) in categorical { out.append("    \(q(name)): [\(values.map(q).joined(separator: ", "))]") }
+            out.append(
+                "  categorical:           # one-hot over the values seen; others (and missing) become all zeros, counted"
+            )
+            for (name, values) in categorical {
+                out.append("    \(q(name)): [\(values.map(q).joined(separator: ", "))]")
+            }
         }
         if useHashed {
             out.append("  hash_columns: [\(highCard.map { q($0.0) }.joined(separator: ", "))]")
             out.append("  buckets: 1024")
         } else if !highCard.isEmpty {
-            out.append("  # text columns with many distinct values, left out of the features. To use them, switch to the")
-            out.append("  # `hashed` extractor (name: hashed, hash_columns: [...], buckets: 1024; it has no categorical:):")
-            for (name, n, more) in highCard { out.append("  #   \(e(name)): \(more ? "more than \(n)" : "\(n)") distinct values in the sample") }
+            out.append(
+                "  # text columns with many distinct values, left out of the features. To use them, switch to the")
+            out.append(
+                "  # `hashed` extractor (name: hashed, hash_columns: [...], buckets: 1024; it has no categorical:):")
+            for (name, n, more) in highCard {
+                out.append("  #   \(e(name)): \(more ? "more than \(n)" : "\(n)") distinct values in the sample")
+            }
         }
-        if !empty.isEmpty { out.append("  # always missing in the sample, left out: \(empty.map(e).joined(separator: ", "))") }
-        if !s.inconsistent.isEmpty { out.append("  # not in every sampled file, left out: \(s.inconsistent.map(e).joined(separator: ", "))") }
+        if !empty.isEmpty {
+            out.append("  # always missing in the sample, left out: \(empty.map(e).joined(separator: ", "))")
+        }
+        if !s.inconsistent.isEmpty {
+            out.append("  # not in every sampled file, left out: \(s.inconsistent.map(e).joined(separator: ", "))")
+        }
         var labelHead: (name: String, classes: Int)? = nil
         if let label, let p = labelProfile {
             out.append("  labels:")
@@ -233,21 +270,29 @@ public struct StarterConfig: Sendable {
                 var classes = p.maxInt + 1
                 if let w = masks.first?.1, w >= classes { classes = w }
                 labelHead = (Self.headName(label), classes)
-                out.append("    \(Self.headName(label)): {column: \(q(label)), classes: \(classes)}   # integer labels 0..\(classes - 1) (largest seen: \(p.maxInt))")
+                out.append(
+                    "    \(Self.headName(label)): {column: \(q(label)), classes: \(classes)}   # integer labels 0..\(classes - 1) (largest seen: \(p.maxInt))"
+                )
             } else {
                 guard !p.distinctOverflow else {
                     throw ConfigError.invalid(
-                        at: nil, key: "--label", reason: "column '\(label)' has more than \(ColumnProfile.distinctCap) distinct text values in the sample: a label needs integer classes or a short list of values.")
+                        at: nil, key: "--label",
+                        reason:
+                            "column '\(label)' has more than \(ColumnProfile.distinctCap) distinct text values in the sample: a label needs integer classes or a short list of values."
+                    )
                 }
                 let values = p.distinct.sorted(by: Self.naturalOrder)
-                out.append("    \(Self.headName(label)): {column: \(q(label)), values: [\(values.map(q).joined(separator: ", "))]}")
+                out.append(
+                    "    \(Self.headName(label)): {column: \(q(label)), values: [\(values.map(q).joined(separator: ", "))]}"
+                )
             }
         }
         if !masks.isEmpty {
             out.append("  masks:                 # fixed-width 0/1 columns")
             for (name, width) in masks {
                 let tie = labelHead.flatMap { $0.classes == width ? ", label: \($0.name)" : nil } ?? ""
-                out.append("    \(Self.headName(name)): {column: \(q(name)), width: \(width), encoding: bitstring\(tie)}")
+                out.append(
+                    "    \(Self.headName(name)): {column: \(q(name)), width: \(width), encoding: bitstring\(tie)}")
             }
         }
         if let group { out.append("  group: \(q(group))     # rows of one group never straddle train/val/test") }
@@ -257,7 +302,9 @@ public struct StarterConfig: Sendable {
         out.append("")
         out.append("split:")
         out.append("  fractions: [0.8, 0.1, 0.1]   # train, val, test")
-        out.append("  by: \(group == nil ? "\"row\"      # no --group given: each row on its own" : "\"group\"    # split by the group column")")
+        out.append(
+            "  by: \(group == nil ? "\"row\"      # no --group given: each row on its own" : "\"group\"    # split by the group column")"
+        )
         out.append("  seed: 0")
         out.append("")
         out.append("normalize:")

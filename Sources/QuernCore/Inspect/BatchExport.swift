@@ -1,7 +1,8 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
-public import QuernKit
+    import Glibc
+    public import QuernKit
 #endif
 
 /// `quern export`: batch files rewritten with a codec numpy reads by itself (`none` or `zlib`)
@@ -25,14 +26,20 @@ public enum BatchExport {
     }
 
     /// Exports `source` (an intermediate folder or one batch file) into `destination`.
-    public static func run(source: String, destination: String, codec: any Codec, registry: PluginRegistry) throws -> Marker {
+    public static func run(source: String, destination: String, codec: any Codec, registry: PluginRegistry) throws
+        -> Marker
+    {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else { throw InspectError.notFound(path: source) }
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDir) else {
+            throw InspectError.notFound(path: source)
+        }
         let sourceIsFolder = isDir.boolValue
-        let src = UserPath.resolved(source), dst = UserPath.resolved(destination)
+        let src = UserPath.resolved(source)
+        let dst = UserPath.resolved(destination)
         let srcFolder = sourceIsFolder ? src : UserPath.parent(of: src)
         if dst == srcFolder || dst.hasPrefix(srcFolder.hasSuffix("/") ? srcFolder : srcFolder + "/") {
-            throw InspectError.destinationIsSource(destination: destination, source: sourceIsFolder ? source : UserPath.parent(of: source))
+            throw InspectError.destinationIsSource(
+                destination: destination, source: sourceIsFolder ? source : UserPath.parent(of: source))
         }
         try checkDestination(destination)
 
@@ -45,11 +52,17 @@ public enum BatchExport {
             guard !entries.isEmpty else { throw InspectError.notABatchFolder(path: source) }
             for e in entries {
                 for (p, part) in e.parts.enumerated() {
-                    parts.append(("\(source)/\(part.file)", .init(bytes: part.bytes, crc32: part.crc32), BatchName(batch: e.batch, part: p)))
+                    parts.append(
+                        (
+                            "\(source)/\(part.file)", .init(bytes: part.bytes, crc32: part.crc32),
+                            BatchName(batch: e.batch, part: p)
+                        ))
                 }
             }
         } else {
-            guard let name = BatchName(fileName: UserPath.lastComponent(of: source)) else { throw InspectError.notQuern(path: source) }
+            guard let name = BatchName(fileName: UserPath.lastComponent(of: source)) else {
+                throw InspectError.notQuern(path: source)
+            }
             parts.append((source, nil, name))
         }
 
@@ -57,14 +70,18 @@ public enum BatchExport {
         var written: [BatchName: JournalEntry.Part] = [:]
         var rows = 0
         for part in parts {
-            let loaded = try BatchFile.load(path: part.file, expected: part.expected) { try registry.codec(zipMethod: $0) }
+            let loaded = try BatchFile.load(path: part.file, expected: part.expected) {
+                try registry.codec(zipMethod: $0)
+            }
             let m = loaded.meta
             let target = "\(destination)/\(part.name.fileName)"
             let encoded = try BatchFile.encode(
-                loaded.batch, name: part.name, schema: m.schema, fingerprint: SchemaFingerprint(value: m.fingerprint), extractor: m.extractor,
+                loaded.batch, name: part.name, schema: m.schema, fingerprint: SchemaFingerprint(value: m.fingerprint),
+                extractor: m.extractor,
                 codec: codec, path: target)
             try AtomicFile.write(encoded.bytes, to: target)
-            written[part.name] = .init(file: part.name.fileName, rows: m.rows, bytes: encoded.bytes.count, crc32: CRC32Hex(encoded.fileCRC))
+            written[part.name] = .init(
+                file: part.name.fileName, rows: m.rows, bytes: encoded.bytes.count, crc32: crc32Hex(encoded.fileCRC))
             rows += m.rows
         }
         if sourceIsFolder {
@@ -80,15 +97,19 @@ public enum BatchExport {
             }
         } else {
             // One batch file is no intermediate folder: an earlier export's journal would lie.
-            for own in ["journal.jsonl", Plan.fileName] { try? FileManager.default.removeItem(atPath: "\(destination)/\(own)") }
+            for own in ["journal.jsonl", Plan.fileName] {
+                try? FileManager.default.removeItem(atPath: "\(destination)/\(own)")
+            }
         }
         // Batch files of an earlier export that this one did not write would pass for part of it.
         let names = Set(written.keys.map(\.fileName))
-        for stale in ((try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? []) where BatchName(fileName: stale) != nil && !names.contains(stale) {
+        for stale in ((try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? [])
+        where BatchName(fileName: stale) != nil && !names.contains(stale) {
             try? FileManager.default.removeItem(atPath: "\(destination)/\(stale)")
         }
         let marker = Marker(
-            source: src, codec: codec.spec, files: written.count, rows: rows, exportedAt: ISO8601DateFormatter().string(from: Date()))
+            source: src, codec: codec.spec, files: written.count, rows: rows,
+            exportedAt: ISO8601DateFormatter().string(from: Date()))
         try AtomicFile.write(JSONLines.encode(marker) + "\n", to: "\(destination)/\(markerName)")
         return marker
     }

@@ -73,7 +73,8 @@ public struct Inspection: Codable, Sendable {
     public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
@@ -89,15 +90,20 @@ public enum InspectError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notFound(let p):
-            return "\(p): no such file or folder. Give a batch file (batch_*.npz), an intermediate folder or an output folder."
+            return
+                "\(p): no such file or folder. Give a batch file (batch_*.npz), an intermediate folder or an output folder."
         case .notQuern(let p):
-            return "\(p): not something quern wrote: a batch file is named batch_NNNNNN.npz, an intermediate folder holds journal.jsonl, an output folder X_train.npy."
+            return
+                "\(p): not something quern wrote: a batch file is named batch_NNNNNN.npz, an intermediate folder holds journal.jsonl, an output folder X_train.npy."
         case .destinationInUse(let p):
-            return "\(p): the folder exists, is not empty and is not an earlier export (it has no export.json): give a new or empty folder with --to, or remove this one first."
+            return
+                "\(p): the folder exists, is not empty and is not an earlier export (it has no export.json): give a new or empty folder with --to, or remove this one first."
         case .destinationIsSource(let d, let s):
-            return "\(d): is \(s) or inside it; export never writes into its source: give a folder outside it with --to."
+            return
+                "\(d): is \(s) or inside it; export never writes into its source: give a folder outside it with --to."
         case .notABatchFolder(let p):
-            return "\(p): holds no journaled batches to export (no journal.jsonl): give an intermediate folder (paths.intermediate) or one batch file."
+            return
+                "\(p): holds no journaled batches to export (no journal.jsonl): give an intermediate folder (paths.intermediate) or one batch file."
         }
     }
 }

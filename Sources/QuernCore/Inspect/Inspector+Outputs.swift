@@ -1,14 +1,16 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
-public import QuernKit
+    import Glibc
+    public import QuernKit
 #endif
 
 extension Inspector {
     /// An output folder: X, labels and masks of each split, preprocessing_stats.json and
     /// checksums.json; with `checksums`, everything `quern verify --output-dir` checks.
     static func output(_ dir: String, head: Int, checksums: Bool) throws -> Inspection {
-        let stats = FileManager.default.contents(atPath: "\(dir)/preprocessing_stats.json")
+        let stats =
+            FileManager.default.contents(atPath: "\(dir)/preprocessing_stats.json")
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
         var status = Inspection.Checksums(status: "not checked", checked: "nothing (--no-checksums)")
         var damaged = Set<String>()
@@ -17,14 +19,17 @@ extension Inspector {
             OutputVerifier.check(dir, into: &report)
             status = .init(
                 status: report.ok ? "ok" : "damaged",
-                checked: "every file against checksums.json, the .npy headers and lengths, labels, masks and preprocessing_stats.json",
+                checked:
+                    "every file against checksums.json, the .npy headers and lengths, labels, masks and preprocessing_stats.json",
                 problems: report.problems.map(\.description))
             damaged = Set(report.problems.map(\.path))
         }
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
         let files = names.map { name in
             Inspection.FileInfo(
-                name: name, bytes: fileSize("\(dir)/\(name)"), checksum: !checksums ? "not checked" : damaged.contains("\(dir)/\(name)") ? "damaged" : "ok")
+                name: name, bytes: fileSize("\(dir)/\(name)"),
+                checksum: !checksums ? "not checked" : damaged.contains("\(dir)/\(name)") ? "damaged" : "ok")
         }
         var arrays: [Inspection.ArrayInfo] = []
         var splits: [String: Int] = [:]
@@ -33,23 +38,33 @@ extension Inspector {
         for split in SplitFunction.names {
             let xName = "X_\(split).npy"
             guard let x = npyHeader("\(dir)/\(xName)"), x.shape.count == 2 else { continue }
-            let n = x.shape[0], d = x.shape[1]
+            let n = x.shape[0]
+            let d = x.shape[1]
             splits[split] = n
             arrays.append(.init(name: "X", dtype: x.descr, shape: x.shape, file: xName))
-            var labels: [String: NpyArray] = [:], masks: [String: NpyArray] = [:]
+            var labels: [String: NpyArray] = [:]
+            var masks: [String: NpyArray] = [:]
             for (kind, into) in [("labels", 0), ("masks", 1)] {
                 let file = "\(kind)_\(split).npz"
-                guard FileManager.default.fileExists(atPath: "\(dir)/\(file)"), let members = OutputVerifier.readNpz("\(dir)/\(file)", into: &scratch) else { continue }
+                guard FileManager.default.fileExists(atPath: "\(dir)/\(file)"),
+                    let members = OutputVerifier.readNpz("\(dir)/\(file)", into: &scratch)
+                else {
+                    continue
+                }
                 for (name, a) in members.sorted(by: { $0.key < $1.key }) {
                     arrays.append(.init(name: name, dtype: a.descr, shape: a.shape, file: file))
                     if into == 0 { labels[name] = a } else { masks[name] = a }
                 }
             }
             let count = min(max(head, 0), n)
-            guard count > 0, x.descr == "<f4", let features = readFloats("\(dir)/\(xName)", at: x.dataStart, count: count * d) else { continue }
+            guard count > 0, x.descr == "<f4",
+                let features = readFloats("\(dir)/\(xName)", at: x.dataStart, count: count * d)
+            else { continue }
             for i in 0..<count {
                 var l: [String: Int] = [:]
-                for (name, a) in labels { if let v = try? a.values(as: Int32.self, descr: "<i4"), i < v.count { l[name] = Int(v[i]) } }
+                for (name, a) in labels {
+                    if let v = try? a.values(as: Int32.self, descr: "<i4"), i < v.count { l[name] = Int(v[i]) }
+                }
                 var m: [String: [Int]] = [:]
                 for (name, a) in masks where a.descr == "|i1" && a.shape.count == 2 && i < a.shape[0] {
                     let w = a.shape[1]
@@ -57,12 +72,16 @@ extension Inspector {
                 }
                 // Row origin: with provenance (save.provenance), the group key and source of each
                 // output row are saved beside the outputs; this is where they join the row.
-                headRows.append(.init(row: i, split: split, features: Array(features[(i * d)..<((i + 1) * d)]), labels: l, masks: m))
+                headRows.append(
+                    .init(row: i, split: split, features: Array(features[(i * d)..<((i + 1) * d)]), labels: l, masks: m)
+                )
             }
         }
         return Inspection(
-            kind: .output, path: dir, rows: splits.values.reduce(0, +), splits: splits, fingerprint: stats["schema_fingerprint"] as? String,
-            extractor: nil, codecs: ["none"], inputFiles: nil, files: files, arrays: arrays, checksums: status, head: headRows,
+            kind: .output, path: dir, rows: splits.values.reduce(0, +), splits: splits,
+            fingerprint: stats["schema_fingerprint"] as? String,
+            extractor: nil, codecs: ["none"], inputFiles: nil, files: files, arrays: arrays, checksums: status,
+            head: headRows,
             featureNames: stats["feature_names"] as? [String])
     }
 
@@ -78,7 +97,13 @@ extension Inspector {
     static func readFloats(_ path: String, at offset: Int, count: Int) -> [Float]? {
         guard let h = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? h.close() }
-        guard (try? h.seek(toOffset: UInt64(offset))) != nil, let data = try? h.read(upToCount: count * 4), data.count == count * 4 else { return nil }
-        return data.withUnsafeBytes { raw in (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        guard (try? h.seek(toOffset: UInt64(offset))) != nil, let data = try? h.read(upToCount: count * 4),
+            data.count == count * 4
+        else { return nil }
+        return data.withUnsafeBytes { raw in
+            (0..<count).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+            }
+        }
     }
 }

@@ -1,16 +1,21 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
-public import QuernKit
+    import Glibc
+    public import QuernKit
 #endif
 
 /// Builds an ``Inspection`` of a path: a batch file, an intermediate folder, or an output folder
 /// (told apart by what they hold). Reading only: nothing is written or moved. With `checksums`,
 /// every byte is checked as `quern verify` checks it; without, the files are only listed.
 public enum Inspector {
-    public static func inspect(_ path: String, head: Int, checksums: Bool, registry: PluginRegistry) throws -> Inspection {
+    public static func inspect(_ path: String, head: Int, checksums: Bool, registry: PluginRegistry) throws
+        -> Inspection
+    {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { throw InspectError.notFound(path: path) }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw InspectError.notFound(path: path)
+        }
         if !isDir.boolValue { return try batch(path, head: head, checksums: checksums, registry: registry) }
         let fm = FileManager.default
         if fm.fileExists(atPath: "\(path)/preprocessing_stats.json") || fm.fileExists(atPath: "\(path)/X_train.npy") {
@@ -37,17 +42,22 @@ public enum Inspector {
             let expected = part.map { BatchFile.Expected(bytes: $0.bytes, crc32: $0.crc32) }
             let loaded = try BatchFile.load(path: path, expected: expected) { try registry.codec(zipMethod: $0) }
             let m = loaded.meta
-            let arrays = BatchFile.arrays(of: loaded.batch, schema: m.schema).map { Inspection.ArrayInfo(name: $0.0, dtype: $0.1.descr, shape: $0.1.shape) }
+            let arrays = BatchFile.arrays(of: loaded.batch, schema: m.schema).map {
+                Inspection.ArrayInfo(name: $0.0, dtype: $0.1.descr, shape: $0.1.shape)
+            }
             return Inspection(
-                kind: .batch, path: path, rows: m.rows, fingerprint: m.fingerprint, extractor: m.extractor, codecs: [m.codec],
+                kind: .batch, path: path, rows: m.rows, fingerprint: m.fingerprint, extractor: m.extractor,
+                codecs: [m.codec],
                 inputFiles: loaded.batch.sources.count,
                 files: [.init(name: name, bytes: bytes, rows: m.rows, codec: m.codec, checksum: "ok")], arrays: arrays,
                 checksums: .init(status: "ok", checked: checked),
-                head: rows(of: loaded.batch, schema: m.schema, first: head, from: 0), featureNames: m.schema.features.map(\.name))
+                head: rows(of: loaded.batch, schema: m.schema, first: head, from: 0),
+                featureNames: m.schema.features.map(\.name))
         } catch let error as StorageError {
             guard case .corruptBatch(_, let reason) = error else { throw error }
             return Inspection(
-                kind: .batch, path: path, rows: 0, codecs: [], files: [.init(name: name, bytes: bytes, checksum: "damaged")], arrays: [],
+                kind: .batch, path: path, rows: 0, codecs: [],
+                files: [.init(name: name, bytes: bytes, checksum: "damaged")], arrays: [],
                 checksums: .init(status: "damaged", checked: checked, problems: ["\(path): \(reason)"]))
         }
     }
@@ -64,7 +74,8 @@ public enum Inspector {
             var report = VerifyReport()
             IntermediateVerifier.check(dir, registry: registry, into: &report)
             status = .init(
-                status: report.ok ? "ok" : "damaged", checked: "every batch file against its journal line, its members' CRC-32 and its checksum",
+                status: report.ok ? "ok" : "damaged",
+                checked: "every batch file against its journal line, its members' CRC-32 and its checksum",
                 problems: report.problems.map(\.description))
             damaged = Set(report.problems.map(\.path))
         }
@@ -72,7 +83,11 @@ public enum Inspector {
         for e in entries {
             for p in e.parts {
                 let path = "\(dir)/\(p.file)"
-                let state = !checksums ? "not checked" : damaged.contains(path) ? "damaged" : FileManager.default.fileExists(atPath: path) ? "ok" : "missing"
+                let state =
+                    !checksums
+                    ? "not checked"
+                    : damaged.contains(path)
+                        ? "damaged" : FileManager.default.fileExists(atPath: path) ? "ok" : "missing"
                 files.append(.init(name: p.file, bytes: p.bytes, rows: p.rows, codec: e.codec, checksum: state))
             }
         }
@@ -88,19 +103,24 @@ public enum Inspector {
             arrays += s.labels.map { .init(name: "label_\($0.name)", dtype: "<i4", shape: [rows]) }
             arrays += s.masks.map { .init(name: "mask_\($0.name)", dtype: "|i1", shape: [rows, $0.width]) }
             arrays += [
-                .init(name: "group_index", dtype: "<i4", shape: [rows]), .init(name: "source_index", dtype: "<i4", shape: [rows]),
+                .init(name: "group_index", dtype: "<i4", shape: [rows]),
+                .init(name: "source_index", dtype: "<i4", shape: [rows]),
                 .init(name: "source_row", dtype: "<i8", shape: [rows]),
             ]
         }
         var headRows: [Inspection.Row] = []
-        for f in files where headRows.count < head && f.checksum != "damaged" && f.checksum != "missing" && (f.rows ?? 0) > 0 {
+        for f in files
+        where headRows.count < head && f.checksum != "damaged" && f.checksum != "missing" && (f.rows ?? 0) > 0 {
             let loaded = try BatchFile.load(path: "\(dir)/\(f.name)") { try registry.codec(zipMethod: $0) }
-            headRows += self.rows(of: loaded.batch, schema: loaded.meta.schema, first: head - headRows.count, from: headRows.count)
+            headRows += self.rows(
+                of: loaded.batch, schema: loaded.meta.schema, first: head - headRows.count, from: headRows.count)
         }
         return Inspection(
-            kind: .intermediate, path: dir, rows: rows, fingerprint: planHeader?.fingerprint ?? entries.first?.fingerprint,
+            kind: .intermediate, path: dir, rows: rows,
+            fingerprint: planHeader?.fingerprint ?? entries.first?.fingerprint,
             extractor: planHeader?.extractor ?? meta?.extractor, codecs: Array(Set(entries.map(\.codec))).sorted(),
-            inputFiles: entries.reduce(0) { $0 + $1.files.count }, files: files, arrays: arrays, checksums: status, head: headRows,
+            inputFiles: entries.reduce(0) { $0 + $1.files.count }, files: files, arrays: arrays, checksums: status,
+            head: headRows,
             featureNames: meta?.schema.features.map(\.name))
     }
 
@@ -111,11 +131,15 @@ public enum Inspector {
             var labels: [String: Int] = [:]
             for (h, head) in schema.labels.enumerated() { labels[head.name] = Int(batch.labels[h][i]) }
             var masks: [String: [Int]] = [:]
-            for (h, head) in schema.masks.enumerated() { masks[head.name] = batch.masks[h][(i * head.width)..<((i + 1) * head.width)].map { Int($0) } }
-            let g = Int(batch.groupIndex[i]), s = Int(batch.sourceIndex[i])
+            for (h, head) in schema.masks.enumerated() {
+                masks[head.name] = batch.masks[h][(i * head.width)..<((i + 1) * head.width)].map { Int($0) }
+            }
+            let g = Int(batch.groupIndex[i])
+            let s = Int(batch.sourceIndex[i])
             return Inspection.Row(
                 row: from + i, features: Array(batch.features[(i * d)..<((i + 1) * d)]), labels: labels, masks: masks,
-                group: schema.hasGroups && g < batch.groups.count ? String(decoding: batch.groups[g], as: UTF8.self) : nil,
+                group: schema.hasGroups && g < batch.groups.count
+                    ? String(decoding: batch.groups[g], as: UTF8.self) : nil,
                 source: s < batch.sources.count ? batch.sources[s] : nil, line: Int(batch.sourceRow[i]))
         }
     }

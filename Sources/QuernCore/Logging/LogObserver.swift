@@ -22,7 +22,8 @@ public final class LogObserver: StageObserver {
         switch outcome {
         case .succeeded:
             log.event(
-                "stage_finished", stage: stage.rawValue, text: "ok in \(Human.duration(seconds)), peak memory \(Human.bytes(peak))",
+                "stage_finished", stage: stage.rawValue,
+                text: "ok in \(Human.duration(seconds)), peak memory \(Human.bytes(peak))",
                 ["status": "ok", "seconds": seconds, "peak_rss_bytes": peak])
         case .failed(let error):
             log.event(

@@ -42,7 +42,9 @@ public final class RunLog: Sendable {
                 var code = SystemError.errno(of: error) ?? EIO
                 // Foundation does not always keep the reason (a file where a folder should be
                 // gives EIO): the nearest existing parent tells.
-                if code == EIO, let why = Preflight.unwritable(dir) { code = why.contains("is a file") ? ENOTDIR : why.contains("not writable") ? EACCES : code }
+                if code == EIO, let why = Preflight.unwritable(dir) {
+                    code = why.contains("is a file") ? ENOTDIR : why.contains("not writable") ? EACCES : code
+                }
                 throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: code)
             }
             let json = try LineAppender(path: "\(dir)/\(Self.eventsFile)")
@@ -55,14 +57,18 @@ public final class RunLog: Sendable {
 
     /// Writes one event. `text` is the human line (the event name and fields when nil). Logging
     /// never stops a run: a failed write is reported once on stderr and the run goes on.
-    public func event(_ name: String, stage: String? = nil, text: String? = nil, _ fields: [String: any Sendable] = [:]) {
+    public func event(_ name: String, stage: String? = nil, text: String? = nil, _ fields: [String: any Sendable] = [:])
+    {
         let now = Date()
         var object: [String: Any] = ["ts": Self.timestamp(now), "run_id": runId, "dataset": dataset, "event": name]
         if let stage { object["stage"] = stage }
         for (k, v) in fields { object[k] = Self.jsonSafe(v) }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         let line = String(decoding: data, as: UTF8.self) + "\n"
-        let human = "\(Self.timestamp(now))  \(dataset == "default" ? "" : "[\(dataset)] ")\(stage.map { "\($0): " } ?? "")\(text ?? Self.describe(name, fields))"
+        let human =
+            "\(Self.timestamp(now))  \(dataset == "default" ? "" : "[\(dataset)] ")\(stage.map { "\($0): " } ?? "")\(text ?? Self.describe(name, fields))"
         if toStderr { FileHandle.standardError.write(Data(line.utf8)) }
         files.withLock { f in
             guard let handles = f else { return }
@@ -70,7 +76,10 @@ public final class RunLog: Sendable {
                 try handles.json.append(line)
                 try handles.human.append(TerminalText.escape(human, keepingNewlines: true))
             } catch {
-                FileHandle.standardError.write(Data("warning: cannot write the log in \(dir ?? "?"): \(error); logging stops, the run goes on.\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "warning: cannot write the log in \(dir ?? "?"): \(error); logging stops, the run goes on.\n"
+                            .utf8))
                 f = nil
             }
         }
@@ -95,6 +104,8 @@ public final class RunLog: Sendable {
 
     static func describe(_ name: String, _ fields: [String: any Sendable]) -> String {
         let rest = fields.keys.sorted().map { "\($0)=\(fields[$0]!)" }.joined(separator: " ")
-        return rest.isEmpty ? name.replacingOccurrences(of: "_", with: " ") : "\(name.replacingOccurrences(of: "_", with: " ")): \(rest)"
+        return rest.isEmpty
+            ? name.replacingOccurrences(of: "_", with: " ")
+            : "\(name.replacingOccurrences(of: "_", with: " ")): \(rest)"
     }
 }

@@ -21,6 +21,7 @@ public struct RunLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let level = "\(event.level)"
         let prefix = event.level >= .warning ? "\(level): " : ""
-        log.event("message", text: prefix + event.message.description, ["level": level, "message": event.message.description])
+        log.event(
+            "message", text: prefix + event.message.description, ["level": level, "message": event.message.description])
     }
 }

@@ -33,12 +33,23 @@ public struct RunSummary: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case status, dataset, command, seconds, stages, error, batches, warnings
-        case runId = "run_id", exitStatus = "exit_status", peakRssBytes = "peak_rss_bytes", rowsExtracted = "rows_extracted"
-        case rowsOut = "rows_out", filesOK = "files_ok", filesFailed = "files_failed", filesSkipped = "files_skipped", outputDir = "output_dir", rowsDropped = "rows_dropped"
+        case runId = "run_id"
+        case exitStatus = "exit_status"
+        case peakRssBytes = "peak_rss_bytes"
+        case rowsExtracted = "rows_extracted"
+        case rowsOut = "rows_out"
+        case filesOK = "files_ok"
+        case filesFailed = "files_failed"
+        case filesSkipped = "files_skipped"
+        case outputDir = "output_dir"
+        case rowsDropped = "rows_dropped"
         case quernVersion = "quern_version"
     }
 
-    public init(status: String, dataset: String, runId: String, command: String, exitStatus: Int32, seconds: Double, stages: [String: RunContext.StageRecord]) {
+    public init(
+        status: String, dataset: String, runId: String, command: String, exitStatus: Int32, seconds: Double,
+        stages: [String: RunContext.StageRecord]
+    ) {
         self.status = status
         self.dataset = dataset
         self.runId = runId
@@ -56,7 +67,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public func write(to dir: String) throws {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(String(decoding: try e.encode(self), as: UTF8.self) + "\n", to: "\(dir)/\(RunLog.summaryFile)")
+        try AtomicFile.write(
+            String(decoding: try e.encode(self), as: UTF8.self) + "\n", to: "\(dir)/\(RunLog.summaryFile)")
     }
 
     public static func read(from dir: String) -> RunSummary? {
@@ -69,10 +81,14 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var stageLine: String {
         let each = StageName.allCases.filter { $0 != .run }.compactMap { s in
             stages[s.rawValue].map { r in
-                let notes = [r.peakRssBytes.map { Human.bytes($0) }, r.status == "ok" ? nil : r.status].compactMap { $0 }
-                return "\(s.rawValue) \(Human.duration(r.seconds))" + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
+                let notes = [r.peakRssBytes.map { Human.bytes($0) }, r.status == "ok" ? nil : r.status].compactMap {
+                    $0
+                }
+                return "\(s.rawValue) \(Human.duration(r.seconds))"
+                    + (notes.isEmpty ? "" : " (\(notes.joined(separator: ", ")))")
             }
         }
-        return each.joined(separator: ", ") + (stages[StageName.run.rawValue].map { " (total \(Human.duration($0.seconds)))" } ?? "")
+        return each.joined(separator: ", ")
+            + (stages[StageName.run.rawValue].map { " (total \(Human.duration($0.seconds)))" } ?? "")
     }
 }

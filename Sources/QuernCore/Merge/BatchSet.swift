@@ -47,10 +47,14 @@ public struct BatchSet: BatchSource {
         if !audit.findings.isEmpty { throw MergeError.bookkeeping(dir: dir, findings: audit.findingLines) }
         let plan = audit.plan
         let journal = audit.journal
-        let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(BatchName.init(fileName:)).sorted()
+        let onDisk = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).compactMap(
+            BatchName.init(fileName:)
+        ).sorted()
         guard !onDisk.isEmpty || !plan.entries.isEmpty else { throw MergeError.noBatches(dir) }
         let incomplete = plan.entries.map(\.batch).filter { journal.entries[$0] == nil }
-        if !incomplete.isEmpty { throw MergeError.incomplete(ShardCheck(dir: dir, missing: incomplete, totalBatches: plan.entries.count)) }
+        if !incomplete.isEmpty {
+            throw MergeError.incomplete(ShardCheck(dir: dir, missing: incomplete, totalBatches: plan.entries.count))
+        }
         var entries: [Entry] = []
         var listed = Set<BatchName>()
         for k in journal.entries.keys.sorted() {
@@ -59,9 +63,14 @@ public struct BatchSet: BatchSource {
                 let name = BatchName(batch: k, part: p)
                 // The path is the part's own name, never one read from the journal: a journal line
                 // naming ../elsewhere must not make merge read (or --cleanup delete) a file outside.
-                guard part.file == name.fileName else { throw MergeError.missingBatch(path: "\(dir)/\(name.fileName) (the journal names it '\(part.file)')") }
+                guard part.file == name.fileName else {
+                    throw MergeError.missingBatch(path: "\(dir)/\(name.fileName) (the journal names it '\(part.file)')")
+                }
                 listed.insert(name)
-                entries.append(Entry(name: name, path: "\(dir)/\(name.fileName)", rows: part.rows, bytes: part.bytes, crc32: part.crc32))
+                entries.append(
+                    Entry(
+                        name: name, path: "\(dir)/\(name.fileName)", rows: part.rows, bytes: part.bytes,
+                        crc32: part.crc32))
             }
         }
         let unknown = onDisk.filter { !listed.contains($0) }
@@ -70,22 +79,30 @@ public struct BatchSet: BatchSource {
         if !foreign.isEmpty { throw MergeError.foreign(dir: dir, files: foreign.map(\.fileName)) }
         if !unknown.isEmpty { throw MergeError.unjournaled(dir: dir, files: unknown.map(\.fileName)) }
         let fingerprints = Set(journal.entries.values.map(\.fingerprint))
-        guard fingerprints.count <= 1 else { throw MergeError.mixedFingerprints(dir: dir, fingerprints: fingerprints.sorted()) }
+        guard fingerprints.count <= 1 else {
+            throw MergeError.mixedFingerprints(dir: dir, fingerprints: fingerprints.sorted())
+        }
         let missing = entries.filter { !FileManager.default.fileExists(atPath: $0.path) }
         if let record = audit.cleanup, !missing.isEmpty,
-            missing.allSatisfy({ record.covers(JournalEntry.Part(file: $0.name.fileName, rows: $0.rows, bytes: $0.bytes, crc32: $0.crc32)) })
+            missing.allSatisfy({
+                record.covers(
+                    JournalEntry.Part(file: $0.name.fileName, rows: $0.rows, bytes: $0.bytes, crc32: $0.crc32))
+            })
         {
             throw MergeError.cleanedUp(dir: dir, what: record.sentence(count: missing.count))
         }
         if let e = missing.first { throw MergeError.missingBatch(path: e.path) }
         // The schema comes from the first batch itself (and every batch is checked against it as it is read).
         guard let first = entries.first else { throw MergeError.noBatches(dir) }
-        let meta = try BatchFile.loadMeta(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) { try registry.codec(zipMethod: $0) }
+        let meta = try BatchFile.loadMeta(path: first.path, expected: .init(bytes: first.bytes, crc32: first.crc32)) {
+            try registry.codec(zipMethod: $0)
+        }
         if let f = fingerprints.first, meta.fingerprint != f {
             throw MergeError.mixedFingerprints(dir: dir, fingerprints: [f, meta.fingerprint])
         }
         try check(meta, against: first)
-        return BatchSet(dir: dir, entries: entries, schema: meta.schema, fingerprint: meta.fingerprint, registry: registry)
+        return BatchSet(
+            dir: dir, entries: entries, schema: meta.schema, fingerprint: meta.fingerprint, registry: registry)
     }
 
     /// A batch file's own meta must say what its journal line says (batch, part, rows): files
@@ -93,17 +110,23 @@ public struct BatchSet: BatchSource {
     /// as `quern verify` reports them.
     static func check(_ meta: BatchMeta, against e: Entry) throws {
         var wrong: [String] = []
-        if meta.batch != e.name.batch || meta.part != e.name.part { wrong.append("its meta says batch \(meta.batch) part \(meta.part)") }
+        if meta.batch != e.name.batch || meta.part != e.name.part {
+            wrong.append("its meta says batch \(meta.batch) part \(meta.part)")
+        }
         if meta.rows != e.rows { wrong.append("it holds \(meta.rows) rows, the journal says \(e.rows)") }
         if !wrong.isEmpty { throw MergeError.disagrees(path: e.path, what: wrong.joined(separator: "; ")) }
     }
 
     /// Reads batch `i`, checking its checksum against the journal and its fingerprint; into the
     /// memory of `scratch` and `reusing` when given (see ``BatchFile/load(path:expected:scratch:reusing:codecFor:)``).
-    public func load(_ i: Int, scratch: BatchFile.ReadScratch = .init(), reusing: consuming RowBatch? = nil) throws -> RowBatch {
+    public func load(_ i: Int, scratch: BatchFile.ReadScratch = .init(), reusing: consuming RowBatch? = nil) throws
+        -> RowBatch
+    {
         let e = entries[i]
         // The journal's size and CRC are checked before anything in the file is parsed.
-        let loaded = try BatchFile.load(path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32), scratch: scratch, reusing: consume reusing) {
+        let loaded = try BatchFile.load(
+            path: e.path, expected: .init(bytes: e.bytes, crc32: e.crc32), scratch: scratch, reusing: consume reusing
+        ) {
             try registry.codec(zipMethod: $0)
         }
         guard loaded.meta.fingerprint == fingerprint else {
@@ -124,7 +147,8 @@ public struct BatchSet: BatchSource {
     /// own scratch memory, so the merge does not allocate, zero and page-fault fresh memory for
     /// every batch.
     public func forEachBlock(split: SplitFunction, _ body: (Int, RowBlock) throws -> Void) throws {
-        let prefetch = 3, loaders = 2
+        let prefetch = 3
+        let loaders = 2
         let depth = max(1, min(prefetch, maxReadAhead))
         let queue = BlockQueue(depth: depth)
         let this = self
@@ -143,7 +167,9 @@ public struct BatchSet: BatchSource {
                         let batch = try this.load(i, scratch: scratch, reusing: spare.take())
                         tally?.record(batch, index: i, by: split.by)
                         let block = Self.block(from: batch, layout: layout, split: split)
-                        return LoadedBlock(block: block, sources: layout.provenance ? batch.sources : [], groups: layout.provenance ? batch.groups : [])
+                        return LoadedBlock(
+                            block: block, sources: layout.provenance ? batch.sources : [],
+                            groups: layout.provenance ? batch.groups : [])
                     }
                     queue.put(i, result)
                 }
@@ -251,7 +277,8 @@ final class SpareBlocks: @unchecked Sendable {
         }
         var block = blocks.removeFirst()
         condition.unlock()
-        var batch = RowBatch(featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths)
+        var batch = RowBatch(
+            featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths)
         swap(&batch.features, &block.features)
         swap(&batch.labels, &block.labels)
         swap(&batch.masks, &block.masks)
@@ -335,8 +362,10 @@ public enum MergeError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noIntermediate(let d): "no intermediate folder at \(d): run `quern extract` first, or pass --intermediate-dir."
-        case .noBatches(let d): "no batch files in \(d): run `quern extract` first, or pass the right --intermediate-dir."
+        case .noIntermediate(let d):
+            "no intermediate folder at \(d): run `quern extract` first, or pass --intermediate-dir."
+        case .noBatches(let d):
+            "no batch files in \(d): run `quern extract` first, or pass the right --intermediate-dir."
         case .incomplete(let check): check.description
         case .unjournaled(let d, let f):
             "\(d) holds batch files that no journal records (\(f.prefix(5).joined(separator: ", "))): an extract was interrupted while publishing them. Run `quern extract` again to finish, then merge."
@@ -345,11 +374,14 @@ public enum MergeError: Error, CustomStringConvertible {
         case .mixedFingerprints(let d, let f):
             "\(d) holds batches made with different schemas (\(f.joined(separator: ", "))); they are never mixed. Redo them with `quern extract --restart` or use separate folders."
         case .missingBatch(let p): "\(p) is missing though the journal lists it: run `quern extract` again to redo it."
-        case .validation(let problems): "the outputs failed validation, so nothing was published:\n  " + problems.joined(separator: "\n  ") + "\n(--skip-validation publishes anyway)"
+        case .validation(let problems):
+            "the outputs failed validation, so nothing was published:\n  " + problems.joined(separator: "\n  ")
+                + "\n(--skip-validation publishes anyway)"
         case .badSettings(let why): why
         case .bookkeeping(let d, let findings):
             "the plan and journals of \(d) do not agree, so merging could take rows twice or miss some; nothing was read:\n  "
-                + findings.prefix(10).joined(separator: "\n  ") + (findings.count > 10 ? "\n  (and \(findings.count - 10) more: `quern verify` lists them)" : "")
+                + findings.prefix(10).joined(separator: "\n  ")
+                + (findings.count > 10 ? "\n  (and \(findings.count - 10) more: `quern verify` lists them)" : "")
                 + "\nRun `quern extract` with the same settings to repair the folder, then merge."
         case .cleanedUp(let d, let what):
             "\(what); \(d) holds the journal and plan but no longer the batches. Run `quern extract` (or `quern run`) to make them again, then merge."

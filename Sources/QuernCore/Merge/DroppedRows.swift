@@ -33,7 +33,8 @@ public enum DroppedRows {
         let share = String(format: "%.1f", 100 * Double(total) / Double(max(all, 1)))
         let reasons = dropped.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { "\(Human.count($0.value)) \($0.key)" }.joined(separator: ", ")
-        return "\(Human.count(total)) of \(Human.count(all)) rows (\(share)%) were dropped and are not in the outputs: \(reasons). "
+        return
+            "\(Human.count(total)) of \(Human.count(all)) rows (\(share)%) were dropped and are not in the outputs: \(reasons). "
             + "A row whose label is missing, or whose value the config does not list (labels.<head>.values or classes), "
             + "is dropped: fix the config or the data and run again. The counts are in summary.json and "
             + "preprocessing_stats.json (rows_dropped)."

@@ -55,7 +55,10 @@ public struct FeatureMoments: Sendable {
                     min.withUnsafeMutableBufferPointer { lo in
                         max.withUnsafeMutableBufferPointer { hi in
                             for i in 0..<k { sq[i] = 0 }
-                            let q = sq.baseAddress!, l = lo.baseAddress!, h = hi.baseAddress!, m = meanOf.baseAddress!
+                            let q = sq.baseAddress!
+                            let l = lo.baseAddress!
+                            let h = hi.baseAddress!
+                            let m = meanOf.baseAddress!
                             for r in rows {
                                 let row = data + r * width
                                 for i in 0..<k {

@@ -31,7 +31,8 @@ public struct MergeSettings: Sendable, Equatable {
         let by = splitBy ?? (schema.hasGroups ? .group : .row)
         if by == .group && !schema.hasGroups {
             throw MergeError.badSettings(
-                "split.by: group needs a group key, and these batches have none (the extractor has no group: column). Set extractor group: <column> and run `quern extract --restart`, or use split.by: row (the default without a group).")
+                "split.by: group needs a group key, and these batches have none (the extractor has no group: column). Set extractor group: <column> and run `quern extract --restart`, or use split.by: row (the default without a group)."
+            )
         }
         return SplitFunction(seed: splitSeed, fractions: fractions, by: by)
     }

@@ -1,5 +1,5 @@
-public import Foundation
 import CQuernSys
+public import Foundation
 public import QuernKit
 
 /// The merge stage and the stages after it: read the batches one at a time through a merge
@@ -15,7 +15,9 @@ public struct MergeStage: Sendable {
     public var runner: StageRunner
     public var console: Console
 
-    public init(plan: RunPlan, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
+    public init(
+        plan: RunPlan, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()
+    ) {
         self.plan = plan
         self.registry = registry
         self.runner = runner
@@ -89,15 +91,19 @@ public struct MergeStage: Sendable {
                 // What the process holds now counts as it is (malloc's free pages were given back
                 // above, so after an extract in this process it is about what a fresh quern holds).
                 let resident = currentResidentBytes()
-                let minimum = MemoryLimit.mergeMinimum(partRows: partRows, rowBytes: rowBytes, stateBytes: state, resident: resident)
+                let minimum = MemoryLimit.mergeMinimum(
+                    partRows: partRows, rowBytes: rowBytes, stateBytes: state, resident: resident)
                 if limit.bytes < minimum {
                     let named = MemoryLimit.named(minimum)
                     if state > 0 {
-                        throw MemoryLimitError.tooLowForStrategy(limit, strategy: strategy.name, rows: batches.totalRows, stateBytes: state, partRows: partRows, minimum: named)
+                        throw MemoryLimitError.tooLowForStrategy(
+                            limit, strategy: strategy.name, rows: batches.totalRows, stateBytes: state,
+                            partRows: partRows, minimum: named)
                     }
                     throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: named)
                 }
-                let plan = limit.mergePlan(partRows: partRows, rowBytes: rowBytes, stateBytes: state, budget: limit.budget(resident: resident))
+                let plan = limit.mergePlan(
+                    partRows: partRows, rowBytes: rowBytes, stateBytes: state, budget: limit.budget(resident: resident))
                 batches.maxReadAhead = plan.readAhead
                 batches.maxLoaders = plan.loaders
                 // The strategy's state is needed whatever merge.memory_budget_mb says.
@@ -105,20 +111,39 @@ public struct MergeStage: Sendable {
                 blockRows = plan.blockRows
                 bufferBytes = 128 << 10  // nine or more output streams each gather this much before a write
                 windowBytes = plan.windowBytes
-                console.info("merge: memory limit \(limit) (quern holds \(Human.bytes(resident))): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)) (\(Human.bytes(state)) for its state), blocks of \(Human.count(plan.blockRows)) rows")
+                console.info(
+                    "merge: memory limit \(limit) (quern holds \(Human.bytes(resident))): \(plan.readAhead) batches ahead, strategy budget \(Human.bytes(memoryBudget)) (\(Human.bytes(state)) for its state), blocks of \(Human.count(plan.blockRows)) rows"
+                )
             }
             let publisher = OutputPublisher(output: settings.outputDir)
             lock = try publisher.lock()
-            if let dead = lock?.tookOverFrom { console.info("merge: took over the lock of a quern that stopped without releasing it (\(dead)); its staging folder is removed.") }
-            if try publisher.recover() { console.warning("merge: finished publishing the outputs of a merge that was interrupted while moving them into \(settings.outputDir).") }
+            if let dead = lock?.tookOverFrom {
+                console.info(
+                    "merge: took over the lock of a quern that stopped without releasing it (\(dead)); its staging folder is removed."
+                )
+            }
+            if try publisher.recover() {
+                console.warning(
+                    "merge: finished publishing the outputs of a merge that was interrupted while moving them into \(settings.outputDir)."
+                )
+            }
             staging = try publisher.makeStaging()
             runner.context?.setStagingDir(staging)
-            console.info("merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)")
-            let context = MergeContext(batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch", memoryBudget: memoryBudget)
+            console.info(
+                "merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)"
+            )
+            let context = MergeContext(
+                batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch",
+                memoryBudget: memoryBudget)
             let merged =
                 inspect
-                ? try RowFilesWriter(dir: staging, name: "merged", schema: batches.schema, keepSplit: true, provenance: settings.provenance, bufferBytes: bufferBytes) : nil
-            if !inspect { direct = try SplitWriter(dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes) }
+                ? try RowFilesWriter(
+                    dir: staging, name: "merged", schema: batches.schema, keepSplit: true,
+                    provenance: settings.provenance, bufferBytes: bufferBytes) : nil
+            if !inspect {
+                direct = try SplitWriter(
+                    dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes)
+            }
             let total = batches.totalRows
             var seen = 0
             // The rate and ETA count from the first row merged, not from opening the batches.
@@ -127,7 +152,10 @@ public struct MergeStage: Sendable {
                 if let merged { try merged.append(block) } else { try direct?.write(block) }
                 seen += block.count
                 let elapsed = max(monotonicSeconds() - mergeStarted, 1e-6)
-                console.progress(label: "merge", done: seen, total: total, unit: "rows", rows: seen, rowsPerSecond: Double(seen) / elapsed, eta: MergeStage.eta(done: seen, total: total, elapsed: elapsed))
+                console.progress(
+                    label: "merge", done: seen, total: total, unit: "rows", rows: seen,
+                    rowsPerSecond: Double(seen) / elapsed,
+                    eta: MergeStage.eta(done: seen, total: total, elapsed: elapsed))
             }
             try merged?.finish(sync: false)
             try? FileManager.default.removeItem(atPath: context.scratchDir)
@@ -137,10 +165,16 @@ public struct MergeStage: Sendable {
         t = monotonicSeconds()
         // split: the merged rows into X_train/val/test (merge order kept inside each split), with
         // counts and label/mask checks; finished into valid .npy files.
-        let writer = try direct ?? SplitWriter(dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes)
+        let writer =
+            try direct
+            ?? SplitWriter(
+                dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes)
         try await runner.run(.split) {
             if let merged {
-                try RowFiles.forEachBlock(dir: staging, name: "merged", schema: batches.schema, provenance: settings.provenance, rows: merged.rows, blockRows: blockRows) {
+                try RowFiles.forEachBlock(
+                    dir: staging, name: "merged", schema: batches.schema, provenance: settings.provenance,
+                    rows: merged.rows, blockRows: blockRows
+                ) {
                     try writer.write($0)
                 }
                 RowFiles.remove(dir: staging, name: "merged", schema: batches.schema)
@@ -148,7 +182,8 @@ public struct MergeStage: Sendable {
             try writer.finish()
         }
         timings["split"] = monotonicSeconds() - t
-        let emptySplits = SplitCheck.emptySplits(rows: writer.rows, fractions: split.fractions, by: split.by, keys: keyTally.keys(by: split.by))
+        let emptySplits = SplitCheck.emptySplits(
+            rows: writer.rows, fractions: split.fractions, by: split.by, keys: keyTally.keys(by: split.by))
         for w in emptySplits.warnings { console.warning("merge: \(w)") }
         t = monotonicSeconds()
         var nonFinite = 0
@@ -182,11 +217,20 @@ public struct MergeStage: Sendable {
             // Neither is ever published, --skip-validation or not: no rows at all, or values
             // the stats file cannot record (it would be written as `{}`).
             guard writer.rows.reduce(0, +) > 0 else {
-                throw NothingToPublish.noRows(intermediate: batches.dir, output: settings.outputDir, failed: [], failedCount: 0, dropped: report.dropped, strategy: strategy.name)
+                throw NothingToPublish.noRows(
+                    intermediate: batches.dir, output: settings.outputDir, failed: [], failedCount: 0,
+                    dropped: report.dropped, strategy: strategy.name)
             }
-            if nonFinite > 0 { throw NothingToPublish.nonFinite(staging: staging, output: settings.outputDir, schema: batches.schema, rows: writer.rows, batches: batches) }
+            if nonFinite > 0 {
+                throw NothingToPublish.nonFinite(
+                    staging: staging, output: settings.outputDir, schema: batches.schema, rows: writer.rows,
+                    batches: batches)
+            }
             var problems = writer.problems + emptySplits.problems
-            if report.rowsOut != writer.rows.reduce(0, +) { problems.append("the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written") }
+            if report.rowsOut != writer.rows.reduce(0, +) {
+                problems.append(
+                    "the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written")
+            }
             if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
             summary.validated = !settings.skipValidation
             try writer.writeNpz()
@@ -194,12 +238,15 @@ public struct MergeStage: Sendable {
             timings["total"] = monotonicSeconds() - started
             try writer.syncArrays()
             let stats = try StatsFile.make(
-                settings: settings, batches: batches, strategy: strategy, report: report, writer: writer, params: params,
-                timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [], rowsDropped: rowsDropped)
+                settings: settings, batches: batches, strategy: strategy, report: report, writer: writer,
+                params: params,
+                timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [],
+                rowsDropped: rowsDropped)
             try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
             // What `quern transform` and `quern.normalize` need to apply this run to new files.
             let config = runner.context?.config
-            try FittedTransform.save(to: staging, config: config, fingerprint: batches.fingerprint, schema: batches.schema, params: params)
+            try FittedTransform.save(
+                to: staging, config: config, fingerprint: batches.fingerprint, schema: batches.schema, params: params)
             // The input folder is known only when this process extracted (`quern run`): the config
             // of a `quern merge` alone need not name the folder the batches came from.
             let extracted = runner.context.map { !$0.inputFiles.isEmpty } ?? false
@@ -211,7 +258,9 @@ public struct MergeStage: Sendable {
             published = true
         }
         if settings.cleanup {
-            summary.cleanup = try await runner.run(.cleanup) { try Self.deleteBatches(batches, output: settings.outputDir) }
+            summary.cleanup = try await runner.run(.cleanup) {
+                try Self.deleteBatches(batches, output: settings.outputDir)
+            }
         }
         summary.seconds = monotonicSeconds() - started
         summary.peakBytes = peakResidentBytes()
@@ -237,24 +286,29 @@ public struct MergeStage: Sendable {
             try FileManager.default.removeItem(atPath: e.path)
             bytes += e.bytes
         }
-        return "deleted \(batches.entries.count) batch files (\(Human.bytes(bytes))) from \(batches.dir); its journal and plan are kept, so `quern extract` can redo them."
+        return
+            "deleted \(batches.entries.count) batch files (\(Human.bytes(bytes))) from \(batches.dir); its journal and plan are kept, so `quern extract` can redo them."
     }
 }
 
 /// `preprocessing_stats.json`: what a user (or inference code) needs to know about the outputs.
 enum StatsFile {
     static func make(
-        settings: MergeSettings, batches: BatchSet, strategy: any MergeStrategy, report: MergeReport, writer: SplitWriter,
-        params: Normalizer.Parameters, timings: [String: Double], validated: Bool, overrides: [RunContext.Override], rowsDropped: [String: Int]
+        settings: MergeSettings, batches: BatchSet, strategy: any MergeStrategy, report: MergeReport,
+        writer: SplitWriter,
+        params: Normalizer.Parameters, timings: [String: Double], validated: Bool, overrides: [RunContext.Override],
+        rowsDropped: [String: Int]
     ) throws -> String {
         let schema = batches.schema
         var features: [String: Any] = [:]
         for f in params.features {
-            features[f.name] = params.method == .minmax ? ["min": f.shift, "range": f.scale] : ["mean": f.shift, "std": f.scale]
+            features[f.name] =
+                params.method == .minmax ? ["min": f.shift, "range": f.scale] : ["mean": f.shift, "std": f.scale]
         }
         var classCounts: [String: Any] = [:]
         for (h, head) in schema.labels.enumerated() {
-            classCounts[head.name] = Dictionary(uniqueKeysWithValues: SplitFunction.names.enumerated().map { ($1, writer.classCounts[h][$0]) })
+            classCounts[head.name] = Dictionary(
+                uniqueKeysWithValues: SplitFunction.names.enumerated().map { ($1, writer.classCounts[h][$0]) })
         }
         let stats: [String: Any] = [
             "total_samples": writer.rows.reduce(0, +),
@@ -263,22 +317,33 @@ enum StatsFile {
             "normalized_features": schema.features.filter(\.normalized).map(\.name),
             "splits": Dictionary(uniqueKeysWithValues: SplitFunction.names.enumerated().map { ($1, writer.rows[$0]) }),
             "class_counts": classCounts,
-            "labels": schema.labels.map { ["name": $0.name, "classes": $0.classes, "class_names": $0.classNames as Any? ?? NSNull()] as [String: Any] },
-            "masks": schema.masks.map { ["name": $0.name, "width": $0.width, "label": $0.label as Any? ?? NSNull()] as [String: Any] },
-            "normalization": ["method": params.method.rawValue, "fit_on": "train", "features": features] as [String: Any],
+            "labels": schema.labels.map {
+                ["name": $0.name, "classes": $0.classes, "class_names": $0.classNames as Any? ?? NSNull()]
+                    as [String: Any]
+            },
+            "masks": schema.masks.map {
+                ["name": $0.name, "width": $0.width, "label": $0.label as Any? ?? NSNull()] as [String: Any]
+            },
+            "normalization": ["method": params.method.rawValue, "fit_on": "train", "features": features]
+                as [String: Any],
             "merge": [
-                "strategy": strategy.name, "options": strategy.optionsText, "seed": settings.mergeSeed, "rows_in": report.rowsIn, "rows_out": report.rowsOut,
+                "strategy": strategy.name, "options": strategy.optionsText, "seed": settings.mergeSeed,
+                "rows_in": report.rowsIn, "rows_out": report.rowsOut,
                 "dropped": report.dropped, "details": report.details,
             ] as [String: Any],
             "split": [
-                "by": (settings.splitBy ?? .group).rawValue, "fractions": settings.fractions, "seed": settings.splitSeed,
-                "function": "u = fnv1a64(utf8(\"<seed>:<key>\")) % 10000; train if u < 10000*f_train, val if u < 10000*(f_train+f_val), else test",
+                "by": (settings.splitBy ?? .group).rawValue, "fractions": settings.fractions,
+                "seed": settings.splitSeed,
+                "function":
+                    "u = fnv1a64(utf8(\"<seed>:<key>\")) % 10000; train if u < 10000*f_train, val if u < 10000*(f_train+f_val), else test",
             ] as [String: Any],
             "seed": settings.mergeSeed,
             "schema_fingerprint": batches.fingerprint,
             "batches": [
                 "folder": batches.dir, "count": batches.entries.count, "rows": batches.totalRows,
-                "files": batches.entries.map { ["file": UserPath.lastComponent(of: $0.path), "rows": $0.rows, "crc32": $0.crc32] as [String: Any] },
+                "files": batches.entries.map {
+                    ["file": UserPath.lastComponent(of: $0.path), "rows": $0.rows, "crc32": $0.crc32] as [String: Any]
+                },
             ] as [String: Any],
             "validated": validated,
             "rows_dropped": rowsDropped,
@@ -288,7 +353,9 @@ enum StatsFile {
             "peak_memory_bytes": peakResidentBytes(),
         ]
         // JSON has no NaN or infinity: name the first such value rather than write an empty file.
-        if let key = firstNonFinite(stats) { throw NothingToPublish.statsUnwritable(output: settings.outputDir, why: "\(key) is not a finite number") }
+        if let key = firstNonFinite(stats) {
+            throw NothingToPublish.statsUnwritable(output: settings.outputDir, why: "\(key) is not a finite number")
+        }
         let data: Data
         do {
             data = try JSONSerialization.data(withJSONObject: stats, options: [.prettyPrinted, .sortedKeys])

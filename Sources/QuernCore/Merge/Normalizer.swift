@@ -1,9 +1,10 @@
+import CQuernSys
 public import Foundation
 public import QuernKit
 import Synchronization
-import CQuernSys
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Fits a normalization on the train rows (from ``FeatureMoments`` gathered as they were written)
@@ -19,7 +20,10 @@ public struct Normalizer: Sendable {
         public var features: [(name: String, shift: Double, scale: Double)]
 
         public static func == (a: Parameters, b: Parameters) -> Bool {
-            a.method == b.method && a.features.elementsEqual(b.features) { $0.name == $1.name && $0.shift == $1.shift && $0.scale == $1.scale }
+            a.method == b.method
+                && a.features.elementsEqual(b.features) {
+                    $0.name == $1.name && $0.shift == $1.shift && $0.scale == $1.scale
+                }
         }
     }
 
@@ -44,16 +48,20 @@ public struct Normalizer: Sendable {
         case .none:
             return Parameters(method: .none, features: [])
         case .standard:
-            return Parameters(method: .standard, features: names.indices.map { k in
-                let std = moments.count > 0 ? (moments.m2[k] / n).squareRoot() : 1
-                return (names[k], moments.mean[k], std == 0 ? 1 : std)
-            })
+            return Parameters(
+                method: .standard,
+                features: names.indices.map { k in
+                    let std = moments.count > 0 ? (moments.m2[k] / n).squareRoot() : 1
+                    return (names[k], moments.mean[k], std == 0 ? 1 : std)
+                })
         case .minmax:
-            return Parameters(method: .minmax, features: names.indices.map { k in
-                guard moments.count > 0 else { return (names[k], 0.0, 1.0) }
-                let range = moments.max[k] - moments.min[k]
-                return (names[k], moments.min[k], range == 0 ? 1.0 : range)
-            })
+            return Parameters(
+                method: .minmax,
+                features: names.indices.map { k in
+                    guard moments.count > 0 else { return (names[k], 0.0, 1.0) }
+                    let range = moments.max[k] - moments.min[k]
+                    return (names[k], moments.min[k], range == 0 ? 1.0 : range)
+                })
         }
     }
 
@@ -73,15 +81,20 @@ public struct Normalizer: Sendable {
         let results = Mutex<[Result<Int, StorageError>]>([])
         let this = self
         DispatchQueue.concurrentPerform(iterations: parts) { k in
-            let from = rows * k / parts, to = rows * (k + 1) / parts
-            let r = Result { () throws(StorageError) in try this.apply(p, fd: fd, path: path, rows: from..<to, window: window) }
+            let from = rows * k / parts
+            let to = rows * (k + 1) / parts
+            let r = Result { () throws(StorageError) in
+                try this.apply(p, fd: fd, path: path, rows: from..<to, window: window)
+            }
             results.withLock { $0.append(r) }
         }
         return try results.withLock { $0 }.reduce(0) { try $0 + $1.get() }
     }
 
     /// Applies `p` to rows `range` of the open X file `fd`, a mapped window of `window` bytes at a time.
-    private func apply(_ p: Parameters, fd: Int32, path: String, rows range: Range<Int>, window: Int) throws(StorageError) -> Int {
+    private func apply(_ p: Parameters, fd: Int32, path: String, rows range: Range<Int>, window: Int)
+        throws(StorageError) -> Int
+    {
         let cols = columns
         let d = schema.features.count
         let writing = p.method != .none
@@ -95,13 +108,17 @@ public struct Normalizer: Sendable {
             let first = NpyHeader.length + row * d * 4
             let mapStart = first / page * page
             let length = first + n * d * 4 - mapStart
-            guard let map = mmap(nil, length, writing ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, off_t(mapStart)), map != MAP_FAILED else {
+            guard
+                let map = mmap(
+                    nil, length, writing ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, off_t(mapStart)),
+                map != MAP_FAILED
+            else {
                 throw .io(path: path, operation: "map", errno: errno)
             }
             // Map the whole window writable in one call (MADV_POPULATE_WRITE, Linux 5.14) rather
             // than taking a read fault and then a write fault on every page as the loop first
             // touches it; where the kernel does not know it, the faults happen as before.
-            if writing { _ = madvise(map, length, 23 /* MADV_POPULATE_WRITE */) }
+            if writing { _ = madvise(map, length, 23) }  // 23: MADV_POPULATE_WRITE
             let x = (map + (first - mapStart)).assumingMemoryBound(to: Float.self)
             // Raw pointers, and a straight run of columns where the schema has one (the usual
             // case): the loops vectorize. The bounds-checked loops were 6% of a merge's CPU.

@@ -1,8 +1,9 @@
 import Foundation
 import QuernKit
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `checksums.json` in an output folder: the size and CRC-32 of every other file quern wrote

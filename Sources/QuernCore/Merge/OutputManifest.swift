@@ -24,7 +24,10 @@ public struct OutputManifest: Codable, Sendable, Equatable {
     /// `masks_<split>.npz`, `preprocessing_stats.json`): in a folder published before quern kept a
     /// manifest, those of them that are there are taken as quern's, if `preprocessing_stats.json`
     /// is there to say a merge published into it.
-    static let legacyNames = ["train", "val", "test"].flatMap { ["X_\($0).npy", "labels_\($0).npz", "masks_\($0).npz"] } + ["preprocessing_stats.json"]
+    static let legacyNames =
+        ["train", "val", "test"].flatMap { ["X_\($0).npy", "labels_\($0).npz", "masks_\($0).npz"] } + [
+            "preprocessing_stats.json"
+        ]
 
     /// The record in `folder`, or nil when there is none (or it is not a manifest quern wrote).
     public static func read(from folder: String) -> OutputManifest? {

@@ -1,7 +1,8 @@
-public import Foundation
 import CQuernSys
+public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Publishes a merge's outputs into the output folder, and touches nothing else there.
@@ -39,7 +40,8 @@ public struct OutputPublisher: Sendable {
         var st = stat()
         let exists = stat(folder, &st) == 0
         let parent = UserPath.parent(of: folder)
-        let beside = folder != "/" && (!exists || (!MountPoint.isMountPoint(folder) && access(parent, W_OK | X_OK) == 0))
+        let beside =
+            folder != "/" && (!exists || (!MountPoint.isMountPoint(folder) && access(parent, W_OK | X_OK) == 0))
         if beside {
             let name = UserPath.lastComponent(of: folder)
             home = parent
@@ -63,7 +65,8 @@ public struct OutputPublisher: Sendable {
     @discardableResult
     public func recover() throws -> Bool {
         var finished = false
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: home)) ?? []).sorted() where name.hasPrefix(stagingPrefix) {
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: home)) ?? []).sorted()
+        where name.hasPrefix(stagingPrefix) {
             let staging = "\(home)/\(name)"
             if let record = OutputManifest.read(from: staging) {
                 try finish(staging, record)
@@ -80,7 +83,9 @@ public struct OutputPublisher: Sendable {
         try AtomicFile.makeFolders(home, for: "create the folder of the outputs")
         let staging = "\(home)/\(stagingPrefix)\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
-        guard mkdir(staging, 0o755) == 0 else { throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno) }
+        guard mkdir(staging, 0o755) == 0 else {
+            throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno)
+        }
         quern_track_staging(staging)  // SIGINT or SIGTERM removes it (the C handler)
         return staging
     }
@@ -103,9 +108,11 @@ public struct OutputPublisher: Sendable {
 
     /// Is `file` one quern writes into output folders (and so replaces)?
     public static func isQuernOutput(_ file: String) -> Bool {
-        file == "preprocessing_stats.json" || file == OutputChecksums.fileName || (file.hasPrefix("X_") && file.hasSuffix(".npy"))
+        file == "preprocessing_stats.json" || file == OutputChecksums.fileName
+            || (file.hasPrefix("X_") && file.hasSuffix(".npy"))
             || ((file.hasPrefix("labels_") || file.hasPrefix("masks_")) && file.hasSuffix(".npz"))
-            || Provenance.isOutputName(file) || file == FittedTransform.fileName || file == FittedTransform.configFileName
+            || Provenance.isOutputName(file) || file == FittedTransform.fileName
+            || file == FittedTransform.configFileName
             || TransformStage.outputNames.contains(file)
     }
 
@@ -116,7 +123,8 @@ public struct OutputPublisher: Sendable {
         // written it is the only copy of outputs that may be half moved in.
         quern_track_staging(nil)
         var names: [String] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: staging) where OutputManifest.isPlainName(name) {
+        for name in try FileManager.default.contentsOfDirectory(atPath: staging) where OutputManifest.isPlainName(name)
+        {
             var st = stat()
             if lstat("\(staging)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { names.append(name) }
         }
@@ -126,7 +134,11 @@ public struct OutputPublisher: Sendable {
         for name in names {
             var st = stat()
             if lstat("\(folder)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
-                throw StorageError.io(path: "\(folder)/\(name)", operation: "publish the output file \(name) over it (it is a folder; move it away and run the merge again)", errno: EISDIR)
+                throw StorageError.io(
+                    path: "\(folder)/\(name)",
+                    operation:
+                        "publish the output file \(name) over it (it is a folder; move it away and run the merge again)",
+                    errno: EISDIR)
             }
         }
         let previous = OutputManifest.currentFiles(in: folder)
@@ -147,7 +159,9 @@ public struct OutputPublisher: Sendable {
                 let e = errno
                 throw StorageError.io(
                     path: "\(folder)/\(name)",
-                    operation: "publish the outputs (\(i) of \(record.files.count) files are in; the next `quern merge` into this folder moves in the rest from \(staging))", errno: e)
+                    operation:
+                        "publish the outputs (\(i) of \(record.files.count) files are in; the next `quern merge` into this folder moves in the rest from \(staging))",
+                    errno: e)
             }
             CrashPoint.reached("output-moved")
         }
@@ -155,9 +169,12 @@ public struct OutputPublisher: Sendable {
         for name in record.remove ?? [] where !record.files.contains(name) {
             var st = stat()
             // Only files and links: a folder is never removed, even under a listed name.
-            guard lstat("\(folder)/\(name)", &st) == 0, (st.st_mode & S_IFMT) == S_IFREG || (st.st_mode & S_IFMT) == S_IFLNK else { continue }
+            guard lstat("\(folder)/\(name)", &st) == 0,
+                (st.st_mode & S_IFMT) == S_IFREG || (st.st_mode & S_IFMT) == S_IFLNK
+            else { continue }
             if unlink("\(folder)/\(name)") != 0 && errno != ENOENT {
-                throw StorageError.io(path: "\(folder)/\(name)", operation: "remove this output of the previous merge", errno: errno)
+                throw StorageError.io(
+                    path: "\(folder)/\(name)", operation: "remove this output of the previous merge", errno: errno)
             }
         }
         try AtomicFile.write(OutputManifest(files: record.files).text, to: "\(folder)/\(OutputManifest.fileName)")

@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 public import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One stream of rows on disk, every array a valid `.npy` (fixed 128-byte headers, patched with the
 /// row count at the end): `X_<name>.npy`, `split_<name>.npy` (int8 codes, when kept),
@@ -30,7 +31,8 @@ public final class RowFilesWriter {
     /// `bufferBytes`: what each stream gathers before a write (less under a memory limit).
     /// `provenance`: the rows carry their origin (``RowBlock/origin``), written to `provenance_<name>.npy`.
     public init(
-        dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, provenance: Bool = false, writeBehind: WriteBehind? = nil,
+        dir: String, name: String, schema: FeatureSchema, keepSplit: Bool, npz: Bool = false, provenance: Bool = false,
+        writeBehind: WriteBehind? = nil,
         bufferBytes: Int = 1 << 20
     ) throws {
         self.dir = dir
@@ -39,8 +41,13 @@ public final class RowFilesWriter {
         layout = RowLayout(schema: schema, provenance: provenance)
         x = try BufferedFileWriter(path: RowFiles.x(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes)
         split = keepSplit ? try BufferedFileWriter(path: RowFiles.split(dir, name), bufferBytes: bufferBytes) : nil
-        origin = provenance ? try BufferedFileWriter(path: RowFiles.origin(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes) : nil
-        for w in [x] + (split.map { [$0] } ?? []) + (origin.map { [$0] } ?? []) { try w.write([UInt8](repeating: 0x20, count: NpyHeader.length)) }
+        origin =
+            provenance
+            ? try BufferedFileWriter(
+                path: RowFiles.origin(dir, name), writeBehind: writeBehind, bufferBytes: bufferBytes) : nil
+        for w in [x] + (split.map { [$0] } ?? []) + (origin.map { [$0] } ?? []) {
+            try w.write([UInt8](repeating: 0x20, count: NpyHeader.length))
+        }
         labelsInNpz = npz && schema.labels.count == 1
         masksInNpz = npz && schema.masks.count == 1
         func npyFile(_ path: String) throws -> any RowArrayFile {
@@ -48,11 +55,21 @@ public final class RowFilesWriter {
             try w.write([UInt8](repeating: 0x20, count: NpyHeader.length))
             return w
         }
-        labels = try labelsInNpz
-            ? [NpzMemberFile(path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, writeBehind: writeBehind, bufferBytes: bufferBytes)]
+        labels =
+            try labelsInNpz
+            ? [
+                NpzMemberFile(
+                    path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, writeBehind: writeBehind,
+                    bufferBytes: bufferBytes)
+            ]
             : schema.labels.map { try npyFile(RowFiles.label(dir, name, $0.name)) }
-        masks = try masksInNpz
-            ? [NpzMemberFile(path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, writeBehind: writeBehind, bufferBytes: bufferBytes)]
+        masks =
+            try masksInNpz
+            ? [
+                NpzMemberFile(
+                    path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, writeBehind: writeBehind,
+                    bufferBytes: bufferBytes)
+            ]
             : schema.masks.map { try npyFile(RowFiles.mask(dir, name, $0.name)) }
     }
 
@@ -67,11 +84,15 @@ public final class RowFilesWriter {
             try withUnsafeBytes(of: &y) { try labels[h].write($0) }
         }
         for (m, w) in layout.maskWidths.enumerated() {
-            try block.masks[m].withUnsafeBytes { try masks[m].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)])) }
+            try block.masks[m].withUnsafeBytes {
+                try masks[m].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)]))
+            }
         }
         if let origin {
             let o = RowBlock.originWidth
-            try block.origin.withUnsafeBytes { try origin.write(UnsafeRawBufferPointer(rebasing: $0[(i * o * 8)..<((i + 1) * o * 8)])) }
+            try block.origin.withUnsafeBytes {
+                try origin.write(UnsafeRawBufferPointer(rebasing: $0[(i * o * 8)..<((i + 1) * o * 8)]))
+            }
         }
         rows += 1
     }
@@ -93,9 +114,13 @@ public final class RowFilesWriter {
         try x.write(array: block.features, ranges: runs.map { ($0.lowerBound * d)..<($0.upperBound * d) })
         if let split { try split.write(array: block.split, ranges: runs) }
         for h in 0..<labels.count { try labels[h].write(array: block.labels[h], ranges: runs) }
-        for (m, w) in layout.maskWidths.enumerated() { try masks[m].write(array: block.masks[m], ranges: runs.map { ($0.lowerBound * w)..<($0.upperBound * w) }) }
+        for (m, w) in layout.maskWidths.enumerated() {
+            try masks[m].write(array: block.masks[m], ranges: runs.map { ($0.lowerBound * w)..<($0.upperBound * w) })
+        }
         let o = RowBlock.originWidth
-        if let origin { try origin.write(array: block.origin, ranges: runs.map { ($0.lowerBound * o)..<($0.upperBound * o) }) }
+        if let origin {
+            try origin.write(array: block.origin, ranges: runs.map { ($0.lowerBound * o)..<($0.upperBound * o) })
+        }
         rows += runs.reduce(0) { $0 + $1.count }
     }
 
@@ -106,8 +131,13 @@ public final class RowFilesWriter {
         try split?.finish(header: NpyHeader.bytes(descr: "|i1", shape: [rows]), sync: sync)
         try origin?.finish(header: NpyHeader.bytes(descr: "<i8", shape: [rows, RowBlock.originWidth]), sync: sync)
         // An .npz written in place is final now: synced whatever `sync` says.
-        for w in labels { try w.finish(header: NpyHeader.bytes(descr: "<i4", shape: [rows]), sync: sync || labelsInNpz) }
-        for (m, w) in masks.enumerated() { try w.finish(header: NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), sync: sync || masksInNpz) }
+        for w in labels {
+            try w.finish(header: NpyHeader.bytes(descr: "<i4", shape: [rows]), sync: sync || labelsInNpz)
+        }
+        for (m, w) in masks.enumerated() {
+            try w.finish(
+                header: NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), sync: sync || masksInNpz)
+        }
     }
 }
 
@@ -115,21 +145,32 @@ public final class RowFilesWriter {
 public enum RowFiles {
     public static func x(_ dir: String, _ name: String) -> String { "\(dir)/X_\(name).npy" }
     public static func split(_ dir: String, _ name: String) -> String { "\(dir)/split_\(name).npy" }
-    public static func label(_ dir: String, _ name: String, _ head: String) -> String { "\(dir)/.labels_\(name).\(head).npy" }
-    public static func mask(_ dir: String, _ name: String, _ head: String) -> String { "\(dir)/.masks_\(name).\(head).npy" }
+    public static func label(_ dir: String, _ name: String, _ head: String) -> String {
+        "\(dir)/.labels_\(name).\(head).npy"
+    }
+    public static func mask(_ dir: String, _ name: String, _ head: String) -> String {
+        "\(dir)/.masks_\(name).\(head).npy"
+    }
     public static func origin(_ dir: String, _ name: String) -> String { "\(dir)/\(Provenance.rowsFile(name))" }
 
     /// Reads the stream `name` (with split codes, and origins with `provenance`) as blocks of up to `blockRows` rows.
     public static func forEachBlock(
-        dir: String, name: String, schema: FeatureSchema, provenance: Bool = false, rows: Int, blockRows: Int = 1 << 16, _ body: (RowBlock) throws -> Void
+        dir: String, name: String, schema: FeatureSchema, provenance: Bool = false, rows: Int, blockRows: Int = 1 << 16,
+        _ body: (RowBlock) throws -> Void
     ) throws {
         let layout = RowLayout(schema: schema, provenance: provenance)
-        let files = [x(dir, name), split(dir, name)] + schema.labels.map { label(dir, name, $0.name) } + schema.masks.map { mask(dir, name, $0.name) }
+        let files =
+            [x(dir, name), split(dir, name)] + schema.labels.map { label(dir, name, $0.name) }
+            + schema.masks.map { mask(dir, name, $0.name) }
             + (provenance ? [origin(dir, name)] : [])
         let fds = files.map { open($0, O_RDONLY | O_CLOEXEC) }
         defer { for fd in fds where fd >= 0 { close(fd) } }
-        for (k, fd) in fds.enumerated() where fd < 0 { throw StorageError.io(path: files[k], operation: "read", errno: errno) }
-        func read<T: BitwiseCopyable>(_ fd: Int32, _ path: String, count: Int, at row: Int, width: Int, as: T.Type) throws -> [T] {
+        for (k, fd) in fds.enumerated() where fd < 0 {
+            throw StorageError.io(path: files[k], operation: "read", errno: errno)
+        }
+        func read<T: BitwiseCopyable>(_ fd: Int32, _ path: String, count: Int, at row: Int, width: Int, as: T.Type)
+            throws -> [T]
+        {
             let size = MemoryLayout<T>.size * width
             return try [T](unsafeUninitializedCapacity: count * width) { buf, n in
                 let want = count * size
@@ -144,14 +185,17 @@ public enum RowFiles {
             var block = RowBlock(layout: layout)
             block.features = try read(fds[0], files[0], count: n, at: start, width: layout.features, as: Float.self)
             block.split = try read(fds[1], files[1], count: n, at: start, width: 1, as: UInt8.self)
-            for h in 0..<layout.labelHeads { block.labels[h] = try read(fds[2 + h], files[2 + h], count: n, at: start, width: 1, as: Int32.self) }
+            for h in 0..<layout.labelHeads {
+                block.labels[h] = try read(fds[2 + h], files[2 + h], count: n, at: start, width: 1, as: Int32.self)
+            }
             for (m, w) in layout.maskWidths.enumerated() {
                 let k = 2 + layout.labelHeads + m
                 block.masks[m] = try read(fds[k], files[k], count: n, at: start, width: w, as: Int8.self)
             }
             if provenance {
                 let k = files.count - 1
-                block.origin = try read(fds[k], files[k], count: n, at: start, width: RowBlock.originWidth, as: Int64.self)
+                block.origin = try read(
+                    fds[k], files[k], count: n, at: start, width: RowBlock.originWidth, as: Int64.self)
             }
             try body(block)
             start += n
@@ -160,7 +204,9 @@ public enum RowFiles {
 
     /// Removes the files of stream `name`.
     public static func remove(dir: String, name: String, schema: FeatureSchema) {
-        for f in [x(dir, name), split(dir, name), origin(dir, name)] + schema.labels.map({ label(dir, name, $0.name) }) + schema.masks.map({ mask(dir, name, $0.name) }) {
+        for f in [x(dir, name), split(dir, name), origin(dir, name)] + schema.labels.map({ label(dir, name, $0.name) })
+            + schema.masks.map({ mask(dir, name, $0.name) })
+        {
             unlink(f)
         }
     }

@@ -25,7 +25,9 @@ public struct ShardCheck: Sendable {
         var counts: [(count: Int, date: Date)] = []
         for name in names {
             guard let shard = Self.shard(inFileName: name) else { continue }
-            let date = ((try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(name)"))?[.modificationDate] as? Date) ?? .distantPast
+            let date =
+                ((try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(name)"))?[.modificationDate] as? Date)
+                ?? .distantPast
             counts.append((shard.count, date))
             if name.hasPrefix("progress."), let data = FileManager.default.contents(atPath: "\(dir)/\(name)"),
                 let p = try? JSONDecoder().decode(ProgressFile.self, from: data)
@@ -33,7 +35,9 @@ public struct ShardCheck: Sendable {
                 progress[shard.description] = (p, date)
             }
         }
-        if let p = FileManager.default.contents(atPath: "\(dir)/progress.json").flatMap({ try? JSONDecoder().decode(ProgressFile.self, from: $0) }) {
+        if let p = FileManager.default.contents(atPath: "\(dir)/progress.json").flatMap({
+            try? JSONDecoder().decode(ProgressFile.self, from: $0)
+        }) {
             progress[Shard.whole.description] = (p, .distantPast)
         }
         let n = counts.max { $0.date < $1.date }?.count ?? 1
@@ -50,7 +54,8 @@ public struct ShardCheck: Sendable {
         guard name.hasPrefix("journal.shard-") || name.hasPrefix("progress.shard-") else { return nil }
         let core = name.split(separator: ".").dropFirst().first.map(String.init) ?? ""  // shard-K-of-N
         let parts = core.split(separator: "-")
-        guard parts.count == 4, parts[0] == "shard", parts[2] == "of", let k = Int(parts[1]), let n = Int(parts[3]) else { return nil }
+        guard parts.count == 4, parts[0] == "shard", parts[2] == "of", let k = Int(parts[1]), let n = Int(parts[3])
+        else { return nil }
         return Shard(index: k, count: n)
     }
 
@@ -59,7 +64,8 @@ public struct ShardCheck: Sendable {
     private var siblingLaunch: ShardLaunch? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         for name in names.sorted() where name.hasPrefix("progress") {
-            if let data = FileManager.default.contents(atPath: "\(dir)/\(name)"), let p = try? JSONDecoder().decode(ProgressFile.self, from: data),
+            if let data = FileManager.default.contents(atPath: "\(dir)/\(name)"),
+                let p = try? JSONDecoder().decode(ProgressFile.self, from: data),
                 let l = p.launch
             {
                 return l
@@ -74,20 +80,29 @@ public struct ShardCheck: Sendable {
         var lines: [String] = []
         if sharded {
             let names = reports.map { $0.shard.description }.joined(separator: ", ")
-            lines.append("the extract of \(dir) is not complete: \(missing) of \(totalBatches) planned batches are missing, from shard\(reports.count == 1 ? "" : "s") \(names). Nothing was merged.")
+            lines.append(
+                "the extract of \(dir) is not complete: \(missing) of \(totalBatches) planned batches are missing, from shard\(reports.count == 1 ? "" : "s") \(names). Nothing was merged."
+            )
         } else {
-            lines.append("the extract of \(dir) is not complete: \(missing) of \(totalBatches) planned batches are missing. Nothing was merged.")
+            lines.append(
+                "the extract of \(dir) is not complete: \(missing) of \(totalBatches) planned batches are missing. Nothing was merged."
+            )
         }
         let template = anyLaunch
         for r in reports {
-            let list = r.missing.prefix(10).map(String.init).joined(separator: ", ") + (r.missing.count > 10 ? ", ..." : "")
+            let list =
+                r.missing.prefix(10).map(String.init).joined(separator: ", ") + (r.missing.count > 10 ? ", ..." : "")
             var state = "it never started here (no progress file)"
             if let p = r.progress {
-                let whereText = p.launch.map { l in " on \(l.host) (pid \(l.pid)\(l.slurmJob.map { ", Slurm job \($0)" } ?? ""))" } ?? ""
+                let whereText =
+                    p.launch.map { l in " on \(l.host) (pid \(l.pid)\(l.slurmJob.map { ", Slurm job \($0)" } ?? ""))" }
+                    ?? ""
                 switch p.state {
                 case "failed": state = "it failed\(whereText) at \(p.updatedAt): \(p.error ?? "no reason recorded")"
                 case "done": state = "it finished\(whereText) at \(p.updatedAt), before these batches were planned"
-                default: state = "it was last seen running\(whereText) at \(p.updatedAt): if it still runs, wait for it; if it died, redo it"
+                default:
+                    state =
+                        "it was last seen running\(whereText) at \(p.updatedAt): if it still runs, wait for it; if it died, redo it"
                 }
             }
             lines.append("  shard \(r.shard): batch\(r.missing.count == 1 ? "" : "es") \(list) missing; \(state).")
@@ -95,10 +110,13 @@ public struct ShardCheck: Sendable {
             if let launch {
                 lines.append("    redo only this shard:  \(launch.command(for: r.shard))")
                 if let script = launch.slurmScript {
-                    lines.append("    or, under Slurm:       sbatch --array=\(r.shard.index) \(ShellQuote.quote(script))")
+                    lines.append(
+                        "    or, under Slurm:       sbatch --array=\(r.shard.index) \(ShellQuote.quote(script))")
                 }
             } else {
-                lines.append("    redo only this shard:  quern extract --intermediate-dir \(ShellQuote.quote(dir)) --shard \(r.shard) (with the config and flags of the first run)")
+                lines.append(
+                    "    redo only this shard:  quern extract --intermediate-dir \(ShellQuote.quote(dir)) --shard \(r.shard) (with the config and flags of the first run)"
+                )
             }
         }
         lines.append("A re-run resumes: complete batches are kept. Then run the merge again.")

@@ -39,8 +39,11 @@ public final class SplitKeyTally: Sendable {
 public enum SplitCheck {
     public static let fillable = 20.0
 
-    public static func emptySplits(rows: [Int], fractions: [Double], by: SplitFunction.By, keys: Int) -> (warnings: [String], problems: [String]) {
-        var warnings: [String] = [], problems: [String] = []
+    public static func emptySplits(rows: [Int], fractions: [Double], by: SplitFunction.By, keys: Int) -> (
+        warnings: [String], problems: [String]
+    ) {
+        var warnings: [String] = []
+        var problems: [String] = []
         guard rows.reduce(0, +) > 0 else { return ([], []) }
         let unit = by == .group ? "groups" : "rows"
         let many = by == .group && keys >= SplitKeyTally.cap ? "\(keys) or more" : "\(keys)"
@@ -49,10 +52,12 @@ public enum SplitCheck {
             let about = expected < 10 ? String(format: "%.1f", expected) : String(Int(expected))
             if expected >= fillable {
                 problems.append(
-                    "the \(name) split is empty, though split.fractions gives it \(fractions[s]) and the rows have \(many) distinct \(unit) (about \(about) expected there): the split keys do not spread. Check that the group column (extractor group:) holds distinct values, or use split.by: row.")
+                    "the \(name) split is empty, though split.fractions gives it \(fractions[s]) and the rows have \(many) distinct \(unit) (about \(about) expected there): the split keys do not spread. Check that the group column (extractor group:) holds distinct values, or use split.by: row."
+                )
             } else {
                 warnings.append(
-                    "the \(name) split is empty: split.fractions gives it \(fractions[s]), but the rows have only \(many) distinct \(unit) (about \(about) expected there). Give more \(unit), use split.by: row, or try another --split-seed.")
+                    "the \(name) split is empty: split.fractions gives it \(fractions[s]), but the rows have only \(many) distinct \(unit) (about \(about) expected there). Give more \(unit), use split.by: row, or try another --split-seed."
+                )
             }
         }
         return (warnings, problems)

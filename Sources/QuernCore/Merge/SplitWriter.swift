@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 public import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Sends rows to their split's row files (`X_train.npy`, ... in the staging folder), counting rows
 /// and classes and checking labels and mask bits as they pass; then turns the label and mask files
@@ -35,7 +36,11 @@ public final class SplitWriter {
         trainMoments = FeatureMoments(columns: schema.features.indices.filter { schema.features[$0].normalized })
         let queue = WriteBehind(limitBytes: max(2 << 20, min(16 << 20, bufferBytes * 16)))
         writeBehind = queue
-        writers = try SplitFunction.names.map { try RowFilesWriter(dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, provenance: provenance, writeBehind: queue, bufferBytes: bufferBytes) }
+        writers = try SplitFunction.names.map {
+            try RowFilesWriter(
+                dir: dir, name: $0, schema: schema, keepSplit: false, npz: true, provenance: provenance,
+                writeBehind: queue, bufferBytes: bufferBytes)
+        }
     }
 
     public var rows: [Int] { writers.map(\.rows) }
@@ -52,7 +57,11 @@ public final class SplitWriter {
                 continue
             }
             rowsOf[s].append(i)
-            if let last = runsOf[s].last, last.upperBound == i { runsOf[s][runsOf[s].count - 1] = last.lowerBound..<(i + 1) } else { runsOf[s].append(i..<(i + 1)) }
+            if let last = runsOf[s].last, last.upperBound == i {
+                runsOf[s][runsOf[s].count - 1] = last.lowerBound..<(i + 1)
+            } else {
+                runsOf[s].append(i..<(i + 1))
+            }
             for h in 0..<schema.labels.count {
                 let y = block.labels[h][i]
                 if y >= 0 && Int(y) < schema.labels[h].classes {
@@ -65,7 +74,9 @@ public final class SplitWriter {
                 if let h = maskLabel[m] {
                     let y = Int(block.labels[h][i])
                     if y >= 0 && y < w && block.masks[m][i * w + y] != 1 {
-                        problem("mask '\(schema.masks[m].name)' does not allow the row's own label \(y) (label head '\(schema.labels[h].name)')")
+                        problem(
+                            "mask '\(schema.masks[m].name)' does not allow the row's own label \(y) (label head '\(schema.labels[h].name)')"
+                        )
                     }
                 }
             }
@@ -78,13 +89,21 @@ public final class SplitWriter {
         // (``BatchSet``'s spare blocks) without a copy.
         try writeBehind.wait(through: previousBlockWrites)
         for s in 0..<3 where !rowsOf[s].isEmpty {
-            if rowsOf[s].count == block.count { try writers[s].append(block) } else { try writers[s].append(block, runs: runsOf[s]) }
+            if rowsOf[s].count == block.count {
+                try writers[s].append(block)
+            } else {
+                try writers[s].append(block, runs: runsOf[s])
+            }
         }
         previousBlockWrites = writeBehind.submitted
     }
 
     private func problem(_ text: String) {
-        if problems.count < 10 { problems.append(text) } else if problems.count == 10 { problems.append("... and more") }
+        if problems.count < 10 {
+            problems.append(text)
+        } else if problems.count == 10 {
+            problems.append("... and more")
+        }
     }
 
     /// Finishes the files (real shapes in their headers); they are synced by ``syncArrays()``.
@@ -95,7 +114,9 @@ public final class SplitWriter {
     /// Fsyncs the X files once they are final (after normalization), and the provenance files,
     /// before publishing.
     public func syncArrays() throws {
-        let paths = SplitFunction.names.map { RowFiles.x(dir, $0) } + (layout.provenance ? SplitFunction.names.map { RowFiles.origin(dir, $0) } : [])
+        let paths =
+            SplitFunction.names.map { RowFiles.x(dir, $0) }
+            + (layout.provenance ? SplitFunction.names.map { RowFiles.origin(dir, $0) } : [])
         for path in paths {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0, fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }
@@ -107,21 +128,23 @@ public final class SplitWriter {
     /// heads) from the per-head files, then removes those.
     public func writeNpz() throws {
         for (s, name) in SplitFunction.names.enumerated() {
-            if writers[s].labelsInNpz && (writers[s].masksInNpz || schema.masks.isEmpty) { continue }  // written in place
+            // written in place
+            if writers[s].labelsInNpz && (writers[s].masksInNpz || schema.masks.isEmpty) { continue }
             if !writers[s].labelsInNpz {
-            let l = try NpzStreamWriter(path: "\(dir)/labels_\(name).npz")
-            for head in schema.labels {
-                let file = RowFiles.label(dir, name, head.name)
-                try l.add(name: head.name, descr: "<i4", shape: [rows[s]], rawPath: file, skip: NpyHeader.length)
-                try FileManager.default.removeItem(atPath: file)
-            }
-            try l.close()
+                let l = try NpzStreamWriter(path: "\(dir)/labels_\(name).npz")
+                for head in schema.labels {
+                    let file = RowFiles.label(dir, name, head.name)
+                    try l.add(name: head.name, descr: "<i4", shape: [rows[s]], rawPath: file, skip: NpyHeader.length)
+                    try FileManager.default.removeItem(atPath: file)
+                }
+                try l.close()
             }
             guard !schema.masks.isEmpty, !writers[s].masksInNpz else { continue }
             let m = try NpzStreamWriter(path: "\(dir)/masks_\(name).npz")
             for head in schema.masks {
                 let file = RowFiles.mask(dir, name, head.name)
-                try m.add(name: head.name, descr: "|i1", shape: [rows[s], head.width], rawPath: file, skip: NpyHeader.length)
+                try m.add(
+                    name: head.name, descr: "|i1", shape: [rows[s], head.width], rawPath: file, skip: NpyHeader.length)
                 try FileManager.default.removeItem(atPath: file)
             }
             try m.close()

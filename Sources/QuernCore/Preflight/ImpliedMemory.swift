@@ -29,18 +29,28 @@ public struct ImpliedMemory: Sendable, Equatable {
     public var bytes: Int {
         let classBytes = classes.multipliedReportingOverflow(by: Self.bytesPerClass)
         let part = MemoryLimit.minimum(rowBytes: rowBytes, resident: 0)
-        return classBytes.overflow ? Int.max : classBytes.partialValue.addingReportingOverflow(part).overflow ? Int.max : classBytes.partialValue + part
+        return classBytes.overflow
+            ? Int.max
+            : classBytes.partialValue.addingReportingOverflow(part).overflow ? Int.max : classBytes.partialValue + part
     }
 
     /// Why these sizes do not fit under `limit` (or the machine's memory), or nil when they do.
     public func problem(limit: MemoryLimit?) -> String? {
         let available = limit?.bytes ?? Int(clamping: ProcessInfo.processInfo.physicalMemory)
         guard bytes > available else { return nil }
-        let against = limit.map { "the memory limit of \($0) (batch.memory_limit, --memory-limit)" } ?? "this machine's memory (\(Human.bytes(available)))"
+        let against =
+            limit.map { "the memory limit of \($0) (batch.memory_limit, --memory-limit)" }
+            ?? "this machine's memory (\(Human.bytes(available)))"
         var parts: [String] = []
-        if classes > 0 { parts.append("\(Human.count(classes)) label classes take about \(Human.bytes(classes * Self.bytesPerClass))") }
-        parts.append("rows of \(Human.bytes(rowBytes)) each need \(Human.bytes(MemoryLimit.minimum(rowBytes: rowBytes, resident: 0))) for one smallest part")
-        return "the config's sizes need about \(Human.bytes(bytes)) before the first row (\(parts.joined(separator: "; "))), more than \(against): "
+        if classes > 0 {
+            parts.append(
+                "\(Human.count(classes)) label classes take about \(Human.bytes(classes * Self.bytesPerClass))")
+        }
+        parts.append(
+            "rows of \(Human.bytes(rowBytes)) each need \(Human.bytes(MemoryLimit.minimum(rowBytes: rowBytes, resident: 0))) for one smallest part"
+        )
+        return
+            "the config's sizes need about \(Human.bytes(bytes)) before the first row (\(parts.joined(separator: "; "))), more than \(against): "
             + "lower extractor.labels classes, mask widths or buckets, or raise the limit."
     }
 }

@@ -10,16 +10,22 @@ enum MergeSchemaCheck {
     static func problem(_ plan: RunPlan, header: Plan.Header, registry: PluginRegistry, dir: String) -> String? {
         let s = plan.extract
         guard let extractor = plan.extractor else {
-            return "the config's extractor cannot be built (see the problems above), so the batches of \(dir) cannot be checked against it."
+            return
+                "the config's extractor cannot be built (see the problems above), so the batches of \(dir) cannot be checked against it."
         }
         if let options = header.options {
             guard header.extractor != extractor.name || options != extractor.optionsText else { return nil }
             var changed: [String] = []
-            if header.extractor != extractor.name { changed.append("extractor.name: \(header.extractor.debugDescription) -> \(extractor.name.debugDescription)") }
+            if header.extractor != extractor.name {
+                changed.append(
+                    "extractor.name: \(header.extractor.debugDescription) -> \(extractor.name.debugDescription)")
+            }
             let old = split(options)
             let new = split(extractor.optionsText)
             for k in Set(old.keys).union(new.keys).sorted() where old[k] != new[k] {
-                changed.append("extractor.\(k): \(old[k]?.debugDescription ?? "(not set)") -> \(new[k]?.debugDescription ?? "(not set)")")
+                changed.append(
+                    "extractor.\(k): \(old[k]?.debugDescription ?? "(not set)") -> \(new[k]?.debugDescription ?? "(not set)")"
+                )
             }
             return message(dir, changed)
         }
@@ -28,11 +34,17 @@ enum MergeSchemaCheck {
             let files = try Discovery.find(in: s.inputDir, pattern: s.pattern, registry: registry)
             let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
             let schema = try stage.discoverSchema(extractor, files)
-            let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+            let fingerprint = SchemaFingerprint(
+                extractor: extractor.name, options: extractor.optionsText, schema: schema)
             guard fingerprint.value != header.fingerprint else { return nil }
-            return message(dir, ["schema \(header.fingerprint) (\(header.features) features) -> \(fingerprint.value) (\(schema.features.count) features)"])
+            return message(
+                dir,
+                [
+                    "schema \(header.fingerprint) (\(header.features) features) -> \(fingerprint.value) (\(schema.features.count) features)"
+                ])
         } catch {
-            return "\(dir) was made by an older quern that did not record the extractor's options, and the inputs (\(s.inputDir)) cannot be read to compare schemas (\(error)). "
+            return
+                "\(dir) was made by an older quern that did not record the extractor's options, and the inputs (\(s.inputDir)) cannot be read to compare schemas (\(error)). "
                 + "Run `quern extract` with this config first (it checks the schema), or merge with the config the batches were made with."
         }
     }
@@ -48,7 +60,9 @@ enum MergeSchemaCheck {
         var result: [String: String] = [:]
         var last: String? = nil
         for token in text.split(separator: ";", omittingEmptySubsequences: false).map(String.init) {
-            if let eq = token.firstIndex(of: "="), token[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !token[..<eq].isEmpty {
+            if let eq = token.firstIndex(of: "="), token[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+                !token[..<eq].isEmpty
+            {
                 let key = String(token[..<eq])
                 result[key] = String(token[token.index(after: eq)...])
                 last = key

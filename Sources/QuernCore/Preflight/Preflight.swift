@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 public import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The checks before any work (`quern validate`, and the start of `run`, `extract` and `merge`):
 /// config keys and types, contradictory settings, plugin names and options, the input folder and
@@ -59,7 +60,10 @@ public struct Preflight: Sendable {
         if let problem = catalog.folderProblem() { add("hooks", problem) }
         if hooks.enabled {
             for (name, suggestion) in catalog.strayNames() {
-                add("hooks", "\(hooks.dir)/\(name) matches no hook point, so it never runs\(suggestion.map { ": did you mean \($0)?" } ?? ": rename it (see `quern hooks`)").", warning: true)
+                add(
+                    "hooks",
+                    "\(hooks.dir)/\(name) matches no hook point, so it never runs\(suggestion.map { ": did you mean \($0)?" } ?? ": rename it (see `quern hooks`)").",
+                    warning: true)
             }
             var points = [HookPoint(.post, "batch")]
             for s in StageName.allCases { points += [HookPoint(.pre, s.rawValue), HookPoint(.post, s.rawValue)] }
@@ -67,11 +71,16 @@ public struct Preflight: Sendable {
                 let found = catalog.hooks(at: point)
                 for (name, why) in found.skipped {
                     // Skipped with a warning, as docs/hooks.md promises: that is how a hook is switched off.
-                    add("hooks", "hook \(hooks.dir)/\(name) is \(why); it will not run (rename it to end in .sample to silence this).", warning: true)
+                    add(
+                        "hooks",
+                        "hook \(hooks.dir)/\(name) is \(why); it will not run (rename it to end in .sample to silence this).",
+                        warning: true)
                 }
                 if !found.run.isEmpty {
                     report.plan.hooks.append((point.name, found.run.map(\.name)))
-                    if point.when == .pre && ["run", "discover", "extract"].contains(point.stage) { preInputHooks = true }
+                    if point.when == .pre && ["run", "discover", "extract"].contains(point.stage) {
+                        preInputHooks = true
+                    }
                 }
             }
         }
@@ -92,15 +101,24 @@ public struct Preflight: Sendable {
                 let files = extract.maxFiles > 0 ? Array(listing.prefix(extract.maxFiles)) : listing
                 // The run refuses a --max-files below the folder's plan: so does the dry run.
                 if !extract.restart, extract.maxFiles > 0, let plan = try? Plan.load(from: extract.intermediateDir) {
-                    do { try ExtractStage.checkMaxFiles(plan, listing: listing, maxFiles: extract.maxFiles, dir: extract.intermediateDir) } catch { add("intermediate", error) }
+                    do {
+                        try ExtractStage.checkMaxFiles(
+                            plan, listing: listing, maxFiles: extract.maxFiles, dir: extract.intermediateDir)
+                    } catch {
+                        add("intermediate", error)
+                    }
                 }
                 if files.isEmpty { throw DiscoveryError.noInputs(extract.inputDir, pattern: extract.pattern) }
                 // A pattern may match files of no known format, which `run` cannot read at all.
-                if extract.format.name == FormatChoice.autoName, let first = files.first, files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil }) {
+                if extract.format.name == FormatChoice.autoName, let first = files.first,
+                    files.allSatisfy({ Discovery.formatName(of: $0.name, registry: registry) == nil })
+                {
                     throw ConfigError.invalid(
                         at: Resolver.mark(of: "input.pattern", in: config), key: "input.pattern",
-                        reason: "none of the \(files.count) input files in \(extract.inputDir) has a known format by its extension (\(OneLine.escape(first.name)), say): "
-                            + "name the format with --format csv, tsv or jsonl (input.format), or change input.pattern.")
+                        reason:
+                            "none of the \(files.count) input files in \(extract.inputDir) has a known format by its extension (\(OneLine.escape(first.name)), say): "
+                            + "name the format with --format csv, tsv or jsonl (input.format), or change input.pattern."
+                    )
                 }
                 report.plan.inputFiles = files
                 report.plan.inputBytes = files.reduce(0) { $0 + $1.size }
@@ -115,18 +133,28 @@ public struct Preflight: Sendable {
         } else if stages.contains(.merge) {
             if let header = Plan.header(in: merge.intermediateDir) {
                 // A config that names an extractor must be the one the batches were made with.
-                if Resolver.isGiven("extractor", in: config), let problem = MergeSchemaCheck.problem(plan, header: header, registry: registry, dir: merge.intermediateDir) {
+                if Resolver.isGiven("extractor", in: config),
+                    let problem = MergeSchemaCheck.problem(
+                        plan, header: header, registry: registry, dir: merge.intermediateDir)
+                {
                     add("intermediate", problem)
                 }
             } else {
-                add("intermediate", "\(merge.intermediateDir) holds no batches (no \(Plan.fileName)): run `quern extract` first, or pass --intermediate-dir with the folder that has them.")
+                add(
+                    "intermediate",
+                    "\(merge.intermediateDir) holds no batches (no \(Plan.fileName)): run `quern extract` first, or pass --intermediate-dir with the folder that has them."
+                )
             }
         }
-        if let journal = try? JournalState.load(from: extract.intermediateDir, withFiles: false) { report.plan.journaledBatches = journal.entries.count }
+        if let journal = try? JournalState.load(from: extract.intermediateDir, withFiles: false) {
+            report.plan.journaledBatches = journal.entries.count
+        }
 
         // 7. Folders that will be written, and free space for a rough estimate.
         var folders: [(String, String)] = []
-        if stages.contains(.extract) { folders.append((extract.intermediateDir, "--intermediate-dir (paths.intermediate)")) }
+        if stages.contains(.extract) {
+            folders.append((extract.intermediateDir, "--intermediate-dir (paths.intermediate)"))
+        }
         if stages.contains(.merge) { folders.append((merge.outputDir, "--output-dir (paths.output)")) }
         if let logDir { folders.append((logDir, "--log-dir (paths.logs)")) }
         for (dir, flag) in folders {
@@ -134,34 +162,46 @@ public struct Preflight: Sendable {
         }
         if stages.contains(.merge) {
             for name in OutputPublisher.blockedNames(in: merge.outputDir) {
-                add("folders", "\(merge.outputDir)/\(name) is a folder, where the merge publishes its output file \(name): move it away, or pick another folder with --output-dir (paths.output).")
+                add(
+                    "folders",
+                    "\(merge.outputDir)/\(name) is a folder, where the merge publishes its output file \(name): move it away, or pick another folder with --output-dir (paths.output)."
+                )
             }
         }
         // Batches take about half the input (compressed floats); outputs (merged copy while
         // staging, then the splits) about the input again.
         let batchBytes = stages.contains(.extract) ? report.plan.inputBytes / 2 : 0
-        let outputBytes = stages.contains(.merge) ? (stages.contains(.extract) ? report.plan.inputBytes : Self.batchBytes(merge.intermediateDir) * 2) : 0
+        let outputBytes =
+            stages.contains(.merge)
+            ? (stages.contains(.extract) ? report.plan.inputBytes : Self.batchBytes(merge.intermediateDir) * 2) : 0
         report.plan.estimatedBytes = batchBytes + outputBytes
         let target = stages.contains(.extract) ? extract.intermediateDir : merge.outputDir
         if let free = freeSpace(target) {
             report.plan.freeBytes = free
             if report.plan.estimatedBytes > free {
-                add("disk", "about \(Human.bytes(report.plan.estimatedBytes)) of batches and outputs are expected, but only \(Human.bytes(free)) is free where \(target) lives: free some space, or point --intermediate-dir/--output-dir at a larger disk.")
+                add(
+                    "disk",
+                    "about \(Human.bytes(report.plan.estimatedBytes)) of batches and outputs are expected, but only \(Human.bytes(free)) is free where \(target) lives: free some space, or point --intermediate-dir/--output-dir at a larger disk."
+                )
             }
         }
         return report
     }
 
-    private func checkFingerprint(_ plan: RunPlan, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport) {
+    private func checkFingerprint(
+        _ plan: RunPlan, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport
+    ) {
         let s = plan.extract
         guard let header = Plan.header(in: s.intermediateDir) else { return }
         let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
         do {
             let schema = try stage.discoverSchema(extractor, files)
-            let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+            let fingerprint = SchemaFingerprint(
+                extractor: extractor.name, options: extractor.optionsText, schema: schema)
             if fingerprint.value != header.fingerprint {
                 let e = ExtractError.schemaChanged(
-                    dir: s.intermediateDir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features, newFeatures: schema.features.count)
+                    dir: s.intermediateDir, old: header.fingerprint, new: fingerprint.value,
+                    oldFeatures: header.features, newFeatures: schema.features.count)
                 report.problems.append(PreflightProblem("intermediate", "\(e)"))
             }
         } catch {
@@ -171,12 +211,18 @@ public struct Preflight: Sendable {
 
     /// Why `dir` cannot be created or written, or nil when it can.
     static func unwritable(_ dir: String) -> String? {
-        guard let path = UserPath.nearestExisting(dir) else { return "cannot be created: the current folder no longer exists" }
+        guard let path = UserPath.nearestExisting(dir) else {
+            return "cannot be created: the current folder no longer exists"
+        }
         var st = stat()
         let itself = stat(dir.isEmpty ? "." : dir, &st) == 0
         guard itself || stat(path, &st) == 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
-        if (st.st_mode & S_IFMT) != S_IFDIR { return itself ? "is a file, not a folder" : "cannot be created: \(path) is a file" }
-        if access(path, W_OK | X_OK) != 0 { return itself ? "is not writable" : "cannot be created: \(path) is not writable" }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+            return itself ? "is a file, not a folder" : "cannot be created: \(path) is a file"
+        }
+        if access(path, W_OK | X_OK) != 0 {
+            return itself ? "is not writable" : "cannot be created: \(path) is not writable"
+        }
         return nil
     }
 
@@ -266,7 +312,9 @@ extension ConfigValue {
     }
 
     private func removing(path: ArraySlice<String>) -> ConfigValue {
-        guard let key = path.first, var entries = mapValue, let i = entries.firstIndex(where: { $0.0 == key }) else { return self }
+        guard let key = path.first, var entries = mapValue, let i = entries.firstIndex(where: { $0.0 == key }) else {
+            return self
+        }
         if path.count == 1 {
             entries.remove(at: i)
         } else {

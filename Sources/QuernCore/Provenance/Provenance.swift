@@ -1,7 +1,8 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
-public import QuernKit
+    import Glibc
+    public import QuernKit
 #endif
 
 /// Where one output row came from: its split and row, its source file and line, its group key.
@@ -23,7 +24,8 @@ public struct RowOrigin: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         let key = String(decoding: group, as: UTF8.self)
-        return "\(split) row \(row): \(TerminalText.escape(file)) line \(line)" + (group.isEmpty ? "" : ", group \(TerminalText.escape(key))")
+        return "\(split) row \(row): \(TerminalText.escape(file)) line \(line)"
+            + (group.isEmpty ? "" : ", group \(TerminalText.escape(key))")
     }
 }
 
@@ -36,7 +38,8 @@ public enum Provenance {
 
     /// Is `name` a provenance file quern writes into an output folder?
     static func isOutputName(_ name: String) -> Bool {
-        name == groupsFile || name == ProvenanceFiles.fileName || (name.hasPrefix("provenance_") && name.hasSuffix(".npy"))
+        name == groupsFile || name == ProvenanceFiles.fileName
+            || (name.hasPrefix("provenance_") && name.hasSuffix(".npy"))
     }
 
     /// The origin of row `row` of split `split` (`train`, `val`, `test`, or `all` for the output of
@@ -44,26 +47,34 @@ public enum Provenance {
     /// the headers and the entries it needs; every size is checked against the file.
     public static func origin(of row: Int, split: String, in folder: String) throws -> RowOrigin {
         let rowsPath = "\(folder)/\(split == "all" ? "provenance.npy" : rowsFile(split))"
-        guard FileManager.default.fileExists(atPath: rowsPath) else { throw ProvenanceError.missing(folder: folder, file: rowsPath) }
+        guard FileManager.default.fileExists(atPath: rowsPath) else {
+            throw ProvenanceError.missing(folder: folder, file: rowsPath)
+        }
         let entry = try readRecords(rowsPath, descr: "<i8", width: RowBlock.originWidth, index: row, what: "row")
-        let values = entry.withUnsafeBytes { raw in (0..<3).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))) } }
+        let values = entry.withUnsafeBytes { raw in
+            (0..<3).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))) }
+        }
         let listPath = "\(folder)/\(ProvenanceFiles.fileName)"
         let list: ProvenanceFiles
         do {
-            list = try JSONDecoder().decode(ProvenanceFiles.self, from: Data(try BatchFile.readWhole(listPath, limit: 1 << 30)))
+            list = try JSONDecoder().decode(
+                ProvenanceFiles.self, from: Data(try BatchFile.readWhole(listPath, limit: 1 << 30)))
         } catch let e as StorageError {
             throw e
         } catch {
             throw ProvenanceError.damaged(path: listPath, reason: "not a quern file list (\(error))")
         }
         guard values[0] >= 0 && values[0] < list.files.count else {
-            throw ProvenanceError.damaged(path: rowsPath, reason: "row \(row) names file \(values[0]), and \(listPath) lists \(list.files.count)")
+            throw ProvenanceError.damaged(
+                path: rowsPath, reason: "row \(row) names file \(values[0]), and \(listPath) lists \(list.files.count)")
         }
         let groupsPath = "\(folder)/\(groupsFile)"
         var key = try readRecords(groupsPath, descr: nil, width: 1, index: values[2], what: "group")
         while key.last == 0 { key.removeLast() }
         return RowOrigin(
-            split: split, row: row, fileIndex: values[0], file: list.files[values[0]], inputDir: list.inputDir, line: values[1], groupIndex: values[2], group: key)
+            split: split, row: row, fileIndex: values[0], file: list.files[values[0]], inputDir: list.inputDir,
+            line: values[1], groupIndex: values[2],
+            group: key)
     }
 
     /// The bytes of record `index` of a 1-D or 2-D `.npy` file (`width` elements a record);
@@ -77,17 +88,26 @@ public enum Provenance {
         guard got > 0 else { throw StorageError.io(path: path, operation: "read", errno: got < 0 ? errno : EIO) }
         head.removeSubrange(got...)
         let h: NpyArray.Header
-        do { h = try NpyArray.header(head) } catch { throw ProvenanceError.damaged(path: path, reason: error.description) }
+        do { h = try NpyArray.header(head) } catch {
+            throw ProvenanceError.damaged(path: path, reason: error.description)
+        }
         let okType = descr.map { h.descr == $0 } ?? h.descr.hasPrefix("|S")
         let expectedShape = width == 1 ? 1 : 2
-        guard okType, h.shape.count == expectedShape, width == 1 || h.shape[1] == width, let item = NpyArray.itemSize(h.descr) else {
-            throw ProvenanceError.damaged(path: path, reason: "dtype \(h.descr) shape \(h.shape) is not a provenance array")
+        guard okType, h.shape.count == expectedShape, width == 1 || h.shape[1] == width,
+            let item = NpyArray.itemSize(h.descr)
+        else {
+            throw ProvenanceError.damaged(
+                path: path, reason: "dtype \(h.descr) shape \(h.shape) is not a provenance array")
         }
-        guard index >= 0 && index < h.shape[0] else { throw ProvenanceError.outOfRange(path: path, what: what, index: index, count: h.shape[0]) }
+        guard index >= 0 && index < h.shape[0] else {
+            throw ProvenanceError.outOfRange(path: path, what: what, index: index, count: h.shape[0])
+        }
         let size = item * width
         var out = [UInt8](repeating: 0, count: size)
         let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, off_t(h.dataStart + index * size)) }
-        guard n == size else { throw ProvenanceError.damaged(path: path, reason: "it ends before \(what) \(index) (cut short?)") }
+        guard n == size else {
+            throw ProvenanceError.damaged(path: path, reason: "it ends before \(what) \(index) (cut short?)")
+        }
         return out
     }
 }

@@ -1,6 +1,6 @@
 public import Foundation
-import Synchronization
 public import QuernKit
+import Synchronization
 
 /// The source files and group keys of a merge with provenance (`save.provenance: true`), in the
 /// order the merge first meets them (batch order, so input files come in the plan's order). Each

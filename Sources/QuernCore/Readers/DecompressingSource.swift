@@ -31,7 +31,9 @@ public final class DecompressingSource: ByteSource {
             }
             if start == end && innerEOF {
                 finished = true
-                if !sawStreamEnd { throw ReadError(line: nil, "the \(codec) stream is truncated (it ends before its end marker)") }
+                if !sawStreamEnd {
+                    throw ReadError(line: nil, "the \(codec) stream is truncated (it ends before its end marker)")
+                }
                 return 0
             }
             if sawStreamEnd {

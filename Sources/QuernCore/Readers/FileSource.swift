@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A file read with plain `read(2)`, in the caller's chunk size. Keeps a CRC-32 and a count of the
 /// raw bytes, so the journal can record the content hash of each input without a second read.

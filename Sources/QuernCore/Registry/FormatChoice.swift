@@ -24,7 +24,8 @@ public struct FormatChoice: Sendable, Equatable, CustomStringConvertible {
 
     /// As a spec, options sorted: `csv:delimiter=;`.
     public var description: String {
-        options.isEmpty ? name : name + ":" + options.keys.sorted().map { "\($0)=\(options[$0]!.canonical)" }.joined(separator: ",")
+        options.isEmpty
+            ? name : name + ":" + options.keys.sorted().map { "\($0)=\(options[$0]!.canonical)" }.joined(separator: ",")
     }
 
     /// Reads `input.format`: a spec string or a map with `name:` and options.
@@ -38,25 +39,37 @@ public struct FormatChoice: Sendable, Equatable, CustomStringConvertible {
             } catch {
                 throw .invalid(
                     at: value.mark, key: key,
-                    reason: "'\(text)' is not a format: write NAME or NAME:key=value[,key=value] (csv, csv:delimiter=;, tsv:quoting=true), or auto.")
+                    reason:
+                        "'\(text)' is not a format: write NAME or NAME:key=value[,key=value] (csv, csv:delimiter=;, tsv:quoting=true), or auto."
+                )
             }
         } else if let entries = value.mapValue {
             guard let nameValue = value["name"] else {
-                throw .invalid(at: value.mark, key: key, reason: "a map needs name: the format (csv, tsv, jsonl), then its options, as {name: csv, delimiter: \";\"}.")
+                throw .invalid(
+                    at: value.mark, key: key,
+                    reason:
+                        "a map needs name: the format (csv, tsv, jsonl), then its options, as {name: csv, delimiter: \";\"}."
+                )
             }
             guard let name = nameValue.stringValue, !name.isEmpty else {
-                throw .wrongType(at: nameValue.mark, key: "\(key).name", expected: "a format name", found: nameValue.typeName)
+                throw .wrongType(
+                    at: nameValue.mark, key: "\(key).name", expected: "a format name", found: nameValue.typeName)
             }
             var options: [String: ConfigValue] = [:]
             for (k, v) in entries where k != "name" { options[k] = v }
             choice = FormatChoice(name: name, options: options)
         } else {
-            throw .wrongType(at: value.mark, key: key, expected: "a format (csv, csv:delimiter=;) or a map {name: csv, delimiter: \";\"}", found: value.typeName)
+            throw .wrongType(
+                at: value.mark, key: key,
+                expected: "a format (csv, csv:delimiter=;) or a map {name: csv, delimiter: \";\"}",
+                found: value.typeName)
         }
         if choice.isAuto && !choice.options.isEmpty {
             throw .invalid(
                 at: value.mark, key: key,
-                reason: "options (\(choice.options.keys.sorted().joined(separator: ", "))) apply to one format, not to auto: name the format, as csv:delimiter=; (every file is then read as that format).")
+                reason:
+                    "options (\(choice.options.keys.sorted().joined(separator: ", "))) apply to one format, not to auto: name the format, as csv:delimiter=; (every file is then read as that format)."
+            )
         }
         return choice
     }

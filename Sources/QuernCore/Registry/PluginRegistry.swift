@@ -117,7 +117,9 @@ public struct PluginRegistry: Sendable {
         case .bool: if value.boolValue == nil { return "true or false" }
         case .string: if value.stringValue == nil { return "a string" }
         case .choice(let allowed):
-            guard let s = value.stringValue, allowed.contains(s) else { return "one of \(allowed.joined(separator: ", "))" }
+            guard let s = value.stringValue, allowed.contains(s) else {
+                return "one of \(allowed.joined(separator: ", "))"
+            }
         case .stringList:
             if case .list(let items) = value.kind, items.allSatisfy({ $0.stringValue != nil }) { return nil }
             if value.stringValue != nil { return nil }

@@ -5,7 +5,8 @@ public import QuernKit
 public enum RegistryError: Error, CustomStringConvertible, Equatable {
     case unknownPlugin(kind: PluginKind, name: String, known: [String], suggestion: String?)
     case unknownOption(plugin: String, kind: PluginKind, option: String, valid: [String], suggestion: String?)
-    case badOptionValue(plugin: String, kind: PluginKind, option: String, value: String, expected: String, valid: [String])
+    case badOptionValue(
+        plugin: String, kind: PluginKind, option: String, value: String, expected: String, valid: [String])
     case missingOption(plugin: String, kind: PluginKind, option: String, help: String)
     case notBuildable(String)
     case badSpec(String)
@@ -19,16 +20,20 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
         case .unknownOption(let plugin, let kind, let option, let valid, let suggestion):
             let hint = suggestion.map { " Did you mean '\($0)'?" } ?? ""
             let list = valid.isEmpty ? "it takes no options" : "its options are \(valid.joined(separator: ", "))"
-            return "\(kind.rawValue) '\(plugin)' has no option '\(option)'.\(hint) \(list.prefix(1).uppercased() + list.dropFirst())."
+            return
+                "\(kind.rawValue) '\(plugin)' has no option '\(option)'.\(hint) \(list.prefix(1).uppercased() + list.dropFirst())."
         case .badOptionValue(let plugin, let kind, let option, let value, let expected, let valid):
             // One wording with the same check made by a plugin itself.
-            return PluginError.badOptionValue(plugin: plugin, kind: kind, option: option, value: value, expected: expected, valid: valid).description
+            return PluginError.badOptionValue(
+                plugin: plugin, kind: kind, option: option, value: value, expected: expected, valid: valid
+            ).description
         case .missingOption(let plugin, let kind, let option, let help):
             return "\(kind.rawValue) '\(plugin)' needs the option '\(option)': \(help)"
         case .notBuildable(let name):
             return "plugin '\(name)' is registered under a kind it does not implement (a bug in the plugin table)."
         case .badSpec(let text):
-            return "'\(text)' is not a plugin spec: write NAME or NAME:key=value[,key=value] (for example zstd:level=3)."
+            return
+                "'\(text)' is not a plugin spec: write NAME or NAME:key=value[,key=value] (for example zstd:level=3)."
         }
     }
 }

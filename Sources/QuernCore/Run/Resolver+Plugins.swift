@@ -1,4 +1,5 @@
 public import QuernKit
+
 // Building one plugin from the text of a setting (`zstd:3`, `balance:per_class=100`): the plan's
 // plugins, and the candidates `quern compare` and `quern init` name, all come through here.
 extension Resolver {

@@ -5,7 +5,9 @@ public import QuernKit
 // throws the first problem; ``Resolver/resolve(_:stages:buildExtractor:)`` collects them all.
 extension Resolver {
     /// The extract stage's settings. `--shard auto` reads the scheduler's variables from `environment`.
-    public static func extractSettings(_ config: ConfigValue, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError)
+    public static func extractSettings(
+        _ config: ConfigValue, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError)
         -> ExtractSettings
     {
         try ConfigSchema.check(config)
@@ -27,11 +29,15 @@ extension Resolver {
         s.extractorName = try r.required("extractor.name", r.string)
         if let ex = r.given("extractor") {
             guard let entries = ex.mapValue else {
-                throw .wrongType(at: ex.mark, key: "extractor", expected: "a map (name: and the extractor's options)", found: ex.typeName)
+                throw .wrongType(
+                    at: ex.mark, key: "extractor", expected: "a map (name: and the extractor's options)",
+                    found: ex.typeName)
             }
             for (k, v) in entries {
                 if k == "name" {
-                    guard let name = v.stringValue else { throw .wrongType(at: v.mark, key: "extractor.name", expected: "a string", found: v.typeName) }
+                    guard let name = v.stringValue else {
+                        throw .wrongType(at: v.mark, key: "extractor.name", expected: "a string", found: v.typeName)
+                    }
                     s.extractorName = name
                 } else {
                     s.extractorOptions[k] = v
@@ -44,7 +50,9 @@ extension Resolver {
     /// The shard `extract.shard` (`--shard`, with `extract.shard_count`) names: K/N as given, or
     /// `auto` read from the scheduler's variables in `environment` (then `fromScheduler`).
     /// ``Shard/whole`` without one.
-    public static func shard(of config: ConfigValue, environment: [String: String]) throws(ConfigError) -> (shard: Shard, fromScheduler: Bool) {
+    public static func shard(of config: ConfigValue, environment: [String: String]) throws(ConfigError) -> (
+        shard: Shard, fromScheduler: Bool
+    ) {
         let r = SettingReader(config: config)
         let count = r.given("extract.shard_count")
         guard let v = r.given("extract.shard") else { return (.whole, false) }
@@ -56,10 +64,16 @@ extension Resolver {
             }
         }
         guard let text = v.stringValue, let shard = Shard(text) else {
-            throw .invalid(at: v.mark, key: "extract.shard", reason: "write K/N with 0 <= K < N (for example 0/4), or auto, not '\(v.canonical)'.")
+            throw .invalid(
+                at: v.mark, key: "extract.shard",
+                reason: "write K/N with 0 <= K < N (for example 0/4), or auto, not '\(v.canonical)'.")
         }
         if let count, count.intValue != shard.count {
-            throw .invalid(at: count.mark, key: "extract.shard_count", reason: "it says \(count.canonical) shards but --shard \(shard) says \(shard.count): give one or the other.")
+            throw .invalid(
+                at: count.mark, key: "extract.shard_count",
+                reason:
+                    "it says \(count.canonical) shards but --shard \(shard) says \(shard.count): give one or the other."
+            )
         }
         return (shard, false)
     }
@@ -73,7 +87,10 @@ extension Resolver {
         s.outputDir = try r.required("paths.output", r.string)
         s.strategySpec = try r.required("merge.strategy", r.string)
         if let v = r.given("merge.options") {
-            guard let entries = v.mapValue else { throw .wrongType(at: v.mark, key: "merge.options", expected: "a map of option -> value", found: v.typeName) }
+            guard let entries = v.mapValue else {
+                throw .wrongType(
+                    at: v.mark, key: "merge.options", expected: "a map of option -> value", found: v.typeName)
+            }
             for (k, o) in entries { s.strategyOptions[k] = o }
         }
         s.cleanup = try r.bool("merge.cleanup")
@@ -85,20 +102,30 @@ extension Resolver {
         s.mergeSeed = try r.required("merge.seed", r.int)
         if let v = r.value("split.by") {
             guard let by = v.stringValue.flatMap(SplitFunction.By.init(rawValue:)) else {
-                throw .invalid(at: v.mark, key: "split.by", reason: "must be group (rows of a group stay together) or row, not '\(v.canonical)'.")
+                throw .invalid(
+                    at: v.mark, key: "split.by",
+                    reason: "must be group (rows of a group stay together) or row, not '\(v.canonical)'.")
             }
             s.splitBy = by
         }
         let v = try r.required("split.fractions", r.value)
-        let items: [String] = v.listValue?.compactMap(\.stringValue) ?? (v.stringValue?.split(separator: ",").map { String($0) } ?? [])
+        let items: [String] =
+            v.listValue?.compactMap(\.stringValue) ?? (v.stringValue?.split(separator: ",").map { String($0) } ?? [])
         let numbers = items.compactMap { Double($0.trimmingCharacters(in: " ")) }
-        guard numbers.count == 3, numbers.count == items.count, numbers.allSatisfy({ $0 >= 0 }), abs(numbers.reduce(0, +) - 1) < 1e-6 else {
-            throw .invalid(at: v.mark, key: "split.fractions", reason: "give three fractions train,val,test that are >= 0 and sum to 1 (for example 0.8,0.1,0.1), not '\(v.canonical)'.")
+        guard numbers.count == 3, numbers.count == items.count, numbers.allSatisfy({ $0 >= 0 }),
+            abs(numbers.reduce(0, +) - 1) < 1e-6
+        else {
+            throw .invalid(
+                at: v.mark, key: "split.fractions",
+                reason:
+                    "give three fractions train,val,test that are >= 0 and sum to 1 (for example 0.8,0.1,0.1), not '\(v.canonical)'."
+            )
         }
         s.fractions = numbers
         let n = try r.required("normalize.method", r.value)
         guard let method = n.stringValue.flatMap(Normalizer.Method.init(rawValue:)) else {
-            throw .invalid(at: n.mark, key: "normalize.method", reason: "must be standard, minmax or none, not '\(n.canonical)'.")
+            throw .invalid(
+                at: n.mark, key: "normalize.method", reason: "must be standard, minmax or none, not '\(n.canonical)'.")
         }
         s.normalize = method
         return s
@@ -116,14 +143,21 @@ extension Resolver {
         s.timeout = try r.required("hooks.timeout", r.double)
         let p = try r.required("hooks.on_post_failure", r.value)
         guard let onPostFailure = p.stringValue.flatMap(HookSettings.PostFailure.init(rawValue:)) else {
-            throw .invalid(at: p.mark, key: "hooks.on_post_failure", reason: "must be fail (a failing post hook fails the run) or warn, not '\(p.canonical)'.")
+            throw .invalid(
+                at: p.mark, key: "hooks.on_post_failure",
+                reason: "must be fail (a failing post hook fails the run) or warn, not '\(p.canonical)'.")
         }
         s.onPostFailure = onPostFailure
         if let v = r.given("hooks.commands") {
-            guard let entries = v.mapValue else { throw .wrongType(at: v.mark, key: "hooks.commands", expected: "a map of hook name -> [commands]", found: v.typeName) }
+            guard let entries = v.mapValue else {
+                throw .wrongType(
+                    at: v.mark, key: "hooks.commands", expected: "a map of hook name -> [commands]", found: v.typeName)
+            }
             for (name, list) in entries {
                 guard HookPoint(name: name) != nil else {
-                    throw .unknownKey(at: list.keyOrValueMark, key: name, section: "hooks.commands", valid: HookPoint.all.map(\.name), suggestion: closest(to: name, in: HookPoint.all.map(\.name)))
+                    throw .unknownKey(
+                        at: list.keyOrValueMark, key: name, section: "hooks.commands", valid: HookPoint.all.map(\.name),
+                        suggestion: closest(to: name, in: HookPoint.all.map(\.name)))
                 }
                 s.commands[name] = list.listValue?.compactMap(\.stringValue) ?? list.stringValue.map { [$0] } ?? []
             }
@@ -153,7 +187,9 @@ extension Resolver {
         s.sbatchArgs = r.value("slurm.sbatch_args")?.listValue?.compactMap(\.stringValue) ?? []
         s.scriptDir = r.string("slurm.script_dir")
         for a in s.sbatchArgs where !a.hasPrefix("-") {
-            throw .invalid(at: r.given("slurm.sbatch_args")?.mark, key: "slurm.sbatch_args", reason: "'\(a)' is not an sbatch option: write it as --qos=high.")
+            throw .invalid(
+                at: r.given("slurm.sbatch_args")?.mark, key: "slurm.sbatch_args",
+                reason: "'\(a)' is not an sbatch option: write it as --qos=high.")
         }
         return s
     }
@@ -166,7 +202,9 @@ extension Resolver {
         // `logs` beside the intermediate folder (`data/intermediate` -> `data/logs`,
         // `/scratch/job/batches` -> `/scratch/job/logs`): a run's logs stay with its data wherever
         // quern is started from.
-        let intermediate = r.string("paths.intermediate") ?? Setting.named("paths.intermediate")?.defaultValue?.stringValue ?? "data/intermediate"
+        let intermediate =
+            r.string("paths.intermediate") ?? Setting.named("paths.intermediate")?.defaultValue?.stringValue
+            ?? "data/intermediate"
         let parent = UserPath.parent(of: intermediate)
         return parent == "." ? "logs" : parent == "/" ? "/logs" : "\(parent)/logs"
     }
@@ -181,7 +219,9 @@ extension Resolver {
     static func memoryLimit(_ r: SettingReader) throws(ConfigError) -> MemoryLimit? {
         guard let v = r.value("batch.memory_limit") else { return nil }
         guard let text = v.stringValue, let limit = MemoryLimit(text) else {
-            throw .invalid(at: v.mark, key: "batch.memory_limit", reason: "give a size such as 2GiB, 512MiB or 800M, not '\(v.canonical)'.")
+            throw .invalid(
+                at: v.mark, key: "batch.memory_limit",
+                reason: "give a size such as 2GiB, 512MiB or 800M, not '\(v.canonical)'.")
         }
         return limit
     }

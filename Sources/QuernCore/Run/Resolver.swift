@@ -51,7 +51,9 @@ public struct Resolver: Sendable {
         // 2. Settings (contradictions such as fractions that do not sum to 1): resolve, set the
         //    offending key aside, resolve again.
         let environment = self.environment
-        let extract = settle(&config, &problems) { c throws(ConfigError) in try Self.extractSettings(c, environment: environment) }
+        let extract = settle(&config, &problems) { c throws(ConfigError) in
+            try Self.extractSettings(c, environment: environment)
+        }
         let merge = settle(&config, &problems, Self.mergeSettings)
         let hooks = settle(&config, &problems, Self.hookSettings)
         var plan = RunPlan(
@@ -65,8 +67,12 @@ public struct Resolver: Sendable {
             plan.extractor = extractor(extract, config: config, add: add)
         }
         if stages.contains(.extract) {
-            if let why = ImpliedMemory(extractorOptions: extract.extractorOptions).problem(limit: extract.memoryLimit) { add("config", why) }
-            do { plan.codec = try codec(spec: extract.codecSpec) } catch { add("plugins", Self.located(error, config.value(at: "batch.codec"))) }
+            if let why = ImpliedMemory(extractorOptions: extract.extractorOptions).problem(limit: extract.memoryLimit) {
+                add("config", why)
+            }
+            do { plan.codec = try codec(spec: extract.codecSpec) } catch {
+                add("plugins", Self.located(error, config.value(at: "batch.codec")))
+            }
             do {
                 plan.format = try format(extract.format)
             } catch {
@@ -83,7 +89,9 @@ public struct Resolver: Sendable {
             do {
                 plan.strategy = try strategy(spec: merge.strategySpec, extra: merge.strategyOptions)
             } catch {
-                add("plugins", Self.located(error, config.value(at: "merge.strategy") ?? config.value(at: "merge.options")))
+                add(
+                    "plugins",
+                    Self.located(error, config.value(at: "merge.strategy") ?? config.value(at: "merge.options")))
             }
             // Plugin against plugin (balance's `head` against the extractor's label heads): the
             // strategy checks, given what the extractor declares.
@@ -95,7 +103,9 @@ public struct Resolver: Sendable {
     }
 
     /// Builds the extractor, reporting each bad option and building again without it.
-    private func extractor(_ extract: ExtractSettings, config: ConfigValue, add: (String, Any) -> Void) -> (any Extractor)? {
+    private func extractor(_ extract: ExtractSettings, config: ConfigValue, add: (String, Any) -> Void) -> (
+        any Extractor
+    )? {
         var options = extract.extractorOptions
         for _ in 0..<32 {
             do {
@@ -114,7 +124,10 @@ public struct Resolver: Sendable {
                 add("plugins", Self.located(e, options[option], key: true))
                 options[option] = nil
             } catch {
-                let hint = extract.extractorOptions.isEmpty ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files; quern reads quern.yaml from the current folder when --config is not given)" : ""
+                let hint =
+                    extract.extractorOptions.isEmpty
+                    ? " (`quern init --input-dir DIR > quern.yaml` writes a starter config from your files; quern reads quern.yaml from the current folder when --config is not given)"
+                    : ""
                 add("plugins", "\(error)\(hint)")
                 return nil
             }
@@ -124,7 +137,10 @@ public struct Resolver: Sendable {
 
     /// Resolves one section, collecting each error and setting its key aside until it resolves;
     /// with a problem no key can be blamed for, the declared defaults (the problem is reported).
-    private func settle<S>(_ config: inout ConfigValue, _ problems: inout [PreflightProblem], _ resolve: (ConfigValue) throws(ConfigError) -> S) -> S {
+    private func settle<S>(
+        _ config: inout ConfigValue, _ problems: inout [PreflightProblem],
+        _ resolve: (ConfigValue) throws(ConfigError) -> S
+    ) -> S {
         for _ in 0..<32 {
             do {
                 return try resolve(config)

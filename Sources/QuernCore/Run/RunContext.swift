@@ -43,7 +43,9 @@ public final class RunContext: Sendable {
     private let state: Mutex<State>
 
     /// `runId` is made here unless given (the run's log names the same id).
-    public init(plan: RunPlan, configPath: String?, resolver: Resolver, dataset: String = "default", runId: String? = nil) {
+    public init(
+        plan: RunPlan, configPath: String?, resolver: Resolver, dataset: String = "default", runId: String? = nil
+    ) {
         self.configPath = configPath
         self.resolver = resolver
         self.dataset = dataset
@@ -65,7 +67,9 @@ public final class RunContext: Sendable {
     public var stages: [String: StageRecord] { state.withLock { $0.stages } }
     public var inputFiles: [String] { state.withLock { $0.inputFiles } }
 
-    public func record(_ stage: StageName, _ record: StageRecord) { state.withLock { $0.stages[stage.rawValue] = record } }
+    public func record(_ stage: StageName, _ record: StageRecord) {
+        state.withLock { $0.stages[stage.rawValue] = record }
+    }
     public func setInputFiles(_ names: [String]) { state.withLock { $0.inputFiles = names } }
     /// The merge's staging folder, once it exists (hooks get it as `QUERN_STAGING_DIR`).
     public var stagingDir: String? { state.withLock { $0.stagingDir } }
@@ -88,15 +92,23 @@ public final class RunContext: Sendable {
             let value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             let parts = key.split(separator: ".").map(String.init)
             let sections = ConfigSchema.sections.filter { $0.name != "hooks" }
-            guard parts.count == 2, let section = sections.first(where: { $0.name == parts[0] }), section.keys.contains(where: { $0.name == parts[1] }) else {
+            guard parts.count == 2, let section = sections.first(where: { $0.name == parts[0] }),
+                section.keys.contains(where: { $0.name == parts[1] })
+            else {
                 let known = sections.flatMap { s in s.keys.map { "\(s.name).\($0.name)" } }
                 let hint = closest(to: key, in: known).map { " (did you mean \($0)?)" } ?? ""
-                throw HookError.badOverride(hook: hook, line: n + 1, reason: "'\(key)' is not a setting a hook can override\(hint)")
+                throw HookError.badOverride(
+                    hook: hook, line: n + 1, reason: "'\(key)' is not a setting a hook can override\(hint)")
             }
-            if stage == .split || stage == .normalize || stage == .save || stage == .cleanup, parts[0] == "split" || parts[0] == "merge" || parts[0] == "save" {
-                throw HookError.badOverride(hook: hook, line: n + 1, reason: "\(key) is decided when the merge starts: override it in a pre-merge (or earlier) hook")
+            if stage == .split || stage == .normalize || stage == .save || stage == .cleanup,
+                parts[0] == "split" || parts[0] == "merge" || parts[0] == "save"
+            {
+                throw HookError.badOverride(
+                    hook: hook, line: n + 1,
+                    reason: "\(key) is decided when the merge starts: override it in a pre-merge (or earlier) hook")
             }
-            config = config.setting(key, to: ConfigValue(.scalar(value), mark: SourceMark(file: hook, line: n + 1, column: 1)))
+            config = config.setting(
+                key, to: ConfigValue(.scalar(value), mark: SourceMark(file: hook, line: n + 1, column: 1)))
             applied.append(Override(hook: hook, stage: stage.rawValue, key: key, value: value))
         }
         guard !applied.isEmpty else { return }

@@ -1,4 +1,5 @@
 public import QuernKit
+
 /// What one run will do, resolved once from the config tree by the ``Resolver``: the typed
 /// settings of each section and the plugins they name, built and checked. The stage runner hands
 /// it to each stage when the stage starts (``StageRunner/run(_:plan:_:)``); a pre hook's override
@@ -31,13 +32,18 @@ public struct RunPlan: Sendable {
 
     /// The extract stage's plugins; a plan resolved for it always has them.
     public func extractPlugins() throws -> (extractor: any Extractor, codec: any Codec) {
-        guard let extractor, let codec else { throw ResolveFailed.missingPlugin("the extractor and codec (the plan was resolved without the extract stage)") }
+        guard let extractor, let codec else {
+            throw ResolveFailed.missingPlugin(
+                "the extractor and codec (the plan was resolved without the extract stage)")
+        }
         return (extractor, codec)
     }
 
     /// The merge strategy; a plan resolved for the merge always has it.
     public func mergeStrategy() throws -> any MergeStrategy {
-        guard let strategy else { throw ResolveFailed.missingPlugin("the merge strategy (the plan was resolved without the merge stage)") }
+        guard let strategy else {
+            throw ResolveFailed.missingPlugin("the merge strategy (the plan was resolved without the merge stage)")
+        }
         return strategy
     }
 }

@@ -1,4 +1,5 @@
 public import QuernKit
+
 /// One setting of the config file, declared once: its key, type, default, flag and help. The one
 /// table of them, ``Setting/all``, feeds the schema check (``ConfigSchema``), the resolution (the
 /// ``Resolver`` reads every value, or the default, through ``SettingReader``), the help of the
@@ -27,7 +28,8 @@ public struct Setting: Sendable {
     public var flagText: String?
 
     public init(
-        _ path: String, _ type: OptionSpec.ValueType, default defaultText: String? = nil, shown: String? = nil, flag: String? = nil, value: String? = nil,
+        _ path: String, _ type: OptionSpec.ValueType, default defaultText: String? = nil, shown: String? = nil,
+        flag: String? = nil, value: String? = nil,
         help: String, more: String? = nil, flagText: String? = nil, defaultValue: ConfigValue? = nil
     ) {
         let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
@@ -67,7 +69,11 @@ public struct Setting: Sendable {
     public var keyHelp: String {
         let isSwitch = if case .bool = type { true } else { false }
         var facts: [String] = []
-        if isSwitch { facts.append("true or false") } else if case .choice(let values) = type { facts.append(values.joined(separator: ", ")) }
+        if isSwitch {
+            facts.append("true or false")
+        } else if case .choice(let values) = type {
+            facts.append(values.joined(separator: ", "))
+        }
         if let d = defaultText { facts.append("default \(d)") }
         if let limit { facts.append(limit) }
         let flagPart = flag.map { " (\($0))" } ?? ""
@@ -89,5 +95,6 @@ public struct Setting: Sendable {
     /// The declaration of `path`, if there is one.
     public static func named(_ path: String) -> Setting? { byPath[path] }
 
-    private static let byPath: [String: Setting] = Dictionary(all.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+    private static let byPath: [String: Setting] = Dictionary(
+        all.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
 }

@@ -1,4 +1,5 @@
 public import QuernKit
+
 /// Reads declared settings from a config tree that ``ConfigSchema`` has checked: the value written
 /// (file, flag, environment or hook override), else the declared default (``Setting/all``). Used
 /// by the ``Resolver`` alone: no other code reads settings from the tree.
@@ -19,19 +20,25 @@ struct SettingReader {
 
     func int(_ path: String) throws(ConfigError) -> Int? {
         guard let v = value(path) else { return nil }
-        guard let i = v.intValue else { throw .wrongType(at: v.mark, key: path, expected: "an integer", found: "'\(v.canonical)'") }
+        guard let i = v.intValue else {
+            throw .wrongType(at: v.mark, key: path, expected: "an integer", found: "'\(v.canonical)'")
+        }
         return i
     }
 
     func bool(_ path: String) throws(ConfigError) -> Bool {
         guard let v = value(path) else { return false }
-        guard let b = v.boolValue else { throw .wrongType(at: v.mark, key: path, expected: "true or false", found: "'\(v.canonical)'") }
+        guard let b = v.boolValue else {
+            throw .wrongType(at: v.mark, key: path, expected: "true or false", found: "'\(v.canonical)'")
+        }
         return b
     }
 
     func double(_ path: String) throws(ConfigError) -> Double? {
         guard let v = value(path) else { return nil }
-        guard let d = v.doubleValue else { throw .wrongType(at: v.mark, key: path, expected: "a number", found: "'\(v.canonical)'") }
+        guard let d = v.doubleValue else {
+            throw .wrongType(at: v.mark, key: path, expected: "a number", found: "'\(v.canonical)'")
+        }
         return d
     }
 

@@ -17,7 +17,10 @@ public struct SlurmJobs: Sendable {
     /// Whether the config sets `extract.workers` (otherwise each task uses its CPUs).
     public var workersFromConfig: Bool
 
-    public init(config: ConfigValue, settings: SlurmSettings, quern: String, scriptDir: String, workDir: String, workersFromConfig: Bool) {
+    public init(
+        config: ConfigValue, settings: SlurmSettings, quern: String, scriptDir: String, workDir: String,
+        workersFromConfig: Bool
+    ) {
         self.config = config
         self.settings = settings
         self.quern = quern
@@ -116,7 +119,9 @@ public struct SlurmJobs: Sendable {
         } catch {
             throw SlurmError.cannotWrite(path: logDir, reason: (error as NSError).localizedDescription)
         }
-        try AtomicFile.write("# The resolved config of a `quern slurm` run (written by quern; both jobs read it).\n" + YAMLWriter.write(config), to: configPath)
+        try AtomicFile.write(
+            "# The resolved config of a `quern slurm` run (written by quern; both jobs read it).\n"
+                + YAMLWriter.write(config), to: configPath)
         // Both scripts made (and checked) before either is written.
         let extract = try extractScript
         let merge = try mergeScript
@@ -135,7 +140,9 @@ public struct SlurmJobs: Sendable {
     /// Submits the array job, then the merge job depending on it. Returns both ids.
     public func submit(sbatch: String = "sbatch") throws -> Submitted {
         let extract = try run([sbatch, "--parsable", extractScriptPath])
-        let merge = try run([sbatch, "--parsable", "--dependency=afterok:\(extract)", "--kill-on-invalid-dep=yes", mergeScriptPath])
+        let merge = try run([
+            sbatch, "--parsable", "--dependency=afterok:\(extract)", "--kill-on-invalid-dep=yes", mergeScriptPath,
+        ])
         return Submitted(extractJob: extract, mergeJob: merge)
     }
 
@@ -149,7 +156,9 @@ public struct SlurmJobs: Sendable {
         let text = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let id = text.split(separator: ";").first.map(String.init) ?? ""
         guard r.status == 0, !id.isEmpty, id.allSatisfy(\.isNumber) else {
-            throw SlurmError.sbatchFailed(command: argv.joined(separator: " "), output: (text + "\n" + r.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
+            throw SlurmError.sbatchFailed(
+                command: argv.joined(separator: " "),
+                output: (text + "\n" + r.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return id
     }

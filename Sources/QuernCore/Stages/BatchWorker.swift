@@ -1,8 +1,9 @@
 public import Foundation
 public import QuernKit
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One batch to make: its number and its input files, in plan order.
@@ -86,10 +87,17 @@ public struct BatchWorker: Sendable {
             let temp = AtomicFile.tempPath(for: final)
             let written = try writeSynced(temp, naming: final) { sink in
                 try BatchFile.write(
-                    batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec, path: final,
+                    batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name,
+                    codec: codec, path: final,
                     scratch: scratch.encoding, to: sink)
             }
-            temps.append((name, temp, JournalEntry.Part(file: name.fileName, rows: written.meta.rows, bytes: written.bytes, crc32: CRC32Hex(written.fileCRC))))
+            temps.append(
+                (
+                    name, temp,
+                    JournalEntry.Part(
+                        file: name.fileName, rows: written.meta.rows, bytes: written.bytes,
+                        crc32: crc32Hex(written.fileCRC))
+                ))
             batch.removeAll()
             if let current { batch.beginSource(current) }
         }
@@ -105,7 +113,8 @@ public struct BatchWorker: Sendable {
                 batch.beginSource(file.name)
                 current = file.name
                 var record = JournalEntry.FileRecord(
-                    name: file.name, size: file.size, mtimeNs: file.mtimeNs, crc32: "", rows: 0, skipped: [:], notes: [:], errorLine: nil, error: nil)
+                    name: file.name, size: file.size, mtimeNs: file.mtimeNs, crc32: "", rows: 0, skipped: [:],
+                    notes: [:], errorLine: nil, error: nil)
                 let source: FileSource
                 do {
                     source = try FileSource(path: "\(inputDir)/\(file.name)")
@@ -158,7 +167,9 @@ public struct BatchWorker: Sendable {
         let parts = temps.map(\.part)
         var skipped: [String: Int] = [:]
         for r in records { skipped.merge(r.skipped, uniquingKeysWith: +) }
-        return JournalEntry(batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value, seconds: 0, skipped: skipped)
+        return JournalEntry(
+            batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value,
+            seconds: 0, skipped: skipped)
     }
 
     /// Reads one file's records into the batch. Throws ``FileFailure`` for anything wrong with the
@@ -167,10 +178,14 @@ public struct BatchWorker: Sendable {
         _ name: String, source: FileSource, into batch: inout RowBatch, record: inout JournalEntry.FileRecord,
         cache: inout FileCache, afterRow: (inout RowBatch) throws -> Void
     ) throws {
-        guard let kind = try fileKind(name) else { throw FileFailure(line: nil, reason: "no input format for this file name") }
+        guard let kind = try fileKind(name) else {
+            throw FileFailure(line: nil, reason: "no input format for this file name")
+        }
         var stream: any ByteSource = source
         if let compression = kind.compression {
-            guard let codec = try registry.codec(fileExtension: compression), let decoder = try codec.makeStreamDecoder() else {
+            guard let codec = try registry.codec(fileExtension: compression),
+                let decoder = try codec.makeStreamDecoder()
+            else {
                 throw FileFailure(line: nil, reason: "no codec reads .\(compression) files")
             }
             stream = DecompressingSource(source, decoder: decoder, codec: codec.name)
@@ -180,7 +195,9 @@ public struct BatchWorker: Sendable {
         do {
             // Small files get a buffer their size: 20,000 one-MiB buffers cost more in page faults than in reading.
             var settings = readerSettings
-            if kind.compression == nil { settings.chunkBytes = min(settings.chunkBytes, max(4096, Int(source.sizeHint) + 1)) }
+            if kind.compression == nil {
+                settings.chunkBytes = min(settings.chunkBytes, max(4096, Int(source.sizeHint) + 1))
+            }
             let format: any InputFormat
             if let known = cache.formats[kind.format] {
                 format = known
@@ -222,7 +239,9 @@ public struct BatchWorker: Sendable {
         if rows == 0 && record.skipped.isEmpty { throw FileFailure(line: nil, reason: "no data rows (header only)") }
         record.rows = rows
         var delta: [String: Int] = [:]
-        for (note, count) in bound.notes where count > notesBefore[note, default: 0] { delta[note] = count - notesBefore[note, default: 0] }
+        for (note, count) in bound.notes where count > notesBefore[note, default: 0] {
+            delta[note] = count - notesBefore[note, default: 0]
+        }
         record.notes = delta
         cache.bound = bound
     }
@@ -298,7 +317,9 @@ public enum Superseded {
             dest = "\(target)/\(name).\(k)"
             k += 1
         }
-        guard rename(path, dest) == 0 else { throw StorageError.io(path: path, operation: "move aside to \(dest)", errno: errno) }
+        guard rename(path, dest) == 0 else {
+            throw StorageError.io(path: path, operation: "move aside to \(dest)", errno: errno)
+        }
     }
 }
 
@@ -333,5 +354,7 @@ public struct InputUnreadable: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var reason: String
 
-    public var description: String { "\(TerminalText.escape(path)): \(TerminalText.escape(reason)) (batch \(batch) was not made)" }
+    public var description: String {
+        "\(TerminalText.escape(path)): \(TerminalText.escape(reason)) (batch \(batch) was not made)"
+    }
 }

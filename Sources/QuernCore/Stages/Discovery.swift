@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One input file as found on disk.
 public struct InputFile: Sendable, Equatable, Codable {
@@ -44,11 +45,15 @@ public enum Discovery {
         public var skipped: [SkippedInput] = []
     }
 
-    public static func find(in dir: String, pattern: String?, registry: PluginRegistry) throws(DiscoveryError) -> [InputFile] {
+    public static func find(in dir: String, pattern: String?, registry: PluginRegistry) throws(DiscoveryError)
+        -> [InputFile]
+    {
         try list(in: dir, pattern: pattern, registry: registry).files
     }
 
-    public static func list(in dir: String, pattern: String?, registry: PluginRegistry) throws(DiscoveryError) -> Listing {
+    public static func list(in dir: String, pattern: String?, registry: PluginRegistry) throws(DiscoveryError)
+        -> Listing
+    {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) else {
             throw .missingFolder(dir)
@@ -72,7 +77,10 @@ public enum Discovery {
                 listing.skipped.append(SkippedInput(name: name, reason: notRegular(path, mode: st.st_mode)))
                 continue
             }
-            listing.files.append(InputFile(name: name, size: Int(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
+            listing.files.append(
+                InputFile(
+                    name: name, size: Int(st.st_size),
+                    mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
         }
         listing.files.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         listing.skipped.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
@@ -137,7 +145,8 @@ public enum Discovery {
     }
 
     /// The format and compression codec a file name implies: `x.csv.gz` -> (csv, gz).
-    public static func formatName(of name: String, registry: PluginRegistry) -> (format: String, compression: String?)? {
+    public static func formatName(of name: String, registry: PluginRegistry) -> (format: String, compression: String?)?
+    {
         var parts = name.split(separator: ".").map(String.init)
         guard parts.count >= 2 else { return nil }
         var compression: String? = nil
@@ -158,11 +167,16 @@ public enum DiscoveryError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .missingFolder(let d): "input folder \(TerminalText.escape(d)) does not exist: pass --input-dir or set paths.input in the config."
-        case .notAFolder(let d): "\(TerminalText.escape(d)) is not a folder: --input-dir takes the folder that holds the input files."
-        case .unreadable(let d, let why): "cannot list the input folder \(TerminalText.escape(d)): \(why)\(why.hasSuffix(".") ? "" : ".")"
+        case .missingFolder(let d):
+            "input folder \(TerminalText.escape(d)) does not exist: pass --input-dir or set paths.input in the config."
+        case .notAFolder(let d):
+            "\(TerminalText.escape(d)) is not a folder: --input-dir takes the folder that holds the input files."
+        case .unreadable(let d, let why):
+            "cannot list the input folder \(TerminalText.escape(d)): \(why)\(why.hasSuffix(".") ? "" : ".")"
         case .noInputs(let d, let pattern):
-            pattern.map { "no file in \(TerminalText.escape(d)) matches '\(TerminalText.escape($0))': check input.pattern." }
+            pattern.map {
+                "no file in \(TerminalText.escape(d)) matches '\(TerminalText.escape($0))': check input.pattern."
+            }
                 ?? "no input file in \(TerminalText.escape(d)) (looked for .csv, .tsv, .jsonl, optionally .gz/.zst/.lz4): check --input-dir or set input.pattern."
         }
     }

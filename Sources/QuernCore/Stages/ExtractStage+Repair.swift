@@ -17,8 +17,11 @@ extension ExtractStage {
             let text = kept.map { String(decoding: $0, as: UTF8.self) + "\n" }.joined()
             try Superseded.copyAside(path, in: audit.dir, subfolder: "repair-\(stamp)")
             try AtomicFile.write(text, to: path)
-            let which = lines.count == 1 ? "line \(lines[0]) is" : "lines \(lines.map(String.init).joined(separator: ", ")) are"
-            console.warning("\(path): \(which) not a journal entry; rewritten without \(lines.count == 1 ? "it" : "them") (the old journal is in \(audit.dir)/\(Superseded.folder)/repair-\(stamp)/).")
+            let which =
+                lines.count == 1 ? "line \(lines[0]) is" : "lines \(lines.map(String.init).joined(separator: ", ")) are"
+            console.warning(
+                "\(path): \(which) not a journal entry; rewritten without \(lines.count == 1 ? "it" : "them") (the old journal is in \(audit.dir)/\(Superseded.folder)/repair-\(stamp)/)."
+            )
         }
     }
 
@@ -44,7 +47,9 @@ extension ExtractStage {
             kept = " (the old plan is in \(audit.dir)/\(Superseded.folder)/repair-\(stamp)/)"
         }
         try AtomicFile.write(plan.text, to: path)
-        console.warning("\(path): \(reasons.joined(separator: "; ")); rebuilt from the journal\(kept), so no input file is in two batches.")
+        console.warning(
+            "\(path): \(reasons.joined(separator: "; ")); rebuilt from the journal\(kept), so no input file is in two batches."
+        )
         return plan
     }
 

@@ -17,7 +17,9 @@ public struct ExtractStage: Sendable {
     public var runner: StageRunner
     public var console: Console
 
-    public init(plan: RunPlan, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()) {
+    public init(
+        plan: RunPlan, registry: PluginRegistry, runner: StageRunner = StageRunner(), console: Console = Console()
+    ) {
         self.plan = plan
         settings = plan.extract
         self.registry = registry
@@ -70,9 +72,12 @@ public struct ExtractStage: Sendable {
         let runner = self.runner
         let found = try await runner.run(.discover, plan: stage.plan) { plan throws -> Discovery.Listing in
             stage.take(plan)
-            let found = try Discovery.list(in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
+            let found = try Discovery.list(
+                in: stage.settings.inputDir, pattern: stage.settings.pattern, registry: stage.registry)
             for s in found.skipped {
-                stage.console.warning("skipped \(TerminalText.escape(s.name)) in \(TerminalText.escape(stage.settings.inputDir)): \(s.reason); it is not read.")
+                stage.console.warning(
+                    "skipped \(TerminalText.escape(s.name)) in \(TerminalText.escape(stage.settings.inputDir)): \(s.reason); it is not read."
+                )
             }
             runner.context?.setInputFiles(found.files.map(\.name))
             return found
@@ -99,7 +104,11 @@ public struct ExtractStage: Sendable {
             if let batch = BatchName(fileName: name) { return shard.owns(batch: batch.batch) }
             return name.contains("shard-\(shard.index)-of-\(shard.count)")
         }
-        if let dead = lock.tookOverFrom { console.info("extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone.") }
+        if let dead = lock.tookOverFrom {
+            console.info(
+                "extract: took over the lock of a quern that stopped without releasing it (\(dead)); its unfinished batches are redone."
+            )
+        }
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
@@ -107,7 +116,9 @@ public struct ExtractStage: Sendable {
         let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
         let (workerCount, rowsPerPart) = try memoryPlan(schema)
         if settings.restart { try setAsideEverything(in: dir) }
-        let (plan, cleanup) = try updatePlan(dir: dir, listing: listing, candidates: candidates, extractor: extractor, schema: schema, fingerprint: fingerprint)
+        let (plan, cleanup) = try updatePlan(
+            dir: dir, listing: listing, candidates: candidates, extractor: extractor, schema: schema,
+            fingerprint: fingerprint)
 
         var summary = Summary()
         summary.intermediateDir = dir
@@ -120,7 +131,9 @@ public struct ExtractStage: Sendable {
         for entry in owned {
             let files = entry.files.compactMap { byName[$0] }
             if let done = journal.entries[entry.batch],
-                try isStillValid(done, entry: entry, byName: byName, dir: dir, fingerprint: fingerprint, cleanup: cleanup, cleaned: &cleaned, summary: &summary)
+                try isStillValid(
+                    done, entry: entry, byName: byName, dir: dir, fingerprint: fingerprint, cleanup: cleanup,
+                    cleaned: &cleaned, summary: &summary)
             {
                 summary.batchesKept += 1
                 continue
@@ -130,8 +143,12 @@ public struct ExtractStage: Sendable {
         if cleaned > 0, let cleanup {
             console.info("extract: \(cleanup.sentence(count: cleaned)); making them again.")
         }
-        for f in summary.changedFiles { console.warning("\(TerminalText.escape(f)) changed since it was batched: its batch is redone.") }
-        for f in summary.vanishedFiles { console.warning("\(TerminalText.escape(f)) is gone from the input folder: its batch is redone without it.") }
+        for f in summary.changedFiles {
+            console.warning("\(TerminalText.escape(f)) changed since it was batched: its batch is redone.")
+        }
+        for f in summary.vanishedFiles {
+            console.warning("\(TerminalText.escape(f)) is gone from the input folder: its batch is redone without it.")
+        }
 
         let journalFile = try LineAppender(path: "\(dir)/\(settings.shard.journalName)")
         let counters = ProgressCounters()
@@ -140,13 +157,20 @@ public struct ExtractStage: Sendable {
             fingerprint: fingerprint, codec: codec, format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
-        let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in !jobs.contains { $0.batch == e.batch } }.reduce(0) { $0 + $1.rows }
+        let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in
+            !jobs.contains { $0.batch == e.batch }
+        }.reduce(0) { $0 + $1.rows }
         if jobs.isEmpty {
             console.info("extract: all \(owned.count) batches of shard \(settings.shard) are complete; nothing to do.")
         } else {
-            console.info("extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(workerCount) workers, codec \(codec.spec)")
+            console.info(
+                "extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(workerCount) workers, codec \(codec.spec)"
+            )
         }
-        let progressPath = "\(dir)/" + (settings.shard.count == 1 ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
+        let progressPath =
+            "\(dir)/"
+            + (settings.shard.count == 1
+                ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
         let shardName = settings.shard.description
         let ownedCount = owned.count
         let launch = ShardLaunch.current()
@@ -160,13 +184,18 @@ public struct ExtractStage: Sendable {
             let progress = ProgressFile(
                 stage: "extract", state: state, shard: shardName, batchesTotal: ownedCount, batchesDone: done,
                 filesTotal: filesToDo, filesDone: snap.files, filesFailed: snap.failed, rows: keptRows + snap.rows,
-                rowsPerSecond: rate, etaSeconds: state == "done" ? 0 : eta, updatedAt: ISO8601DateFormatter().string(from: Date()),
+                rowsPerSecond: rate, etaSeconds: state == "done" ? 0 : eta,
+                updatedAt: ISO8601DateFormatter().string(from: Date()),
                 launch: launch, error: error)
             try? AtomicFile.write(JSONLines.encode(progress) + "\n", to: progressPath)
-            console.progress(label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows, rowsPerSecond: rate, eta: eta, final: state == "done")
+            console.progress(
+                label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows,
+                rowsPerSecond: rate, eta: eta, final: state == "done")
         }
         writeProgress("running", made: 0)
-        let ticker = ProgressTicker(interval: 0.5) { writeProgressLive(counters: counters, console: console, filesToDo: filesToDo, started: started) }
+        let ticker = ProgressTicker(interval: 0.5) {
+            writeProgressLive(counters: counters, console: console, filesToDo: filesToDo, started: started)
+        }
         let workers = workerCount
         let runner = self.runner
         var made = 0
@@ -177,7 +206,10 @@ public struct ExtractStage: Sendable {
             // mount or permission does not throw away the batches in flight.
             try await withThrowingTaskGroup(of: JournalEntry?.self) { group in
                 @Sendable func make(_ job: BatchJob) throws -> JournalEntry? {
-                    do { return try worker.run(job) } catch let e as InputUnreadable { unreadableList.append(e); return nil }
+                    do { return try worker.run(job) } catch let e as InputUnreadable {
+                        unreadableList.append(e)
+                        return nil
+                    }
                 }
                 var pending = jobs[...]
                 for _ in 0..<min(workers, pending.count) {
@@ -201,7 +233,10 @@ public struct ExtractStage: Sendable {
             }
             // Batches made again are no longer the ones --cleanup deleted.
             if cleanup != nil {
-                try CleanupRecord.forget(jobs.filter { journal.entries[$0.batch] != nil }.flatMap { journal.entries[$0.batch]!.parts.map(\.file) }, in: dir)
+                try CleanupRecord.forget(
+                    jobs.filter { journal.entries[$0.batch] != nil }.flatMap {
+                        journal.entries[$0.batch]!.parts.map(\.file)
+                    }, in: dir)
             }
             unreadable = unreadableList.items.sorted { $0.batch < $1.batch }
             if !unreadable.isEmpty { throw ExtractError.unreadableInputs(unreadable, shard: settings.shard) }
@@ -243,11 +278,18 @@ public struct ExtractStage: Sendable {
         guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, settings.rowsPerBatch) }
         let rowBytes = RowLayout(schema: schema).contentBytes + 16  // plus group, source and line
         let budget = limit.budget()
-        guard let plan = limit.extractPlan(workers: settings.effectiveWorkers, rowsPerBatch: settings.rowsPerBatch, rowBytes: rowBytes, budget: budget) else {
+        guard
+            let plan = limit.extractPlan(
+                workers: settings.effectiveWorkers, rowsPerBatch: settings.rowsPerBatch, rowBytes: rowBytes,
+                budget: budget)
+        else {
             let resident = currentResidentBytes()
-            throw MemoryLimitError.tooLow(limit, resident: resident, minimum: MemoryLimit.minimum(rowBytes: rowBytes, resident: resident))
+            throw MemoryLimitError.tooLow(
+                limit, resident: resident, minimum: MemoryLimit.minimum(rowBytes: rowBytes, resident: resident))
         }
-        console.info("extract: memory limit \(limit): \(plan.workers) workers, parts of at most \(Human.count(plan.rowsPerPart)) rows")
+        console.info(
+            "extract: memory limit \(limit): \(plan.workers) workers, parts of at most \(Human.count(plan.rowsPerPart)) rows"
+        )
         return plan
     }
 
@@ -257,12 +299,16 @@ public struct ExtractStage: Sendable {
     /// in the folder at the same time: their plans would cut the files differently.
     private func lockShard(_ dir: String) throws -> FolderLock {
         let name = "extract-\(settings.shard.index)-of-\(settings.shard.count)"
-        let first: Result<FolderLock, LockError> = Result { () throws(LockError) in try FolderLock(folder: dir, name: name) }
+        let first: Result<FolderLock, LockError> = Result { () throws(LockError) in
+            try FolderLock(folder: dir, name: name)
+        }
         let lock: FolderLock
         switch first {
         case .success(let l): lock = l
         case .failure(.held(_, let holder)) where settings.shardFromScheduler:
-            console.warning("shard \(settings.shard) is already being made (\(holder)): waiting for it, as a scheduler's retry of the same task.")
+            console.warning(
+                "shard \(settings.shard) is already being made (\(holder)): waiting for it, as a scheduler's retry of the same task."
+            )
             lock = try FolderLock(folder: dir, name: name, blocking: true)
         case .failure(let error): throw error
         }
@@ -272,10 +318,14 @@ public struct ExtractStage: Sendable {
             guard other.hasPrefix(".lock.extract-"), !other.hasSuffix(".holder") else { continue }
             let otherName = String(other.dropFirst(".lock.".count))
             let parts = otherName.dropFirst("extract-".count).split(separator: "-of-")
-            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n != settings.shard.count else { continue }
+            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n != settings.shard.count else {
+                continue
+            }
             if let holder = FolderLock.holder(folder: dir, name: otherName) {
                 let describe = { (k: Int, n: Int) in n == 1 ? "an unsharded extract" : "shard \(k)/\(n)" }
-                throw LockError.otherShardCount(path: "\(dir)/\(other)", holder: holder, theirs: describe(k, n), ours: describe(settings.shard.index, settings.shard.count))
+                throw LockError.otherShardCount(
+                    path: "\(dir)/\(other)", holder: holder, theirs: describe(k, n),
+                    ours: describe(settings.shard.index, settings.shard.count))
             }
         }
         return lock
@@ -284,8 +334,10 @@ public struct ExtractStage: Sendable {
     /// The schema, from the header of the first input file that has one.
     public func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
         let probe = BatchWorker(
-            inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry, extractor: extractor,
-            schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false), fingerprint: SchemaFingerprint(value: ""),
+            inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry,
+            extractor: extractor,
+            schema: FeatureSchema(features: [], labels: [], masks: [], hasGroups: false),
+            fingerprint: SchemaFingerprint(value: ""),
             codec: try plan.extractPlugins().codec, format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: 1, counters: ProgressCounters())
         var reasons: [String] = []
@@ -295,11 +347,15 @@ public struct ExtractStage: Sendable {
         for file in files.prefix(20) {
             do {
                 guard let kind = try probe.fileKind(file.name) else {
-                    reasons.append("\(file.name): no known format by its extension; name one with --format csv, tsv or jsonl (input.format)")
+                    reasons.append(
+                        "\(file.name): no known format by its extension; name one with --format csv, tsv or jsonl (input.format)"
+                    )
                     continue
                 }
                 var stream: any ByteSource = try FileSource(path: "\(settings.inputDir)/\(file.name)")
-                if let c = kind.compression, let codec = try registry.codec(fileExtension: c), let d = try codec.makeStreamDecoder() {
+                if let c = kind.compression, let codec = try registry.codec(fileExtension: c),
+                    let d = try codec.makeStreamDecoder()
+                {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
                 }
                 let reader = try probe.makeFormat(kind.format).open(stream, settings: ReaderSettings())
@@ -317,7 +373,8 @@ public struct ExtractStage: Sendable {
     /// Repairs the plan and this shard's journals (see ``IntermediateAudit``), checks that the
     /// plan fits this configuration and `--max-files`, then plans the new candidates.
     private func updatePlan(
-        dir: String, listing: [InputFile], candidates: [InputFile], extractor: any Extractor, schema: FeatureSchema, fingerprint: SchemaFingerprint
+        dir: String, listing: [InputFile], candidates: [InputFile], extractor: any Extractor, schema: FeatureSchema,
+        fingerprint: SchemaFingerprint
     ) throws -> (Plan, CleanupRecord?) {
         let planLock = try FolderLock(folder: dir, name: "plan", blocking: true)
         defer { withExtendedLifetime(planLock) {} }
@@ -327,9 +384,13 @@ public struct ExtractStage: Sendable {
             try repairJournals(audit, stamp: stamp)
             audit = try IntermediateAudit.read(dir)
         }
-        let current = Plan.Header(fingerprint: fingerprint.value, extractor: extractor.name, features: schema.features.count, options: extractor.optionsText)
+        let current = Plan.Header(
+            fingerprint: fingerprint.value, extractor: extractor.name, features: schema.features.count,
+            options: extractor.optionsText)
         if let header = audit.plan.header, header.fingerprint != fingerprint.value {
-            throw ExtractError.schemaChanged(dir: dir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features, newFeatures: schema.features.count)
+            throw ExtractError.schemaChanged(
+                dir: dir, old: header.fingerprint, new: fingerprint.value, oldFeatures: header.features,
+                newFeatures: schema.features.count)
         }
         var plan = try repairedPlan(audit, header: current, stamp: stamp)
         try Self.checkMaxFiles(plan, listing: listing, maxFiles: settings.maxFiles, dir: dir)
@@ -361,18 +422,23 @@ public struct ExtractStage: Sendable {
     /// `quern verify` and the merge apply. Parts deleted by `--cleanup` are counted in `cleaned`
     /// (one calm line), not warned about.
     private func isStillValid(
-        _ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String, fingerprint: SchemaFingerprint, cleanup: CleanupRecord?,
+        _ done: JournalEntry, entry: Plan.Entry, byName: [String: InputFile], dir: String,
+        fingerprint: SchemaFingerprint, cleanup: CleanupRecord?,
         cleaned: inout Int, summary: inout Summary
     ) throws -> Bool {
         guard done.fingerprint == fingerprint.value else {
-            console.warning("batch \(done.batch) was made with schema \(done.fingerprint), this configuration's is \(fingerprint.value): it is redone.")
+            console.warning(
+                "batch \(done.batch) was made with schema \(done.fingerprint), this configuration's is \(fingerprint.value): it is redone."
+            )
             return false
         }
         var removedByCleanup = false
         for (i, part) in done.parts.enumerated() {
             let path = "\(dir)/\(part.file)"
             guard part.file == BatchName(batch: done.batch, part: i).fileName else {
-                console.warning("the journal names part \(i) of batch \(done.batch) '\(JSONLines.encode(part.file))': batch \(done.batch) is redone.")
+                console.warning(
+                    "the journal names part \(i) of batch \(done.batch) '\(JSONLines.encode(part.file))': batch \(done.batch) is redone."
+                )
                 return false
             }
             if !FileManager.default.fileExists(atPath: path), cleanup?.covers(part) == true {
@@ -382,20 +448,27 @@ public struct ExtractStage: Sendable {
             }
             let meta: BatchMeta
             do {
-                meta = try BatchFile.loadMeta(path: path, expected: .init(bytes: part.bytes, crc32: part.crc32)) { try registry.codec(zipMethod: $0) }
+                meta = try BatchFile.loadMeta(path: path, expected: .init(bytes: part.bytes, crc32: part.crc32)) {
+                    try registry.codec(zipMethod: $0)
+                }
             } catch {
                 console.warning("\(path) is missing or damaged (\(error.verifyReason)): batch \(done.batch) is redone.")
                 return false
             }
-            guard meta.batch == done.batch, meta.part == i, meta.rows == part.rows, meta.fingerprint == done.fingerprint else {
-                console.warning("\(path) does not match its journal line (its meta says batch \(meta.batch) part \(meta.part), \(meta.rows) rows; the journal \(part.rows) rows): batch \(done.batch) is redone.")
+            guard meta.batch == done.batch, meta.part == i, meta.rows == part.rows, meta.fingerprint == done.fingerprint
+            else {
+                console.warning(
+                    "\(path) does not match its journal line (its meta says batch \(meta.batch) part \(meta.part), \(meta.rows) rows; the journal \(part.rows) rows): batch \(done.batch) is redone."
+                )
                 return false
             }
         }
         if removedByCleanup { return false }
         let planned = Set(entry.files)
         if let stray = done.files.first(where: { !planned.contains($0.name) }) {
-            console.warning("batch \(done.batch) holds \(JSONLines.encode(stray.name)), which the plan gives to another batch: batch \(done.batch) is redone, so its rows are taken once.")
+            console.warning(
+                "batch \(done.batch) holds \(JSONLines.encode(stray.name)), which the plan gives to another batch: batch \(done.batch) is redone, so its rows are taken once."
+            )
             return false
         }
         let recorded = Dictionary(done.files.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -426,11 +499,18 @@ public struct ExtractStage: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         var moved = 0
-        for n in names where BatchName(fileName: n) != nil || n.hasPrefix("journal") || n == Plan.fileName || n == "failed.jsonl" || n.hasPrefix("progress") {
+        for n in names
+        where BatchName(fileName: n) != nil || n.hasPrefix("journal") || n == Plan.fileName || n == "failed.jsonl"
+            || n.hasPrefix("progress")
+        {
             try Superseded.moveAside("\(dir)/\(n)", in: dir, subfolder: "restart-\(stamp)")
             moved += 1
         }
-        if moved > 0 { console.info("restart: moved \(moved) earlier files to \(dir)/\(Superseded.folder)/restart-\(stamp)/ (nothing deleted)") }
+        if moved > 0 {
+            console.info(
+                "restart: moved \(moved) earlier files to \(dir)/\(Superseded.folder)/restart-\(stamp)/ (nothing deleted)"
+            )
+        }
     }
 }
 
@@ -440,7 +520,8 @@ func writeFailedList(_ state: JournalState, dir: String) throws {
     var lines = ""
     for k in state.entries.keys.sorted() {
         for f in state.entries[k]!.files where f.error != nil {
-            lines += JSONLines.encode(FailedFile(file: f.name, line: f.errorLine, reason: f.error ?? "", batch: k)) + "\n"
+            lines +=
+                JSONLines.encode(FailedFile(file: f.name, line: f.errorLine, reason: f.error ?? "", batch: k)) + "\n"
         }
     }
     try AtomicFile.write(lines, to: "\(dir)/failed.jsonl")
@@ -479,7 +560,9 @@ private func writeProgressLive(counters: ProgressCounters, console: Console, fil
     let snap = counters.snapshot
     let elapsed = max(monotonicSeconds() - started, 1e-6)
     let eta: Double? = snap.files > 0 ? elapsed / Double(snap.files) * Double(filesToDo - snap.files) : nil
-    console.progress(label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows, rowsPerSecond: Double(snap.rows) / elapsed, eta: eta)
+    console.progress(
+        label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows,
+        rowsPerSecond: Double(snap.rows) / elapsed, eta: eta)
 }
 
 /// Calls `tick` every `interval` seconds on its own thread until stopped (the workers keep the
@@ -508,23 +591,30 @@ public enum ExtractError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .schemaChanged(let dir, let old, let new, let oldFeatures, let newFeatures):
-            return "\(dir) holds batches made with schema \(old) (\(oldFeatures) features); this configuration gives schema \(new) (\(newFeatures) features). "
+            return
+                "\(dir) holds batches made with schema \(old) (\(oldFeatures) features); this configuration gives schema \(new) (\(newFeatures) features). "
                 + "Batches of different schemas are never mixed: use a new --intermediate-dir, or --restart to redo every batch (the old ones are moved to superseded/, not deleted)."
         case .noHeader(let reasons):
             // Never an empty reason: with no file tried there is nothing to list.
-            guard !reasons.isEmpty else { return "no input file to read a header from, to learn the columns: check --input-dir and input.pattern." }
-            return "could not read a header from the first input files to learn the columns:\n  " + reasons.joined(separator: "\n  ")
+            guard !reasons.isEmpty else {
+                return "no input file to read a header from, to learn the columns: check --input-dir and input.pattern."
+            }
+            return "could not read a header from the first input files to learn the columns:\n  "
+                + reasons.joined(separator: "\n  ")
         case .schema(let file, let reason):
-            return "the extractor does not fit the columns of \(TerminalText.escape(file)): \(TerminalText.escape(reason))"
+            return
+                "the extractor does not fit the columns of \(TerminalText.escape(file)): \(TerminalText.escape(reason))"
         case .restartWithShards:
             return "--restart redoes the whole folder: run it once without --shard (or use a new --intermediate-dir)."
         case .maxFilesBelowPlan(let dir, let planned, let maxFiles, let example):
-            return "\(dir) already holds a plan of \(planned) files from an earlier run, more than --max-files \(maxFiles) takes "
+            return
+                "\(dir) already holds a plan of \(planned) files from an earlier run, more than --max-files \(maxFiles) takes "
                 + "(\(JSONLines.encode(example)) is planned but not among the first \(maxFiles)); the merge would use all \(planned). "
                 + "Use --restart to redo the folder with \(maxFiles) files (the old batches are moved to superseded/, not deleted), a new --intermediate-dir, or drop --max-files."
         case .unreadableInputs(let list, let shard):
             let which = shard.count > 1 ? "shard \(shard) is" : "the extract is"
-            return "\(list.count) input file\(list.count == 1 ? "" : "s") exist but cannot be read, so \(which) not complete:\n  "
+            return
+                "\(list.count) input file\(list.count == 1 ? "" : "s") exist but cannot be read, so \(which) not complete:\n  "
                 + list.map(\.description).joined(separator: "\n  ")
                 + "\nFix the access (permissions, mount) and run the same command again: it makes only the missing batches."
         }

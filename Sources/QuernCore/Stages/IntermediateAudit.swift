@@ -34,7 +34,9 @@ public struct IntermediateAudit: Sendable {
     /// Reads and checks the plan and the journals of `dir` (with their file lists: the one-batch
     /// rule needs them).
     public static func read(_ dir: String) throws -> IntermediateAudit {
-        try IntermediateAudit(dir: dir, plan: Plan.load(from: dir), journal: JournalState.load(from: dir), cleanup: CleanupRecord.load(from: dir))
+        try IntermediateAudit(
+            dir: dir, plan: Plan.load(from: dir), journal: JournalState.load(from: dir),
+            cleanup: CleanupRecord.load(from: dir))
     }
 
     public init(dir: String, plan: Plan, journal: JournalState, cleanup: CleanupRecord?) {
@@ -50,7 +52,9 @@ public struct IntermediateAudit: Sendable {
         }
         let planned = Set(plan.entries.map(\.batch))
         if plan.exists {
-            findings += journal.entries.keys.sorted().filter { !planned.contains($0) }.map { .batchNotPlanned(batch: $0) }
+            findings += journal.entries.keys.sorted().filter { !planned.contains($0) }.map {
+                .batchNotPlanned(batch: $0)
+            }
         }
         var owners: [String: Set<Int>] = [:]
         for e in plan.entries { for f in e.files { owners[f, default: []].insert(e.batch) } }
@@ -60,7 +64,8 @@ public struct IntermediateAudit: Sendable {
         }
         if let header = plan.header {
             for k in journal.entries.keys.sorted() where journal.entries[k]!.fingerprint != header.fingerprint {
-                findings.append(.fingerprintDiffers(batch: k, journal: journal.entries[k]!.fingerprint, plan: header.fingerprint))
+                findings.append(
+                    .fingerprintDiffers(batch: k, journal: journal.entries[k]!.fingerprint, plan: header.fingerprint))
             }
         }
         self.findings = findings
@@ -130,7 +135,8 @@ public struct IntermediateAudit: Sendable {
             plan.entries.append(Plan.Entry(batch: e.batch, files: e.files.filter { seen.insert($0).inserted }))
         }
         for k in journal.entries.keys.sorted() where batches.insert(k).inserted {
-            plan.entries.append(Plan.Entry(batch: k, files: journal.entries[k]!.files.map(\.name).filter { seen.insert($0).inserted }))
+            plan.entries.append(
+                Plan.Entry(batch: k, files: journal.entries[k]!.files.map(\.name).filter { seen.insert($0).inserted }))
         }
         plan.entries.sort { $0.batch < $1.batch }
         return plan

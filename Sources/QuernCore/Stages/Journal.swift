@@ -1,7 +1,8 @@
 public import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The plan: which input files make up which batch. Append-only (`plan.jsonl` in the intermediate
@@ -50,7 +51,9 @@ public struct Plan: Sendable, Equatable {
                 if plan.header == nil { plan.damagedLines.append(number) }
             } else if withFiles, let e = try? decoder.decode(Entry.self, from: line) {
                 plan.entries.append(e)
-            } else if !withFiles, let b = try? decoder.decode(BatchOnly.self, from: JSONLines.removing(member: "files", from: line)) {
+            } else if !withFiles,
+                let b = try? decoder.decode(BatchOnly.self, from: JSONLines.removing(member: "files", from: line))
+            {
                 plan.entries.append(Entry(batch: b.batch, files: []))
             } else {
                 plan.damagedLines.append(number)
@@ -77,7 +80,9 @@ public struct Plan: Sendable, Equatable {
 
     /// The plan as `plan.jsonl` holds it: the header, then one line per batch.
     public var text: String {
-        ([header.map { JSONLines.encode($0) }].compactMap { $0 } + entries.map { JSONLines.encode($0) }).map { $0 + "\n" }.joined()
+        ([header.map { JSONLines.encode($0) }].compactMap { $0 } + entries.map { JSONLines.encode($0) }).map {
+            $0 + "\n"
+        }.joined()
     }
 }
 
@@ -145,15 +150,21 @@ public struct JournalState: Sendable {
             guard stat("\(dir)/\(name)", &st) == 0 else { return name }
             return "\(name):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ino)"
         }.joined(separator: "|")
-        if let hit = cache.withLock({ $0[dir] }), hit.signature == signature, hit.withFiles || !withFiles { return hit.state }
+        if let hit = cache.withLock({ $0[dir] }), hit.signature == signature, hit.withFiles || !withFiles {
+            return hit.state
+        }
         var state = JournalState()
         let decoder = JSONDecoder()
         for name in names {
             for (number, line) in try JSONLines.readNumbered("\(dir)/\(name)") {
                 if withFiles, let e = try? decoder.decode(JournalEntry.self, from: line) {
                     state.entries[e.batch] = e
-                } else if !withFiles, let h = try? decoder.decode(Head.self, from: JSONLines.removing(member: "files", from: line)) {
-                    state.entries[h.batch] = JournalEntry(batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint, seconds: h.seconds, skipped: h.skipped)
+                } else if !withFiles,
+                    let h = try? decoder.decode(Head.self, from: JSONLines.removing(member: "files", from: line))
+                {
+                    state.entries[h.batch] = JournalEntry(
+                        batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint,
+                        seconds: h.seconds, skipped: h.skipped)
                 } else {
                     state.damagedLines[name, default: []].append(number)
                 }
@@ -205,13 +216,17 @@ public enum JSONLines {
     /// comes back unchanged.
     public static func removing(member key: String, from line: Data) -> Data {
         let bytes = [UInt8](line)
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        let quote = UInt8(ascii: "\"")
+        let backslash = UInt8(ascii: "\\")
         let target = Array("\"\(key)\"".utf8)
         /// The index just past the string that starts at `i` (a quote), or nil.
         func endOfString(_ i: Int) -> Int? {
             var j = i + 1
             while j < bytes.count {
-                if bytes[j] == backslash { j += 2; continue }
+                if bytes[j] == backslash {
+                    j += 2
+                    continue
+                }
                 if bytes[j] == quote { return j + 1 }
                 j += 1
             }

@@ -16,7 +16,10 @@ public struct ShardLaunch: Codable, Sendable, Equatable {
     /// The batch script Slurm ran, when quern wrote it (`QUERN_SLURM_SCRIPT`).
     public var slurmScript: String?
 
-    public init(host: String, pid: Int32, startedAt: String, command: [String], directory: String, slurmJob: String?, slurmScript: String?) {
+    public init(
+        host: String, pid: Int32, startedAt: String, command: [String], directory: String, slurmJob: String?,
+        slurmScript: String?
+    ) {
         self.host = host
         self.pid = pid
         self.startedAt = startedAt
@@ -30,7 +33,8 @@ public struct ShardLaunch: Codable, Sendable, Equatable {
         var job: String? = env["SLURM_JOB_ID"]
         if let array = env["SLURM_ARRAY_JOB_ID"], let task = env["SLURM_ARRAY_TASK_ID"] { job = "\(array)_\(task)" }
         return ShardLaunch(
-            host: ProcessInfo.processInfo.hostName, pid: getpid(), startedAt: ISO8601DateFormatter().string(from: Date()),
+            host: ProcessInfo.processInfo.hostName, pid: getpid(),
+            startedAt: ISO8601DateFormatter().string(from: Date()),
             command: CommandLine.arguments, directory: FileManager.default.currentDirectoryPath,
             slurmJob: job, slurmScript: env["QUERN_SLURM_SCRIPT"])
     }
@@ -45,17 +49,29 @@ public struct ShardLaunch: Codable, Sendable, Equatable {
             let a = command[i]
             if a == "--shard" || a == "--shard-count" {
                 i += 2
-                if a == "--shard" { out += ["--shard", shard.description]; replaced = true }
+                if a == "--shard" {
+                    out += ["--shard", shard.description]
+                    replaced = true
+                }
                 continue
             }
-            if a.hasPrefix("--shard=") { out.append("--shard=\(shard)"); replaced = true; i += 1; continue }
-            if a.hasPrefix("--shard-count=") { i += 1; continue }
+            if a.hasPrefix("--shard=") {
+                out.append("--shard=\(shard)")
+                replaced = true
+                i += 1
+                continue
+            }
+            if a.hasPrefix("--shard-count=") {
+                i += 1
+                continue
+            }
             out.append(a)
             i += 1
         }
         if !replaced { out += ["--shard", shard.description] }
         let line = out.map(ShellQuote.quote).joined(separator: " ")
-        return directory == FileManager.default.currentDirectoryPath ? line : "cd \(ShellQuote.quote(directory)) && \(line)"
+        return directory == FileManager.default.currentDirectoryPath
+            ? line : "cd \(ShellQuote.quote(directory)) && \(line)"
     }
 }
 

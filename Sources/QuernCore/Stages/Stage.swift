@@ -54,11 +54,18 @@ public struct StageRunner: Sendable {
             for o in observers { try await o.stageWillStart(stage) }
             result = try await body()
         } catch {
-            context?.record(stage, .init(status: "failed", seconds: monotonicSeconds() - started, error: "\(error)", peakRssBytes: MemoryPeaks.end(stage)))
+            context?.record(
+                stage,
+                .init(
+                    status: "failed", seconds: monotonicSeconds() - started, error: "\(error)",
+                    peakRssBytes: MemoryPeaks.end(stage)))
             for o in observers { try? await o.stageDidFinish(stage, outcome: .failed("\(error)")) }
             throw error
         }
-        context?.record(stage, .init(status: "ok", seconds: monotonicSeconds() - started, error: nil, peakRssBytes: MemoryPeaks.end(stage)))
+        context?.record(
+            stage,
+            .init(status: "ok", seconds: monotonicSeconds() - started, error: nil, peakRssBytes: MemoryPeaks.end(stage))
+        )
         CrashPoint.reached("post-\(stage.rawValue)")
         for o in observers { try await o.stageDidFinish(stage, outcome: .succeeded) }
         return result
@@ -70,7 +77,9 @@ public struct StageRunner: Sendable {
 
     /// Runs `body` as `stage`, handing it the plan as it stands once the pre hooks have run (their
     /// overrides included). `fallback`: the stage's own plan, used outside a run.
-    public func run<T>(_ stage: StageName, plan fallback: RunPlan, _ body: (RunPlan) async throws -> T) async throws -> T {
+    public func run<T>(_ stage: StageName, plan fallback: RunPlan, _ body: (RunPlan) async throws -> T) async throws
+        -> T
+    {
         try await run(stage) { try await body(plan(or: fallback)) }
     }
 

@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 public import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reading batch files back. A batch file may be damaged, cut short, empty, or something else
 /// under a batch's name, so every size read from it is bounded before memory is spent on it: the
@@ -65,21 +66,30 @@ extension BatchFile {
     /// `reusing` (a batch whose rows are done with), the file and the arrays land in memory that
     /// is already there: each array is copied once, from its decompressed image into the batch.
     public static func load(
-        path: String, expected: Expected? = nil, scratch: ReadScratch = ReadScratch(), reusing: consuming RowBatch? = nil,
+        path: String, expected: Expected? = nil, scratch: ReadScratch = ReadScratch(),
+        reusing: consuming RowBatch? = nil,
         codecFor: (UInt16) throws -> (any Codec)?
     ) throws -> Loaded {
         let file = try readWhole(path, limit: ZipArchive.limit, into: scratch.file)
-        return try load(file: UnsafeRawBufferPointer(file), path: path, expected: expected, scratch: scratch, reusing: consume reusing, codecFor: codecFor)
+        return try load(
+            file: UnsafeRawBufferPointer(file), path: path, expected: expected, scratch: scratch,
+            reusing: consume reusing, codecFor: codecFor)
     }
 
     /// The same, on a batch file's bytes already in memory (`path` names it in errors).
-    public static func load(bytes: [UInt8], path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> Loaded {
-        try bytes.withUnsafeBytes { try load(file: $0, path: path, expected: expected, scratch: ReadScratch(), reusing: nil, codecFor: codecFor) }
+    public static func load(
+        bytes: [UInt8], path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?
+    ) throws -> Loaded {
+        try bytes.withUnsafeBytes {
+            try load(file: $0, path: path, expected: expected, scratch: ReadScratch(), reusing: nil, codecFor: codecFor)
+        }
     }
 
     /// A batch file's metadata alone (its size and CRC-32 checked against the journal first; the
     /// arrays are not decompressed): what a merge needs to learn the schema before it starts.
-    public static func loadMeta(path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?) throws -> BatchMeta {
+    public static func loadMeta(path: String, expected: Expected? = nil, codecFor: (UInt16) throws -> (any Codec)?)
+        throws -> BatchMeta
+    {
         let scratch = ReadScratch()
         let file = UnsafeRawBufferPointer(try readWhole(path, limit: ZipArchive.limit, into: scratch.file))
         return try meta(file: file, path: path, expected: expected, scratch: scratch, codecFor: codecFor).meta
@@ -88,7 +98,8 @@ extension BatchFile {
     /// The file checked against `expected`, its members, its metadata checked for what this quern
     /// reads, and its CRC-32.
     private static func meta(
-        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch, codecFor: (UInt16) throws -> (any Codec)?
+        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch,
+        codecFor: (UInt16) throws -> (any Codec)?
     ) throws -> (meta: BatchMeta, members: [ZipArchive.Entry], fileCRC: UInt32) {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
         let fileCRC = CRC32.of(file)
@@ -96,32 +107,44 @@ extension BatchFile {
             guard file.count == expected.bytes else {
                 throw bad("it is \(file.count) bytes, the journal recorded \(expected.bytes) (cut short, or replaced)")
             }
-            guard CRC32Hex(fileCRC) == expected.crc32 else {
-                throw bad("its checksum \(CRC32Hex(fileCRC)) differs from the journal's \(expected.crc32) (changed or damaged after it was written)")
+            guard crc32Hex(fileCRC) == expected.crc32 else {
+                throw bad(
+                    "its checksum \(crc32Hex(fileCRC)) differs from the journal's \(expected.crc32) (changed or damaged after it was written)"
+                )
             }
         }
         let members = try ZipArchive.entries(file, path: path)
-        guard let metaMember = members.first(where: { $0.name == "meta.npy" }) else { throw bad("no meta member: not written by quern") }
-        guard metaMember.uncompressedSize <= maxMetaBytes else { throw bad("its meta member claims \(metaMember.uncompressedSize) bytes") }
-        let metaData = try npyData(try decompress(metaMember, file, into: scratch.image, codecFor: codecFor, bad), "meta", bad).data
+        guard let metaMember = members.first(where: { $0.name == "meta.npy" }) else {
+            throw bad("no meta member: not written by quern")
+        }
+        guard metaMember.uncompressedSize <= maxMetaBytes else {
+            throw bad("its meta member claims \(metaMember.uncompressedSize) bytes")
+        }
+        let metaData = try npyData(
+            try decompress(metaMember, file, into: scratch.image, codecFor: codecFor, bad), "meta", bad
+        ).data
         let meta: BatchMeta
         do {
             meta = try JSONDecoder().decode(BatchMeta.self, from: Data(metaData))
         } catch {
             throw bad("its meta member is not valid batch metadata")
         }
-        guard meta.format == "quern-batch", meta.version == 1 else { throw bad("format \(meta.format) v\(meta.version) is not one this quern reads") }
+        guard meta.format == "quern-batch", meta.version == 1 else {
+            throw bad("format \(meta.format) v\(meta.version) is not one this quern reads")
+        }
         guard meta.rows >= 0 else { throw bad("meta claims \(meta.rows) rows") }
         if let why = unsafeName(in: meta.schema) { throw bad(why) }
         return (meta, members, fileCRC)
     }
 
     static func load(
-        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch, reusing: consuming RowBatch?,
+        file: UnsafeRawBufferPointer, path: String, expected: Expected?, scratch: ReadScratch,
+        reusing: consuming RowBatch?,
         codecFor: (UInt16) throws -> (any Codec)?
     ) throws -> Loaded {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
-        let (meta, members, fileCRC) = try self.meta(file: file, path: path, expected: expected, scratch: scratch, codecFor: codecFor)
+        let (meta, members, fileCRC) = try self.meta(
+            file: file, path: path, expected: expected, scratch: scratch, codecFor: codecFor)
         var claimed = 0
         for m in members where m.name != "meta.npy" {
             guard m.name.hasSuffix(".npy") else { throw bad("unexpected member \(m.name)") }
@@ -130,17 +153,23 @@ extension BatchFile {
                 limit = data == Int.max ? 0 : min(limit, data + maxNpyHeader)
             }
             guard m.uncompressedSize <= limit else {
-                throw bad("member \(m.name) claims \(m.uncompressedSize) bytes, more than its \(m.compressedSize) compressed bytes and \(meta.rows) rows can hold")
+                throw bad(
+                    "member \(m.name) claims \(m.uncompressedSize) bytes, more than its \(m.compressedSize) compressed bytes and \(meta.rows) rows can hold"
+                )
             }
             claimed += m.uncompressedSize
         }
         guard claimed <= maxDecompressedBytes else {
-            throw bad("its members claim \(Human.bytes(claimed)) in all, more than this machine can hold (\(Human.bytes(maxDecompressedBytes)))")
+            throw bad(
+                "its members claim \(Human.bytes(claimed)) in all, more than this machine can hold (\(Human.bytes(maxDecompressedBytes)))"
+            )
         }
         // The spare batch is consumed, not copied: its arrays must have no other owner, or the
         // first append would copy them into fresh memory after all.
         var batch = (consume reusing) ?? RowBatch(schema: meta.schema)
-        if batch.featureCount != meta.schema.features.count || batch.maskWidths != meta.schema.masks.map(\.width) || batch.labels.count != meta.schema.labels.count {
+        if batch.featureCount != meta.schema.features.count || batch.maskWidths != meta.schema.masks.map(\.width)
+            || batch.labels.count != meta.schema.labels.count
+        {
             batch = RowBatch(schema: meta.schema)
         }
         batch.removeAll()
@@ -150,22 +179,34 @@ extension BatchFile {
             let key = String(m.name.dropLast(4))
             guard found.insert(key).inserted else { throw bad("member \(m.name) appears twice") }
             let array = try npyData(try decompress(m, file, into: scratch.image, codecFor: codecFor, bad), key, bad)
-            do { try place(key, array.header, array.data, meta: meta, into: &batch) } catch { throw bad(error.description) }
+            do { try place(key, array.header, array.data, meta: meta, into: &batch) } catch {
+                throw bad(error.description)
+            }
             withUnsafeBytes(of: m.crc32.littleEndian) { chained.update($0) }
         }
-        guard chained.hex == meta.checksum else { throw bad("checksum \(chained.hex) differs from the recorded \(meta.checksum)") }
-        let required = ["X", "group_index", "groups", "source_index", "source_row", "sources"] + meta.schema.labels.map { "label_\($0.name)" }
+        guard chained.hex == meta.checksum else {
+            throw bad("checksum \(chained.hex) differs from the recorded \(meta.checksum)")
+        }
+        let required =
+            ["X", "group_index", "groups", "source_index", "source_row", "sources"]
+            + meta.schema.labels.map { "label_\($0.name)" }
             + meta.schema.masks.map { "mask_\($0.name)" }
         if let missing = required.first(where: { !found.contains($0) }) { throw bad("missing array \(missing)") }
         let n = meta.rows
-        guard batch.groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.groups.count, 1) }) || n == 0 else { throw bad("a group index is out of range") }
-        guard batch.sourceIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.sources.count, 1) }) || n == 0 else { throw bad("a source index is out of range") }
+        guard batch.groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.groups.count, 1) }) || n == 0 else {
+            throw bad("a group index is out of range")
+        }
+        guard batch.sourceIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.sources.count, 1) }) || n == 0 else {
+            throw bad("a source index is out of range")
+        }
         batch.setFilledCount(n)
         return Loaded(meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: file.count)
     }
 
     /// Copies array `key` (its data checked against the shape and type `meta` implies) into `batch`.
-    private static func place(_ key: String, _ h: NpyArray.Header, _ data: UnsafeRawBufferPointer, meta: BatchMeta, into batch: inout RowBatch) throws(NpyError) {
+    private static func place(
+        _ key: String, _ h: NpyArray.Header, _ data: UnsafeRawBufferPointer, meta: BatchMeta, into batch: inout RowBatch
+    ) throws(NpyError) {
         let n = meta.rows
         func check(_ shape: [Int], _ descr: String) throws(NpyError) {
             guard h.shape == shape else { throw NpyError("array \(key) has shape \(h.shape), expected \(shape)") }
@@ -182,13 +223,21 @@ extension BatchFile {
             append(data, to: &batch.masks[m])
         } else if key == "group_index" || key == "source_index" {
             try check([n], "<i4")
-            if key == "group_index" { append(data, to: &batch.groupIndex) } else { append(data, to: &batch.sourceIndex) }
+            if key == "group_index" {
+                append(data, to: &batch.groupIndex)
+            } else {
+                append(data, to: &batch.sourceIndex)
+            }
         } else if key == "source_row" {
             try check([n], "<i8")
             append(data, to: &batch.sourceRow)
         } else if key == "groups" || key == "sources" {
             let strings = try NpyArray(descr: h.descr, shape: h.shape, data: Array(data)).byteStrings()
-            if key == "groups" { batch.groups = strings } else { batch.sources = strings.map { String(decoding: $0, as: UTF8.self) } }
+            if key == "groups" {
+                batch.groups = strings
+            } else {
+                batch.sources = strings.map { String(decoding: $0, as: UTF8.self) }
+            }
         }
     }
 
@@ -200,7 +249,8 @@ extension BatchFile {
         if Int(bitPattern: base) % MemoryLayout<T>.alignment == 0 {
             array.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: T.self), count: n))
         } else {
-            array.append(contentsOf: (0..<n).map { data.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.stride, as: T.self) })
+            array.append(
+                contentsOf: (0..<n).map { data.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.stride, as: T.self) })
         }
     }
 
@@ -208,12 +258,17 @@ extension BatchFile {
     /// folder, so one read from a file must be a plain name, as the config requires; widths and
     /// class counts must be positive.
     static func unsafeName(in schema: FeatureSchema) -> String? {
-        func plain(_ s: String) -> Bool { !s.isEmpty && s.utf8.count <= 200 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") } }
+        func plain(_ s: String) -> Bool {
+            !s.isEmpty && s.utf8.count <= 200
+                && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+        }
         for h in schema.labels where !plain(h.name) || h.classes < 1 {
-            return "its schema has a label head '\(h.name.prefix(60))' with \(h.classes) classes (head names are letters, digits and _)"
+            return
+                "its schema has a label head '\(h.name.prefix(60))' with \(h.classes) classes (head names are letters, digits and _)"
         }
         for m in schema.masks where !plain(m.name) || m.width < 1 {
-            return "its schema has a mask head '\(m.name.prefix(60))' of width \(m.width) (head names are letters, digits and _)"
+            return
+                "its schema has a mask head '\(m.name.prefix(60))' of width \(m.width) (head names are letters, digits and _)"
         }
         return nil
     }
@@ -225,7 +280,9 @@ extension BatchFile {
         let width: Int
         if key == "X" {
             width = meta.schema.features.count * 4
-        } else if key == "group_index" || key == "source_index" || (key.hasPrefix("label_") && meta.schema.labels.contains { "label_\($0.name)" == key }) {
+        } else if key == "group_index" || key == "source_index"
+            || (key.hasPrefix("label_") && meta.schema.labels.contains { "label_\($0.name)" == key })
+        {
             width = 4
         } else if key == "source_row" {
             width = 8
@@ -240,7 +297,8 @@ extension BatchFile {
 
     /// Member `m` of `file`, decompressed into `scratch` and checked against its CRC-32.
     private static func decompress(
-        _ m: ZipArchive.Entry, _ file: UnsafeRawBufferPointer, into scratch: ScratchBuffer, codecFor: (UInt16) throws -> (any Codec)?,
+        _ m: ZipArchive.Entry, _ file: UnsafeRawBufferPointer, into scratch: ScratchBuffer,
+        codecFor: (UInt16) throws -> (any Codec)?,
         _ bad: (String) -> StorageError
     ) throws -> UnsafeRawBufferPointer {
         let stored = UnsafeRawBufferPointer(rebasing: file[m.offset..<(m.offset + m.compressedSize)])
@@ -257,7 +315,8 @@ extension BatchFile {
             } catch let e as CodecError where e.outOfMemory {
                 // A failed allocation says nothing about the file: redoing the batch would not help.
                 guard case .corruptBatch(let path, _) = bad("") else { throw e }
-                throw StorageError.io(path: path, operation: "decompress member \(m.name) (the file is not damaged)", errno: ENOMEM)
+                throw StorageError.io(
+                    path: path, operation: "decompress member \(m.name) (the file is not damaged)", errno: ENOMEM)
             } catch {
                 throw bad("member \(m.name) does not decompress (\(error))")
             }
@@ -270,12 +329,17 @@ extension BatchFile {
     }
 
     /// The header and the data of an `.npy` image, the data's length checked against the header.
-    private static func npyData(_ image: UnsafeRawBufferPointer, _ key: String, _ bad: (String) -> StorageError) throws -> (header: NpyArray.Header, data: UnsafeRawBufferPointer) {
+    private static func npyData(_ image: UnsafeRawBufferPointer, _ key: String, _ bad: (String) -> StorageError) throws
+        -> (
+            header: NpyArray.Header, data: UnsafeRawBufferPointer
+        )
+    {
         do {
             let h = try NpyArray.header(image)
             let expected = try h.dataBytes()
             guard image.count - h.dataStart == expected else {
-                throw NpyError("data is \(image.count - h.dataStart) bytes, shape \(h.shape) of \(h.descr) needs \(expected)")
+                throw NpyError(
+                    "data is \(image.count - h.dataStart) bytes, shape \(h.shape) of \(h.descr) needs \(expected)")
             }
             return (h, UnsafeRawBufferPointer(rebasing: image[h.dataStart...]))
         } catch {
@@ -290,15 +354,22 @@ extension BatchFile {
     }
 
     /// The same, read into `scratch` (valid until its next use).
-    static func readWhole(_ path: String, limit: Int, into scratch: ScratchBuffer) throws -> UnsafeMutableRawBufferPointer {
+    static func readWhole(_ path: String, limit: Int, into scratch: ScratchBuffer) throws
+        -> UnsafeMutableRawBufferPointer
+    {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "read", errno: errno) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StorageError.io(path: path, operation: "read", errno: errno) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw StorageError.corruptBatch(path: path, reason: "it is not a regular file") }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw StorageError.corruptBatch(path: path, reason: "it is not a regular file")
+        }
         let size = Int(st.st_size)
-        guard size <= limit else { throw StorageError.corruptBatch(path: path, reason: "it is \(Human.bytes(size)), larger than any batch file can be (4 GiB)") }
+        guard size <= limit else {
+            throw StorageError.corruptBatch(
+                path: path, reason: "it is \(Human.bytes(size)), larger than any batch file can be (4 GiB)")
+        }
         let out = scratch.bytes(size)
         var done = 0
         while done < size {

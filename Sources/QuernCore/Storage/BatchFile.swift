@@ -31,7 +31,10 @@ public enum BatchFile {
 
     /// Each array member, in the order they are written: its key, `.npy` type and shape, and its
     /// bytes, read in place from the batch.
-    static func forEachArray(of batch: RowBatch, schema: FeatureSchema, _ body: (String, String, [Int], UnsafeRawBufferPointer) throws -> Void) rethrows {
+    static func forEachArray(
+        of batch: RowBatch, schema: FeatureSchema,
+        _ body: (String, String, [Int], UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
         let n = batch.count
         try batch.features.withUnsafeBytes { try body("X", "<f4", [n, batch.featureCount], $0) }
         for (h, head) in schema.labels.enumerated() {
@@ -52,7 +55,9 @@ public enum BatchFile {
     /// Array members in the order they are written.
     public static func arrays(of batch: RowBatch, schema: FeatureSchema) -> [(String, NpyArray)] {
         var out: [(String, NpyArray)] = []
-        forEachArray(of: batch, schema: schema) { key, descr, shape, data in out.append((key, NpyArray(descr: descr, shape: shape, data: Array(data)))) }
+        forEachArray(of: batch, schema: schema) { key, descr, shape, data in
+            out.append((key, NpyArray(descr: descr, shape: shape, data: Array(data))))
+        }
         return out
     }
 
@@ -82,7 +87,9 @@ public enum BatchFile {
                 let packed = scratch.packed.bytes(codec.compressBound(raw.count))
                 stored = UnsafeRawBufferPointer(rebasing: packed[0..<(try codec.compress(raw, into: packed))])
             }
-            try zip.add(name: "\(key).npy", method: codec.zipMethod, crc32: crc, uncompressedSize: raw.count, compressed: stored, to: emit)
+            try zip.add(
+                name: "\(key).npy", method: codec.zipMethod, crc32: crc, uncompressedSize: raw.count,
+                compressed: stored, to: emit)
             return crc
         }
         try forEachArray(of: batch, schema: schema) { key, descr, shape, data in
@@ -106,7 +113,10 @@ public enum BatchFile {
         codec: any Codec, path: String
     ) throws -> Encoded {
         var bytes: [UInt8] = []
-        let written = try write(batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor, codec: codec, path: path, scratch: Scratch()) {
+        let written = try write(
+            batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor, codec: codec, path: path,
+            scratch: Scratch()
+        ) {
             bytes += $0
         }
         return Encoded(bytes: bytes, meta: written.meta, fileCRC: written.fileCRC)

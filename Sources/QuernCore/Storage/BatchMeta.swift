@@ -16,7 +16,10 @@ public struct BatchMeta: Sendable, Codable, Equatable {
     /// CRC-32 of every array member's uncompressed `.npy` bytes, in member order, chained.
     public var checksum: String
 
-    public init(batch: Int, part: Int, rows: Int, fingerprint: String, extractor: String, codec: String, schema: FeatureSchema, checksum: String) {
+    public init(
+        batch: Int, part: Int, rows: Int, fingerprint: String, extractor: String, codec: String, schema: FeatureSchema,
+        checksum: String
+    ) {
         self.batch = batch
         self.part = part
         self.rows = rows
@@ -50,7 +53,8 @@ public struct BatchName: Sendable, Equatable, Hashable, Comparable, CustomString
     public init?(fileName: String) {
         guard fileName.hasPrefix("batch_"), fileName.hasSuffix(".npz") else { return nil }
         let core = fileName.dropFirst(6).dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(core.count), core.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+        guard (1...2).contains(core.count),
+            core.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
             let b = Int(core[0])
         else { return nil }
         batch = b

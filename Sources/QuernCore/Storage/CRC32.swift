@@ -28,4 +28,4 @@ public struct CRC32: Sendable, Equatable {
 }
 
 /// A CRC-32 as the journal writes it: 8 lower-case hex digits.
-func CRC32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }
+func crc32Hex(_ v: UInt32) -> String { String(v, radix: 16).leftPadded(to: 8) }

@@ -1,7 +1,8 @@
-public import Foundation
 import CQuernSys
+public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An exclusive lock on a folder for one kind of work, held with `flock(2)` on `.lock.<name>`:
@@ -27,7 +28,9 @@ public final class FolderLock {
         public var started: String
         public var command: String
 
-        public var description: String { "pid \(pid) on \(host), started \(started)\(command.isEmpty ? "" : ", running `\(command)`")" }
+        public var description: String {
+            "pid \(pid) on \(host), started \(started)\(command.isEmpty ? "" : ", running `\(command)`")"
+        }
 
         /// Whether the process is still alive; nil when it runs on another host (no way to tell).
         public var isRunning: Bool? {
@@ -102,7 +105,10 @@ public final class FolderLock {
             if let h = last, h.isRunning != false { return h.description }
             usleep(25_000)
         }
-        if let h = last { return "\(h.description), though that process seems gone: the lock is held by a process that has not written its record" }
+        if let h = last {
+            return
+                "\(h.description), though that process seems gone: the lock is held by a process that has not written its record"
+        }
         return "a process that has not written its record yet"
     }
 }
@@ -115,7 +121,8 @@ public enum LockError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .cannotOpen(let path, let reason): "cannot create the lock file \(path): \(reason). Is the folder writable?"
+        case .cannotOpen(let path, let reason):
+            "cannot create the lock file \(path): \(reason). Is the folder writable?"
         case .held(let path, let holder):
             "another quern is working in this folder (\(holder)); wait for it to finish or stop it. Lock: \(path)"
         case .otherShardCount(let path, let holder, let theirs, let ours):

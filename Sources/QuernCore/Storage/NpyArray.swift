@@ -65,7 +65,8 @@ public struct NpyArray: Sendable, Equatable {
         let h = try header(bytes)
         let expected = try h.dataBytes()
         guard bytes.count - h.dataStart == expected else {
-            throw NpyError("data is \(bytes.count - h.dataStart) bytes, shape \(h.shape) of \(h.descr) needs \(expected)")
+            throw NpyError(
+                "data is \(bytes.count - h.dataStart) bytes, shape \(h.shape) of \(h.descr) needs \(expected)")
         }
         return NpyArray(descr: h.descr, shape: h.shape, data: Array(bytes[h.dataStart...]))
     }
@@ -113,13 +114,18 @@ public struct NpyArray: Sendable, Equatable {
             throw NpyError("unsupported .npy version \(major)")
         }
         guard start + headerLength <= bytes.count else { throw NpyError("header runs past the end") }
-        let header = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + headerLength)]), as: UTF8.self)
+        let header = String(
+            decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + headerLength)]), as: UTF8.self)
         guard let descr = field(header, "descr").map({ $0.trimmingCharacters(in: "'\"") }),
             let shapeText = field(header, "shape")
         else { throw NpyError("header lacks descr or shape: \(header.prefix(200))") }
-        if field(header, "fortran_order")?.hasPrefix("True") == true { throw NpyError("Fortran-ordered arrays are not read") }
-        let dims = shapeText.trimmingCharacters(in: "() ").split(separator: ",").map { String($0).trimmingCharacters(in: " ") }
-            .filter { !$0.isEmpty }
+        if field(header, "fortran_order")?.hasPrefix("True") == true {
+            throw NpyError("Fortran-ordered arrays are not read")
+        }
+        let dims = shapeText.trimmingCharacters(in: "() ").split(separator: ",").map {
+            String($0).trimmingCharacters(in: " ")
+        }
+        .filter { !$0.isEmpty }
         var shape: [Int] = []
         for d in dims {
             guard let v = Int(d), v >= 0 else { throw NpyError("bad shape \(shapeText.prefix(100))") }
@@ -150,7 +156,8 @@ public struct NpyArray: Sendable, Equatable {
         let n = data.count / MemoryLayout<T>.size
         return [T](unsafeUninitializedCapacity: n) { buf, count in
             data.withUnsafeBytes { src in
-                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[0..<(n * MemoryLayout<T>.size)]))
+                UnsafeMutableRawBufferPointer(buf).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: src[0..<(n * MemoryLayout<T>.size)]))
             }
             count = n
         }

@@ -1,7 +1,8 @@
-public import Foundation
 import CZlib
+public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Appends bytes to a new file through a buffer; `close()` flushes and fsyncs.
@@ -18,7 +19,9 @@ public final class BufferedFileWriter {
     private let writeBehind: WriteBehind?
 
     /// `bufferBytes`: bytes gathered before a write (smaller under a memory limit).
-    public init(path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
+    public init(path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20)
+        throws
+    {
         self.path = path
         self.trackCRC = trackCRC
         self.writeBehind = writeBehind
@@ -41,8 +44,11 @@ public final class BufferedFileWriter {
         if bytes.count > bufferBytes {
             // Behind queued writes, a large write must queue too (a copy: pass arrays to
             // `write(array:)` to avoid it).
-            if let writeBehind { try writeBehind.submit(fd: fd, path: path, [UInt8](bytes), count: bytes.count) }
-            else { try AtomicFile.writeAll(fd, bytes, path: path) }
+            if let writeBehind {
+                try writeBehind.submit(fd: fd, path: path, [UInt8](bytes), count: bytes.count)
+            } else {
+                try AtomicFile.writeAll(fd, bytes, path: path)
+            }
         } else {
             buffer.append(contentsOf: bytes)
         }
@@ -74,10 +80,15 @@ public final class BufferedFileWriter {
         let byteRanges = ranges.map { ($0.lowerBound * size)..<($0.upperBound * size) }
         let count = byteRanges.reduce(0) { $0 + $1.count }
         guard let writeBehind, count >= 64 << 10 else {
-            try array.withUnsafeBytes { raw in for r in byteRanges { try write(UnsafeRawBufferPointer(rebasing: raw[r])) } }
+            try array.withUnsafeBytes { raw in
+                for r in byteRanges { try write(UnsafeRawBufferPointer(rebasing: raw[r])) }
+            }
             return
         }
-        if trackCRC { array.withUnsafeBytes { raw in for r in byteRanges { crc.update(UnsafeRawBufferPointer(rebasing: raw[r])) } } }
+        if trackCRC {
+            array.withUnsafeBytes { raw in for r in byteRanges { crc.update(UnsafeRawBufferPointer(rebasing: raw[r])) }
+            }
+        }
         try flush()
         written += count
         try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count, ranges: byteRanges)
@@ -118,7 +129,9 @@ public final class BufferedFileWriter {
 /// Any array's bytes, retained until a ``WriteBehind`` has written them.
 struct ArrayBytes<T: BitwiseCopyable & Sendable>: ContiguousBytes, Sendable {
     let array: [T]
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try array.withUnsafeBytes(body) }
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try array.withUnsafeBytes(body)
+    }
 }
 
 /// `.npy` headers of a fixed length (128 bytes), so a file can be written before its row count is
@@ -173,9 +186,13 @@ public final class NpzStreamWriter {
             try out.write(part)
             size += n
         }
-        guard size < Int(UInt32.max) else { throw StorageError.tooLarge(path: out.path, what: "member \(name)", limit: "4 GiB") }
+        guard size < Int(UInt32.max) else {
+            throw StorageError.tooLarge(path: out.path, what: "member \(name)", limit: "4 GiB")
+        }
         var fix: [UInt8] = []
-        fix.le32(crc.value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
+        fix.le32(crc.value)
+        fix.le32(UInt32(size))
+        fix.le32(UInt32(size))
         try out.patch(fix, at: offset + 14)
         central += StoredZipRecords.central(name: nameBytes, crc: crc.value, size: size, offset: offset)
         count += 1
@@ -183,7 +200,8 @@ public final class NpzStreamWriter {
 
     public func close() throws {
         let cdOffset = out.written
-        try out.write(central + StoredZipRecords.end(entries: count, centralBytes: central.count, centralOffset: cdOffset))
+        try out.write(
+            central + StoredZipRecords.end(entries: count, centralBytes: central.count, centralOffset: cdOffset))
         try out.close()
     }
 }
@@ -239,7 +257,9 @@ public final class NpzMemberFile: RowArrayFile {
     public func write<T: BitwiseCopyable & Sendable>(array: [T], ranges: [Range<Int>]) throws {
         let size = MemoryLayout<T>.stride
         array.withUnsafeBytes { raw in
-            for r in ranges { crc.update(UnsafeRawBufferPointer(rebasing: raw[(r.lowerBound * size)..<(r.upperBound * size)])) }
+            for r in ranges {
+                crc.update(UnsafeRawBufferPointer(rebasing: raw[(r.lowerBound * size)..<(r.upperBound * size)]))
+            }
         }
         dataBytes += ranges.reduce(0) { $0 + $1.count } * size
         try out.write(array: array, ranges: ranges)
@@ -248,15 +268,21 @@ public final class NpzMemberFile: RowArrayFile {
     public func finish(header: [UInt8], sync: Bool) throws {
         precondition(header.count == NpyHeader.length)
         let size = header.count + dataBytes
-        guard size < Int(UInt32.max) else { throw StorageError.tooLarge(path: out.path, what: "member \(String(decoding: nameBytes, as: UTF8.self))", limit: "4 GiB") }
+        guard size < Int(UInt32.max) else {
+            throw StorageError.tooLarge(
+                path: out.path, what: "member \(String(decoding: nameBytes, as: UTF8.self))", limit: "4 GiB")
+        }
         let value = UInt32(crc32_combine(uLong(CRC32.of(header)), uLong(crc.value), numericCast(dataBytes)))
         let localLength = 30 + nameBytes.count
         try out.patch(header, at: localLength)
         var fix: [UInt8] = []
-        fix.le32(value); fix.le32(UInt32(size)); fix.le32(UInt32(size))
+        fix.le32(value)
+        fix.le32(UInt32(size))
+        fix.le32(UInt32(size))
         try out.patch(fix, at: 14)
         let central = StoredZipRecords.central(name: nameBytes, crc: value, size: size, offset: 0)
-        try out.write(central + StoredZipRecords.end(entries: 1, centralBytes: central.count, centralOffset: out.written))
+        try out.write(
+            central + StoredZipRecords.end(entries: 1, centralBytes: central.count, centralOffset: out.written))
         try out.close(sync: sync)
     }
 }
@@ -266,26 +292,52 @@ public final class NpzMemberFile: RowArrayFile {
 enum StoredZipRecords {
     static func local(name: [UInt8]) -> [UInt8] {
         var local: [UInt8] = []
-        local.le32(0x0403_4B50); local.le16(20); local.le16(0); local.le16(0); local.le16(0); local.le16(ZipArchive.dosDate)
-        local.le32(0); local.le32(0); local.le32(0)
-        local.le16(UInt16(name.count)); local.le16(0)
+        local.le32(0x0403_4B50)
+        local.le16(20)
+        local.le16(0)
+        local.le16(0)
+        local.le16(0)
+        local.le16(ZipArchive.dosDate)
+        local.le32(0)
+        local.le32(0)
+        local.le32(0)
+        local.le16(UInt16(name.count))
+        local.le16(0)
         return local + name
     }
 
     static func central(name: [UInt8], crc: UInt32, size: Int, offset: Int) -> [UInt8] {
         var central: [UInt8] = []
         central.le32(0x0201_4B50)
-        central.le16(20); central.le16(20); central.le16(0); central.le16(0); central.le16(0); central.le16(ZipArchive.dosDate)
-        central.le32(crc); central.le32(UInt32(size)); central.le32(UInt32(size))
-        central.le16(UInt16(name.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
-        central.le32(0o100644 << 16); central.le32(UInt32(offset))
+        central.le16(20)
+        central.le16(20)
+        central.le16(0)
+        central.le16(0)
+        central.le16(0)
+        central.le16(ZipArchive.dosDate)
+        central.le32(crc)
+        central.le32(UInt32(size))
+        central.le32(UInt32(size))
+        central.le16(UInt16(name.count))
+        central.le16(0)
+        central.le16(0)
+        central.le16(0)
+        central.le16(0)
+        central.le32(0o100644 << 16)
+        central.le32(UInt32(offset))
         return central + name
     }
 
     static func end(entries: Int, centralBytes: Int, centralOffset: Int) -> [UInt8] {
         var end: [UInt8] = []
-        end.le32(0x0605_4B50); end.le16(0); end.le16(0); end.le16(UInt16(entries)); end.le16(UInt16(entries))
-        end.le32(UInt32(centralBytes)); end.le32(UInt32(centralOffset)); end.le16(0)
+        end.le32(0x0605_4B50)
+        end.le16(0)
+        end.le16(0)
+        end.le16(UInt16(entries))
+        end.le16(UInt16(entries))
+        end.le32(UInt32(centralBytes))
+        end.le32(UInt32(centralOffset))
+        end.le16(0)
         return end
     }
 }

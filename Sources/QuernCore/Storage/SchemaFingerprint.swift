@@ -10,7 +10,10 @@ public struct SchemaFingerprint: Sendable, Codable, Equatable, Hashable, CustomS
     public init(extractor: String, options: String, schema: FeatureSchema) {
         var text = "extractor=\(extractor)\noptions=\(options)\nfeatures="
         text += schema.features.map { "\($0.name)\($0.normalized ? "~" : "")" }.joined(separator: ",")
-        text += "\nlabels=" + schema.labels.map { "\($0.name)/\($0.classes)/\(($0.classNames ?? []).joined(separator: "|"))" }.joined(separator: ",")
+        text +=
+            "\nlabels="
+            + schema.labels.map { "\($0.name)/\($0.classes)/\(($0.classNames ?? []).joined(separator: "|"))" }.joined(
+                separator: ",")
         text += "\nmasks=" + schema.masks.map { "\($0.name)/\($0.width)/\($0.label ?? "")" }.joined(separator: ",")
         text += "\ngroups=\(schema.hasGroups)"
         let h = FNV1a64.hash(Array(text.utf8))

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Errors reading or writing Quern's own files (batches, journal, outputs).
 public enum StorageError: Error, CustomStringConvertible, Equatable {

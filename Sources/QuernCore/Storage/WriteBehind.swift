@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes handed to one background thread, in the order they were handed over, so the thread
@@ -28,7 +29,9 @@ public final class WriteBehind: Sendable {
 
     /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`);
     /// with `ranges`, only those byte ranges of it, in order (`count` is their total).
-    public func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>] = []) throws(StorageError) {
+    public func submit(
+        fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>] = []
+    ) throws(StorageError) {
         try queue.submit(fd: fd, path: path, bytes, count: count, ranges: ranges)
     }
 
@@ -75,7 +78,9 @@ final class WriteBehindQueue: @unchecked Sendable {
     }
 
     /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`).
-    func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>]) throws(StorageError) {
+    func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>])
+        throws(StorageError)
+    {
         guard count > 0 else { return }
         condition.lock()
         defer { condition.unlock() }
@@ -112,11 +117,17 @@ final class WriteBehindQueue: @unchecked Sendable {
         while true {
             condition.lock()
             while head == jobs.count && !stopped { condition.wait() }
-            if head == jobs.count && stopped { condition.unlock(); return }
+            if head == jobs.count && stopped {
+                condition.unlock()
+                return
+            }
             var job = jobs[head]
             jobs[head].bytes = [UInt8]()  // release the array once written, not when the queue empties
             head += 1
-            if head > 1024 && head * 2 > jobs.count { jobs.removeFirst(head); head = 0 }
+            if head > 1024 && head * 2 > jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
             busy = true
             let skip = failure != nil
             condition.unlock()

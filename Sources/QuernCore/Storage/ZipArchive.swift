@@ -29,7 +29,10 @@ public enum ZipArchive {
         var writer = Writer(path: path)
         for m in members {
             try m.compressed.withStorageBytes { (data) throws(StorageError) in
-                try writer.add(name: m.name, method: m.method, crc32: m.crc32, uncompressedSize: m.uncompressedSize, compressed: data) { out += $0 }
+                try writer.add(
+                    name: m.name, method: m.method, crc32: m.crc32, uncompressedSize: m.uncompressedSize,
+                    compressed: data
+                ) { out += $0 }
             }
         }
         try writer.finish { out += $0 }
@@ -49,7 +52,8 @@ public enum ZipArchive {
         public init(path: String) { self.path = path }
 
         public mutating func add(
-            name: String, method: UInt16, crc32: UInt32, uncompressedSize: Int, compressed: UnsafeRawBufferPointer, to sink: Sink
+            name: String, method: UInt16, crc32: UInt32, uncompressedSize: Int, compressed: UnsafeRawBufferPointer,
+            to sink: Sink
         ) throws(StorageError) {
             guard compressed.count < limit, uncompressedSize < limit, offset < limit else {
                 throw .tooLarge(path: path, what: "member \(name)", limit: "4 GiB")
@@ -59,16 +63,34 @@ public enum ZipArchive {
             var local: [UInt8] = []
             local.reserveCapacity(30 + nameBytes.count)
             local.le32(0x0403_4B50)
-            local.le16(version); local.le16(0); local.le16(method); local.le16(0); local.le16(dosDate)
-            local.le32(crc32); local.le32(UInt32(compressed.count)); local.le32(UInt32(uncompressedSize))
-            local.le16(UInt16(nameBytes.count)); local.le16(0)
+            local.le16(version)
+            local.le16(0)
+            local.le16(method)
+            local.le16(0)
+            local.le16(dosDate)
+            local.le32(crc32)
+            local.le32(UInt32(compressed.count))
+            local.le32(UInt32(uncompressedSize))
+            local.le16(UInt16(nameBytes.count))
+            local.le16(0)
             local += nameBytes
             central.le32(0x0201_4B50)
-            central.le16(version); central.le16(version); central.le16(0); central.le16(method)
-            central.le16(0); central.le16(dosDate)
-            central.le32(crc32); central.le32(UInt32(compressed.count)); central.le32(UInt32(uncompressedSize))
-            central.le16(UInt16(nameBytes.count)); central.le16(0); central.le16(0); central.le16(0); central.le16(0)
-            central.le32(0o100644 << 16); central.le32(UInt32(offset))
+            central.le16(version)
+            central.le16(version)
+            central.le16(0)
+            central.le16(method)
+            central.le16(0)
+            central.le16(dosDate)
+            central.le32(crc32)
+            central.le32(UInt32(compressed.count))
+            central.le32(UInt32(uncompressedSize))
+            central.le16(UInt16(nameBytes.count))
+            central.le16(0)
+            central.le16(0)
+            central.le16(0)
+            central.le16(0)
+            central.le32(0o100644 << 16)
+            central.le32(UInt32(offset))
             central += nameBytes
             members += 1
             try local.withStorageBytes(sink)
@@ -79,11 +101,18 @@ public enum ZipArchive {
         /// Writes the directory and the end record.
         public mutating func finish(to sink: Sink) throws(StorageError) {
             let cdOffset = offset
-            guard offset + central.count < limit else { throw .tooLarge(path: path, what: "the batch file", limit: "4 GiB") }
+            guard offset + central.count < limit else {
+                throw .tooLarge(path: path, what: "the batch file", limit: "4 GiB")
+            }
             var tail = central
             tail.le32(0x0605_4B50)
-            tail.le16(0); tail.le16(0); tail.le16(UInt16(members)); tail.le16(UInt16(members))
-            tail.le32(UInt32(central.count)); tail.le32(UInt32(cdOffset)); tail.le16(0)
+            tail.le16(0)
+            tail.le16(0)
+            tail.le16(UInt16(members))
+            tail.le16(UInt16(members))
+            tail.le32(UInt32(central.count))
+            tail.le32(UInt32(cdOffset))
+            tail.le16(0)
             try tail.withStorageBytes(sink)
             offset += tail.count
         }
@@ -106,7 +135,8 @@ public enum ZipArchive {
             Result { () throws(StorageError) in
                 try entries(file, path: path).map { e in
                     Member(
-                        name: e.name, method: e.method, crc32: e.crc32, compressed: Array(file[e.offset..<(e.offset + e.compressedSize)]),
+                        name: e.name, method: e.method, crc32: e.crc32,
+                        compressed: Array(file[e.offset..<(e.offset + e.compressedSize)]),
                         uncompressedSize: e.uncompressedSize)
                 }
             }
@@ -120,12 +150,17 @@ public enum ZipArchive {
         func bad(_ why: String) -> StorageError { .corruptBatch(path: path, reason: why) }
         func u16(_ i: Int) -> Int { Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt16.self))) }
         func u32(_ i: Int) -> Int { Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt32.self))) }
-        guard bytes.count >= 22 else { throw bad("\(bytes.count) bytes is too short for a ZIP file (truncated or empty)") }
+        guard bytes.count >= 22 else {
+            throw bad("\(bytes.count) bytes is too short for a ZIP file (truncated or empty)")
+        }
         var eocd = -1
         var i = bytes.count - 22
         let lowest = max(0, bytes.count - 22 - 65535)
         while i >= lowest {
-            if u32(i) == 0x0605_4B50 { eocd = i; break }
+            if u32(i) == 0x0605_4B50 {
+                eocd = i
+                break
+            }
             i -= 1
         }
         guard eocd >= 0 else { throw bad("no ZIP end record (truncated, or not a batch file)") }
@@ -144,17 +179,28 @@ public enum ZipArchive {
             let crc = UInt32(u32(p + 16))
             let csize = u32(p + 20)
             let usize = u32(p + 24)
-            let n = u16(p + 28), m = u16(p + 30), k = u16(p + 32)
+            let n = u16(p + 28)
+            let m = u16(p + 30)
+            let k = u16(p + 32)
             let local = u32(p + 42)
             guard p + 46 + n <= eocd else { throw bad("damaged ZIP directory entry name") }
             let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(p + 46)..<(p + 46 + n)]), as: UTF8.self)
             p += 46 + n + m + k
-            guard local + 30 <= cdOffset, u32(local) == 0x0403_4B50 else { throw bad("member \(name): damaged local header") }
+            guard local + 30 <= cdOffset, u32(local) == 0x0403_4B50 else {
+                throw bad("member \(name): damaged local header")
+            }
             let start = local + 30 + u16(local + 26) + u16(local + 28)
-            guard start + csize <= cdOffset else { throw bad("member \(name) runs past the end of the data (truncated?)") }
+            guard start + csize <= cdOffset else {
+                throw bad("member \(name) runs past the end of the data (truncated?)")
+            }
             total += 30 + csize
-            guard total <= cdOffset else { throw bad("the ZIP directory lists overlapping members (not a batch file quern wrote)") }
-            members.append(Entry(name: name, method: method, crc32: crc, offset: start, compressedSize: csize, uncompressedSize: usize))
+            guard total <= cdOffset else {
+                throw bad("the ZIP directory lists overlapping members (not a batch file quern wrote)")
+            }
+            members.append(
+                Entry(
+                    name: name, method: method, crc32: crc, offset: start, compressedSize: csize,
+                    uncompressedSize: usize))
         }
         return members
     }
@@ -166,8 +212,15 @@ extension Array where Element == UInt8 {
         let r: Result<Void, StorageError> = withUnsafeBytes { b in Result { () throws(StorageError) in try body(b) } }
         try r.get()
     }
-    mutating func le16(_ v: UInt16) { append(UInt8(v & 0xFF)); append(UInt8(v >> 8)) }
-    mutating func le32(_ v: UInt32) { for s in stride(from: 0, to: 32, by: 8) { append(UInt8((v >> UInt32(s)) & 0xFF)) } }
+    mutating func le16(_ v: UInt16) {
+        append(UInt8(v & 0xFF))
+        append(UInt8(v >> 8))
+    }
+    mutating func le32(_ v: UInt32) {
+        for s in stride(from: 0, to: 32, by: 8) { append(UInt8((v >> UInt32(s)) & 0xFF)) }
+    }
     func u16(_ i: Int) -> UInt16 { UInt16(self[i]) | UInt16(self[i + 1]) << 8 }
-    func u32(_ i: Int) -> UInt32 { UInt32(self[i]) | UInt32(self[i + 1]) << 8 | UInt32(self[i + 2]) << 16 | UInt32(self[i + 3]) << 24 }
+    func u32(_ i: Int) -> UInt32 {
+        UInt32(self[i]) | UInt32(self[i + 1]) << 8 | UInt32(self[i + 2]) << 16 | UInt32(self[i + 3]) << 24
+    }
 }

@@ -1,7 +1,8 @@
-public import Foundation
 import CQuernSys
+public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes files so that a reader (or a crash) never sees a half-written file under its final name:
@@ -11,7 +12,9 @@ public enum AtomicFile {
     public static let tempPrefix = ".quern-tmp-"
 
     public static func write(_ bytes: [UInt8], to path: String) throws(StorageError) {
-        let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in Result { () throws(StorageError) in try write(b, to: path) } }
+        let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in
+            Result { () throws(StorageError) in try write(b, to: path) }
+        }
         try r.get()
     }
 
@@ -84,7 +87,9 @@ public enum AtomicFile {
                 throw .io(path: partial == "./" + path ? path : partial, operation: purpose, errno: errno)
             }
         }
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .io(path: path, operation: purpose, errno: ENOTDIR) }
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw .io(path: path, operation: purpose, errno: ENOTDIR)
+        }
     }
 
     public static func syncFolder(of path: String) {
@@ -110,7 +115,9 @@ public enum AtomicFile {
     /// Writes the byte ranges `ranges` of `bytes`, in order, with as few `writev` calls as the
     /// kernel allows: the rows of one split taken straight from a merged block, without gathering
     /// them into a new buffer first.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], path: String) throws(StorageError) {
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, ranges: [Range<Int>], path: String)
+        throws(StorageError)
+    {
         guard let base = bytes.baseAddress else { return }
         var vectors = [iovec](repeating: iovec(), count: min(ranges.count, 1024))
         var next = 0
@@ -138,7 +145,9 @@ public enum AtomicFile {
                 done -= ranges[k].count
                 k += 1
             }
-            try writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[(ranges[k].lowerBound + done)..<ranges[k].upperBound]), path: path)
+            try writeAll(
+                fd, UnsafeRawBufferPointer(rebasing: bytes[(ranges[k].lowerBound + done)..<ranges[k].upperBound]),
+                path: path)
             next = k + 1
         }
     }

@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The output of a child that ``ChildProcess`` runs, on its way to the console and the run's log:
@@ -63,7 +64,8 @@ final class ChildOutput: Sendable {
         let (bytes, lines) = budget.withLock { ($0.cutBytes, $0.cutLines) }
         guard lines > 0 else { return }
         console.info(
-            "[\(name)] \(Human.count(bytes)) more bytes (\(Human.count(lines)) lines) of its output were not kept: quern keeps the first \(Human.bytes(Self.keptBytes)) of what each hook or child quern writes.")
+            "[\(name)] \(Human.count(bytes)) more bytes (\(Human.count(lines)) lines) of its output were not kept: quern keeps the first \(Human.bytes(Self.keptBytes)) of what each hook or child quern writes."
+        )
     }
 
     /// Reads `fd` until its end, or until `wake` becomes readable or hung up (the child is done
@@ -81,7 +83,9 @@ final class ChildOutput: Sendable {
             lines.removeAll(keepingCapacity: true)
             gathered = 0
         }
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+        ]
         reading: while true {
             let wait = lines.isEmpty ? -1 : max(0, Int32((since + Self.flushSeconds - monotonicSeconds()) * 1000))
             let ready = poll(&fds, 2, wait)
@@ -131,7 +135,9 @@ public struct LineSplitter: Sendable {
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, into lines: inout [Line]) {
         var start = 0
         while start < bytes.count {
-            let end = memchr(bytes.baseAddress! + start, 10, bytes.count - start).map { UnsafeRawPointer($0) - bytes.baseAddress! }
+            let end = memchr(bytes.baseAddress! + start, 10, bytes.count - start).map {
+                UnsafeRawPointer($0) - bytes.baseAddress!
+            }
             let stop = end ?? bytes.count
             let room = max(0, ChildOutput.lineBytes - current.count)
             let take = min(room, stop - start)

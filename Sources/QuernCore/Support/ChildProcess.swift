@@ -1,8 +1,9 @@
+import CQuernSys
 public import Foundation
 import Synchronization
-import CQuernSys
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a child (a hook, or a `quern merge` that `quern compare` measures) as its own process
@@ -24,18 +25,25 @@ public enum ChildProcess {
         public var startError: String? = nil
     }
 
-
-    public static func run(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) async -> Result {
+    public static func run(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) async
+        -> Result
+    {
         await OffPool.run { runBlocking(argv: argv, env: env, name: name, timeout: timeout, console: console) }
     }
 
-    static func runBlocking(argv: [String], env: [String: String], name: String, timeout: Double, console: Console) -> Result {
+    static func runBlocking(argv: [String], env: [String: String], name: String, timeout: Double, console: Console)
+        -> Result
+    {
         let started = monotonicSeconds()
         // `wake`: closing its write end tells the output readers to stop (see below).
-        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1], wake: [Int32] = [-1, -1]
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        var wake: [Int32] = [-1, -1]
         guard quern_pipe_cloexec(&out) == 0, quern_pipe_cloexec(&err) == 0, quern_pipe_cloexec(&wake) == 0 else {
             for fd in out + err + wake where fd >= 0 { close(fd) }
-            return Result(status: 127, timedOut: false, seconds: 0, stderrTail: ["cannot create pipes: \(String(cString: strerror(errno)))"])
+            return Result(
+                status: 127, timedOut: false, seconds: 0,
+                stderrTail: ["cannot create pipes: \(String(cString: strerror(errno)))"])
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -55,8 +63,8 @@ public enum ChildProcess {
         env["QUERN_PARENT_PID"] = String(getpid())
         let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
         }
         var pid: pid_t = 0
         let rc = SpawnedProcess.retryingWhileBusy { posix_spawn(&pid, argv[0], &actions, &attr, cArgs, cEnv) }
@@ -114,15 +122,21 @@ public enum ChildProcess {
         for fd in wake where fd >= 0 { close(fd) }
         output.finish()
         let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Result(status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: output.stderrTail, peakBytes: sampledPeak > 0 ? sampledPeak : Int(usage.ru_maxrss) * 1024)
+        return Result(
+            status: code, timedOut: timedOut, seconds: monotonicSeconds() - started, stderrTail: output.stderrTail,
+            peakBytes: sampledPeak > 0 ? sampledPeak : Int(usage.ru_maxrss) * 1024)
     }
 
     /// What to check when `program` cannot be executed: the kernel says only ENOEXEC for a script
     /// without a `#!` line, and ENOENT for an existing script whose interpreter does not exist.
     static func startHint(_ error: Int32, program: String) -> String {
         if error == ENOEXEC { return " (a script needs a #! line, such as #!/bin/sh, as its first line)" }
-        if error == ENOENT && access(program, F_OK) == 0 { return " (the interpreter its #! line names does not exist)" }
-        if error == ETXTBSY { return " (another process still has it open for writing; close it, or write it to a new name and rename)" }
+        if error == ENOENT && access(program, F_OK) == 0 {
+            return " (the interpreter its #! line names does not exist)"
+        }
+        if error == ETXTBSY {
+            return " (another process still has it open for writing; close it, or write it to a new name and rename)"
+        }
         return ""
     }
 

@@ -1,5 +1,5 @@
-public import Logging
 import Foundation
+public import Logging
 
 /// The swift-log handler behind quern's console: messages go to stderr the way a person wants
 /// to read them (`warning: ...`, plain info lines), without timestamps or labels. Other handlers
@@ -29,6 +29,7 @@ public struct ConsoleLogHandler: LogHandler {
         }
         // Names are escaped where a message is made; this catches whatever a message still carries
         // (a hook's output, an error from elsewhere), so nothing reaching stderr acts on the terminal.
-        FileHandle.standardError.write(Data((prefix + TerminalText.escape(event.message.description, keepingNewlines: true) + "\n").utf8))
+        FileHandle.standardError.write(
+            Data((prefix + TerminalText.escape(event.message.description, keepingNewlines: true) + "\n").utf8))
     }
 }

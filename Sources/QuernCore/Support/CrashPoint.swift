@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Named points where the crash tests kill quern: with `QUERN_CRASH_AT=<point>` (or

@@ -13,12 +13,15 @@ public struct GamesGenerator: Sendable {
         self.rows = rows
     }
 
-    public static let header = ["game_id", "turn", "current_player", "num_players"] + (0..<40).map { "f" + String($0).leftPadded(to: 2) }
+    public static let header =
+        ["game_id", "turn", "current_player", "num_players"] + (0..<40).map { "f" + String($0).leftPadded(to: 2) }
         + ["phase", "action_type", "color", "action", "legal"]
     static let phases = ["early", "mid", "late"]
     static let actionTypes = ["take3", "take2", "reserve", "buy", "pass"]
     static let colors = ["white", "blue", "green", "red", "black", "gold"]
-    public static let badKinds = ["wrong_column_count", "text_in_float", "empty_file", "header_only", "truncated_last_line", "invalid_utf8"]
+    public static let badKinds = [
+        "wrong_column_count", "text_in_float", "empty_file", "header_only", "truncated_last_line", "invalid_utf8",
+    ]
 
     /// Writes `files` games (and `bad` malformed files); returns the bytes written.
     @discardableResult
@@ -50,7 +53,10 @@ public struct GamesGenerator: Sendable {
             let progress = Double(turn) / Double(max(rows - 1, 1))
             var cells = [id, String(turn), String(turn % players), String(players)]
             for i in 0..<40 {
-                if rng.unit() < 0.02 { cells.append(""); continue }
+                if rng.unit() < 0.02 {
+                    cells.append("")
+                    continue
+                }
                 let s = scales[i]
                 let x: Double
                 switch i % 4 {
@@ -82,7 +88,10 @@ public struct GamesGenerator: Sendable {
         var text = (x < 0 && q > 0 ? "-" : "") + String(whole)
         if frac > 0 {
             var digits = String(frac).leftPadded(to: 4)
-            while digits.hasSuffix("0") { digits.removeLast(); frac /= 10 }
+            while digits.hasSuffix("0") {
+                digits.removeLast()
+                frac /= 10
+            }
             text += "." + digits
         }
         return text

@@ -1,9 +1,10 @@
-public import Foundation
 import CQuernSys
-#if canImport(Glibc)
-import Glibc
-#endif
+public import Foundation
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `--memory-limit` (`batch.memory_limit`): the most resident memory a quern process should
 /// reach. It does not cap anything by force: it sizes the work so the peak stays below it. Extract
@@ -26,7 +27,9 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
             "": 1, "b": 1, "k": 0x1p10, "kib": 0x1p10, "kb": 1e3, "m": 0x1p20, "mib": 0x1p20, "mb": 1e6,
             "g": 0x1p30, "gib": 0x1p30, "gb": 1e9, "t": 0x1p40, "tib": 0x1p40, "tb": 1e12,
         ]
-        guard let scale = units[String(t.dropFirst(digits.count)).trimmingCharacters(in: " ").lowercased()], value * scale < 9e18 else { return nil }
+        guard let scale = units[String(t.dropFirst(digits.count)).trimmingCharacters(in: " ").lowercased()],
+            value * scale < 9e18
+        else { return nil }
         bytes = Int(value * scale)
     }
 
@@ -38,7 +41,9 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     static let margin = 6 << 20
 
     /// The smallest limit that leaves one worker room for a part of `smallestPart` rows.
-    public static func minimum(rowBytes: Int, resident: Int) -> Int { resident + margin + perWorker + smallestPart * rowBytes * copiesPerPart }
+    public static func minimum(rowBytes: Int, resident: Int) -> Int {
+        resident + margin + perWorker + smallestPart * rowBytes * copiesPerPart
+    }
 
     /// Encoding a part holds about four copies of its rows: the arrays, their `.npy` images, the
     /// compressed members, the ZIP file.
@@ -51,7 +56,9 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     /// Workers and rows per part that fit: as many of `workers` as can each hold a part of at
     /// least `smallestPart` rows, with parts as large as the rest of the budget allows (never
     /// larger than `rowsPerBatch`). Nil when not even one worker fits.
-    public func extractPlan(workers: Int, rowsPerBatch: Int, rowBytes: Int, budget: Int) -> (workers: Int, rowsPerPart: Int)? {
+    public func extractPlan(workers: Int, rowsPerBatch: Int, rowBytes: Int, budget: Int) -> (
+        workers: Int, rowsPerPart: Int
+    )? {
         let perRow = max(1, rowBytes * Self.copiesPerPart)
         let smallest = Self.perWorker + min(rowsPerBatch, Self.smallestPart) * perRow
         guard budget >= smallest else { return nil }
@@ -78,20 +85,27 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
     /// mapped at a time by normalize (mapped pages count as resident). The strategy's state is set
     /// aside first: it gets `stateBytes` and half of whatever the parts leave over (shuffle spills
     /// less with more), and the batches share the rest.
-    public func mergePlan(partRows: Int, rowBytes: Int, stateBytes: Int, budget: Int) -> (readAhead: Int, loaders: Int, strategyBytes: Int, blockRows: Int, windowBytes: Int) {
+    public func mergePlan(partRows: Int, rowBytes: Int, stateBytes: Int, budget: Int) -> (
+        readAhead: Int, loaders: Int, strategyBytes: Int, blockRows: Int, windowBytes: Int
+    ) {
         // A part in memory: its compressed file, the decoded members, the batch and the block.
         let part = max(1, partRows * rowBytes * 4)
         let spare = max(0, budget - stateBytes - part)
         let strategyBytes = stateBytes + spare / 2
         let room = max(0, (budget - strategyBytes) / 2)
         let inFlight = max(1, min(2, room / part - 1))
-        return (inFlight, inFlight > 1 ? 2 : 1, strategyBytes, max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))), max(1 << 20, min(32 << 20, budget / 4)))
+        return (
+            inFlight, inFlight > 1 ? 2 : 1, strategyBytes, max(1024, min(1 << 16, budget / 8 / max(1, rowBytes))),
+            max(1 << 20, min(32 << 20, budget / 4))
+        )
     }
 }
 
 /// Resident memory of this process now, in bytes (from /proc/self/statm).
 public func currentResidentBytes() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return peakResidentBytes() }
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else {
+        return peakResidentBytes()
+    }
     let fields = text.split(separator: " ")
     guard fields.count > 1, let pages = Int(fields[1]) else { return peakResidentBytes() }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))

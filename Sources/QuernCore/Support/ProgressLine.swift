@@ -1,7 +1,8 @@
 import CQuernSys
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One redraw of the progress bar, fitted to the terminal so it never wraps: a line longer than
@@ -24,7 +25,8 @@ public enum ProgressLine {
         let line: String
         if width >= minimumBar {
             let filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded(.down))
-            line = "\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(pct)  \(stats)"
+            line =
+                "\(label) [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(pct)  \(stats)"
         } else {
             line = "\(label) \(pct)  \(stats)"
         }

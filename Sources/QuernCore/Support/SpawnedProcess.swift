@@ -1,8 +1,9 @@
+import CQuernSys
 public import Foundation
 import Synchronization
-import CQuernSys
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process started with posix_spawn and waited for with wait4 on its own pid: `sbatch`
@@ -49,7 +50,10 @@ public final class SpawnedProcess: @unchecked Sendable {
 
     /// Starts `argv` (argv[0] is looked up in PATH when it has no slash). `env` nil keeps this
     /// process's environment; `cwd` nil keeps its folder. stdin is /dev/null.
-    public init(_ argv: [String], env: [String: String]? = nil, cwd: String? = nil, stdout: Output = .capture, stderr: Output = .capture) throws {
+    public init(
+        _ argv: [String], env: [String: String]? = nil, cwd: String? = nil, stdout: Output = .capture,
+        stderr: Output = .capture
+    ) throws {
         precondition(!argv.isEmpty, "SpawnedProcess needs a program to run")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -65,12 +69,13 @@ public final class SpawnedProcess: @unchecked Sendable {
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
         defer {
-            cArgs.forEach { free($0) }
-            cEnv?.forEach { free($0) }
+            for p in cArgs { free(p) }
+            for p in cEnv ?? [] { free(p) }
         }
         var pid: pid_t = 0
         let rc = Self.retryingWhileBusy {
-            cEnv.map { posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, $0) } ?? posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, environ)
+            cEnv.map { posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, $0) }
+                ?? posix_spawnp(&pid, argv[0], &actions, &attr, cArgs, environ)
         }
         guard rc == 0 else {
             for fd in [out, err] where fd >= 0 { close(fd) }
@@ -157,12 +162,17 @@ public final class SpawnedProcess: @unchecked Sendable {
                 return ended
             }
             let signal = status & 0x7F
-            ended = signal == 0 ? Termination(status: (status >> 8) & 0xFF, signal: nil) : Termination(status: 128 + signal, signal: signal)
+            ended =
+                signal == 0
+                ? Termination(status: (status >> 8) & 0xFF, signal: nil)
+                : Termination(status: 128 + signal, signal: signal)
             return ended
         }
     }
 
-    private static func route(_ output: Output, to target: Int32, _ actions: inout posix_spawn_file_actions_t) throws -> Int32 {
+    private static func route(_ output: Output, to target: Int32, _ actions: inout posix_spawn_file_actions_t) throws
+        -> Int32
+    {
         switch output {
         case .inherit:
             return -1
@@ -172,7 +182,11 @@ public final class SpawnedProcess: @unchecked Sendable {
         case .capture:
             var template = Array((NSTemporaryDirectory() + "/quern-spawn-XXXXXX").utf8CString)
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw SpawnError.cannotStart("a child process", reason: "cannot create a file for its output: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else {
+                throw SpawnError.cannotStart(
+                    "a child process",
+                    reason: "cannot create a file for its output: \(String(cString: strerror(errno)))")
+            }
             template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
             posix_spawn_file_actions_adddup2(&actions, fd, target)

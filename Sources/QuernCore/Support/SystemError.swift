@@ -1,7 +1,8 @@
 public import Foundation
 import QuernKit
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns errors from Foundation (`CocoaError`, `NSError`: `NSCocoaErrorDomain Code=640`, "error
@@ -60,9 +61,12 @@ public enum SystemError {
     public static func message(_ error: any Error) -> String {
         guard isFoundation(error) else { return "\(error)" }
         let path = path(of: error) ?? "a file quern was using"
-        if let code = errno(of: error) { return StorageError.io(path: path, operation: "complete a file operation", errno: code).description }
+        if let code = errno(of: error) {
+            return StorageError.io(path: path, operation: "complete a file operation", errno: code).description
+        }
         // Foundation's own text for these is "The operation could not be completed": say no more
         // than is known, with the code for a bug report.
-        return "\(path): a file operation failed without a system reason (code \((error as NSError).code)); run again, and report it if it persists."
+        return
+            "\(path): a file operation failed without a system reason (code \((error as NSError).code)); run again, and report it if it persists."
     }
 }

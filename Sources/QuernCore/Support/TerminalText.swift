@@ -13,7 +13,9 @@ public enum TerminalText {
     /// `keepingNewlines`: `\n` and `\t` are kept (for whole multi-line messages, not for names).
     public static func escape(_ text: String, keepingNewlines: Bool = false) -> String {
         // Fast path: most text has nothing to escape.
-        guard text.unicodeScalars.contains(where: { needsEscape($0, keepingNewlines: keepingNewlines) }) else { return text }
+        guard text.unicodeScalars.contains(where: { needsEscape($0, keepingNewlines: keepingNewlines) }) else {
+            return text
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {

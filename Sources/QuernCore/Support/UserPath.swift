@@ -1,6 +1,7 @@
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one way quern takes apart and resolves a path a user gave (a flag, a config value, a file

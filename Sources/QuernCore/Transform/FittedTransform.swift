@@ -51,7 +51,9 @@ public struct FittedTransform: Codable, Sendable, Equatable {
         let columns = Dictionary(schema.features.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
         normalization = Normalization(
             method: params.method.rawValue,
-            features: params.features.map { Feature(name: $0.name, column: columns[$0.name] ?? -1, shift: $0.shift, scale: $0.scale) })
+            features: params.features.map {
+                Feature(name: $0.name, column: columns[$0.name] ?? -1, shift: $0.shift, scale: $0.scale)
+            })
     }
 
     /// The parameters back, as ``Normalizer`` applies them.
@@ -63,9 +65,14 @@ public struct FittedTransform: Codable, Sendable, Equatable {
             let normalized = schema.features.filter(\.normalized).map(\.name)
             let names = normalization.features.map(\.name)
             guard method == .none ? names.isEmpty : names == normalized else {
-                throw .damaged(path: Self.fileName, reason: "its normalized features (\(names.joined(separator: ", "))) are not the schema's (\(normalized.joined(separator: ", ")))")
+                throw .damaged(
+                    path: Self.fileName,
+                    reason:
+                        "its normalized features (\(names.joined(separator: ", "))) are not the schema's (\(normalized.joined(separator: ", ")))"
+                )
             }
-            return Normalizer.Parameters(method: method, features: normalization.features.map { ($0.name, $0.shift, $0.scale) })
+            return Normalizer.Parameters(
+                method: method, features: normalization.features.map { ($0.name, $0.shift, $0.scale) })
         }
     }
 
@@ -79,17 +86,23 @@ public struct FittedTransform: Codable, Sendable, Equatable {
 
     /// Writes `transform.json` and, when the merge knows its config, `quern_config.yaml` into the
     /// staging folder `dir` (atomically; they are published with the outputs).
-    public static func save(to dir: String, config: ConfigValue?, fingerprint: String, schema: FeatureSchema, params: Normalizer.Parameters) throws {
-        try AtomicFile.write(FittedTransform(fingerprint: fingerprint, schema: schema, params: params).text, to: "\(dir)/\(fileName)")
+    public static func save(
+        to dir: String, config: ConfigValue?, fingerprint: String, schema: FeatureSchema, params: Normalizer.Parameters
+    ) throws {
+        try AtomicFile.write(
+            FittedTransform(fingerprint: fingerprint, schema: schema, params: params).text, to: "\(dir)/\(fileName)")
         if let config { try AtomicFile.write(YAMLWriter.write(config), to: "\(dir)/\(configFileName)") }
     }
 
     /// Reads `transform.json` of the output folder `folder`.
     public static func load(from folder: String) throws -> FittedTransform {
         let path = "\(folder)/\(fileName)"
-        guard FileManager.default.fileExists(atPath: path) else { throw TransformError.notSaved(folder: folder, file: fileName) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TransformError.notSaved(folder: folder, file: fileName)
+        }
         do {
-            return try JSONDecoder().decode(FittedTransform.self, from: Data(try BatchFile.readWhole(path, limit: 256 << 20)))
+            return try JSONDecoder().decode(
+                FittedTransform.self, from: Data(try BatchFile.readWhole(path, limit: 256 << 20)))
         } catch let e as StorageError {
             throw e
         } catch {

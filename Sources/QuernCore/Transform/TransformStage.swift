@@ -22,7 +22,9 @@ public struct TransformStage: Sendable {
     public var registry: PluginRegistry
     public var console: Console
 
-    public init(runDir: String, inputDir: String, outputDir: String, registry: PluginRegistry, console: Console = Console()) {
+    public init(
+        runDir: String, inputDir: String, outputDir: String, registry: PluginRegistry, console: Console = Console()
+    ) {
         self.runDir = runDir
         self.inputDir = inputDir
         self.outputDir = outputDir
@@ -46,7 +48,9 @@ public struct TransformStage: Sendable {
     public func loadRun() throws -> (fitted: FittedTransform, config: ConfigValue) {
         let fitted = try FittedTransform.load(from: runDir)
         let configPath = "\(runDir)/\(FittedTransform.configFileName)"
-        guard FileManager.default.fileExists(atPath: configPath) else { throw TransformError.notSaved(folder: runDir, file: FittedTransform.configFileName) }
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw TransformError.notSaved(folder: runDir, file: FittedTransform.configFileName)
+        }
         return (fitted, try YAMLLoader.load(path: configPath))
     }
 
@@ -55,14 +59,16 @@ public struct TransformStage: Sendable {
         let params = try fitted.parameters
         // A shard is the run's business, not the transform's (and `auto` would need the
         // scheduler's variables): the transform reads every file it is given.
-        let plan = try Resolver(registry: registry).plan(config.removing("extract.shard").removing("extract.shard_count"), stages: .extract)
+        let plan = try Resolver(registry: registry).plan(
+            config.removing("extract.shard").removing("extract.shard_count"), stages: .extract)
         let extract = plan.extract
         let merge = plan.merge
         let (extractor, _) = try plan.extractPlugins()
         let schema = fitted.schema
         let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
         guard fingerprint.value == fitted.fingerprint else {
-            throw TransformError.extractorChanged(folder: runDir, expected: fitted.fingerprint, found: fingerprint.value)
+            throw TransformError.extractorChanged(
+                folder: runDir, expected: fitted.fingerprint, found: fingerprint.value)
         }
         let publisher = OutputPublisher(output: outputDir)
         guard publisher.folder != UserPath.resolved(runDir) else { throw TransformError.sameFolder(outputDir) }
@@ -82,7 +88,8 @@ public struct TransformStage: Sendable {
         summary.outputDir = outputDir
         summary.provenance = merge.provenance
         summary.files = files.count
-        let entries = try extractAll(files, extractor: extractor, schema: schema, fingerprint: fingerprint, settings: extract, into: scratch)
+        let entries = try extractAll(
+            files, extractor: extractor, schema: schema, fingerprint: fingerprint, settings: extract, into: scratch)
         for e in entries {
             for f in e.files {
                 if let error = f.error { summary.failed.append((f.name, f.errorLine, error)) }
@@ -91,7 +98,8 @@ public struct TransformStage: Sendable {
         }
         summary.rows = entries.reduce(0) { $0 + $1.rows }
         guard summary.rows > 0 else {
-            throw TransformError.noRows(inputDir: inputDir, failed: summary.failed.count, dropped: summary.rowsDropped.values.reduce(0, +))
+            throw TransformError.noRows(
+                inputDir: inputDir, failed: summary.failed.count, dropped: summary.rowsDropped.values.reduce(0, +))
         }
 
         // Every row goes to "train": the split writer's checks and label files, without a split.
@@ -101,10 +109,14 @@ public struct TransformStage: Sendable {
         let readScratch = BatchFile.ReadScratch()
         for e in entries {
             for part in e.parts {
-                let batch = try BatchFile.load(path: "\(scratch)/\(part.file)", expected: .init(bytes: part.bytes, crc32: part.crc32), scratch: readScratch) {
+                let batch = try BatchFile.load(
+                    path: "\(scratch)/\(part.file)", expected: .init(bytes: part.bytes, crc32: part.crc32),
+                    scratch: readScratch
+                ) {
                     try registry.codec(zipMethod: $0)
                 }.batch
-                var block = BatchSet.block(from: batch, layout: layout, split: SplitFunction(seed: 0, fractions: [1, 0, 0], by: .group))
+                var block = BatchSet.block(
+                    from: batch, layout: layout, split: SplitFunction(seed: 0, fractions: [1, 0, 0], by: .group))
                 block.split = [UInt8](repeating: 0, count: batch.count)
                 table?.globalize(&block, sources: batch.sources, groups: batch.groups)
                 try writer.write(block)
@@ -138,10 +150,14 @@ public struct TransformStage: Sendable {
         if !schema.masks.isEmpty { moves.append(("\(staging)/masks_train.npz", "masks.npz")) }
         if table != nil { moves.append((RowFiles.origin(staging, "train"), "provenance.npy")) }
         for (from, to) in moves {
-            guard rename(from, "\(staging)/\(to)") == 0 else { throw StorageError.io(path: from, operation: "rename to \(to)", errno: errno) }
+            guard rename(from, "\(staging)/\(to)") == 0 else {
+                throw StorageError.io(path: from, operation: "rename to \(to)", errno: errno)
+            }
         }
         for name in ["val", "test"] {
-            for file in ["X_\(name).npy", "labels_\(name).npz", "masks_\(name).npz", Provenance.rowsFile(name)] { unlink("\(staging)/\(file)") }
+            for file in ["X_\(name).npy", "labels_\(name).npz", "masks_\(name).npz", Provenance.rowsFile(name)] {
+                unlink("\(staging)/\(file)")
+            }
         }
         try table?.write(to: staging, inputDir: inputDir)
     }
@@ -149,11 +165,18 @@ public struct TransformStage: Sendable {
     /// `transform_report.json`: what was read, kept and dropped.
     private func report(_ s: Summary, fitted: FittedTransform) -> String {
         let object: [String: Any] = [
-            "format": "quern-transform-report", "version": 1, "run": runDir, "input_dir": inputDir, "fingerprint": fitted.fingerprint,
-            "files": s.files, "files_failed": s.failed.map { ["file": $0.name, "line": $0.line as Any? ?? NSNull(), "error": $0.reason] as [String: Any] },
+            "format": "quern-transform-report", "version": 1, "run": runDir, "input_dir": inputDir,
+            "fingerprint": fitted.fingerprint,
+            "files": s.files,
+            "files_failed": s.failed.map {
+                ["file": $0.name, "line": $0.line as Any? ?? NSNull(), "error": $0.reason] as [String: Any]
+            },
             "rows": s.rows, "rows_dropped": s.rowsDropped, "normalization": fitted.normalization.method,
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
@@ -161,10 +184,12 @@ public struct TransformStage: Sendable {
     /// a failing file), `files_per_batch` files a batch, `workers` at a time; the journal entries in
     /// file order.
     private func extractAll(
-        _ files: [InputFile], extractor: any Extractor, schema: FeatureSchema, fingerprint: SchemaFingerprint, settings: ExtractSettings, into dir: String
+        _ files: [InputFile], extractor: any Extractor, schema: FeatureSchema, fingerprint: SchemaFingerprint,
+        settings: ExtractSettings, into dir: String
     ) throws -> [JournalEntry] {
         let worker = BatchWorker(
-            inputDir: inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema, fingerprint: fingerprint,
+            inputDir: inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
+            fingerprint: fingerprint,
             codec: try registry.codec("none"), format: settings.format, missing: MissingValues(settings.missingValues),
             rowsPerBatch: settings.rowsPerBatch, counters: ProgressCounters())
         let per = max(1, settings.filesPerBatch)
@@ -182,7 +207,8 @@ public struct TransformStage: Sendable {
                 let done = worker.counters.snapshot
                 let elapsed = max(monotonicSeconds() - started, 1e-6)
                 console.progress(
-                    label: "transform", done: done.files, total: total, unit: "files", rows: done.rows, rowsPerSecond: Double(done.rows) / elapsed,
+                    label: "transform", done: done.files, total: total, unit: "files", rows: done.rows,
+                    rowsPerSecond: Double(done.rows) / elapsed,
                     eta: done.files > 0 ? elapsed * Double(total - done.files) / Double(done.files) : nil)
             }
         }

@@ -5,15 +5,22 @@ extension OutputVerifier {
     /// those already computed while reading the X files, so X is read once), and reports quern
     /// outputs in the folder that it does not list. Outputs of a quern that recorded no checksums
     /// (`recordedByStats` false) get a note instead of a problem.
-    static func checkChecksums(_ dir: String, recordedByStats: Bool, known: [String: OutputChecksums.Record], into report: inout VerifyReport) {
+    static func checkChecksums(
+        _ dir: String, recordedByStats: Bool, known: [String: OutputChecksums.Record], into report: inout VerifyReport
+    ) {
         let manifestPath = "\(dir)/\(OutputChecksums.fileName)"
         let manifest: OutputChecksums.Manifest
         do {
             guard let m = try OutputChecksums.read(dir: dir) else {
                 if recordedByStats {
-                    report.problem(manifestPath, "missing, though preprocessing_stats.json says the outputs recorded it: the files cannot be checked; run `quern merge` again")
+                    report.problem(
+                        manifestPath,
+                        "missing, though preprocessing_stats.json says the outputs recorded it: the files cannot be checked; run `quern merge` again"
+                    )
                 } else {
-                    report.notes.append("\(dir): no \(OutputChecksums.fileName) (outputs of an older quern): file contents were not checked against checksums; `quern merge` again records them")
+                    report.notes.append(
+                        "\(dir): no \(OutputChecksums.fileName) (outputs of an older quern): file contents were not checked against checksums; `quern merge` again records them"
+                    )
                 }
                 return
             }
@@ -26,7 +33,10 @@ extension OutputVerifier {
         for (name, recorded) in manifest.files.sorted(by: { $0.key < $1.key }) {
             let path = "\(dir)/\(name)"
             guard OutputPublisher.isQuernOutput(name), name != OutputChecksums.fileName else {
-                report.problem(manifestPath, "lists '\(name)', which is not a file quern writes: the manifest was edited; run `quern merge` again")
+                report.problem(
+                    manifestPath,
+                    "lists '\(name)', which is not a file quern writes: the manifest was edited; run `quern merge` again"
+                )
                 continue
             }
             guard FileManager.default.fileExists(atPath: path) else {
@@ -50,7 +60,8 @@ extension OutputVerifier {
                 report.problem(
                     path,
                     "CRC-32 is \(actual.crc32) (\(actual.bytes) bytes), \(OutputChecksums.fileName) recorded \(recorded.crc32) (\(recorded.bytes) bytes) "
-                        + "when the outputs were published: the file changed since (damaged or edited); run `quern merge` again")
+                        + "when the outputs were published: the file changed since (damaged or edited); run `quern merge` again"
+                )
             }
         }
         // Quern's files are those the publisher recorded (`.quern-outputs.json`): a user's own file
@@ -60,8 +71,12 @@ extension OutputVerifier {
             $0 != OutputChecksums.fileName && OutputPublisher.isQuernOutput($0) && (owned?.contains($0) ?? true)
         }
         for name in present.sorted() where manifest.files[name] == nil {
-            report.problem("\(dir)/\(name)", "not listed in \(OutputChecksums.fileName): not written by the merge that made these outputs; remove it, or run `quern merge` again")
+            report.problem(
+                "\(dir)/\(name)",
+                "not listed in \(OutputChecksums.fileName): not written by the merge that made these outputs; remove it, or run `quern merge` again"
+            )
         }
-        report.checked.append("\(dir): checksums of \(matched) of \(manifest.files.count) files match \(OutputChecksums.fileName)")
+        report.checked.append(
+            "\(dir): checksums of \(matched) of \(manifest.files.count) files match \(OutputChecksums.fileName)")
     }
 }

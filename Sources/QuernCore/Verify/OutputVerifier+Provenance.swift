@@ -7,14 +7,21 @@ extension OutputVerifier {
     /// more, and its group indexes are in `provenance_groups.npy`.
     static func checkProvenance(_ dir: String, rows: [String: Int], into report: inout VerifyReport) {
         let listPath = "\(dir)/\(ProvenanceFiles.fileName)"
-        let present = SplitFunction.names.filter { FileManager.default.fileExists(atPath: "\(dir)/\(Provenance.rowsFile($0))") }
+        let present = SplitFunction.names.filter {
+            FileManager.default.fileExists(atPath: "\(dir)/\(Provenance.rowsFile($0))")
+        }
         guard FileManager.default.fileExists(atPath: listPath) || !present.isEmpty else { return }
-        guard let data = FileManager.default.contents(atPath: listPath), let list = try? JSONDecoder().decode(ProvenanceFiles.self, from: data) else {
-            report.problem(listPath, "missing or not a quern file list, though provenance files are here: run `quern merge` again")
+        guard let data = FileManager.default.contents(atPath: listPath),
+            let list = try? JSONDecoder().decode(ProvenanceFiles.self, from: data)
+        else {
+            report.problem(
+                listPath, "missing or not a quern file list, though provenance files are here: run `quern merge` again")
             return
         }
         let groupsPath = "\(dir)/\(Provenance.groupsFile)"
-        guard let groupBytes = try? BatchFile.readWhole(groupsPath, limit: ZipArchive.limit), let groups = try? NpyArray.decode(groupBytes), groups.descr.hasPrefix("|S"),
+        guard let groupBytes = try? BatchFile.readWhole(groupsPath, limit: ZipArchive.limit),
+            let groups = try? NpyArray.decode(groupBytes),
+            groups.descr.hasPrefix("|S"),
             groups.shape.count == 1
         else {
             report.problem(groupsPath, "missing or not an array of byte strings: run `quern merge` again")
@@ -25,7 +32,10 @@ extension OutputVerifier {
             guard let n = rows[split] else { continue }
             let path = "\(dir)/\(Provenance.rowsFile(split))"
             guard let bytes = try? BatchFile.readWhole(path, limit: Int.max), let a = try? NpyArray.decode(bytes) else {
-                report.problem(path, "missing or not a valid .npy file, though \(ProvenanceFiles.fileName) is here: run `quern merge` again")
+                report.problem(
+                    path,
+                    "missing or not a valid .npy file, though \(ProvenanceFiles.fileName) is here: run `quern merge` again"
+                )
                 continue
             }
             guard a.descr == "<i8", a.shape == [n, RowBlock.originWidth] else {
@@ -36,9 +46,13 @@ extension OutputVerifier {
             var bad: String? = nil
             for r in 0..<n {
                 let (f, line, g) = (v[r * 3], v[r * 3 + 1], v[r * 3 + 2])
-                if f < 0 || f >= list.files.count { bad = "row \(r) names file \(f), and \(ProvenanceFiles.fileName) lists \(list.files.count)" }
-                else if line < 1 { bad = "row \(r) has line \(line)" }
-                else if g < 0 || g >= groups.shape[0] { bad = "row \(r) names group \(g), and \(Provenance.groupsFile) holds \(groups.shape[0])" }
+                if f < 0 || f >= list.files.count {
+                    bad = "row \(r) names file \(f), and \(ProvenanceFiles.fileName) lists \(list.files.count)"
+                } else if line < 1 {
+                    bad = "row \(r) has line \(line)"
+                } else if g < 0 || g >= groups.shape[0] {
+                    bad = "row \(r) names group \(g), and \(Provenance.groupsFile) holds \(groups.shape[0])"
+                }
                 if bad != nil { break }
             }
             if let bad { report.problem(path, bad) } else { good += 1 }

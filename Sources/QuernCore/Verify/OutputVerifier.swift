@@ -1,8 +1,9 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Re-reads an output folder: every `.npy` header parses and the file is as long as its shape
 /// says; X, labels and masks of a split agree on the row count; features agree across splits;
@@ -26,8 +27,12 @@ public enum OutputVerifier {
         }
         let splitCounts = stats["splits"] as? [String: Int] ?? [:]
         let inputDim = stats["input_dim"] as? Int
-        let labels = (stats["labels"] as? [[String: Any]] ?? []).compactMap { h in (h["name"] as? String).map { ($0, h["classes"] as? Int ?? Int.max) } }
-        let masks = (stats["masks"] as? [[String: Any]] ?? []).compactMap { h in (h["name"] as? String).map { ($0, h["width"] as? Int ?? 0) } }
+        let labels = (stats["labels"] as? [[String: Any]] ?? []).compactMap { h in
+            (h["name"] as? String).map { ($0, h["classes"] as? Int ?? Int.max) }
+        }
+        let masks = (stats["masks"] as? [[String: Any]] ?? []).compactMap { h in
+            (h["name"] as? String).map { ($0, h["width"] as? Int ?? 0) }
+        }
         let classCounts = stats["class_counts"] as? [String: [String: [Int]]] ?? [:]
         var total = 0
         var good = 0
@@ -39,15 +44,26 @@ public enum OutputVerifier {
             known["X_\(split).npy"] = x.checksum
             rowsBySplit[split] = x.rows
             total += x.rows
-            if let d = inputDim, x.columns != d { report.problem(xPath, "has \(x.columns) features, preprocessing_stats.json says input_dim \(d)") }
-            if let n = splitCounts[split], n != x.rows { report.problem(xPath, "has \(x.rows) rows, preprocessing_stats.json says \(n) for \(split)") }
+            if let d = inputDim, x.columns != d {
+                report.problem(xPath, "has \(x.columns) features, preprocessing_stats.json says input_dim \(d)")
+            }
+            if let n = splitCounts[split], n != x.rows {
+                report.problem(xPath, "has \(x.rows) rows, preprocessing_stats.json says \(n) for \(split)")
+            }
             let problemsBefore = report.problems.count
             if let members = readNpz("\(dir)/labels_\(split).npz", into: &report) {
                 let path = "\(dir)/labels_\(split).npz"
                 for (name, classes) in labels {
-                    guard let a = members[name] else { report.problem(path, "has no array '\(name)' (a label head in preprocessing_stats.json)"); continue }
+                    guard let a = members[name] else {
+                        report.problem(path, "has no array '\(name)' (a label head in preprocessing_stats.json)")
+                        continue
+                    }
                     guard a.descr == "<i4", a.shape == [x.rows] else {
-                        report.problem(path, "array '\(name)' is \(a.descr) \(a.shape), expected <i4 [\(x.rows)] to match X_\(split).npy"); continue
+                        report.problem(
+                            path,
+                            "array '\(name)' is \(a.descr) \(a.shape), expected <i4 [\(x.rows)] to match X_\(split).npy"
+                        )
+                        continue
                     }
                     let values = (try? a.values(as: Int32.self, descr: "<i4")) ?? []
                     if let bad = values.first(where: { $0 < 0 || Int($0) >= classes }) {
@@ -55,24 +71,41 @@ public enum OutputVerifier {
                     } else if let expected = classCounts[name]?[split] {
                         var counts = [Int](repeating: 0, count: expected.count)
                         for v in values where Int(v) < counts.count { counts[Int(v)] += 1 }
-                        if counts != expected { report.problem(path, "array '\(name)' counts \(counts) per class, preprocessing_stats.json says \(expected)") }
+                        if counts != expected {
+                            report.problem(
+                                path,
+                                "array '\(name)' counts \(counts) per class, preprocessing_stats.json says \(expected)")
+                        }
                     }
                 }
-                for extra in Set(members.keys).subtracting(labels.map(\.0)).sorted() { report.problem(path, "array '\(extra)' is no label head of preprocessing_stats.json") }
+                for extra in Set(members.keys).subtracting(labels.map(\.0)).sorted() {
+                    report.problem(path, "array '\(extra)' is no label head of preprocessing_stats.json")
+                }
             }
             let maskPath = "\(dir)/masks_\(split).npz"
             if !masks.isEmpty, let members = readNpz(maskPath, into: &report) {
                 for (name, width) in masks {
-                    guard let a = members[name] else { report.problem(maskPath, "has no array '\(name)' (a mask head in preprocessing_stats.json)"); continue }
-                    guard a.descr == "|i1", a.shape == [x.rows, width] else {
-                        report.problem(maskPath, "array '\(name)' is \(a.descr) \(a.shape), expected |i1 [\(x.rows), \(width)] to match X_\(split).npy"); continue
+                    guard let a = members[name] else {
+                        report.problem(maskPath, "has no array '\(name)' (a mask head in preprocessing_stats.json)")
+                        continue
                     }
-                    if a.data.contains(where: { $0 > 1 }) { report.problem(maskPath, "array '\(name)' holds values other than 0 and 1") }
+                    guard a.descr == "|i1", a.shape == [x.rows, width] else {
+                        report.problem(
+                            maskPath,
+                            "array '\(name)' is \(a.descr) \(a.shape), expected |i1 [\(x.rows), \(width)] to match X_\(split).npy"
+                        )
+                        continue
+                    }
+                    if a.data.contains(where: { $0 > 1 }) {
+                        report.problem(maskPath, "array '\(name)' holds values other than 0 and 1")
+                    }
                 }
             }
             if report.problems.count == problemsBefore { good += 1 }
         }
-        if let t = stats["total_samples"] as? Int, t != total, report.ok { report.problem(statsPath, "total_samples is \(t), the splits hold \(total) rows") }
+        if let t = stats["total_samples"] as? Int, t != total, report.ok {
+            report.problem(statsPath, "total_samples is \(t), the splits hold \(total) rows")
+        }
         if let merge = stats["merge"] as? [String: Any], let out = merge["rows_out"] as? Int, out != total, report.ok {
             report.problem(statsPath, "merge.rows_out is \(out), the splits hold \(total) rows")
         }
@@ -83,7 +116,9 @@ public enum OutputVerifier {
 
     /// Checks an X file: header, length, 2-D float32, every value finite (read in 1 MiB chunks),
     /// and checksums the whole file in the same pass.
-    static func checkX(_ path: String, into report: inout VerifyReport) -> (rows: Int, columns: Int, checksum: OutputChecksums.Record)? {
+    static func checkX(_ path: String, into report: inout VerifyReport) -> (
+        rows: Int, columns: Int, checksum: OutputChecksums.Record
+    )? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             report.problem(path, "cannot be read (\(String(cString: strerror(errno)))): run `quern merge` again")
@@ -110,7 +145,10 @@ public enum OutputVerifier {
             return nil
         }
         guard size - header.dataStart == dataBytes else {
-            report.problem(path, "is \(size) bytes, its header (shape \(header.shape)) needs \(header.dataStart + dataBytes): cut short or padded")
+            report.problem(
+                path,
+                "is \(size) bytes, its header (shape \(header.shape)) needs \(header.dataStart + dataBytes): cut short or padded"
+            )
             return nil
         }
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 4)
@@ -121,7 +159,10 @@ public enum OutputVerifier {
         head.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[0..<header.dataStart])) }
         while offset < size {
             let n = pread(fd, chunk.baseAddress, min(chunk.count, size - offset), off_t(offset))
-            guard n > 0 else { report.problem(path, "cannot be read to the end"); return nil }
+            guard n > 0 else {
+                report.problem(path, "cannot be read to the end")
+                return nil
+            }
             let floats = UnsafeRawBufferPointer(rebasing: chunk[0..<(n - n % 4)]).bindMemory(to: Float.self)
             for v in floats where !v.isFinite { nonFinite += 1 }
             crc.update(UnsafeRawBufferPointer(rebasing: chunk[0..<(n - n % 4)]))
@@ -143,9 +184,13 @@ public enum OutputVerifier {
         do {
             var out: [String: NpyArray] = [:]
             for m in try ZipArchive.read(bytes, path: path) {
-                guard m.method == 0, m.name.hasSuffix(".npy") else { report.problem(path, "member \(m.name) is not a stored .npy array"); return nil }
+                guard m.method == 0, m.name.hasSuffix(".npy") else {
+                    report.problem(path, "member \(m.name) is not a stored .npy array")
+                    return nil
+                }
                 guard m.compressed.count == m.uncompressedSize, CRC32.of(m.compressed) == m.crc32 else {
-                    report.problem(path, "member \(m.name) fails its CRC-32 check (the file is damaged)"); return nil
+                    report.problem(path, "member \(m.name) fails its CRC-32 check (the file is damaged)")
+                    return nil
                 }
                 out[String(m.name.dropLast(4))] = try NpyArray.decode(m.compressed)
             }

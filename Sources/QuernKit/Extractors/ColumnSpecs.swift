@@ -52,13 +52,18 @@ public struct ColumnSpecs: Sendable, Equatable {
 
     /// The option specs these columns add to an extractor's own.
     public static let optionSpecs: [OptionSpec] = [
-        OptionSpec("numeric", .stringList, default: "", help: "numeric feature columns: names or globs (f*), expanded in header order"),
+        OptionSpec(
+            "numeric", .stringList, default: "",
+            help: "numeric feature columns: names or globs (f*), expanded in header order"),
         OptionSpec("fill_missing", .double, default: "0", help: "value of a missing numeric cell"),
         OptionSpec(
             "non_finite", .choice(NonFinite.allCases.map(\.rawValue)), default: "error",
             help: "a numeric cell float32 cannot hold (1e39, inf): error fails its file, missing reads it as missing"),
-        OptionSpec("labels", .structured(shape: "map head -> {column, classes | values}"), help: "label heads (int32 per row)"),
-        OptionSpec("masks", .structured(shape: "map head -> {column, width, encoding: bitstring|ids, label}"), help: "mask heads (int8 vector per row)"),
+        OptionSpec(
+            "labels", .structured(shape: "map head -> {column, classes | values}"), help: "label heads (int32 per row)"),
+        OptionSpec(
+            "masks", .structured(shape: "map head -> {column, width, encoding: bitstring|ids, label}"),
+            help: "mask heads (int8 vector per row)"),
         OptionSpec("group", .string, help: "group key column: rows of one group never straddle splits"),
     ]
 
@@ -67,12 +72,16 @@ public struct ColumnSpecs: Sendable, Equatable {
         var labels: [Label] = []
         if let v = options["labels"] {
             guard let entries = v.mapValue else {
-                throw .wrongType(at: v.mark, key: "\(plugin).labels", expected: "a map of head name -> {column, classes}", found: v.typeName)
+                throw .wrongType(
+                    at: v.mark, key: "\(plugin).labels", expected: "a map of head name -> {column, classes}",
+                    found: v.typeName)
             }
             for (head, spec) in entries {
                 try checkName(head, spec.mark, "\(plugin).labels")
                 let column = spec.stringValue ?? spec["column"]?.stringValue ?? head
-                if spec.mapValue != nil { try checkKeys(spec, ["column", "classes", "values"], "\(plugin).labels.\(head)") }
+                if spec.mapValue != nil {
+                    try checkKeys(spec, ["column", "classes", "values"], "\(plugin).labels.\(head)")
+                }
                 if let values = spec["values"]?.listValue?.compactMap(\.stringValue), !values.isEmpty {
                     labels.append(Label(head: head, column: column, classes: values.count, values: values))
                 } else if let classes = spec["classes"]?.intValue, classes > 0 {
@@ -84,57 +93,80 @@ public struct ColumnSpecs: Sendable, Equatable {
                     }
                     labels.append(Label(head: head, column: column, classes: classes, values: nil))
                 } else {
-                    throw .invalid(at: spec.mark, key: "\(plugin).labels.\(head)", reason: "give `classes: K` (integer labels 0..K-1) or `values: [...]` (text labels).")
+                    throw .invalid(
+                        at: spec.mark, key: "\(plugin).labels.\(head)",
+                        reason: "give `classes: K` (integer labels 0..K-1) or `values: [...]` (text labels).")
                 }
             }
         }
         var masks: [Mask] = []
         if let v = options["masks"] {
             guard let entries = v.mapValue else {
-                throw .wrongType(at: v.mark, key: "\(plugin).masks", expected: "a map of head name -> {column, width}", found: v.typeName)
+                throw .wrongType(
+                    at: v.mark, key: "\(plugin).masks", expected: "a map of head name -> {column, width}",
+                    found: v.typeName)
             }
             for (head, spec) in entries {
                 let path = "\(plugin).masks.\(head)"
                 try checkName(head, spec.mark, "\(plugin).masks")
                 try checkKeys(spec, ["column", "width", "encoding", "label"], path)
                 guard let width = spec["width"]?.intValue, width > 0 else {
-                    throw .invalid(at: spec.mark, key: path, reason: "needs `width: N` (N > 0), the length of the mask vector.")
+                    throw .invalid(
+                        at: spec.mark, key: path, reason: "needs `width: N` (N > 0), the length of the mask vector.")
                 }
                 guard width <= Self.maxMaskWidth else {
-                    throw .invalid(at: spec["width"]?.mark ?? spec.mark, key: "\(path).width", reason: "\(width) is out of range: allowed from 1 to \(Self.maxMaskWidth).")
+                    throw .invalid(
+                        at: spec["width"]?.mark ?? spec.mark, key: "\(path).width",
+                        reason: "\(width) is out of range: allowed from 1 to \(Self.maxMaskWidth).")
                 }
                 let encodingText = spec["encoding"]?.stringValue ?? "bitstring"
                 guard let encoding = Mask.Encoding(rawValue: encodingText) else {
-                    throw .invalid(at: spec["encoding"]?.mark, key: "\(path).encoding", reason: "must be bitstring (a 0/1 string) or ids (';'-separated class ids), not '\(encodingText)'.")
+                    throw .invalid(
+                        at: spec["encoding"]?.mark, key: "\(path).encoding",
+                        reason:
+                            "must be bitstring (a 0/1 string) or ids (';'-separated class ids), not '\(encodingText)'.")
                 }
                 let label = spec["label"]?.stringValue
                 if let label, !labels.contains(where: { $0.head == label }) {
-                    throw .invalid(at: spec["label"]?.mark, key: "\(path).label", reason: "no label head '\(label)'; label heads: \(labels.map(\.head).joined(separator: ", ")).")
+                    throw .invalid(
+                        at: spec["label"]?.mark, key: "\(path).label",
+                        reason: "no label head '\(label)'; label heads: \(labels.map(\.head).joined(separator: ", ")).")
                 }
-                masks.append(Mask(head: head, column: spec["column"]?.stringValue ?? head, width: width, encoding: encoding, label: label))
+                masks.append(
+                    Mask(
+                        head: head, column: spec["column"]?.stringValue ?? head, width: width, encoding: encoding,
+                        label: label))
             }
         }
         let nonFiniteText = options.string("non_finite") ?? NonFinite.error.rawValue
         guard let nonFinite = NonFinite(rawValue: nonFiniteText) else {
-            throw .invalid(at: options["non_finite"]?.mark, key: "\(plugin).non_finite", reason: "must be error or missing, not '\(nonFiniteText)'.")
+            throw .invalid(
+                at: options["non_finite"]?.mark, key: "\(plugin).non_finite",
+                reason: "must be error or missing, not '\(nonFiniteText)'.")
         }
         return ColumnSpecs(
-            numeric: options.stringList("numeric") ?? [], fillMissing: Float(options.double("fill_missing") ?? 0), nonFinite: nonFinite,
+            numeric: options.stringList("numeric") ?? [], fillMissing: Float(options.double("fill_missing") ?? 0),
+            nonFinite: nonFinite,
             labels: labels, masks: masks, group: options.string("group"))
     }
 
     private static func checkKeys(_ spec: ConfigValue, _ valid: [String], _ path: String) throws(ConfigError) {
         guard let entries = spec.mapValue else {
-            throw .wrongType(at: spec.mark, key: path, expected: "a map with keys \(valid.joined(separator: ", "))", found: spec.typeName)
+            throw .wrongType(
+                at: spec.mark, key: path, expected: "a map with keys \(valid.joined(separator: ", "))",
+                found: spec.typeName)
         }
         for (k, v) in entries where !valid.contains(k) {
-            throw .unknownKey(at: v.keyOrValueMark, key: k, section: path, valid: valid, suggestion: closest(to: k, in: valid))
+            throw .unknownKey(
+                at: v.keyOrValueMark, key: k, section: path, valid: valid, suggestion: closest(to: k, in: valid))
         }
     }
 
     private static func checkName(_ name: String, _ mark: SourceMark?, _ path: String) throws(ConfigError) {
         guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-            throw .invalid(at: mark, key: path, reason: "head name '\(name)' must be letters, digits and _ only (it names arrays in the outputs).")
+            throw .invalid(
+                at: mark, key: path,
+                reason: "head name '\(name)' must be letters, digits and _ only (it names arrays in the outputs).")
         }
     }
 
@@ -149,7 +181,9 @@ public struct ColumnSpecs: Sendable, Equatable {
         var out: [String] = []
         for pattern in numeric {
             if Glob.isPattern(pattern) {
-                let hits = columns.filter { Glob.matches($0, pattern) && !excluding.contains($0) && !reservedColumns.contains($0) }
+                let hits = columns.filter {
+                    Glob.matches($0, pattern) && !excluding.contains($0) && !reservedColumns.contains($0)
+                }
                 guard !hits.isEmpty else { throw ExtractorError.noMatch(pattern: pattern, columns: columns) }
                 out += hits.filter { !out.contains($0) }
             } else if !out.contains(pattern) {
@@ -170,7 +204,9 @@ public struct ColumnSpecs: Sendable, Equatable {
     /// Resolves the columns against one file's header.
     public func bind(columns: [String], numericNames: [String], missing: MissingValues) throws -> BoundColumns {
         func index(_ name: String, _ role: String) throws -> Int {
-            guard let i = columns.firstIndex(of: name) else { throw ExtractorError.missingColumn(name: name, role: role, columns: columns) }
+            guard let i = columns.firstIndex(of: name) else {
+                throw ExtractorError.missingColumn(name: name, role: role, columns: columns)
+            }
             return i
         }
         return BoundColumns(
@@ -238,7 +274,9 @@ public struct BoundColumns {
             let f = record.field(col)
             if missing.isMissing(f) { return "label '\(spec.head)' missing" }
             if let values = spec.values {
-                guard let k = values.firstIndex(where: { $0.utf8.elementsEqual(f) }) else { return "label '\(spec.head)' has an unknown value" }
+                guard let k = values.firstIndex(where: { $0.utf8.elementsEqual(f) }) else {
+                    return "label '\(spec.head)' has an unknown value"
+                }
                 out[h] = Int32(k)
             } else {
                 guard let v = NumberParsing.int(f) else {
@@ -266,13 +304,18 @@ public struct BoundColumns {
                     }
                     for k in 0..<width {
                         let d = f[k] &- 48
-                        guard d < 2 else { throw RowError(column: spec.column, "mask has a character other than 0 and 1") }
+                        guard d < 2 else {
+                            throw RowError(column: spec.column, "mask has a character other than 0 and 1")
+                        }
                         m[k] = Int8(d)
                     }
                 case .ids:
                     for part in f.split(separator: UInt8(ascii: ";")) {
-                        guard let id = NumberParsing.int(UnsafeBufferPointer(rebasing: part)), id >= 0, id < width else {
-                            throw RowError(column: spec.column, "mask id '\(String(decoding: part, as: UTF8.self))' is not in 0..\(width - 1)")
+                        guard let id = NumberParsing.int(UnsafeBufferPointer(rebasing: part)), id >= 0, id < width
+                        else {
+                            throw RowError(
+                                column: spec.column,
+                                "mask id '\(String(decoding: part, as: UTF8.self))' is not in 0..\(width - 1)")
                         }
                         m[id] = 1
                     }
@@ -301,11 +344,14 @@ public enum ExtractorError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .missingColumn(let name, let role, let columns):
             let hint = closest(to: name, in: columns).map { " (did you mean '\($0)'?)" } ?? ""
-            return "column '\(name)' (\(role)) is not in the header\(hint); the columns are: \(columns.prefix(60).joined(separator: ", "))"
+            return
+                "column '\(name)' (\(role)) is not in the header\(hint); the columns are: \(columns.prefix(60).joined(separator: ", "))"
         case .noMatch(let pattern, let columns):
-            return "the pattern '\(pattern)' matches no column; the columns are: \(columns.prefix(60).joined(separator: ", "))"
+            return
+                "the pattern '\(pattern)' matches no column; the columns are: \(columns.prefix(60).joined(separator: ", "))"
         case .schemaMismatch(let expected, let found):
-            return "this file's columns give features \(found.prefix(8).joined(separator: ","))... but the dataset's are \(expected.prefix(8).joined(separator: ","))... (\(found.count) vs \(expected.count))"
+            return
+                "this file's columns give features \(found.prefix(8).joined(separator: ","))... but the dataset's are \(expected.prefix(8).joined(separator: ","))... (\(found.count) vs \(expected.count))"
         }
     }
 }

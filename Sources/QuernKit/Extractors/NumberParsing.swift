@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Parses numbers straight from field bytes. Hand-written because parsing floats is most of the
@@ -28,7 +28,9 @@ public enum NumberParsing {
     /// The value of `bytes` as a Double, or nil when it is not a number.
     @inlinable public static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
         var bytes = field
-        if let p = field.baseAddress, field.count > 0, p[0] == 32 || p[0] == 9 || p[field.count - 1] == 32 || p[field.count - 1] == 9 {
+        if let p = field.baseAddress, field.count > 0,
+            p[0] == 32 || p[0] == 9 || p[field.count - 1] == 32 || p[field.count - 1] == 9
+        {
             bytes = trimmed(field)
         }
         let n = bytes.count
@@ -45,14 +47,23 @@ public enum NumberParsing {
         var exponent = 0
         var sawDigit = false
         while i < n, p[i] &- 48 < 10 {
-            if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(p[i] &- 48); if mantissa > 0 { digits += 1 } } else { exponent += 1 }
+            if digits < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(p[i] &- 48)
+                if mantissa > 0 { digits += 1 }
+            } else {
+                exponent += 1
+            }
             sawDigit = true
             i += 1
         }
         if i < n, p[i] == UInt8(ascii: ".") {
             i += 1
             while i < n, p[i] &- 48 < 10 {
-                if digits < 19 { mantissa = mantissa &* 10 &+ UInt64(p[i] &- 48); exponent -= 1; if mantissa > 0 { digits += 1 } }
+                if digits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(p[i] &- 48)
+                    exponent -= 1
+                    if mantissa > 0 { digits += 1 }
+                }
                 sawDigit = true
                 i += 1
             }
@@ -87,7 +98,9 @@ public enum NumberParsing {
     /// `inf`, `infinity` or `nan` in any case from `i` to the end (after an optional sign), else nil.
     @usableFromInline static func special(_ bytes: UnsafeBufferPointer<UInt8>, from i: Int, negative: Bool) -> Double? {
         let word = bytes[i...].lazy.map { $0 | 0x20 }  // ASCII lower case; other bytes never match
-        if word.elementsEqual("inf".utf8) || word.elementsEqual("infinity".utf8) { return negative ? -.infinity : .infinity }
+        if word.elementsEqual("inf".utf8) || word.elementsEqual("infinity".utf8) {
+            return negative ? -.infinity : .infinity
+        }
         if word.elementsEqual("nan".utf8) { return negative ? -.nan : .nan }
         return nil
     }

@@ -30,7 +30,8 @@ public struct RowBatch: Sendable, Equatable {
     }
 
     public init(schema: FeatureSchema) {
-        self.init(featureCount: schema.features.count, labelHeads: schema.labels.count, maskWidths: schema.masks.map(\.width))
+        self.init(
+            featureCount: schema.features.count, labelHeads: schema.labels.count, maskWidths: schema.masks.map(\.width))
     }
 
     public static func == (a: RowBatch, b: RowBatch) -> Bool {

@@ -27,7 +27,8 @@ public final class ChunkBuffer {
         filled = tail
         if filled == capacity {
             guard capacity < settings.maxRecordBytes else {
-                throw ReadError(line: line, "a record is longer than \(settings.maxRecordBytes >> 20) MiB (an unterminated quote?)")
+                throw ReadError(
+                    line: line, "a record is longer than \(settings.maxRecordBytes >> 20) MiB (an unterminated quote?)")
             }
             let bigger = min(capacity * 2, settings.maxRecordBytes)
             let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger + 1)

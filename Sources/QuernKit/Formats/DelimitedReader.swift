@@ -32,7 +32,9 @@ public final class DelimitedReader: RecordReader {
         var seen = Set<String>()
         for i in 0..<header.count {
             let name = header.string(i)
-            guard seen.insert(name).inserted else { throw ReadError(line: 1, "the header names column '\(name)' twice") }
+            guard seen.insert(name).inserted else {
+                throw ReadError(line: 1, "the header names column '\(name)' twice")
+            }
             columns.append(name)
         }
     }
@@ -80,7 +82,8 @@ public final class DelimitedReader: RecordReader {
         var high: UInt8 = 0
         var fieldStart = i
         lastFieldQuoted = false
-        let newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let newline = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         while true {
             if i < end, let quote, buf[i] == quote, i == fieldStart {
                 // A quoted field: find its closing quote.
@@ -93,7 +96,9 @@ public final class DelimitedReader: RecordReader {
                         j += 1
                     }
                     if j >= end {
-                        if atEOF { throw ReadError(line: startLine, "a quoted field is never closed (unterminated quote)") }
+                        if atEOF {
+                            throw ReadError(line: startLine, "a quoted field is never closed (unterminated quote)")
+                        }
                         return .needMore
                     }
                     if j + 1 < end && buf[j + 1] == quote {
@@ -125,7 +130,11 @@ public final class DelimitedReader: RecordReader {
                     i += 1
                     fieldStart = i
                     lastFieldQuoted = false
-                    if i >= end && atEOF { record.append(start: i, end: i); pos = i; break }
+                    if i >= end && atEOF {
+                        record.append(start: i, end: i)
+                        pos = i
+                        break
+                    }
                     continue
                 }
                 if buf[i] == newline {
@@ -133,7 +142,8 @@ public final class DelimitedReader: RecordReader {
                     pos = i + 1
                     break
                 }
-                throw ReadError(line: startLine + lines, "unexpected text after a closing quote (a stray quote inside a field?)")
+                throw ReadError(
+                    line: startLine + lines, "unexpected text after a closing quote (a stray quote inside a field?)")
             }
             // An unquoted field: run to the next special byte.
             while i < end && !special[Int(buf[i])] {
@@ -153,7 +163,11 @@ public final class DelimitedReader: RecordReader {
                 record.append(start: fieldStart, end: i)
                 i += 1
                 fieldStart = i
-                if i >= end && atEOF { record.append(start: i, end: i); pos = i; break }
+                if i >= end && atEOF {
+                    record.append(start: i, end: i)
+                    pos = i
+                    break
+                }
             } else if c == newline {
                 var e = i
                 if e > fieldStart && buf[e - 1] == cr { e -= 1 }
@@ -162,7 +176,9 @@ public final class DelimitedReader: RecordReader {
                 pos = i + 1
                 break
             } else {
-                throw ReadError(line: startLine + lines, "a quote inside an unquoted field (quote the whole field and double the quote)")
+                throw ReadError(
+                    line: startLine + lines,
+                    "a quote inside an unquoted field (quote the whole field and double the quote)")
             }
         }
         line = startLine + lines
@@ -179,9 +195,11 @@ public final class DelimitedReader: RecordReader {
     /// Rewrites `""` to `"` inside a field, in place (the field only shrinks).
     private func unescape(field f: Int, in record: Record) {
         guard let quote else { return }
-        let s = record.starts[f], e = record.ends[f]
+        let s = record.starts[f]
+        let e = record.ends[f]
         let buf = chunks.base
-        var r = s, w = s
+        var r = s
+        var w = s
         while r < e {
             buf[w] = buf[r]
             r += (buf[r] == quote && r + 1 < e && buf[r + 1] == quote) ? 2 : 1

@@ -50,8 +50,12 @@ public struct RowBlock: Sendable, Equatable {
         split.append(other.split[i])
         features.append(contentsOf: other.features[(i * d)..<((i + 1) * d)])
         for h in 0..<labels.count { labels[h].append(other.labels[h][i]) }
-        for (h, w) in layout.maskWidths.enumerated() { masks[h].append(contentsOf: other.masks[h][(i * w)..<((i + 1) * w)]) }
-        if layout.provenance { origin.append(contentsOf: other.origin[(i * Self.originWidth)..<((i + 1) * Self.originWidth)]) }
+        for (h, w) in layout.maskWidths.enumerated() {
+            masks[h].append(contentsOf: other.masks[h][(i * w)..<((i + 1) * w)])
+        }
+        if layout.provenance {
+            origin.append(contentsOf: other.origin[(i * Self.originWidth)..<((i + 1) * Self.originWidth)])
+        }
     }
 
     /// The rows at `indices`, in that order (a gather with one copy per row and array).
@@ -72,7 +76,9 @@ public struct RowBlock: Sendable, Equatable {
     /// the copy being made, the one the writer may still be writing, and the freed earlier copies
     /// of other sizes that malloc keeps resident, four copies in all (measured: about 3.3 on 1.5M
     /// rows in parts of 19,025), and each block's list of kept rows.
-    public static func selectionBytes(partRows: Int, layout: RowLayout) -> Int { partRows * (4 * layout.rowBytes + MemoryLayout<Int>.stride) }
+    public static func selectionBytes(partRows: Int, layout: RowLayout) -> Int {
+        partRows * (4 * layout.rowBytes + MemoryLayout<Int>.stride)
+    }
 
     static func gather<T: BitwiseCopyable>(_ source: [T], _ indices: [Int], width: Int) -> [T] {
         [T](unsafeUninitializedCapacity: indices.count * width) { out, count in
@@ -99,7 +105,9 @@ public struct RowBlock: Sendable, Equatable {
         out.append(split[i])
         contentBytes(i, into: &out)
         if layout.provenance {
-            for k in 0..<Self.originWidth { withUnsafeBytes(of: origin[i * Self.originWidth + k].littleEndian) { out.append(contentsOf: $0) } }
+            for k in 0..<Self.originWidth {
+                withUnsafeBytes(of: origin[i * Self.originWidth + k].littleEndian) { out.append(contentsOf: $0) }
+            }
         }
     }
 

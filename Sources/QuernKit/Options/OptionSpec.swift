@@ -35,7 +35,9 @@ public struct OptionSpec: Sendable, Equatable {
     public var help: String
     public var required: Bool
 
-    public init(_ name: String, _ type: ValueType, default defaultValue: String? = nil, required: Bool = false, help: String) {
+    public init(
+        _ name: String, _ type: ValueType, default defaultValue: String? = nil, required: Bool = false, help: String
+    ) {
         self.name = name
         self.type = type
         self.defaultValue = defaultValue

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The error a plugin throws for its own problems: options that do not work, data that breaks
@@ -22,7 +22,8 @@ public enum PluginError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidOptions(String)
     /// An option's value has the declared type but is not one the plugin accepts (`expected`
     /// says what is); `valid` lists the plugin's options.
-    case badOptionValue(plugin: String, kind: PluginKind, option: String, value: String, expected: String, valid: [String])
+    case badOptionValue(
+        plugin: String, kind: PluginKind, option: String, value: String, expected: String, valid: [String])
     /// The data break one of the plugin's rules (a label outside its classes); the message names
     /// the file and how to fix it.
     case badData(String)

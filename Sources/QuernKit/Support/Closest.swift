@@ -7,7 +7,8 @@ public func closest(to word: String, in candidates: [String]) -> String? {
 
 /// Levenshtein distance between two strings, by characters.
 public func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Shell-style name matching (`f*`, `game_??.csv`, `[ab]*`), as `fnmatch(3)` does it.

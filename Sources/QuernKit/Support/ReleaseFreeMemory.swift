@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Gives the pages malloc holds free back to the system. Memory freed by one thread stays
@@ -9,15 +9,15 @@ import Glibc
 /// in ``MergeStrategy/stateBytes(rows:partRows:schema:)`` is what it holds.
 public func releaseFreeMemory() {
     #if canImport(Glibc)
-    MallocTrim.function?(0)
+        MallocTrim.function?(0)
     #endif
 }
 
 #if canImport(Glibc)
-/// glibc's `malloc_trim`, looked up once: the Glibc module does not export `<malloc.h>`, and the
-/// kit has no C target of its own (a plugin author needs no C toolchain set-up to build on it).
-private enum MallocTrim {
-    typealias Function = @convention(c) (Int) -> Int32
-    static let function: Function? = dlsym(nil, "malloc_trim").map { unsafeBitCast($0, to: Function.self) }
-}
+    /// glibc's `malloc_trim`, looked up once: the Glibc module does not export `<malloc.h>`, and the
+    /// kit has no C target of its own (a plugin author needs no C toolchain set-up to build on it).
+    private enum MallocTrim {
+        typealias Function = @convention(c) (Int) -> Int32
+        static let function: Function? = dlsym(nil, "malloc_trim").map { unsafeBitCast($0, to: Function.self) }
+    }
 #endif

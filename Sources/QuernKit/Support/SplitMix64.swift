@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SplitMix64: the seeded random numbers for plugins (balance's sampling) and `quern generate`.
@@ -23,7 +23,8 @@ public struct SplitMix64: Sendable {
     /// Uniform in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     public mutating func normal() -> Double {
-        let u = max(unit(), 1e-300), v = unit()
+        let u = max(unit(), 1e-300)
+        let v = unit()
         return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
     public mutating func weighted(_ w: [Double]) -> Int {

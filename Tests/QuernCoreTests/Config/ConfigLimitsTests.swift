@@ -18,9 +18,13 @@ struct ConfigLimitsTests {
 
     @Test func aliasesExpandingPastTheBoundAreRefusedWithTheReason() {
         // 100,000 scalars once expanded: past the bound of 10,000 nodes.
-        let error = #expect(throws: ConfigError.self) { try YAMLLoader.parse(Self.laughs(levels: 5, width: 10), path: "lol.yaml") }
+        let error = #expect(throws: ConfigError.self) {
+            try YAMLLoader.parse(Self.laughs(levels: 5, width: 10), path: "lol.yaml")
+        }
         #expect(error?.description.hasPrefix("lol.yaml:") == true, "\(String(describing: error))")
-        #expect(error?.description.contains("aliases") == true && error?.description.contains("10000") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.contains("aliases") == true && error?.description.contains("10000") == true,
+            "\(String(describing: error))")
     }
 
     @Test func aBillionLaughsConfigIsRefused() {
@@ -44,7 +48,8 @@ struct ConfigLimitsTests {
     }
 
     @Test func starsInValuesQuotesAndCommentsAreNotAliasKeys() throws {
-        let text = "input:\n  pattern: \"*.csv: x\"  # *a: comment\nextractor:\n  numeric: [\"f*\", turn]\nnote: 'a *b: c'\n"
+        let text =
+            "input:\n  pattern: \"*.csv: x\"  # *a: comment\nextractor:\n  numeric: [\"f*\", turn]\nnote: 'a *b: c'\n"
         let config = try YAMLLoader.parse(text, path: "ok.yaml")
         #expect(config.value(at: "input.pattern")?.stringValue == "*.csv: x")
     }
@@ -63,7 +68,8 @@ struct ConfigLimitsTests {
     func everySizeInTheSchemaHasAMaximum(_ text: String, _ key: String) throws {
         let problems = ConfigSchema.problems(try YAMLLoader.parse(text, path: "big.yaml"))
         #expect(problems.count == 1 && problems.first?.description.contains(key) == true, "\(problems)")
-        #expect(problems.first?.description.contains(" to ") == true, "the message states the allowed range: \(problems)")
+        #expect(
+            problems.first?.description.contains(" to ") == true, "the message states the allowed range: \(problems)")
     }
 
     @Test func anOutOfRangeValueStatesTheAllowedRange() throws {
@@ -74,7 +80,9 @@ struct ConfigLimitsTests {
     }
 
     @Test func aConfigThatIsNotUTF8SaysSoWithItsName() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("quern-utf-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "quern-utf-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let utf16 = "\(dir)/utf16.yaml"
@@ -100,7 +108,9 @@ struct ConfigLimitsTests {
             }
             #expect(!problems.isEmpty)
             for p in problems {
-                #expect(!p.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F }, "\(p.debugDescription)")
+                #expect(
+                    !p.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || $0.value == 0x7F },
+                    "\(p.debugDescription)")
                 #expect(p.contains("\\0") || p.contains("\\u{0}") || p.contains("\\x00"), "\(p.debugDescription)")
             }
         }

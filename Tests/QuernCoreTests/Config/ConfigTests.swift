@@ -30,7 +30,9 @@ struct ConfigTests {
     }
 
     @Test func flagsOverrideTheFile() throws {
-        var config = try YAMLLoader.parse("batch:\n  codec: zlib\n  files_per_batch: 10\nextractor:\n  name: tabular\n  numeric: [a]\n", path: "c.yaml")
+        var config = try YAMLLoader.parse(
+            "batch:\n  codec: zlib\n  files_per_batch: 10\nextractor:\n  name: tabular\n  numeric: [a]\n",
+            path: "c.yaml")
         config = config.setting("batch.codec", to: .scalar("lz4")).setting("extract.workers", to: .scalar("3"))
         let s = try Resolver.extractSettings(config)
         #expect(s.codecSpec == "lz4")

@@ -19,8 +19,12 @@ struct SaveProvenanceKeyTests {
 
     @Test func aHookMaySetItBeforeTheMergeButNotAfter() throws {
         let resolver = Resolver(registry: .builtIn)
-        let context = RunContext(plan: try resolver.plan(config("paths: {input: in}\n"), stages: .merge), configPath: nil, resolver: resolver)
-        #expect(throws: HookError.self) { try context.applyOverrides("save.provenance=true", hook: "pre-save", stage: .save) }
+        let context = RunContext(
+            plan: try resolver.plan(config("paths: {input: in}\n"), stages: .merge), configPath: nil, resolver: resolver
+        )
+        #expect(throws: HookError.self) {
+            try context.applyOverrides("save.provenance=true", hook: "pre-save", stage: .save)
+        }
         try context.applyOverrides("save.provenance=true", hook: "pre-merge", stage: .merge)
         #expect(context.plan.merge.provenance == true)
     }

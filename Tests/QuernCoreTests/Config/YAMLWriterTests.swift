@@ -45,26 +45,33 @@ struct YAMLWriterTests {
 @Suite("YAML writer escaping")
 struct YAMLWriterEscapingTests {
     static let awkward: [String] = [
-        "\u{85}", "a\u{85}b", "\u{2028}", "x\u{2029}y", "\t", "a\tb", "\"", "'", "say \"hi\" it's", " leading", "trailing ", "  ",
-        ":", "a: b", "#", "a #b", "- ", "-", "- item", "", "yes", "no", "null", "~", "1e3", "true", "0x10", "0o7", ".inf", "\n",
-        "a\nb", "line\r\nbreak", "$(touch pwned); rm -rf x", "`id`", "\u{0}", "\u{1b}[31mred", "\u{7f}", "a\u{feff}b", "é😀",
-        "\\", "back\\slash", "*alias", "&anchor", "!tag", "%directive", "@", "{a: 1}", "[1, 2]", "? key", "|", ">", "---", "...",
+        "\u{85}", "a\u{85}b", "\u{2028}", "x\u{2029}y", "\t", "a\tb", "\"", "'", "say \"hi\" it's", " leading",
+        "trailing ", "  ",
+        ":", "a: b", "#", "a #b", "- ", "-", "- item", "", "yes", "no", "null", "~", "1e3", "true", "0x10", "0o7",
+        ".inf", "\n",
+        "a\nb", "line\r\nbreak", "$(touch pwned); rm -rf x", "`id`", "\u{0}", "\u{1b}[31mred", "\u{7f}", "a\u{feff}b",
+        "é😀",
+        "\\", "back\\slash", "*alias", "&anchor", "!tag", "%directive", "@", "{a: 1}", "[1, 2]", "? key", "|", ">",
+        "---", "...",
         String(repeating: "long words ", count: 30),
     ]
 
     /// Every string, as a key, a value and a list item, reads back identical through the loader.
     @Test(arguments: awkward) func everyStringWrittenReadsBackIdentical(_ s: String) throws {
-        let tree = ConfigValue(.map([
-            (s, .scalar(s)),
-            ("list", ConfigValue(.list([.scalar(s), .scalar("plain")]))),
-            ("nested", ConfigValue(.map([(s, ConfigValue(.list([.scalar(s)])))]))),
-        ]))
+        let tree = ConfigValue(
+            .map([
+                (s, .scalar(s)),
+                ("list", ConfigValue(.list([.scalar(s), .scalar("plain")]))),
+                ("nested", ConfigValue(.map([(s, ConfigValue(.list([.scalar(s)])))]))),
+            ]))
         let written = YAMLWriter.write(tree)
         let back = try YAMLLoader.parse(written, path: "w.yaml")
         #expect(back == tree, "\(s.debugDescription) written as:\n\(written)")
         // One scalar quoted alone (as `quern init` writes them, inside its own lines) reads back too.
         let line = "k: [\(YAMLWriter.quote(s))]\n"
-        #expect(try YAMLLoader.parse(line, path: "q.yaml")["k"]?.listValue?.first?.stringValue == s, "\(s.debugDescription) quoted as \(line)")
+        #expect(
+            try YAMLLoader.parse(line, path: "q.yaml")["k"]?.listValue?.first?.stringValue == s,
+            "\(s.debugDescription) quoted as \(line)")
         #expect(!YAMLWriter.quote(s).contains(where: { $0.isNewline }), "a quoted scalar stays on its line")
     }
 

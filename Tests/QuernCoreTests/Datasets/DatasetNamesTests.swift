@@ -76,17 +76,22 @@ struct DatasetNamesTests {
     }
 
     @Test func collisionsGetDistinctNamesAndANote() {
-        let a = DatasetNames.assign(["my data.csv", "my@data.csv", "my_data.csv", "My-Data.csv", "my_data_2.csv", "other.csv"], dropping: Self.extensions)
+        let a = DatasetNames.assign(
+            ["my data.csv", "my@data.csv", "my_data.csv", "My-Data.csv", "my_data_2.csv", "other.csv"],
+            dropping: Self.extensions)
         #expect(a.map(\.name) == ["my_data", "my_data_2", "my_data_3", "My-Data", "my_data_2_2", "other"])
         #expect(Set(a.map { $0.name.lowercased() }).count == a.count)
         #expect(a[0].note == nil)
         let note = a[1].note
-        #expect(note?.contains("'my@data.csv'") == true && note?.contains("'my data.csv'") == true && note?.contains("my_data_2") == true)
+        #expect(
+            note?.contains("'my@data.csv'") == true && note?.contains("'my data.csv'") == true
+                && note?.contains("my_data_2") == true)
         #expect(a[5].note == nil)
     }
 
     @Test func filesDifferingBeforeTheExtensionKeepDistinctNames() {
-        let a = DatasetNames.assign(["sales.2023.csv", "sales.2024.csv", "sales.2024.csv.gz"], dropping: Self.extensions)
+        let a = DatasetNames.assign(
+            ["sales.2023.csv", "sales.2024.csv", "sales.2024.csv.gz"], dropping: Self.extensions)
         #expect(a.map(\.name) == ["sales_2023", "sales_2024", "sales_2024_2"])
         #expect(a[0].note == nil && a[1].note == nil)
         #expect(a[2].note?.contains("'sales.2024.csv.gz' and 'sales.2024.csv' both sanitize to 'sales_2024'") == true)
@@ -128,8 +133,12 @@ struct DatasetBatchTests {
     @Test func anEmptyFolderSaysWhatToDo() {
         let ws = QuernTestSupport.TempWorkspace("quern-batch")
         ws.write("d/only.csv", "a\n1\n")
-        #expect(throws: DatasetError.noDatasets(dir: "\(ws.path)/d", files: false)) { try DatasetBatch.discover(in: "\(ws.path)/d", files: false, registry: .builtIn) }
-        #expect(throws: DatasetError.missingFolder("\(ws.path)/nope")) { try DatasetBatch.discover(in: "\(ws.path)/nope", files: false, registry: .builtIn) }
+        #expect(throws: DatasetError.noDatasets(dir: "\(ws.path)/d", files: false)) {
+            try DatasetBatch.discover(in: "\(ws.path)/d", files: false, registry: .builtIn)
+        }
+        #expect(throws: DatasetError.missingFolder("\(ws.path)/nope")) {
+            try DatasetBatch.discover(in: "\(ws.path)/nope", files: false, registry: .builtIn)
+        }
         #expect("\(DatasetError.noDatasets(dir: "x", files: false))".contains("--datasets-from files"))
     }
 }

@@ -10,8 +10,11 @@ struct NumberParsingTests {
         Array(s.utf8).withUnsafeBufferPointer { NumberParsing.double($0) }
     }
 
-    @Test(arguments: ["0", "1", "-1", "3.25", "-0.0001", "12345.6789", ".5", "5.", "1e10", "1.5E-7", "+2", "123456789012345678901234",
-        "0.1", "2.2250738585072014e-308", "1e400", "inf", "-inf", "9007199254740993", "1.7976931348623157e308", "00012.50"])
+    @Test(arguments: [
+        "0", "1", "-1", "3.25", "-0.0001", "12345.6789", ".5", "5.", "1e10", "1.5E-7", "+2", "123456789012345678901234",
+        "0.1", "2.2250738585072014e-308", "1e400", "inf", "-inf", "9007199254740993", "1.7976931348623157e308",
+        "00012.50",
+    ])
     func matchesTheStandardLibrary(_ s: String) {
         #expect(parse(s) == Double(s))
     }
@@ -34,7 +37,9 @@ struct NumberParsingTests {
 
     /// Hexadecimal is not a number, with or without spaces around it (strtod reads it, so the slow
     /// path never sees such text), and neither are strtod's other extras.
-    @Test(arguments: ["0x10", " 0x10", "0x10 ", "-0x1p3", "0X1A", " ", "  ", "5 5", "nan(1)", "infx", "in", " - 1", "\n5", "5\r"])
+    @Test(arguments: [
+        "0x10", " 0x10", "0x10 ", "-0x1p3", "0X1A", " ", "  ", "5 5", "nan(1)", "infx", "in", " - 1", "\n5", "5\r",
+    ])
     func hexadecimalAndOtherNonNumbersAreRejected(_ s: String) {
         #expect(parse(s) == nil, "\(s)")
         #expect(Array(s.utf8).withUnsafeBufferPointer { NumberParsing.int($0) } == nil, "\(s)")
@@ -46,7 +51,9 @@ struct NumberParsingTests {
         var rng = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             let text = Self.decimal(&rng, maxDigits: 12, negativeOneIn: 3, exponentOneIn: 5)
-            let padded = String(repeating: " ", count: Int(rng.next() % 3)) + text + String(repeating: rng.next() % 2 == 0 ? " " : "\t", count: Int(rng.next() % 3))
+            let padded =
+                String(repeating: " ", count: Int(rng.next() % 3)) + text
+                + String(repeating: rng.next() % 2 == 0 ? " " : "\t", count: Int(rng.next() % 3))
             #expect(parse(padded) == Double(text), "'\(padded)'")
             #expect(parse(padded).map { Float($0) } == Float(text), "'\(padded)'")
         }
@@ -58,7 +65,9 @@ struct NumberParsingTests {
 
     /// A random decimal of up to `maxDigits` digits, the point anywhere, negative one time in
     /// `negativeOneIn`, with an exponent one time in `exponentOneIn` (0: never).
-    static func decimal(_ rng: inout SplitMix64, maxDigits: Int, negativeOneIn: UInt64, exponentOneIn: UInt64 = 0) -> String {
+    static func decimal(_ rng: inout SplitMix64, maxDigits: Int, negativeOneIn: UInt64, exponentOneIn: UInt64 = 0)
+        -> String
+    {
         let digits = Int(rng.next() % UInt64(maxDigits)) + 1
         let mantissa = rng.next() % UInt64(pow(10.0, Double(digits)))
         let point = Int(rng.next() % UInt64(digits + 1))

@@ -5,7 +5,9 @@ import Testing
 /// `quern init` reads files from the whole folder, spread over names and sizes.
 struct SampleFilesTests {
     static func files(_ n: Int, largest: Int? = nil) -> [InputFile] {
-        (0..<n).map { InputFile(name: "f\(String($0).leftPad(3)).csv", size: $0 == largest ? 1 << 30 : 100 + $0 % 7, mtimeNs: 0) }
+        (0..<n).map {
+            InputFile(name: "f\(String($0).leftPad(3)).csv", size: $0 == largest ? 1 << 30 : 100 + $0 % 7, mtimeNs: 0)
+        }
     }
 
     @Test func initSpreadsItsSampleOverTheWholeFolderAndOverFileSizes() {
@@ -25,7 +27,9 @@ struct SampleFilesTests {
         // No tenth of the folder is left out when at least ten files are read.
         if count >= 10 && n >= count {
             for tenth in 0..<10 {
-                #expect(chosen.contains { Int($0.name.dropFirst().prefix(3))! * 10 / n == tenth }, "tenth \(tenth) of \(n): \(chosen.map(\.name))")
+                #expect(
+                    chosen.contains { Int($0.name.dropFirst().prefix(3))! * 10 / n == tenth },
+                    "tenth \(tenth) of \(n): \(chosen.map(\.name))")
             }
         }
     }

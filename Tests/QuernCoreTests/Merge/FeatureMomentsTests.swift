@@ -28,7 +28,9 @@ struct FeatureMomentsTests {
         let offsets = [1e4, -3.5, 250.0, 0, 7]
         let spreads = [0.01, 100, 1e-3, 1, 0]
         var x = [Float](repeating: 0, count: rows * width)
-        for r in 0..<rows { for c in 0..<width { x[r * width + c] = Float(offsets[c] + spreads[c] * (rng.unit() - 0.5)) } }
+        for r in 0..<rows {
+            for c in 0..<width { x[r * width + c] = Float(offsets[c] + spreads[c] * (rng.unit() - 0.5)) }
+        }
         // Some rows are not train rows: blocks list the rows they add.
         var moments = FeatureMoments(columns: columns)
         var start = 0
@@ -47,14 +49,17 @@ struct FeatureMomentsTests {
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
             #expect(abs(moments.mean[k] - mean) <= 1e-9 * max(1, abs(mean)), "mean of column \(c)")
-            #expect(abs(moments.m2[k] / Double(values.count) - variance) <= 1e-9 * max(1e-12, variance) + 1e-15, "variance of column \(c)")
+            #expect(
+                abs(moments.m2[k] / Double(values.count) - variance) <= 1e-9 * max(1e-12, variance) + 1e-15,
+                "variance of column \(c)")
             #expect(moments.min[k] == values.min() && moments.max[k] == values.max())
         }
     }
 
     @Test func noRowsGivesANeutralFit() {
         let moments = FeatureMoments(columns: [0])
-        let schema = FeatureSchema(features: [FeatureSchema.Feature("a", normalized: true)], labels: [], masks: [], hasGroups: false)
+        let schema = FeatureSchema(
+            features: [FeatureSchema.Feature("a", normalized: true)], labels: [], masks: [], hasGroups: false)
         for method in Normalizer.Method.allCases where method != .none {
             let p = Normalizer(method: method, schema: schema).fit(moments)
             #expect(p.features.count == 1 && p.features[0].scale == 1)

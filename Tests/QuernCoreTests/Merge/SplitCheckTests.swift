@@ -7,13 +7,16 @@ import Testing
         // 1,000 groups, 10% val: about 100 expected, none came: the keys do not spread.
         let r = SplitCheck.emptySplits(rows: [900, 0, 100], fractions: [0.8, 0.1, 0.1], by: .group, keys: 1000)
         #expect(r.warnings.isEmpty)
-        #expect(r.problems.count == 1 && r.problems[0].contains("val split is empty") && r.problems[0].contains("1000 distinct groups"), "\(r.problems)")
+        #expect(
+            r.problems.count == 1 && r.problems[0].contains("val split is empty")
+                && r.problems[0].contains("1000 distinct groups"), "\(r.problems)")
     }
 
     @Test func anEmptySplitWithTooFewKeysIsAWarning() {
         let r = SplitCheck.emptySplits(rows: [50, 0, 0], fractions: [0.8, 0.1, 0.1], by: .group, keys: 3)
         #expect(r.problems.isEmpty)
-        #expect(r.warnings.count == 2 && r.warnings[0].contains("val") && r.warnings[1].contains("test"), "\(r.warnings)")
+        #expect(
+            r.warnings.count == 2 && r.warnings[0].contains("val") && r.warnings[1].contains("test"), "\(r.warnings)")
     }
 
     @Test func aSplitAskedToBeEmptyOrNoRowsAtAllIsNothing() {

@@ -44,16 +44,36 @@ struct PreflightTests {
         let all = found.joined(separator: "\n")
         #expect(found.count >= 10, "\(all)")
         // Unknown key, with where it is and the nearest valid key.
-        #expect(found.contains { $0.contains("q.yaml:17:3: error: unknown key 'sede'") && $0.contains("Did you mean 'seed'") }, "\(all)")
-        #expect(found.contains { $0.contains("q.yaml:6:") && $0.contains("batch.files_per_batch") && $0.contains("an integer") }, "\(all)")
-        #expect(found.contains { $0.contains("q.yaml:16:") && $0.contains("split.fractions") && $0.contains("sum to 1") }, "\(all)")
+        #expect(
+            found.contains {
+                $0.contains("q.yaml:17:3: error: unknown key 'sede'") && $0.contains("Did you mean 'seed'")
+            }, "\(all)")
+        #expect(
+            found.contains {
+                $0.contains("q.yaml:6:") && $0.contains("batch.files_per_batch") && $0.contains("an integer")
+            }, "\(all)")
+        #expect(
+            found.contains { $0.contains("q.yaml:16:") && $0.contains("split.fractions") && $0.contains("sum to 1") },
+            "\(all)")
         #expect(found.contains { $0.contains("normalize.method") && $0.contains("standard, minmax or none") }, "\(all)")
         #expect(found.contains { $0.contains("masks.legal") && $0.contains("width") }, "\(all)")
         #expect(found.contains { $0.contains("masks.other.label") && $0.contains("no label head 'actoin'") }, "\(all)")
-        #expect(found.contains { $0.contains("q.yaml:22:") && $0.contains("no label head 'actoin' (did you mean action?)") }, "\(all)")
-        #expect(found.contains { $0.contains("q.yaml:5:10: error: unknown codec 'zstdd'") && $0.contains("Did you mean 'zstd'") }, "\(all)")
-        #expect(found.contains { $0.contains("input folder \(ws.path)/missing does not exist") && $0.contains("--input-dir") }, "\(all)")
-        #expect(found.contains { $0.contains("\(ws.path)/out/processed") && $0.contains("is a file") && $0.contains("--output-dir") }, "\(all)")
+        #expect(
+            found.contains {
+                $0.contains("q.yaml:22:") && $0.contains("no label head 'actoin' (did you mean action?)")
+            }, "\(all)")
+        #expect(
+            found.contains {
+                $0.contains("q.yaml:5:10: error: unknown codec 'zstdd'") && $0.contains("Did you mean 'zstd'")
+            }, "\(all)")
+        #expect(
+            found.contains {
+                $0.contains("input folder \(ws.path)/missing does not exist") && $0.contains("--input-dir")
+            }, "\(all)")
+        #expect(
+            found.contains {
+                $0.contains("\(ws.path)/out/processed") && $0.contains("is a file") && $0.contains("--output-dir")
+            }, "\(all)")
     }
 
     @Test func aCleanConfigHasNoProblems() throws {
@@ -61,7 +81,8 @@ struct PreflightTests {
         try GamesGenerator(seed: 1, rows: 5).write(files: 3, to: "\(ws.path)/in")
         let yaml = try String(contentsOfFile: ExtractEndToEndPaths.gamesConfig, encoding: .utf8)
             .replacingOccurrences(of: "input: data/input", with: "input: \(ws.path)/in")
-            .replacingOccurrences(of: "data/intermediate", with: "\(ws.path)/int").replacingOccurrences(of: "data/processed", with: "\(ws.path)/out")
+            .replacingOccurrences(of: "data/intermediate", with: "\(ws.path)/int").replacingOccurrences(
+                of: "data/processed", with: "\(ws.path)/out")
         let config = try YAMLLoader.parse(yaml, path: "games.yaml")
         let report = Preflight(config: config, registry: .builtIn, logDir: "\(ws.path)/logs").run()
         #expect(report.problems.isEmpty, "\(report.problems)")
@@ -74,7 +95,8 @@ struct PreflightTests {
         let ws = TempWorkspace("quern-preflight")
         try GamesGenerator(seed: 1, rows: 50).write(files: 4, to: "\(ws.path)/in")
         let config = try YAMLLoader.parse(
-            "paths: {input: \(ws.path)/in, intermediate: \(ws.path)/int}\nextractor: {name: tabular, numeric: [turn]}\n", path: "q.yaml")
+            "paths: {input: \(ws.path)/in, intermediate: \(ws.path)/int}\nextractor: {name: tabular, numeric: [turn]}\n",
+            path: "q.yaml")
         var check = Preflight(config: config, registry: .builtIn)
         check.freeSpace = { _ in 10_000 }
         let report = check.run()
@@ -93,10 +115,22 @@ struct PreflightTests {
     }
 
     @Test(arguments: [
-        ("batch:\n  codec: [zstd\n", "bad.yaml:3:1: error: invalid YAML: while parsing a flow sequence: did not find expected ',' or ']'"),
-        ("batch:\n\tcodec: zstd\n", "bad.yaml:2:1: error: invalid YAML: while scanning for the next token: found character that cannot start any token (YAML indents with spaces only"),
-        ("batch: {codec: zstd}\nsplit: {seed: 1}\nbatch: {codec: lz4}\n", "bad.yaml:3:1: error: key 'batch' is written twice in the same map: keep one of them."),
-        ("extractor:\n  name: tabular\n  numeric: [a]\n  numeric: [b]\n", "bad.yaml:4:3: error: key 'numeric' is written twice"),
+        (
+            "batch:\n  codec: [zstd\n",
+            "bad.yaml:3:1: error: invalid YAML: while parsing a flow sequence: did not find expected ',' or ']'"
+        ),
+        (
+            "batch:\n\tcodec: zstd\n",
+            "bad.yaml:2:1: error: invalid YAML: while scanning for the next token: found character that cannot start any token (YAML indents with spaces only"
+        ),
+        (
+            "batch: {codec: zstd}\nsplit: {seed: 1}\nbatch: {codec: lz4}\n",
+            "bad.yaml:3:1: error: key 'batch' is written twice in the same map: keep one of them."
+        ),
+        (
+            "extractor:\n  name: tabular\n  numeric: [a]\n  numeric: [b]\n",
+            "bad.yaml:4:3: error: key 'numeric' is written twice"
+        ),
     ])
     func yamlErrorsSayWhereAndWhatWasExpected(_ text: String, _ expected: String) {
         do {
@@ -119,6 +153,7 @@ struct PreflightTests {
 }
 
 enum ExtractEndToEndPaths {
-    static let gamesConfig = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let gamesConfig = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs/examples/games.yaml").path
 }

@@ -23,7 +23,9 @@ struct DelimitedReaderTests {
         Case(name: "BOM", text: "\u{FEFF}a,b\n1,2\n", rows: [["1", "2"]]),
         Case(name: "quoted comma", text: "a,b\n\"x,y\",2\n", rows: [["x,y", "2"]]),
         Case(name: "escaped quotes", text: "a,b\n\"say \"\"hi\"\"\",2\n", rows: [["say \"hi\"", "2"]]),
-        Case(name: "newline inside quotes", text: "a,b\n\"line1\nline2\",2\n3,4\n", rows: [["line1\nline2", "2"], ["3", "4"]]),
+        Case(
+            name: "newline inside quotes", text: "a,b\n\"line1\nline2\",2\n3,4\n",
+            rows: [["line1\nline2", "2"], ["3", "4"]]),
         Case(name: "CRLF inside quotes kept", text: "a,b\r\n\"x\r\ny\",2\r\n", rows: [["x\r\ny", "2"]]),
         Case(name: "empty fields", text: "a,b,c\n,,\n1,,3\n", rows: [["", "", ""], ["1", "", "3"]]),
         Case(name: "trailing empty field at EOF", text: "a,b\n1,", rows: [["1", ""]]),
@@ -38,7 +40,8 @@ struct DelimitedReaderTests {
         for step in [Int.max, 1, 3, 7] {
             let settings = ReaderSettings(chunkBytes: step == .max ? 1 << 20 : 16)
             let result = try readAll(csv, MemorySource(c.text, step: step), settings: settings)
-            #expect(result.columns == ["a", "b", "c"].prefix(c.rows.first?.count ?? 2).map { $0 }, "columns, step \(step)")
+            #expect(
+                result.columns == ["a", "b", "c"].prefix(c.rows.first?.count ?? 2).map { $0 }, "columns, step \(step)")
             #expect(result.rows == c.rows, "step \(step)")
         }
     }
@@ -96,14 +99,21 @@ struct DelimitedReaderTests {
             let rows = Int(rng.next() % 20)
             var lines = [(0..<cols).map { "c\($0)" }.joined(separator: ",")]
             for _ in 0..<rows {
-                lines.append((0..<cols).map { _ in String(repeating: "x", count: Int(rng.next() % 5)) + String(rng.next() % 1000) }.joined(separator: ","))
+                lines.append(
+                    (0..<cols).map { _ in String(repeating: "x", count: Int(rng.next() % 5)) + String(rng.next() % 1000)
+                    }.joined(separator: ","))
             }
             let text = lines.joined(separator: rng.next() % 2 == 0 ? "\n" : "\r\n") + "\n"
             // On bytes: Swift's String sees "\r\n" as one Character.
             let expected = Array(text.utf8).split(separator: UInt8(ascii: "\n")).dropFirst().map { line in
-                line.filter { $0 != UInt8(ascii: "\r") }.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+                line.filter { $0 != UInt8(ascii: "\r") }.split(
+                    separator: UInt8(ascii: ","), omittingEmptySubsequences: false
+                ).map {
+                    String(decoding: $0, as: UTF8.self)
+                }
             }
-            let got = try readAll(csv, MemorySource(text, step: Int(rng.next() % 13) + 1), settings: ReaderSettings(chunkBytes: 32))
+            let got = try readAll(
+                csv, MemorySource(text, step: Int(rng.next() % 13) + 1), settings: ReaderSettings(chunkBytes: 32))
             #expect(got.rows == expected)
         }
     }

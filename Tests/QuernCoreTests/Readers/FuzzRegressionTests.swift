@@ -5,12 +5,15 @@ import Testing
 /// Replays the fuzz seeds and every kept fuzz input through the fuzz targets: none may crash.
 @Suite("Fuzz regressions")
 struct FuzzRegressionTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
 
     static func inputs(_ target: String) -> [String] {
         ["fuzz/seeds/\(target)", "Tests/Fixtures/fuzz-regressions/\(target)"].flatMap { dir in
-            ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)) ?? []).map { "\(dir)/\($0)" }
+            ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)) ?? []).map {
+                "\(dir)/\($0)"
+            }
         }.sorted()
     }
 

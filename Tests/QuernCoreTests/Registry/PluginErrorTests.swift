@@ -3,7 +3,7 @@ import QuernKit
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The errors plugins throw read exactly like the host's own, so a message does not change with
@@ -19,8 +19,12 @@ struct PluginErrorTests {
     }
 
     @Test func aBadOptionValueReadsTheSameFromThePluginAndTheRegistry() {
-        let plugin = PluginError.badOptionValue(plugin: "csv", kind: .format, option: "delimiter", value: ";;", expected: "one character", valid: ["delimiter"])
-        let registry = RegistryError.badOptionValue(plugin: "csv", kind: .format, option: "delimiter", value: ";;", expected: "one character", valid: ["delimiter"])
+        let plugin = PluginError.badOptionValue(
+            plugin: "csv", kind: .format, option: "delimiter", value: ";;", expected: "one character",
+            valid: ["delimiter"])
+        let registry = RegistryError.badOptionValue(
+            plugin: "csv", kind: .format, option: "delimiter", value: ";;", expected: "one character",
+            valid: ["delimiter"])
         #expect(plugin.description == registry.description)
         #expect(plugin.description.contains("option 'delimiter' of format 'csv' must be one character, not ';;'"))
     }

@@ -15,7 +15,10 @@ struct RegistryTests {
 
     @Test func unknownNameListsTheKnownOnesAndSuggestsTheClosest() {
         let error = #expect(throws: RegistryError.self) { try registry.lookup(.codec, "zstdd") }
-        #expect(error == .unknownPlugin(kind: .codec, name: "zstdd", known: ["lz4", "none", "zlib", "zstd"], suggestion: "zstd"))
+        #expect(
+            error
+                == .unknownPlugin(
+                    kind: .codec, name: "zstdd", known: ["lz4", "none", "zlib", "zstd"], suggestion: "zstd"))
         #expect(error?.description.contains("Did you mean 'zstd'?") == true)
         #expect(error?.description.contains("lz4, none, zlib, zstd") == true)
     }

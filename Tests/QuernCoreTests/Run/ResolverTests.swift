@@ -1,9 +1,9 @@
 import Foundation
 import QuernCore
+import QuernKit
 import QuernPlugins
 import QuernTestSupport
 import Testing
-import QuernKit
 
 /// The one spine: settings declared once (`Setting.all`), read from the tree and turned into
 /// plugins only by the `Resolver`, into a `RunPlan` the stages take.
@@ -32,7 +32,10 @@ import QuernKit
     }
 
     @Test func everyProblemIsListedAtOnceWithItsPlace() throws {
-        let config = Self.tree([("batch.codec", "zstdd"), ("merge.strategy", "shufle"), ("split.fractions", "0.5,0.5,0.5"), ("extract.workers", "many")])
+        let config = Self.tree([
+            ("batch.codec", "zstdd"), ("merge.strategy", "shufle"), ("split.fractions", "0.5,0.5,0.5"),
+            ("extract.workers", "many"),
+        ])
         let r = Self.resolver.resolve(config, stages: .all, buildExtractor: false)
         let text = r.problems.map(\.description).joined(separator: "\n")
         #expect(text.contains("unknown codec 'zstdd'"), "\(text)")
@@ -45,11 +48,14 @@ import QuernKit
     @Test func aHookOverrideResolvesIntoANewPlanAndABadOneLeavesItAlone() throws {
         let plan = try Self.resolver.plan(ConfigValue(.map([])), stages: .merge)
         let context = RunContext(plan: plan, configPath: nil, resolver: Self.resolver)
-        try context.applyOverrides("merge.strategy=shuffle\nnormalize.method=minmax\n", hook: "pre-merge", stage: .merge)
+        try context.applyOverrides(
+            "merge.strategy=shuffle\nnormalize.method=minmax\n", hook: "pre-merge", stage: .merge)
         #expect(context.plan.strategy?.name == "shuffle")
         #expect(context.plan.merge.normalize == .minmax)
         #expect(context.overrides.map(\.key) == ["merge.strategy", "normalize.method"])
-        #expect(throws: HookError.self) { try context.applyOverrides("merge.strategy=nosuch", hook: "pre-merge", stage: .merge) }
+        #expect(throws: HookError.self) {
+            try context.applyOverrides("merge.strategy=nosuch", hook: "pre-merge", stage: .merge)
+        }
         #expect(context.plan.strategy?.name == "shuffle", "a refused override changes nothing")
         // Keys the merge consumed are refused after it starts, as before.
         #expect(throws: HookError.self) { try context.applyOverrides("split.seed=4", hook: "pre-save", stage: .save) }
@@ -86,7 +92,9 @@ import QuernKit
     @Test func everyFlagsHelpNamesItsKeyAndEverySectionKeyIsDeclared() {
         for s in Setting.all where s.flag != nil && s.flagText == nil {
             #expect(s.flagHelp.contains("(\(s.path)"), "\(s.path): \(s.flagHelp)")
-            if let d = s.defaultText, s.defaultValue?.canonical != "false" { #expect(s.flagHelp.contains("default \(d)"), "\(s.path)") }
+            if let d = s.defaultText, s.defaultValue?.canonical != "false" {
+                #expect(s.flagHelp.contains("default \(d)"), "\(s.path)")
+            }
         }
         let schemaKeys = ConfigSchema.sections.flatMap { section in section.keys.map { "\(section.name).\($0.name)" } }
         #expect(schemaKeys == Setting.all.map(\.path).filter { !$0.hasPrefix("extractor.") })
@@ -98,13 +106,19 @@ import QuernKit
     @Test func onlyTheResolverReadsSettingsAndBuildsPlugins() throws {
         let here = #filePath
         let root = try #require(here.range(of: "/Tests/QuernCoreTests/").map { String(here[..<$0.lowerBound]) })
-        let patterns = [".value(at:", "registry.extractor(", "registry.mergeStrategy(", "registry.codec(spec:", "Settings.resolve("]
+        let patterns = [
+            ".value(at:", "registry.extractor(", "registry.mergeStrategy(", "registry.codec(spec:", "Settings.resolve(",
+        ]
         var found: [String] = []
         for top in ["Sources", "plugins"] {
             let dir = "\(root)/\(top)"
             guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
             for case let file as String in walker where file.hasSuffix(".swift") {
-                if file.hasPrefix("QuernCore/Run/") || file == "QuernCore/Config/ConfigSchema.swift" || file.hasPrefix("QuernCore/Registry/") { continue }
+                if file.hasPrefix("QuernCore/Run/") || file == "QuernCore/Config/ConfigSchema.swift"
+                    || file.hasPrefix("QuernCore/Registry/")
+                {
+                    continue
+                }
                 let text = try String(contentsOfFile: "\(dir)/\(file)", encoding: .utf8)
                 for p in patterns where text.contains(p) { found.append("\(top)/\(file): \(p)") }
             }

@@ -36,7 +36,11 @@ struct JSONLinesTests {
     @Test func realJournalLinesKeepEveryOtherField() throws {
         let ws = TempWorkspace()
         try GamesGenerator(seed: 4, rows: 6).write(files: 30, to: "\(ws.path)/in")
-        #expect(try QuernProcess.run(["extract", "--config", ExtractConfig.path, "--input-dir", "in", "--files-per-batch", "7", "-q"], cwd: ws.path).status == 0)
+        #expect(
+            try QuernProcess.run(
+                ["extract", "--config", ExtractConfig.path, "--input-dir", "in", "--files-per-batch", "7", "-q"],
+                cwd: ws.path
+            ).status == 0)
         let lines = try JSONLines.read("\(ws.path)/data/intermediate/journal.jsonl")
         #expect(lines.count == 5)
         for line in lines {
@@ -49,6 +53,7 @@ struct JSONLinesTests {
 
 /// The example config, by path from this file.
 enum ExtractConfig {
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs/examples/games.yaml").path
 }

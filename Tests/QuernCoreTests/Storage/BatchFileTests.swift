@@ -37,7 +37,9 @@ struct BatchFileTests {
         let codec = try registry.codec(spec: spec)
         let batch = sampleBatch()
         let path = "\(ws.path)/batch_000003.npz"
-        let encoded = try BatchFile.encode(batch, name: BatchName(batch: 3, part: 0), schema: schema, fingerprint: SchemaFingerprint(value: "abc"), extractor: "t", codec: codec, path: path)
+        let encoded = try BatchFile.encode(
+            batch, name: BatchName(batch: 3, part: 0), schema: schema, fingerprint: SchemaFingerprint(value: "abc"),
+            extractor: "t", codec: codec, path: path)
         try AtomicFile.write(encoded.bytes, to: path)
         let loaded = try BatchFile.load(path: path) { try registry.codec(zipMethod: $0) }
         #expect(loaded.batch == batch)
@@ -49,8 +51,14 @@ struct BatchFileTests {
 
     @Test func identicalContentGivesIdenticalBytes() throws {
         let codec = try registry.codec(spec: "zstd")
-        let a = try BatchFile.encode(sampleBatch(), name: BatchName(batch: 0, part: 0), schema: schema, fingerprint: SchemaFingerprint(value: "f"), extractor: "t", codec: codec, path: "x")
-        let b = try BatchFile.encode(sampleBatch(), name: BatchName(batch: 0, part: 0), schema: schema, fingerprint: SchemaFingerprint(value: "f"), extractor: "t", codec: codec, path: "x")
+        let a = try BatchFile.encode(
+            sampleBatch(), name: BatchName(batch: 0, part: 0), schema: schema,
+            fingerprint: SchemaFingerprint(value: "f"), extractor: "t", codec: codec,
+            path: "x")
+        let b = try BatchFile.encode(
+            sampleBatch(), name: BatchName(batch: 0, part: 0), schema: schema,
+            fingerprint: SchemaFingerprint(value: "f"), extractor: "t", codec: codec,
+            path: "x")
         #expect(a.bytes == b.bytes)
     }
 
@@ -58,7 +66,11 @@ struct BatchFileTests {
     func damageIsDetected(_ kind: String) throws {
         let ws = TempWorkspace()
         let codec = try registry.codec(spec: "zlib")
-        var bytes = try BatchFile.encode(sampleBatch(), name: BatchName(batch: 0, part: 0), schema: schema, fingerprint: SchemaFingerprint(value: "f"), extractor: "t", codec: codec, path: "x").bytes
+        var bytes = try BatchFile.encode(
+            sampleBatch(), name: BatchName(batch: 0, part: 0), schema: schema,
+            fingerprint: SchemaFingerprint(value: "f"), extractor: "t", codec: codec,
+            path: "x"
+        ).bytes
         switch kind {
         case "flip": bytes[bytes.count / 3] ^= 0x40
         case "truncate": bytes.removeLast(bytes.count / 2)
@@ -96,10 +108,16 @@ struct BatchFileTests {
         let before = batch
         let mark = batch.mark
         batch.beginSource("bad.csv")
-        let f: [Float] = [1, 2], l: [Int32] = [0], g = Array("new".utf8)
-        f.withUnsafeBufferPointer { fp in l.withUnsafeBufferPointer { lp in g.withUnsafeBufferPointer { gp in
-            batch.append(features: fp, labels: lp, masks: [[0, 0, 0, 0]], group: gp, line: 2)
-        } } }
+        let f: [Float] = [1, 2]
+        let l: [Int32] = [0]
+        let g = Array("new".utf8)
+        f.withUnsafeBufferPointer { fp in
+            l.withUnsafeBufferPointer { lp in
+                g.withUnsafeBufferPointer { gp in
+                    batch.append(features: fp, labels: lp, masks: [[0, 0, 0, 0]], group: gp, line: 2)
+                }
+            }
+        }
         batch.rollBack(to: mark)
         #expect(batch == before)
     }

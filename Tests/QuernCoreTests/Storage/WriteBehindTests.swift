@@ -11,7 +11,8 @@ struct WriteBehindTests {
         let queue = WriteBehind(limitBytes: 1 << 20)  // small: submit must wait for room
         let a = try BufferedFileWriter(path: "\(ws.path)/a.bin", writeBehind: queue)
         let b = try BufferedFileWriter(path: "\(ws.path)/b.bin", writeBehind: queue)
-        var expectedA: [UInt8] = [], expectedB: [UInt32] = []
+        var expectedA: [UInt8] = []
+        var expectedB: [UInt32] = []
         for i in 0..<300 {
             let small = [UInt8](repeating: UInt8(i & 0xFF), count: i % 7 + 1)
             try a.write(small)
@@ -41,7 +42,9 @@ struct WriteBehindTests {
         var rng = SplitMix64(seed: 7)
         var expected: [UInt8] = []
         for round in 0..<6 {
-            let array = (0..<(round == 0 ? 300 : 200_000)).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
+            let array = (0..<(round == 0 ? 300 : 200_000)).map { _ in
+                Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
+            }
             var ranges: [Range<Int>] = []
             var i = 0
             while i < array.count {

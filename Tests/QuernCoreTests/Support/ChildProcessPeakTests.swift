@@ -8,9 +8,12 @@ struct ChildProcessPeakTests {
     /// ru_maxrss gives after a vfork-style spawn).
     @Test func theChildsPeakIsItsOwn() async throws {
         let ballast = [UInt8](repeating: 1, count: 96 << 20)
-        let r = await ChildProcess.run(argv: ["/bin/sleep", "0.3"], env: [:], name: "sleep", timeout: 10, console: Console(quiet: true))
+        let r = await ChildProcess.run(
+            argv: ["/bin/sleep", "0.3"], env: [:], name: "sleep", timeout: 10, console: Console(quiet: true))
         #expect(r.status == 0)
-        #expect(r.peakBytes > 0 && r.peakBytes < 32 << 20, "sleep's peak: \(Human.bytes(r.peakBytes)), this process holds \(Human.bytes(ballast.count))")
+        #expect(
+            r.peakBytes > 0 && r.peakBytes < 32 << 20,
+            "sleep's peak: \(Human.bytes(r.peakBytes)), this process holds \(Human.bytes(ballast.count))")
         withExtendedLifetime(ballast) {}
     }
 }

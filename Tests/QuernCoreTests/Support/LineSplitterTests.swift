@@ -9,7 +9,9 @@ struct LineSplitterTests {
         var parts = bytes.split(separator: 10, omittingEmptySubsequences: false).map(Array.init)
         if bytes.last == 10 || bytes.isEmpty { parts.removeLast() }
         return parts.map { p in
-            LineSplitter.Line(text: String(decoding: p.prefix(LineSplitter.lineBytes), as: UTF8.self), cut: max(0, p.count - LineSplitter.lineBytes))
+            LineSplitter.Line(
+                text: String(decoding: p.prefix(LineSplitter.lineBytes), as: UTF8.self),
+                cut: max(0, p.count - LineSplitter.lineBytes))
         }
     }
 
@@ -18,7 +20,10 @@ struct LineSplitterTests {
         var generator = SystemRandomNumberGenerator()
         var bytes: [UInt8] = []
         for k in 0..<200 {
-            let length = k % 50 == 7 ? LineSplitter.lineBytes + Int.random(in: 0..<3000, using: &generator) : Int.random(in: 0..<40, using: &generator)
+            let length =
+                k % 50 == 7
+                ? LineSplitter.lineBytes + Int.random(in: 0..<3000, using: &generator)
+                : Int.random(in: 0..<40, using: &generator)
             bytes += (0..<length).map { _ in UInt8.random(in: 32..<127, using: &generator) }
             bytes.append(10)
         }

@@ -9,7 +9,8 @@ import Testing
 @Suite("User paths")
 struct UserPathTests {
     @Test(arguments: [
-        ("o", "."), ("-", "."), (" ", "."), ("é/", "."), ("~", "."), ("~/mid", "~"), ("o/results", "o"), ("o/results/", "o"),
+        ("o", "."), ("-", "."), (" ", "."), ("é/", "."), ("~", "."), ("~/mid", "~"), ("o/results", "o"),
+        ("o/results/", "o"),
         ("/o", "/"), ("/", "/"), ("", "."), ("a/b/c", "a/b"), ("o/.", "o"),
     ])
     func theParentOfOddNamesIsTakenWithoutTrapping(_ path: String, _ parent: String) {
@@ -32,7 +33,9 @@ struct UserPathTests {
         try FileManager.default.createDirectory(atPath: "\(ws.path)/real/sub", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: "\(ws.path)/link", withDestinationPath: "real")
         let real = UserPath.resolved("\(ws.path)/real")
-        for spelling in ["\(ws.path)/link", "\(ws.path)/link/", "\(ws.path)/link/.", "\(ws.path)/./link//", "\(ws.path)/real/sub/.."] {
+        for spelling in [
+            "\(ws.path)/link", "\(ws.path)/link/", "\(ws.path)/link/.", "\(ws.path)/./link//", "\(ws.path)/real/sub/..",
+        ] {
             #expect(UserPath.resolved(spelling) == real, "\(spelling)")
         }
         // A part that does not exist yet is appended to the resolved part as written.

@@ -14,7 +14,7 @@ let package = Package(
     dependencies: [
         // Here, the Quern checkout this example lives in. In your own package:
         //   .package(url: "https://github.com/<org>/quern", from: "<version>"),
-        .package(name: "Quern", path: "../../.."),
+        .package(name: "Quern", path: "../../..")
     ],
     targets: [
         // The plugins: they see only the plugin kit (the build refuses anything else).

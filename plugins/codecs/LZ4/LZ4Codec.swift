@@ -7,7 +7,9 @@ public import QuernKit
 public struct LZ4Codec: Codec, CodecPlugin {
     public static let name = "lz4"
     public static let summary = "LZ4 frames: fastest, larger files; reads .lz4 inputs"
-    public static let options = [OptionSpec("level", .int(0...12), default: "0", help: "0 fast; 3-12 high-compression mode")]
+    public static let options = [
+        OptionSpec("level", .int(0...12), default: "0", help: "0 fast; 3-12 high-compression mode")
+    ]
     public static let zipMethod: UInt16 = 0x4C34
     public static let fileExtensions = ["lz4"]
 
@@ -40,16 +42,25 @@ public struct LZ4Codec: Codec, CodecPlugin {
 
     public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         let decoder = try LZ4StreamDecoder()
-        var consumed = 0, produced = 0, ended = false
+        var consumed = 0
+        var produced = 0
+        var ended = false
         while !ended {
             let r = try decoder.decode(
-                UnsafeRawBufferPointer(rebasing: input[consumed...]), into: UnsafeMutableRawBufferPointer(rebasing: output[produced...]))
+                UnsafeRawBufferPointer(rebasing: input[consumed...]),
+                into: UnsafeMutableRawBufferPointer(rebasing: output[produced...]))
             consumed += r.consumed
             produced += r.produced
             ended = r.streamEnded
-            if r.consumed == 0 && r.produced == 0 && !ended { throw CodecError("lz4", produced == output.count ? "more data than the \(output.count) bytes expected" : "truncated frame") }
+            if r.consumed == 0 && r.produced == 0 && !ended {
+                throw CodecError(
+                    "lz4",
+                    produced == output.count ? "more data than the \(output.count) bytes expected" : "truncated frame")
+            }
         }
-        guard produced == output.count else { throw CodecError("lz4", "decompressed \(produced) bytes, expected \(output.count)") }
+        guard produced == output.count else {
+            throw CodecError("lz4", "decompressed \(produced) bytes, expected \(output.count)")
+        }
     }
 
     public func makeStreamDecoder() throws -> (any StreamDecoder)? { try LZ4StreamDecoder() }
@@ -67,7 +78,9 @@ final class LZ4StreamDecoder: StreamDecoder {
 
     deinit { LZ4F_freeDecompressionContext(ctx) }
 
-    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int, streamEnded: Bool) {
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (
+        consumed: Int, produced: Int, streamEnded: Bool
+    ) {
         var srcSize = input.count
         var dstSize = output.count
         let r = LZ4F_decompress(ctx, output.baseAddress, &dstSize, input.baseAddress, &srcSize, nil)

@@ -24,7 +24,9 @@ public struct NoneCodec: Codec, CodecPlugin {
     }
 
     public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
-        guard input.count == output.count else { throw CodecError("none", "stored member is \(input.count) bytes, expected \(output.count)") }
+        guard input.count == output.count else {
+            throw CodecError("none", "stored member is \(input.count) bytes, expected \(output.count)")
+        }
         output.copyMemory(from: input)
     }
 

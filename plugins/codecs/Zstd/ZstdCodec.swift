@@ -6,11 +6,15 @@ public import QuernKit
 public struct ZstdCodec: Codec, CodecPlugin {
     public static let name = "zstd"
     public static let summary = "Zstandard (default): fast and compact; reads .zst inputs"
-    public static let options = [OptionSpec("level", .int(1...22), default: "1", help: "1 fastest ... 19 smallest (20-22 use much memory)")]
+    public static let options = [
+        OptionSpec("level", .int(1...22), default: "1", help: "1 fastest ... 19 smallest (20-22 use much memory)")
+    ]
     public static let zipMethod: UInt16 = 93
     public static let fileExtensions = ["zst", "zstd"]
 
-    public static func make(_ options: PluginOptions) throws -> any Codec { ZstdCodec(level: options.int("level") ?? 1) }
+    public static func make(_ options: PluginOptions) throws -> any Codec {
+        ZstdCodec(level: options.int("level") ?? 1)
+    }
 
     public let level: Int?
     public init(level: Int = 1) { self.level = level }
@@ -29,7 +33,9 @@ public struct ZstdCodec: Codec, CodecPlugin {
     public func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
         let n = ZSTD_decompress(output.baseAddress, output.count, input.baseAddress, input.count)
         guard ZSTD_isError(n) == 0 else {
-            throw CodecError("zstd", String(cString: ZSTD_getErrorName(n)), outOfMemory: ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+            throw CodecError(
+                "zstd", String(cString: ZSTD_getErrorName(n)),
+                outOfMemory: ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
         }
         guard n == output.count else { throw CodecError("zstd", "decompressed \(n) bytes, expected \(output.count)") }
     }
@@ -48,7 +54,9 @@ final class ZstdStreamDecoder: StreamDecoder {
 
     deinit { ZSTD_freeDCtx(ctx) }
 
-    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (consumed: Int, produced: Int, streamEnded: Bool) {
+    func decode(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> (
+        consumed: Int, produced: Int, streamEnded: Bool
+    ) {
         var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
         var outBuf = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         let r = ZSTD_decompressStream(ctx, &outBuf, &inBuf)

@@ -6,19 +6,26 @@ public import QuernKit
 public struct HashedExtractor: Extractor, ExtractorPlugin {
     public static let name = "hashed"
     public static let summary = "hashing trick: text columns into N signed buckets, plus numeric columns"
-    public static let options: [OptionSpec] = ColumnSpecs.optionSpecs + [
-        OptionSpec("hash_columns", .stringList, required: true, help: "text columns to hash"),
-        OptionSpec("buckets", .int(1...(1 << 24)), default: "1024", help: "number of hash features"),
-        OptionSpec("tokens", .bool, default: "false", help: "hash each whitespace-separated token instead of the whole value"),
-        OptionSpec("signed", .bool, default: "true", help: "add -1 or +1 by a hash bit (reduces collision bias)"),
-    ]
+    public static let options: [OptionSpec] =
+        ColumnSpecs.optionSpecs + [
+            OptionSpec("hash_columns", .stringList, required: true, help: "text columns to hash"),
+            OptionSpec("buckets", .int(1...(1 << 24)), default: "1024", help: "number of hash features"),
+            OptionSpec(
+                "tokens", .bool, default: "false",
+                help: "hash each whitespace-separated token instead of the whole value"),
+            OptionSpec("signed", .bool, default: "true", help: "add -1 or +1 by a hash bit (reduces collision bias)"),
+        ]
 
     public static func make(_ options: PluginOptions) throws -> any Extractor {
         let hashColumns = options.stringList("hash_columns") ?? []
-        guard !hashColumns.isEmpty else { throw PluginError.invalidOptions("extractor 'hashed' needs `hash_columns: [...]`, the text columns to hash.") }
+        guard !hashColumns.isEmpty else {
+            throw PluginError.invalidOptions(
+                "extractor 'hashed' needs `hash_columns: [...]`, the text columns to hash.")
+        }
         return HashedExtractor(
             columns: try ColumnSpecs.parse(options), hashColumns: hashColumns, buckets: options.int("buckets") ?? 1024,
-            tokens: options.bool("tokens") ?? false, signed: options.bool("signed") ?? true, optionsText: options.canonical)
+            tokens: options.bool("tokens") ?? false, signed: options.bool("signed") ?? true,
+            optionsText: options.canonical)
     }
 
     public let columns: ColumnSpecs
@@ -32,22 +39,31 @@ public struct HashedExtractor: Extractor, ExtractorPlugin {
 
     public func schema(columns header: [String]) throws -> FeatureSchema {
         let numeric = try columns.numericColumns(header, excluding: Set(hashColumns))
-        let features = numeric.map { FeatureSchema.Feature($0, normalized: true) }
+        let features =
+            numeric.map { FeatureSchema.Feature($0, normalized: true) }
             + (0..<buckets).map { FeatureSchema.Feature("hash_\($0)", normalized: false) }
-        return FeatureSchema(features: features, labels: columns.labelHeads, masks: columns.maskHeads, hasGroups: columns.group != nil)
+        return FeatureSchema(
+            features: features, labels: columns.labelHeads, masks: columns.maskHeads, hasGroups: columns.group != nil)
     }
 
-    public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor {
+    public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws
+        -> any BoundExtractor
+    {
         let numeric = try columns.numericColumns(header, excluding: Set(hashColumns))
-        guard numeric.count + buckets == schema.features.count, numeric.elementsEqual(schema.features.prefix(numeric.count).map(\.name)) else {
+        guard numeric.count + buckets == schema.features.count,
+            numeric.elementsEqual(schema.features.prefix(numeric.count).map(\.name))
+        else {
             throw ExtractorError.schemaMismatch(expected: schema.featureNames, found: numeric)
         }
         let hashed = try hashColumns.map { c -> (Int, UInt64) in
-            guard let i = header.firstIndex(of: c) else { throw ExtractorError.missingColumn(name: c, role: "hashed", columns: header) }
+            guard let i = header.firstIndex(of: c) else {
+                throw ExtractorError.missingColumn(name: c, role: "hashed", columns: header)
+            }
             return (i, FNV1a64.hash(Array("\(c)=".utf8)))
         }
         return BoundHashed(
-            columns: try columns.bind(columns: header, numericNames: numeric, missing: missing), hashed: hashed, buckets: buckets,
+            columns: try columns.bind(columns: header, numericNames: numeric, missing: missing), hashed: hashed,
+            buckets: buckets,
             tokens: tokens, signed: signed, missing: missing, schema: schema)
     }
 }
@@ -64,7 +80,10 @@ struct BoundHashed: BoundExtractor {
     var masks: [[Int8]]
     var notes: [String: Int] = [:]
 
-    init(columns: BoundColumns, hashed: [(Int, UInt64)], buckets: Int, tokens: Bool, signed: Bool, missing: MissingValues, schema: FeatureSchema) {
+    init(
+        columns: BoundColumns, hashed: [(Int, UInt64)], buckets: Int, tokens: Bool, signed: Bool,
+        missing: MissingValues, schema: FeatureSchema
+    ) {
         self.columns = columns
         self.hashed = hashed
         self.buckets = buckets

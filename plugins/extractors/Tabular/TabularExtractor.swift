@@ -5,26 +5,34 @@ public import QuernKit
 public struct TabularExtractor: Extractor, ExtractorPlugin {
     public static let name = "tabular"
     public static let summary = "numeric columns, one-hot categoricals, labels, masks and a group key"
-    public static let options: [OptionSpec] = ColumnSpecs.optionSpecs + [
-        OptionSpec("categorical", .structured(shape: "map column -> [values]"), help: "one-hot columns over declared values (unknown or missing: all zeros, counted)")
-    ]
+    public static let options: [OptionSpec] =
+        ColumnSpecs.optionSpecs + [
+            OptionSpec(
+                "categorical", .structured(shape: "map column -> [values]"),
+                help: "one-hot columns over declared values (unknown or missing: all zeros, counted)")
+        ]
 
     public static func make(_ options: PluginOptions) throws -> any Extractor {
         let columns = try ColumnSpecs.parse(options)
         var categorical: [(String, [String])] = []
         if let v = options["categorical"] {
             guard let entries = v.mapValue else {
-                throw ConfigError.wrongType(at: v.mark, key: "tabular.categorical", expected: "a map of column -> [values]", found: v.typeName)
+                throw ConfigError.wrongType(
+                    at: v.mark, key: "tabular.categorical", expected: "a map of column -> [values]", found: v.typeName)
             }
             for (column, values) in entries {
                 guard let list = values.listValue, !list.isEmpty, list.allSatisfy({ $0.stringValue != nil }) else {
-                    throw ConfigError.wrongType(at: values.mark, key: "tabular.categorical.\(column)", expected: "a non-empty list of values", found: values.typeName)
+                    throw ConfigError.wrongType(
+                        at: values.mark, key: "tabular.categorical.\(column)", expected: "a non-empty list of values",
+                        found: values.typeName)
                 }
                 categorical.append((column, list.compactMap(\.stringValue)))
             }
         }
         guard !columns.numeric.isEmpty || !categorical.isEmpty else {
-            throw PluginError.invalidOptions("extractor 'tabular' needs at least one feature: set `numeric:` and/or `categorical:` under `extractor:` (see docs/examples/games.yaml).")
+            throw PluginError.invalidOptions(
+                "extractor 'tabular' needs at least one feature: set `numeric:` and/or `categorical:` under `extractor:` (see docs/examples/games.yaml)."
+            )
         }
         return TabularExtractor(columns: columns, categorical: categorical, optionsText: options.canonical)
     }
@@ -41,10 +49,13 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
         for (column, values) in categorical {
             features += values.map { FeatureSchema.Feature("\(column)=\($0)", normalized: false) }
         }
-        return FeatureSchema(features: features, labels: columns.labelHeads, masks: columns.maskHeads, hasGroups: columns.group != nil)
+        return FeatureSchema(
+            features: features, labels: columns.labelHeads, masks: columns.maskHeads, hasGroups: columns.group != nil)
     }
 
-    public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor {
+    public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws
+        -> any BoundExtractor
+    {
         let numeric = try columns.numericColumns(header, excluding: Set(categorical.map(\.0)))
         guard numeric.elementsEqual(schema.features.prefix(numeric.count).map(\.name)),
             numeric.count + categorical.reduce(0, { $0 + $1.1.count }) == schema.features.count
@@ -52,11 +63,14 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
             throw ExtractorError.schemaMismatch(expected: schema.featureNames, found: numeric)
         }
         let cats = try categorical.map { (column, values) -> BoundTabular.Categorical in
-            guard let i = header.firstIndex(of: column) else { throw ExtractorError.missingColumn(name: column, role: "categorical", columns: header) }
+            guard let i = header.firstIndex(of: column) else {
+                throw ExtractorError.missingColumn(name: column, role: "categorical", columns: header)
+            }
             return BoundTabular.Categorical(column: i, name: column, values: values.map { Array($0.utf8) })
         }
         return BoundTabular(
-            columns: try columns.bind(columns: header, numericNames: numeric, missing: missing), categorical: cats, schema: schema,
+            columns: try columns.bind(columns: header, numericNames: numeric, missing: missing), categorical: cats,
+            schema: schema,
             missing: missing)
     }
 }
@@ -99,7 +113,10 @@ struct BoundTabular: BoundExtractor {
             for c in categorical {
                 let f = record.field(c.column)
                 var hit = -1
-                for (k, v) in c.values.enumerated() where v.elementsEqual(f) { hit = k; break }
+                for (k, v) in c.values.enumerated() where v.elementsEqual(f) {
+                    hit = k
+                    break
+                }
                 for k in 0..<c.values.count { out[offset + k] = k == hit ? 1 : 0 }
                 if hit < 0 { anyUnknown = true }
                 offset += c.values.count
@@ -120,7 +137,8 @@ struct BoundTabular: BoundExtractor {
         for c in categorical {
             let f = record.field(c.column)
             guard !c.values.contains(where: { $0.elementsEqual(f) }) else { continue }
-            notes["\(c.name): \(missing.isMissing(f) ? "missing" : "unknown value"), one-hot all zeros", default: 0] += 1
+            notes["\(c.name): \(missing.isMissing(f) ? "missing" : "unknown value"), one-hot all zeros", default: 0] +=
+                1
         }
     }
 }

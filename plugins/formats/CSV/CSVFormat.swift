@@ -5,7 +5,9 @@ public struct CSVFormat: InputFormat, InputFormatPlugin {
     public static let name = "csv"
     public static let summary = "comma-separated values with a header row (RFC 4180 quoting)"
     public static let options = [
-        OptionSpec("delimiter", .string, default: ",", help: "the one-character field separator (; | and so on); \\t or tab for a tab")
+        OptionSpec(
+            "delimiter", .string, default: ",",
+            help: "the one-character field separator (; | and so on); \\t or tab for a tab")
     ]
     public static let fileExtensions = ["csv"]
 
@@ -14,7 +16,8 @@ public struct CSVFormat: InputFormat, InputFormatPlugin {
         guard let d = delimiter(text) else {
             throw PluginError.badOptionValue(
                 plugin: name, kind: .format, option: "delimiter", value: text,
-                expected: "one ASCII character other than a quote or a line break (\\t or tab for a tab)", valid: ["delimiter"])
+                expected: "one ASCII character other than a quote or a line break (\\t or tab for a tab)",
+                valid: ["delimiter"])
         }
         return CSVFormat(delimiter: d)
     }

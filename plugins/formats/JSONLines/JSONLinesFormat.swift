@@ -39,7 +39,9 @@ final class JSONLinesReader: RecordReader {
         if chunks.filled >= 3, chunks.base[0] == 0xEF, chunks.base[1] == 0xBB, chunks.base[2] == 0xBF { pos = 3 }
         let first = Record()
         var keys: [[UInt8]] = []
-        guard try nextLine(into: first, learnKeys: &keys) else { throw ReadError(line: nil, "empty file: no JSON object") }
+        guard try nextLine(into: first, learnKeys: &keys) else {
+            throw ReadError(line: nil, "empty file: no JSON object")
+        }
         columns = keys.map { String(decoding: $0, as: UTF8.self) }
         for (i, k) in keys.enumerated() { index[k] = i }
         pending = first
@@ -63,7 +65,10 @@ final class JSONLinesReader: RecordReader {
             var nl = -1
             var i = pos
             while i < chunks.filled {
-                if chunks.base[i] == UInt8(ascii: "\n") { nl = i; break }
+                if chunks.base[i] == UInt8(ascii: "\n") {
+                    nl = i
+                    break
+                }
                 i += 1
             }
             if nl < 0 {
@@ -130,7 +135,9 @@ final class JSONLinesReader: RecordReader {
                 let isNull = try value(&i, json, unsupported: &unsupported)
                 let span: (Int, Int)? = isNull ? nil : (valueStart, scratch.count)
                 if learning {
-                    if keys.contains(key) { throw json.fail("key '\(String(decoding: key, as: UTF8.self))' appears twice") }
+                    if keys.contains(key) {
+                        throw json.fail("key '\(String(decoding: key, as: UTF8.self))' appears twice")
+                    }
                     keys.append(key)
                     spans.append(span)
                 } else if let col = index[key] {
@@ -138,8 +145,14 @@ final class JSONLinesReader: RecordReader {
                 }
                 json.skipSpace(&i)
                 guard i < e else { throw json.fail("the object is not closed (missing '}')") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; break }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if b[i] == UInt8(ascii: "}") {
+                    i += 1
+                    break
+                }
                 throw json.fail("expected ',' or '}' in the object")
             }
         }
@@ -160,9 +173,15 @@ final class JSONLinesReader: RecordReader {
             while true {
                 json.skipSpace(&i)
                 guard i < e else { throw json.fail("an array is not closed (missing ']')") }
-                if b[i] == UInt8(ascii: "]"), first { i += 1; break }
+                if b[i] == UInt8(ascii: "]"), first {
+                    i += 1
+                    break
+                }
                 if !first {
-                    if b[i] == UInt8(ascii: "]") { i += 1; break }
+                    if b[i] == UInt8(ascii: "]") {
+                        i += 1
+                        break
+                    }
                     guard b[i] == UInt8(ascii: ",") else { throw json.fail("expected ',' or ']' in an array") }
                     i += 1
                     json.skipSpace(&i)
@@ -171,7 +190,9 @@ final class JSONLinesReader: RecordReader {
                 first = false
                 if i < e, b[i] == UInt8(ascii: "[") || b[i] == UInt8(ascii: "{") {
                     try json.skipValue(&i)
-                    unsupported = unsupported ?? "nested arrays or objects are not supported (an array may hold numbers, strings, true, false, null)"
+                    unsupported =
+                        unsupported
+                        ?? "nested arrays or objects are not supported (an array may hold numbers, strings, true, false, null)"
                 } else {
                     _ = try json.scalar(&i, into: &scratch)
                 }

@@ -23,7 +23,8 @@ struct JSONScanner {
 
     /// Whether a scalar may end before `i`: only whitespace or structure can follow one.
     @inline(__always) func atDelimiter(_ i: Int) -> Bool {
-        i == e || Self.isSpace(b[i]) || b[i] == UInt8(ascii: ",") || b[i] == UInt8(ascii: "]") || b[i] == UInt8(ascii: "}")
+        i == e || Self.isSpace(b[i]) || b[i] == UInt8(ascii: ",") || b[i] == UInt8(ascii: "]")
+            || b[i] == UInt8(ascii: "}")
     }
 
     func skipSpace(_ i: inout Int) { while i < e, Self.isSpace(b[i]) { i += 1 } }
@@ -61,7 +62,8 @@ struct JSONScanner {
         if end == i { throw fail("a value is missing before \(RowError.shown(CollectionOfOne(c)))") }
         throw fail(
             "\(RowError.shown(UnsafeBufferPointer(start: b + i, count: end - i))) is not a JSON value (numbers are written like "
-                + "-1.5e3, with no '+', leading zeros or bare '.'; NaN and Infinity are not JSON; text needs double quotes)")
+                + "-1.5e3, with no '+', leading zeros or bare '.'; NaN and Infinity are not JSON; text needs double quotes)"
+        )
     }
 
     /// Whether `word` (ASCII) is at `i`, followed by a delimiter.
@@ -112,7 +114,9 @@ struct JSONScanner {
                 return
             }
             if c < 0x20 {
-                throw fail("a raw control character U+\(hex4(UInt32(c))) in a string (JSON needs it escaped, as \\u\(hex4(UInt32(c))))")
+                throw fail(
+                    "a raw control character U+\(hex4(UInt32(c))) in a string (JSON needs it escaped, as \\u\(hex4(UInt32(c))))"
+                )
             }
             if c >= 0x80 {
                 i = try utf8Sequence(at: i)
@@ -136,7 +140,8 @@ struct JSONScanner {
             case UInt8(ascii: "u"):
                 var code = try hexEscape(at: i)
                 i += 4
-                if (0xD800..<0xDC00).contains(code), i + 6 <= e, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u"),
+                if (0xD800..<0xDC00).contains(code), i + 6 <= e, b[i] == UInt8(ascii: "\\"),
+                    b[i + 1] == UInt8(ascii: "u"),
                     let low = try? hexEscape(at: i + 2), (0xDC00..<0xE000).contains(low)
                 {
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
@@ -146,7 +151,9 @@ struct JSONScanner {
                 appendUTF8(Unicode.Scalar(code) ?? "\u{FFFD}", to: &out)
             default:
                 let shown = n < 0x20 || n >= 0x7F ? "\\u\(hex4(UInt32(n)))" : String(UnicodeScalar(n))
-                throw fail("an invalid escape '\\\(shown)' in a string (JSON escapes: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
+                throw fail(
+                    "an invalid escape '\\\(shown)' in a string (JSON escapes: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)"
+                )
             }
             run = i
         }
@@ -164,7 +171,10 @@ struct JSONScanner {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
             case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
-            default: throw fail("\\u must be followed by 4 hex digits, not \(RowError.shown(UnsafeBufferPointer(start: b + i, count: 4)))")
+            default:
+                throw fail(
+                    "\\u must be followed by 4 hex digits, not \(RowError.shown(UnsafeBufferPointer(start: b + i, count: 4)))"
+                )
             }
             v = v << 4 | UInt32(d)
         }
@@ -187,8 +197,12 @@ struct JSONScanner {
         case 0xF4: (count, high) = (4, 0x8F)
         default: throw fail("a string is not valid UTF-8 (byte 0x\(String(c, radix: 16, uppercase: true)))")
         }
-        guard i + count <= e, (low...high).contains(b[i + 1]), (1..<count).allSatisfy({ $0 == 1 || b[i + $0] & 0xC0 == 0x80 }) else {
-            throw fail("a string is not valid UTF-8 (byte 0x\(String(c, radix: 16, uppercase: true)) starts a broken sequence)")
+        guard i + count <= e, (low...high).contains(b[i + 1]),
+            (1..<count).allSatisfy({ $0 == 1 || b[i + $0] & 0xC0 == 0x80 })
+        else {
+            throw fail(
+                "a string is not valid UTF-8 (byte 0x\(String(c, radix: 16, uppercase: true)) starts a broken sequence)"
+            )
         }
         return i + count
     }
@@ -221,7 +235,11 @@ struct JSONScanner {
             // After a value: close containers, or go on to the next member or element.
             while let closer = closers.last {
                 skipSpace(&i)
-                guard i < e else { throw fail(closer == UInt8(ascii: "}") ? "an object is not closed (missing '}')" : "an array is not closed (missing ']')") }
+                guard i < e else {
+                    throw fail(
+                        closer == UInt8(ascii: "}")
+                            ? "an object is not closed (missing '}')" : "an array is not closed (missing ']')")
+                }
                 if b[i] == closer {
                     closers.removeLast()
                     i += 1
@@ -230,7 +248,9 @@ struct JSONScanner {
                     if closer == UInt8(ascii: "}") { try key(&i, discard: &discard) }
                     continue value
                 } else {
-                    throw fail("expected ',' or '\(Character(UnicodeScalar(closer)))', found \(RowError.shown(CollectionOfOne(b[i])))")
+                    throw fail(
+                        "expected ',' or '\(Character(UnicodeScalar(closer)))', found \(RowError.shown(CollectionOfOne(b[i])))"
+                    )
                 }
             }
             return
@@ -260,8 +280,11 @@ private func appendUTF8(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
     switch v {
     case 0..<0x80: out.append(UInt8(v))
     case 0x80..<0x800: out.append(contentsOf: [UInt8(0xC0 | v >> 6), UInt8(0x80 | v & 0x3F)])
-    case 0x800..<0x10000: out.append(contentsOf: [UInt8(0xE0 | v >> 12), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)])
+    case 0x800..<0x10000:
+        out.append(contentsOf: [UInt8(0xE0 | v >> 12), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)])
     default:
-        out.append(contentsOf: [UInt8(0xF0 | v >> 18), UInt8(0x80 | v >> 12 & 0x3F), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F)])
+        out.append(contentsOf: [
+            UInt8(0xF0 | v >> 18), UInt8(0x80 | v >> 12 & 0x3F), UInt8(0x80 | v >> 6 & 0x3F), UInt8(0x80 | v & 0x3F),
+        ])
     }
 }

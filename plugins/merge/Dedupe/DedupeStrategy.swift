@@ -7,10 +7,14 @@ public struct DedupeStrategy: MergeStrategy, MergePlugin {
     public static let name = "dedupe"
     public static let summary = "drops rows equal to an earlier row (whole content, or key columns)"
     public static let options = [
-        OptionSpec("keys", .stringList, default: "", help: "compare only these: feature names, label heads or mask heads (default: everything)")
+        OptionSpec(
+            "keys", .stringList, default: "",
+            help: "compare only these: feature names, label heads or mask heads (default: everything)")
     ]
 
-    public static func make(_ options: PluginOptions) throws -> any MergeStrategy { DedupeStrategy(keys: options.stringList("keys") ?? []) }
+    public static func make(_ options: PluginOptions) throws -> any MergeStrategy {
+        DedupeStrategy(keys: options.stringList("keys") ?? [])
+    }
 
     public let keys: [String]
     public init(keys: [String] = []) { self.keys = keys }
@@ -83,7 +87,9 @@ public struct DedupeStrategy: MergeStrategy, MergePlugin {
                 ranges.append(start..<(start + schema.masks[m].width))
             } else {
                 let known = schema.featureNames + schema.labels.map(\.name) + schema.masks.map(\.name)
-                throw PluginError.invalidOptions("dedupe key '\(key)' is not a feature, label head or mask head\(closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? "").")
+                throw PluginError.invalidOptions(
+                    "dedupe key '\(key)' is not a feature, label head or mask head\(closest(to: key, in: known).map { " (did you mean '\($0)'?)" } ?? "")."
+                )
             }
         }
         return ranges
@@ -91,22 +97,28 @@ public struct DedupeStrategy: MergeStrategy, MergePlugin {
 
     /// Two 64-bit multiply-xorshift hashes over 8-byte words, with different seeds.
     static func hash(_ raw: UnsafeRawBufferPointer, _ ranges: [Range<Int>]?) -> Hash128 {
-        var a: UInt64 = 0x9E37_79B9_7F4A_7C15, b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+        var a: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var b: UInt64 = 0xC2B2_AE3D_27D4_EB4F
         func feed(_ r: Range<Int>) {
             var i = r.lowerBound
             while i + 8 <= r.upperBound {
                 let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                a = (a ^ w) &* 0xBF58_476D_1CE4_E5B9; a ^= a >> 29
-                b = (b ^ w) &* 0x94D0_49BB_1331_11EB; b ^= b >> 32
+                a = (a ^ w) &* 0xBF58_476D_1CE4_E5B9
+                a ^= a >> 29
+                b = (b ^ w) &* 0x94D0_49BB_1331_11EB
+                b ^= b >> 32
                 i += 8
             }
             while i < r.upperBound {
                 let w = UInt64(raw[i])
-                a = (a ^ w) &* 0xBF58_476D_1CE4_E5B9; a ^= a >> 29
-                b = (b ^ w) &* 0x94D0_49BB_1331_11EB; b ^= b >> 32
+                a = (a ^ w) &* 0xBF58_476D_1CE4_E5B9
+                a ^= a >> 29
+                b = (b ^ w) &* 0x94D0_49BB_1331_11EB
+                b ^= b >> 32
                 i += 1
             }
-            a ^= UInt64(r.count); b = b &+ UInt64(r.count)
+            a ^= UInt64(r.count)
+            b = b &+ UInt64(r.count)
         }
         if let ranges { ranges.forEach(feed) } else { feed(0..<raw.count) }
         return Hash128(a: a, b: b)

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import QuernKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The shuffle's spill: one scratch file per bucket, appended to through a small buffer each. A
 /// file is opened only for the moment of a write (so a million buckets need no million
@@ -42,7 +43,9 @@ final class BucketFiles {
             while done < raw.count {
                 let n = write(fd, raw.baseAddress! + done, raw.count - done)
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw PluginError.io(path: p, operation: "write a shuffle bucket", errno: n < 0 ? errno : ENOSPC) }
+                guard n > 0 else {
+                    throw PluginError.io(path: p, operation: "write a shuffle bucket", errno: n < 0 ? errno : ENOSPC)
+                }
                 done += n
             }
         }
@@ -63,14 +66,18 @@ final class BucketFiles {
         guard fd >= 0 else { throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: errno) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: errno) }
+        guard fstat(fd, &st) == 0 else {
+            throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: errno)
+        }
         let size = Int(st.st_size)
         return try [UInt8](unsafeUninitializedCapacity: size) { out, count in
             var done = 0
             while done < size {
                 let n = pread(fd, out.baseAddress! + done, size - done, off_t(done))
                 if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: n < 0 ? errno : EIO) }
+                guard n > 0 else {
+                    throw PluginError.io(path: p, operation: "read a shuffle bucket", errno: n < 0 ? errno : EIO)
+                }
                 done += n
             }
             count = done

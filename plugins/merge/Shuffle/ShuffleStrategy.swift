@@ -9,12 +9,17 @@ public import QuernKit
 /// the `buckets` option) decide how much spills, never the result.
 public struct ShuffleStrategy: MergeStrategy, MergePlugin {
     public static let name = "shuffle"
-    public static let summary = "seeded global shuffle of all rows; spills to disk beyond the memory budget (same order either way)"
+    public static let summary =
+        "seeded global shuffle of all rows; spills to disk beyond the memory budget (same order either way)"
     public static let options = [
-        OptionSpec("buckets", .int(0...1_000_000), default: "0", help: "spill buckets (0: enough to fit the memory budget); changes memory and disk use, never the order")
+        OptionSpec(
+            "buckets", .int(0...1_000_000), default: "0",
+            help: "spill buckets (0: enough to fit the memory budget); changes memory and disk use, never the order")
     ]
 
-    public static func make(_ options: PluginOptions) throws -> any MergeStrategy { ShuffleStrategy(buckets: options.int("buckets") ?? 0) }
+    public static func make(_ options: PluginOptions) throws -> any MergeStrategy {
+        ShuffleStrategy(buckets: options.int("buckets") ?? 0)
+    }
 
     public let buckets: Int
     public init(buckets: Int = 0) { self.buckets = buckets }
@@ -55,21 +60,29 @@ public struct ShuffleStrategy: MergeStrategy, MergePlugin {
         let rowBytes = RowLayout(schema: schema).rowBytes
         func need(_ budget: Int, _ count: Int) -> Int {
             // The buffers grow by doubling, and their many small blocks fragment the heap as much again.
-            max(Self.largestBucket(rows: rows, buckets: count) * Self.perRow(rowBytes: rowBytes), 4 * count * Self.bufferBytes(budget: budget, buckets: count))
+            max(
+                Self.largestBucket(rows: rows, buckets: count) * Self.perRow(rowBytes: rowBytes),
+                4 * count * Self.bufferBytes(budget: budget, buckets: count))
         }
         if buckets > 0 { return need(0, buckets) }
         var budget = 1 << 20
-        while need(budget, Self.bucketCount(rows: rows, rowBytes: rowBytes, budget: budget)) > budget { budget += budget / 4 }
+        while need(budget, Self.bucketCount(rows: rows, rowBytes: rowBytes, budget: budget)) > budget {
+            budget += budget / 4
+        }
         return budget
     }
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let layout = context.batches.layout
         let total = context.batches.totalRows
-        let count = buckets > 0 ? buckets : Self.bucketCount(rows: total, rowBytes: layout.rowBytes, budget: context.memoryBudget)
+        let count =
+            buckets > 0
+            ? buckets : Self.bucketCount(rows: total, rowBytes: layout.rowBytes, budget: context.memoryBudget)
         var report = MergeReport()
         report.details["buckets"] = String(count)
-        let spill = try BucketFiles(dir: context.scratchDir, count: count, bufferBytes: Self.bufferBytes(budget: context.memoryBudget, buckets: count))
+        let spill = try BucketFiles(
+            dir: context.scratchDir, count: count,
+            bufferBytes: Self.bufferBytes(budget: context.memoryBudget, buckets: count))
         let seed = UInt64(bitPattern: Int64(context.seed))
         var global: UInt64 = 0
         var row: [UInt8] = []
@@ -96,11 +109,14 @@ public struct ShuffleStrategy: MergeStrategy, MergePlugin {
             var block = RowBlock(layout: layout)
             block.reserve(n)
             bytes.withUnsafeBytes { raw in
-                let keys = (0..<n).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * stride, as: UInt64.self)) }
+                let keys = (0..<n).map {
+                    UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * stride, as: UInt64.self))
+                }
                 // Rows were appended to a bucket in batch order, so the index breaks ties in that order.
                 let order = (0..<n).sorted { keys[$0] < keys[$1] || (keys[$0] == keys[$1] && $0 < $1) }
                 for i in order {
-                    block.appendRow(bytes: UnsafeRawBufferPointer(rebasing: raw[(i * stride + Self.keyBytes)..<((i + 1) * stride)]))
+                    block.appendRow(
+                        bytes: UnsafeRawBufferPointer(rebasing: raw[(i * stride + Self.keyBytes)..<((i + 1) * stride)]))
                 }
             }
             bytes = []

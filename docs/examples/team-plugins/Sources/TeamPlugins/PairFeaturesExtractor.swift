@@ -14,9 +14,11 @@ public import QuernKit
 /// ```
 public struct PairFeaturesExtractor: Extractor, ExtractorPlugin {
     public static let name = "pairs"
-    public static let summary = "difference and ratio of pairs of numeric columns (a/b gives a-b and a/b), with an optional label and group"
+    public static let summary =
+        "difference and ratio of pairs of numeric columns (a/b gives a-b and a/b), with an optional label and group"
     public static let options = [
-        OptionSpec("pairs", .stringList, required: true, help: "column pairs as a/b: each gives the features a-b and a/b"),
+        OptionSpec(
+            "pairs", .stringList, required: true, help: "column pairs as a/b: each gives the features a-b and a/b"),
         OptionSpec("label", .string, help: "column of integer class labels 0..classes-1 (optional)"),
         OptionSpec("classes", .int(1...1_000_000), help: "number of classes of the label (required with label)"),
         OptionSpec("group", .string, help: "column whose rows stay in one split (optional)"),
@@ -31,11 +33,17 @@ public struct PairFeaturesExtractor: Extractor, ExtractorPlugin {
             }
             pairs.append((parts[0], parts[1]))
         }
-        guard !pairs.isEmpty else { throw PluginError.invalidOptions("pairs: give at least one pair of columns, as [price/cost]") }
+        guard !pairs.isEmpty else {
+            throw PluginError.invalidOptions("pairs: give at least one pair of columns, as [price/cost]")
+        }
         let label = options.string("label")
         let classes = options.int("classes")
-        if label != nil && classes == nil { throw PluginError.invalidOptions("label '\(label!)' needs classes: N (its labels are 0..N-1)") }
-        if label == nil && classes != nil { throw PluginError.invalidOptions("classes is given without a label column") }
+        if label != nil && classes == nil {
+            throw PluginError.invalidOptions("label '\(label!)' needs classes: N (its labels are 0..N-1)")
+        }
+        if label == nil && classes != nil {
+            throw PluginError.invalidOptions("classes is given without a label column")
+        }
         return PairFeaturesExtractor(pairs: pairs, label: label, classes: classes ?? 0, group: options.string("group"))
     }
 
@@ -51,14 +59,18 @@ public struct PairFeaturesExtractor: Extractor, ExtractorPlugin {
 
     public func schema(columns: [String]) throws -> FeatureSchema {
         FeatureSchema(
-            features: pairs.flatMap { [.init("\($0.0)-\($0.1)", normalized: true), .init("\($0.0)/\($0.1)", normalized: true)] },
+            features: pairs.flatMap {
+                [.init("\($0.0)-\($0.1)", normalized: true), .init("\($0.0)/\($0.1)", normalized: true)]
+            },
             labels: label.map { [.init(name: $0, classes: classes)] } ?? [],
             masks: [], hasGroups: group != nil)
     }
 
     public func bind(columns: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor {
         func index(_ name: String, _ role: String) throws -> Int {
-            guard let i = columns.firstIndex(of: name) else { throw ExtractorError.missingColumn(name: name, role: role, columns: columns) }
+            guard let i = columns.firstIndex(of: name) else {
+                throw ExtractorError.missingColumn(name: name, role: role, columns: columns)
+            }
             return i
         }
         return BoundPairs(
@@ -80,7 +92,10 @@ struct BoundPairs: BoundExtractor {
     var row: [Float]
     var notes: [String: Int] = [:]
 
-    init(pairs: [(Int, Int)], names: [(String, String)], label: Int?, labelName: String, classes: Int, group: Int?, missing: MissingValues, features: Int) {
+    init(
+        pairs: [(Int, Int)], names: [(String, String)], label: Int?, labelName: String, classes: Int, group: Int?,
+        missing: MissingValues, features: Int
+    ) {
         self.pairs = pairs
         self.names = names
         self.label = label
@@ -96,13 +111,17 @@ struct BoundPairs: BoundExtractor {
         if let label {
             let cell = record.field(label)
             if missing.isMissing(cell) { return .skipped("label '\(labelName)' missing") }
-            guard let v = NumberParsing.int(cell) else { throw RowError(column: labelName, "\(RowError.shown(cell)) is not an integer class") }
+            guard let v = NumberParsing.int(cell) else {
+                throw RowError(column: labelName, "\(RowError.shown(cell)) is not an integer class")
+            }
             guard v >= 0 && v < classes else { return .skipped("label '\(labelName)' outside 0..\(classes - 1)") }
             y.append(Int32(v))
         }
         for (k, (ia, ib)) in pairs.enumerated() {
             let (na, nb) = names[k]
-            guard let a = try number(record, ia, na), let b = try number(record, ib, nb) else { return .skipped("pair \(na)/\(nb): a value is missing") }
+            guard let a = try number(record, ia, na), let b = try number(record, ib, nb) else {
+                return .skipped("pair \(na)/\(nb): a value is missing")
+            }
             var ratio = 0.0
             if b == 0 { notes["\(na)/\(nb): \(nb) is 0, ratio set to 0", default: 0] += 1 } else { ratio = a / b }
             for (j, (value, what)) in [(a - b, "\(na)-\(nb)"), (ratio, "\(na)/\(nb)")].enumerated() {
@@ -124,7 +143,9 @@ struct BoundPairs: BoundExtractor {
     func number(_ record: Record, _ i: Int, _ column: String) throws(RowError) -> Double? {
         let cell = record.field(i)
         if missing.isMissing(cell) { return nil }
-        guard let v = NumberParsing.double(cell), v.isFinite else { throw RowError(column: column, "\(RowError.shown(cell)) is not a number") }
+        guard let v = NumberParsing.double(cell), v.isFinite else {
+            throw RowError(column: column, "\(RowError.shown(cell)) is not a number")
+        }
         return v
     }
 }

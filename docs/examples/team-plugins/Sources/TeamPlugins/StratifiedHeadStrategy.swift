@@ -8,7 +8,8 @@ public import QuernKit
 /// the first). Memory: one counter per split and class; rows stream through, one batch at a time.
 public struct StratifiedHeadStrategy: MergeStrategy, MergePlugin {
     public static let name = "stratified-head"
-    public static let summary = "keeps the first per_class rows of each class in each split, in input order (a small stratified cut)"
+    public static let summary =
+        "keeps the first per_class rows of each class in each split, in input order (a small stratified cut)"
     public static let options = [
         OptionSpec("per_class", .int(1...Int.max), required: true, help: "rows kept per class in each split"),
         OptionSpec("head", .string, help: "label head whose classes count (default: the first)"),
@@ -27,16 +28,22 @@ public struct StratifiedHeadStrategy: MergeStrategy, MergePlugin {
     /// (`RowBlock.selectionBytes`): nothing grows with the rows.
     public func stateBytes(rows: Int, partRows: Int, schema: FeatureSchema) -> Int {
         let classes = schema.labels.first { $0.name == head }?.classes ?? schema.labels.first?.classes ?? 0
-        return 3 * classes * MemoryLayout<Int>.stride + RowBlock.selectionBytes(partRows: partRows, layout: RowLayout(schema: schema))
+        return 3 * classes * MemoryLayout<Int>.stride
+            + RowBlock.selectionBytes(partRows: partRows, layout: RowLayout(schema: schema))
     }
 
     public func merge(_ context: MergeContext, emit: (RowBlock) throws -> Void) throws -> MergeReport {
         let labels = context.batches.schema.labels
-        guard !labels.isEmpty else { throw StratifiedHeadError("the batches have no label head: stratified-head needs one (give the extractor a label)") }
+        guard !labels.isEmpty else {
+            throw StratifiedHeadError(
+                "the batches have no label head: stratified-head needs one (give the extractor a label)")
+        }
         let h: Int
         if let head {
             guard let i = labels.firstIndex(where: { $0.name == head }) else {
-                throw StratifiedHeadError("head '\(head)' is not a label head of the batches; the heads are \(labels.map(\.name).joined(separator: ", "))")
+                throw StratifiedHeadError(
+                    "head '\(head)' is not a label head of the batches; the heads are \(labels.map(\.name).joined(separator: ", "))"
+                )
             }
             h = i
         } else {
@@ -51,7 +58,9 @@ public struct StratifiedHeadStrategy: MergeStrategy, MergePlugin {
             for i in 0..<block.count {
                 let y = Int(block.labels[h][i])
                 guard y >= 0 && y < classes else {
-                    throw StratifiedHeadError("\(context.batches.batchDescription(b)) holds label \(y) for head '\(labels[h].name)', outside 0..\(classes - 1): redo the batches with a fixed extractor (`quern extract --restart`)")
+                    throw StratifiedHeadError(
+                        "\(context.batches.batchDescription(b)) holds label \(y) for head '\(labels[h].name)', outside 0..\(classes - 1): redo the batches with a fixed extractor (`quern extract --restart`)"
+                    )
                 }
                 let s = Int(block.split[i])
                 if seen[s][y] < perClass {

@@ -9,11 +9,13 @@ import Testing
 @Suite("Team plugins do what they say")
 struct BehaviourTests {
     @Test func pairsGiveDifferenceAndRatio() throws {
-        let example = ExtractorConformance.Example(extractor: "pairs", options: "pairs: [a/b]\n", csv: "a,b\n6,3\n5,0\n")
+        let example = ExtractorConformance.Example(
+            extractor: "pairs", options: "pairs: [a/b]\n", csv: "a,b\n6,3\n5,0\n")
         let extractor = try ExtractorConformance.build(PairFeaturesExtractor.self, example)
         let schema = try extractor.schema(columns: ["a", "b"])
         #expect(schema.featureNames == ["a-b", "a/b"])
-        let out = try ExtractorConformance.run(extractor, schema: schema, columns: ["a", "b"], rows: [["6", "3"], ["5", "0"]])
+        let out = try ExtractorConformance.run(
+            extractor, schema: schema, columns: ["a", "b"], rows: [["6", "3"], ["5", "0"]])
         #expect(out.batch.features == [3, 2, 5, 0])
         #expect(out.notes == ["a/b: b is 0, ratio set to 0": 1])
     }

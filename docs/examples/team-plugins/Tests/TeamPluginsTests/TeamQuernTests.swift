@@ -10,7 +10,8 @@ struct TeamQuernTests {
     /// `team-quern`, built next to this test bundle by `swift build` / `swift test`.
     static var binary: String {
         if let b = ProcessInfo.processInfo.environment["TEAM_QUERN_BIN"], !b.isEmpty { return b }
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return String(me[..<(me.lastIndex(of: "/") ?? me.startIndex)]) + "/team-quern"
     }
 
@@ -20,7 +21,8 @@ struct TeamQuernTests {
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
@@ -40,7 +42,8 @@ struct TeamQuernTests {
 
     @Test func aWholeRunWithTheTeamsPlugins() throws {
         let ws = TempFolder("team-quern-run")
-        let generated = try Self.run(["generate", "--files", "12", "--rows", "20", "--seed", "2", "--out", "in"], cwd: ws.path)
+        let generated = try Self.run(
+            ["generate", "--files", "12", "--rows", "20", "--seed", "2", "--out", "in"], cwd: ws.path)
         try #require(generated.status == 0, "\(generated.stderr)")
         let config = """
             paths: {input: in, intermediate: mid, output: out, logs: logs}
@@ -62,7 +65,8 @@ struct TeamQuernTests {
         // 4 features (a-b and a/b of two pairs), and at most one row per class and split.
         let header = try #require(FileManager.default.contents(atPath: "\(ws.path)/out/X_train.npy")).prefix(128)
         let text = String(decoding: header, as: UTF8.self)
-        let shape = try #require(text.range(of: #"\(\d+, 4\)"#, options: .regularExpression), "X_train.npy holds 4 features: \(text)")
+        let shape = try #require(
+            text.range(of: #"\(\d+, 4\)"#, options: .regularExpression), "X_train.npy holds 4 features: \(text)")
         let rows = Int(text[shape].dropFirst().prefix { $0.isNumber }) ?? -1
         #expect(rows > 0 && rows <= 84, "one row per class at most in train, got \(rows)")
         let summary = try String(contentsOfFile: "\(ws.path)/logs/summary.json", encoding: .utf8)
@@ -70,16 +74,23 @@ struct TeamQuernTests {
         // Child processes are this same executable, so they know the team's plugins too:
         // compare runs each strategy as a child `merge`, run --datasets each dataset as a child `run`.
         let compare = try Self.run(
-            ["compare", "--config", "team.yaml", "--merge-strategies", "concat,stratified-head:per_class=1", "--compare-dir", "cmp", "--quiet"], cwd: ws.path)
+            [
+                "compare", "--config", "team.yaml", "--merge-strategies", "concat,stratified-head:per_class=1",
+                "--compare-dir", "cmp", "--quiet",
+            ], cwd: ws.path)
         #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
         #expect(compare.stdout.contains("stratified-head"), "\(compare.stdout)")
         try FileManager.default.createDirectory(atPath: "\(ws.path)/many", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: "\(ws.path)/in", toPath: "\(ws.path)/many/first")
         try FileManager.default.copyItem(atPath: "\(ws.path)/in", toPath: "\(ws.path)/many/second")
-        let datasets = try Self.run(["run", "--config", "team.yaml", "--datasets", "many", "--output-dir", "per-dataset", "--quiet"], cwd: ws.path)
+        let datasets = try Self.run(
+            ["run", "--config", "team.yaml", "--datasets", "many", "--output-dir", "per-dataset", "--quiet"],
+            cwd: ws.path)
         #expect(datasets.status == 0, "\(datasets.stdout)\(datasets.stderr)")
         for name in ["first", "second"] {
-            #expect(FileManager.default.fileExists(atPath: "\(ws.path)/per-dataset/\(name)/X_train.npy"), "dataset \(name) was run with the team's plugins")
+            #expect(
+                FileManager.default.fileExists(atPath: "\(ws.path)/per-dataset/\(name)/X_train.npy"),
+                "dataset \(name) was run with the team's plugins")
         }
     }
 }
