@@ -43,6 +43,20 @@ public struct Preflight: Sendable {
 
         // 1-3. Keys and types, settings, plugins: the Resolver lists every problem, with the bad
         //      keys set aside so the checks below still run on the rest.
+        // A merge alone whose config has extractor options but no name: the batches record the
+        // extractor that made them (`plan.jsonl`), and that is the one the options are for (a run
+        // with `--extractor NAME` leaves no name in the config). Said on the console.
+        if !stages.contains(.extract), Resolver.isGiven("extractor", in: config),
+            !Resolver.isGiven("extractor.name", in: config),
+            let dir = try? Resolver.mergeSettings(config).intermediateDir, let header = Plan.header(in: dir)
+        {
+            let mark = SourceMark(file: "\(dir)/\(Plan.fileName)", line: 1, column: 1)
+            config = config.setting("extractor.name", to: ConfigValue(.scalar(header.extractor), mark: mark))
+            add(
+                "config",
+                "extractor.name is not set: using '\(header.extractor)', the extractor that made the batches of \(dir) (set extractor.name to silence this).",
+                warning: true)
+        }
         let resolution = Resolver(registry: registry).resolve(config, stages: stages, buildExtractor: checkExtractor)
         report.problems += resolution.problems
         report.runPlan = resolution.plan
