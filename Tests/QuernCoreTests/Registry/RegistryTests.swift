@@ -60,4 +60,13 @@ struct RegistryTests {
         #expect(closest(to: "tabuler", in: ["tabular", "hashed"]) == "tabular")
         #expect(editDistance("kitten", "sitting") == 3)
     }
+
+    /// A short list of candidates is no reason to suggest one that looks nothing like the word
+    /// (`a` -> `masks`, `nope` -> `w` were suggested when the list had eight names or fewer).
+    @Test func noSuggestionThatLooksNothingLikeTheWord() {
+        let options = ["numeric", "fill_missing", "non_finite", "labels", "masks", "group", "categorical"]
+        #expect(closest(to: "a", in: options) == nil)
+        #expect(closest(to: "nope", in: ["x", "w", "y"]) == nil)
+        #expect(closest(to: "lables", in: options) == "labels")
+    }
 }
