@@ -4,24 +4,34 @@ import Foundation
 import QuernCore
 
 struct Quern: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "quern",
-        abstract:
-            "Turn thousands of raw data files into training-ready arrays, in bounded memory, without losing work.",
-        discussion: """
-            Stages: discover -> extract (parallel, per file) -> batch files (compressed, kept on disk) -> merge -> split -> normalize -> save.
-            Start with `quern plugins` to see extractors, codecs and input formats, and docs/examples/games.yaml for a config.
+    /// Named after the executable that runs it (`quern`, or a team's own `team-quern`), so usage
+    /// lines and "see --help" hints name the command the user typed.
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: invokedName,
+            abstract:
+                "Turn thousands of raw data files into training-ready arrays, in bounded memory, without losing work.",
+            discussion: """
+                Stages: discover -> extract (parallel, per file) -> batch files (compressed, kept on disk) -> merge -> split -> normalize -> save.
+                Start with `quern plugins` to see the extractors, merge strategies, codecs and input formats, and docs/examples/games.yaml for a config.
 
-            Exit status: \(ExitStatus.table)
-            """,
-        version: QuernVersion.current,
-        subcommands: [
-            RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self,
-            VerifyCommand.self, ValidateCommand.self,
-            InitCommand.self,
-            HooksCommand.self, TransformCommand.self, PluginsCommand.self, GenerateCommand.self,
-            InspectCommand.self, ExportCommand.self,
-        ])
+                Exit status: \(ExitStatus.table)
+                """,
+            version: QuernVersion.current,
+            subcommands: [
+                RunCommand.self, ExtractCommand.self, MergeCommand.self, SlurmCommand.self, CompareCommand.self,
+                VerifyCommand.self, ValidateCommand.self,
+                InitCommand.self,
+                HooksCommand.self, TransformCommand.self, PluginsCommand.self, GenerateCommand.self,
+                InspectCommand.self, ExportCommand.self,
+            ])
+    }
+
+    /// The executable's file name as it was started (`quern` when it cannot be told).
+    static let invokedName: String = {
+        let name = CommandLine.arguments.first.map { UserPath.lastComponent(of: $0) } ?? ""
+        return name.isEmpty ? "quern" : name
+    }()
 }
 
 /// Exit statuses, documented in `--help` and the README.

@@ -40,6 +40,14 @@ struct TeamQuernTests {
         }
     }
 
+    /// Usage lines and hints name the executable the team runs, not `quern`.
+    @Test func usageNamesTheTeamsExecutable() throws {
+        let r = try Self.run(["run", "--no-such-flag"], cwd: "/")
+        #expect(r.status == 64)
+        #expect(r.stderr.contains("Usage: team-quern run"), "\(r.stderr)")
+        #expect(r.stderr.contains("See 'team-quern run --help'"), "\(r.stderr)")
+    }
+
     @Test func aWholeRunWithTheTeamsPlugins() throws {
         let ws = TempFolder("team-quern-run")
         let generated = try Self.run(
