@@ -38,6 +38,28 @@ struct ValidateAgreesWithRunTests {
         #expect(!ExtractError.noHeader([]).description.hasSuffix(":\n  "), "\(ExtractError.noHeader([]))")
     }
 
+    /// A configured column that no input file has: `validate` said "config ok" and `run` then
+    /// failed every file and published nothing. Both now refuse before any work, naming the column.
+    @Test func aColumnInNoInputFileFailsValidateAsItFailsRun() throws {
+        let ws = TempWorkspace("quern-agree")
+        ws.write("in/a.csv", "x,w,y\n1,2,0\n3,4,1\n")
+        ws.write("in/b.csv", "x,w,y\n5,6,1\n")
+        ws.write(
+            "c.yaml", "paths: {input: in}\nextractor: {numeric: [x, nope], labels: {y: {column: y, classes: 2}}}\n")
+        let v = try QuernProcess.run(["validate", "--config", "c.yaml"], cwd: ws.path)
+        #expect(v.status == 1, "\(v.stdout)\(v.stderr)")
+        #expect(v.stderr.contains("column 'nope' (numeric) is not in the header"), "\(v.stderr)")
+        #expect(!v.stdout.contains("config ok"))
+        let r = try QuernProcess.run(["run", "--config", "c.yaml"], cwd: ws.path)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("column 'nope' (numeric) is not in the header"), "\(r.stderr)")
+        #expect(ws.files(in: "data/intermediate").filter { $0.hasPrefix("batch_") }.isEmpty, "no batch was written")
+        // One file that fits is enough: the other fails on its own, in its batch.
+        ws.write("in/c.csv", "x,nope,y\n1,2,0\n")
+        let some = try QuernProcess.run(["validate", "--config", "c.yaml"], cwd: ws.path)
+        #expect(some.status == 0, "\(some.stderr)")
+    }
+
     @Test(arguments: [
         ["--codec", "brotli"], ["--codec", "zstd:99"], ["--merge-strategy", "shufle"], ["--format", "xml"],
         ["--extractor", "nope"],

@@ -35,8 +35,8 @@ public enum DroppedRows {
             .map { "\(Human.count($0.value)) \($0.key)" }.joined(separator: ", ")
         return
             "\(Human.count(total)) of \(Human.count(all)) rows (\(share)%) were dropped and are not in the outputs: \(reasons). "
-            + "A row whose label is missing, or whose value the config does not list (labels.<head>.values or classes), "
-            + "is dropped: fix the config or the data and run again. The counts are in summary.json and "
+            + "The reasons are the extractor's (tabular and hashed drop a row whose label is missing, or whose "
+            + "value the config does not list in labels.<head>.values or classes): fix the config or the data and run again. The counts are in summary.json and "
             + "preprocessing_stats.json (rows_dropped)."
     }
 }

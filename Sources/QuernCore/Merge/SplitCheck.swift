@@ -52,11 +52,13 @@ public enum SplitCheck {
             let about = expected < 10 ? String(format: "%.1f", expected) : String(Int(expected))
             if expected >= fillable {
                 problems.append(
-                    "the \(name) split is empty, though split.fractions gives it \(fractions[s]) and the rows have \(many) distinct \(unit) (about \(about) expected there): the split keys do not spread. Check that the group column (extractor group:) holds distinct values, or use split.by: row."
+                    "the \(name) split is empty, though split.fractions gives it \(fractions[s]) and the rows have \(many) distinct \(unit) (about \(about) expected there): the split keys do not spread. \(by == .group ? "Check that the group column (extractor group:) holds distinct values, or use split.by: row." : "Try another --split-seed.")"
                 )
             } else {
+                let remedies =
+                    by == .group ? "use split.by: row, or try another --split-seed" : "or try another --split-seed"
                 warnings.append(
-                    "the \(name) split is empty: split.fractions gives it \(fractions[s]), but the rows have only \(many) distinct \(unit) (about \(about) expected there). Give more \(unit), use split.by: row, or try another --split-seed."
+                    "the \(name) split is empty: split.fractions gives it \(fractions[s]), but the rows have only \(many) distinct \(unit) (about \(about) expected there). Give more \(unit), \(remedies)."
                 )
             }
         }

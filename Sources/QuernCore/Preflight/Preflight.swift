@@ -138,8 +138,10 @@ public struct Preflight: Sendable {
                 report.plan.inputBytes = files.reduce(0) { $0 + $1.size }
                 report.plan.batches = (files.count + extract.filesPerBatch - 1) / extract.filesPerBatch
                 // 6. The schema of batches already there must match what this config makes.
-                if let extractor, !extract.restart {
-                    checkFingerprint(plan, extractor, files, report: &report)
+                // 6. The files' columns must fit the extractor (validate fails where run would), and
+                //    the schema of batches already there must match what this config makes.
+                if let extractor {
+                    checkSchema(plan, extractor, files, warning: preInputHooks, report: &report)
                 }
             } catch {
                 add("input", error, warning: preInputHooks)
@@ -202,14 +204,14 @@ public struct Preflight: Sendable {
         return report
     }
 
-    private func checkFingerprint(
-        _ plan: RunPlan, _ extractor: any Extractor, _ files: [InputFile], report: inout PreflightReport
+    private func checkSchema(
+        _ plan: RunPlan, _ extractor: any Extractor, _ files: [InputFile], warning: Bool, report: inout PreflightReport
     ) {
         let s = plan.extract
-        guard let header = Plan.header(in: s.intermediateDir) else { return }
         let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
         do {
             let schema = try stage.discoverSchema(extractor, files)
+            guard !s.restart, let header = Plan.header(in: s.intermediateDir) else { return }
             let fingerprint = SchemaFingerprint(
                 extractor: extractor.name, options: extractor.optionsText, schema: schema)
             if fingerprint.value != header.fingerprint {
@@ -219,7 +221,8 @@ public struct Preflight: Sendable {
                 report.problems.append(PreflightProblem("intermediate", "\(e)"))
             }
         } catch {
-            report.problems.append(PreflightProblem("input", "\(error)"))
+            // A pre-extract hook may still make or fix the inputs: then a warning.
+            report.problems.append(PreflightProblem("input", "\(error)", warning: warning))
         }
     }
 

@@ -359,7 +359,11 @@ public struct ExtractStage: Sendable {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
                 }
                 let reader = try probe.makeFormat(kind.format).open(stream, settings: ReaderSettings())
-                return try extractor.schema(columns: reader.columns)
+                let schema = try extractor.schema(columns: reader.columns)
+                // Binding checks what `schema` may not: every configured column is in the header.
+                _ = try extractor.bind(
+                    columns: reader.columns, schema: schema, missing: MissingValues(settings.missingValues))
+                return schema
             } catch let e as ExtractorError {
                 misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
             } catch {

@@ -23,4 +23,12 @@ import Testing
         #expect(SplitCheck.emptySplits(rows: [90, 10, 0], fractions: [0.9, 0.1, 0], by: .row, keys: 100) == ([], []))
         #expect(SplitCheck.emptySplits(rows: [0, 0, 0], fractions: [0.8, 0.1, 0.1], by: .row, keys: 0) == ([], []))
     }
+
+    /// The advice fits how the rows were split: "use split.by: row" only when they were not.
+    @Test func theAdviceNeverSuggestsTheSplitAlreadyInUse() {
+        let byRow = SplitCheck.emptySplits(rows: [7, 0, 0], fractions: [0.8, 0.1, 0.1], by: .row, keys: 7)
+        #expect(byRow.warnings.count == 2 && byRow.warnings.allSatisfy { !$0.contains("split.by: row") }, "\(byRow)")
+        let byGroup = SplitCheck.emptySplits(rows: [7, 0, 0], fractions: [0.8, 0.1, 0.1], by: .group, keys: 7)
+        #expect(byGroup.warnings.allSatisfy { $0.contains("split.by: row") }, "\(byGroup)")
+    }
 }
