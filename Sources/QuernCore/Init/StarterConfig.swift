@@ -190,11 +190,13 @@ public struct StarterConfig: Sendable {
         out.append("paths:")
         out.append("  input: \(q(inputDir))")
         out.append("  intermediate: \"data/intermediate\"   # batch files (kept, so the merge can be re-run)")
-        out.append(
-            "  output: \"data/processed\"           # \(OutputFolderLayout.x(split: "{train,val,test}")), \(OutputFolderLayout.labels(split: "*")), \(OutputFolderLayout.masks(split: "*"))"
-        )
-        out.append(
-            "  logs: \"data/logs\"                  # \(RunLog.eventsFile), \(RunLog.humanFile), \(RunLog.summaryFile)")
+        let outputs = [
+            OutputFolderLayout.x(split: "{train,val,test}"), OutputFolderLayout.labels(split: "*"),
+            OutputFolderLayout.masks(split: "*"),
+        ]
+        out.append("  output: \"data/processed\"           # \(outputs.joined(separator: ", "))")
+        let logs = [RunLog.eventsFile, RunLog.humanFile, RunLog.summaryFile]
+        out.append("  logs: \"data/logs\"                  # \(logs.joined(separator: ", "))")
         out.append("")
         out.append("input:")
         let tokens = Set(MissingValues.defaultTokens).union(missingTokens)

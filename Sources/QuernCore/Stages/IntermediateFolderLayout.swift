@@ -76,9 +76,9 @@ public enum IntermediateFolderLayout {
     public static let exportMarker = "export.json"
 
     /// Was `name` left by an earlier extract (batches, plan, journals, progress, failed list):
-    /// what `--restart` sets aside?
+    /// what `--restart` sets aside? Any name starting with `journal` counts, a copy of one too.
     public static func isExtractRecord(_ name: String) -> Bool {
-        parseBatch(name) != nil || isJournal(name) || name == plan || name == failed || isProgress(name)
+        parseBatch(name) != nil || name.hasPrefix("journal") || name == plan || name == failed || isProgress(name)
     }
 
     // MARK: Locks (``FolderLock`` names)

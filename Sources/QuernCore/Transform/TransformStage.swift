@@ -139,6 +139,7 @@ public struct TransformStage: Sendable {
     }
 
     public static let reportFile = OutputFolderLayout.transformReport
+
     /// Renames the one split's files to the transform's names and removes the empty val and test ones.
     private func finishFiles(_ staging: String, schema: FeatureSchema, table: ProvenanceTable?) throws {
         let split = OutputFolderLayout.transformSplit
