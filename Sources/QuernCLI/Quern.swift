@@ -48,7 +48,7 @@ enum ExitStatus {
     static let usage: Int32 = 64
 
     static let table =
-        "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in failed.jsonl); 64 bad usage."
+        "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in \(IntermediateFolderLayout.failed)); 64 bad usage."
 }
 
 /// Prints an error the way quern does: its message, never a Swift dump, then exits 1 (64 for bad usage).

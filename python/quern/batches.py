@@ -1,5 +1,8 @@
 """Reading Quern's batch files (docs/formats.md, "Batch files") and walking an intermediate folder."""
 
+# File names here (batch_NNNNNN[.PPP].npz, journal*.jsonl, plan.jsonl, ...) are the ones Quern writes;
+# their one owner on the Swift side is Sources/QuernCore/Stages/IntermediateFolderLayout.swift: change both.
+
 import glob
 import json
 import os

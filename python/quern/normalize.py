@@ -23,6 +23,7 @@ import numpy as np
 
 __all__ = ["Normalization", "load"]
 
+# The one owner of output file names on the Swift side: Sources/QuernCore/Storage/OutputFolderLayout.swift.
 FILE_NAME = "transform.json"
 
 

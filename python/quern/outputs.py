@@ -6,6 +6,10 @@ plain `.npy` image at an offset in its file: mapping it there gives an `np.memma
 only the rows a loop touches.
 """
 
+# File names here (X_<split>.npy, labels_<split>.npz, masks_<split>.npz, preprocessing_stats.json, ...) are the
+# ones Quern writes; their one owner on the Swift side is Sources/QuernCore/Storage/OutputFolderLayout.swift:
+# change both.
+
 import json
 import mmap
 import os

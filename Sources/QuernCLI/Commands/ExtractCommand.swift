@@ -78,7 +78,7 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     }
     for (note, n) in s.notes.sorted(by: { $0.key < $1.key }) { lines.append("  note: \(Human.count(n)) \(note)") }
     if !s.failed.isEmpty {
-        lines.append("  failed files (all listed in \(s.intermediateDir)/failed.jsonl):")
+        lines.append("  failed files (all listed in \(s.intermediateDir)/\(IntermediateFolderLayout.failed)):")
         for f in s.failed.prefix(10) {
             lines.append(
                 "    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))")

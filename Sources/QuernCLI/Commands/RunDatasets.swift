@@ -163,7 +163,7 @@ extension RunCommand {
         if configOptions.path == nil {
             let starter = StarterConfig(inputDir: inputDir, registry: CLIPlugins.registry)
             let text = try starter.render(try starter.sample())
-            var inferred = try YAMLLoader.parse(text, path: "\(logDir)/config.yaml")
+            var inferred = try YAMLLoader.parse(text, path: "\(logDir)/\(RunLog.inferredConfigFile)")
             // The command's flags still win over what was inferred.
             for (key, value) in overrides { if let value { inferred = inferred.setting(key, to: .scalar(value)) } }
             config = inferred
@@ -172,7 +172,7 @@ extension RunCommand {
             .setting("paths.intermediate", to: .scalar(intermediate))
             .setting("paths.output", to: .scalar(outputDir))
             .setting("paths.logs", to: .scalar(logDir))
-        let path = "\(logDir)/config.yaml"
+        let path = "\(logDir)/\(RunLog.inferredConfigFile)"
         // The folder's name may hold anything (line breaks included): the comment escapes it.
         let header =
             YAMLWriter.comment(

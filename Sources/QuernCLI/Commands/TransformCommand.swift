@@ -86,7 +86,9 @@ struct TransformCommand: ParsableCommand {
 func transformSummaryText(_ s: TransformStage.Summary) -> String {
     var lines = ["transform summary (\(TerminalText.escape(s.outputDir)))"]
     lines.append("  files:    \(Human.count(s.files - s.failed.count)) read, \(Human.count(s.failed.count)) failed")
-    lines.append("  rows:     \(Human.count(s.rows)) in X.npy\(s.provenance ? " (origins in provenance.npy)" : "")")
+    lines.append(
+        "  rows:     \(Human.count(s.rows)) in \(OutputFolderLayout.transformX)\(s.provenance ? " (origins in \(OutputFolderLayout.transformProvenance))" : "")"
+    )
     for (reason, n) in s.rowsDropped.sorted(by: { $0.key < $1.key }) {
         lines.append("  dropped rows: \(Human.count(n)) \(TerminalText.escape(reason))")
     }

@@ -56,7 +56,8 @@ func mergeSummaryText(_ s: MergeStage.Summary) -> String {
     lines.append("  batches:  \(s.cleanup ?? "kept (pass --cleanup to delete them after a successful merge)")")
     lines.append("  load them in Python:")
     lines.append("    import numpy as np")
-    lines.append("    X = np.load('\(s.outputDir)/X_train.npy', mmap_mode='r')")
-    lines.append("    y = np.load('\(s.outputDir)/labels_train.npz')  # one array per label head")
+    lines.append("    X = np.load('\(s.outputDir)/\(OutputFolderLayout.x(split: "train"))', mmap_mode='r')")
+    lines.append(
+        "    y = np.load('\(s.outputDir)/\(OutputFolderLayout.labels(split: "train"))')  # one array per label head")
     return lines.joined(separator: "\n")
 }

@@ -245,7 +245,7 @@ extension CompareReportWriter {
         }
         guard !stages.isEmpty else { return "" }
         var html =
-            "<h2 id=\"time-memory\">Time and peak memory per stage</h2>\n<p class=\"note\">From each run's <code>summary.json</code> (in the compare folder's <code>logs/</code>)\(several ? "; seconds are the median, with the fastest and slowest run in brackets, and memory is the largest peak of the runs" : ""). Whole run: the wall time of the <code>quern merge</code> process and its peak memory.</p>\n<div class=\"wide\"><table id=\"stages\">\n"
+            "<h2 id=\"time-memory\">Time and peak memory per stage</h2>\n<p class=\"note\">From each run's <code>\(RunLog.summaryFile)</code> (in the compare folder's <code>logs/</code>)\(several ? "; seconds are the median, with the fastest and slowest run in brackets, and memory is the largest peak of the runs" : ""). Whole run: the wall time of the <code>quern merge</code> process and its peak memory.</p>\n<div class=\"wide\"><table id=\"stages\">\n"
         html +=
             "<tr><th rowspan=\"2\">strategy</th>"
             + (stages + ["whole run"]).map { "<th colspan=\"2\">\(escape($0))</th>" }.joined() + "</tr>\n"

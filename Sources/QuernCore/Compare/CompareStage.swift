@@ -237,7 +237,7 @@ public struct CompareStage: Sendable {
                 entry.codec = codec.spec
                 lines += JSONLines.encode(entry) + "\n"
             }
-            try AtomicFile.write(lines, to: "\(scratch)/journal.jsonl")
+            try AtomicFile.write(lines, to: "\(scratch)/\(IntermediateFolderLayout.journal(shard: 0, of: 1))")
             let r = await merge(
                 intermediate: scratch, output: "\(scratch)/out", strategy: settings.codecMergeStrategy,
                 logs: "\(scratch)/logs")

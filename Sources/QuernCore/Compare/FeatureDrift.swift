@@ -29,7 +29,7 @@ public struct FeatureStats: Sendable, Codable, Equatable {
         let fitted = ((stats["normalization"] as? [String: Any])?["features"] as? [String: [String: Double]]) ?? [:]
         var moments: [String: [(mean: Double, std: Double)]] = [:]
         for split in SplitFunction.names {
-            let path = "\(dir)/X_\(split).npy"
+            let path = "\(dir)/\(OutputFolderLayout.x(split: split))"
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             let x = try NpyArray.decode([UInt8](data))
             guard x.shape.count == 2, x.shape[0] > 0 else { continue }

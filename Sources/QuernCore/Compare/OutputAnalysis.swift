@@ -27,9 +27,10 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
 
     /// Analyses `dir`, balancing over the classes present in `inputClasses` (counts from the batches).
     public static func of(_ dir: String, head: String, inputClasses: [Int]) throws -> OutputAnalysis {
-        guard let data = FileManager.default.contents(atPath: "\(dir)/preprocessing_stats.json"),
+        let statsPath = "\(dir)/\(OutputFolderLayout.stats)"
+        guard let data = FileManager.default.contents(atPath: statsPath),
             let stats = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { throw StorageError.io(path: "\(dir)/preprocessing_stats.json", operation: "read", errno: ENOENT) }
+        else { throw StorageError.io(path: statsPath, operation: "read", errno: ENOENT) }
         let rows = (stats["splits"] as? [String: Int]) ?? [:]
         let dropped = ((stats["merge"] as? [String: Any])?["dropped"] as? [String: Int]) ?? [:]
         var counts = [Int](repeating: 0, count: inputClasses.count)
@@ -48,14 +49,14 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
         // The data only: the saved config and transform describe the run (the config names the
         // candidate), and checksums.json holds their CRCs, so two candidates with the same rows
         // keep the same checksum.
-        let saved: Set = [FittedTransform.fileName, FittedTransform.configFileName]
+        let saved: Set = [OutputFolderLayout.transform, OutputFolderLayout.config]
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
-            OutputPublisher.isQuernOutput($0) && !saved.contains($0)
+            OutputFolderLayout.isOutput($0) && !saved.contains($0)
         }
         .sorted()
         var bytes = 0
         var crc = CRC32()
-        for f in files where f != "preprocessing_stats.json" && f != OutputChecksums.fileName {
+        for f in files where f != OutputFolderLayout.stats && f != OutputFolderLayout.checksums {
             guard let d = FileManager.default.contents(atPath: "\(dir)/\(f)") else { continue }
             d.withUnsafeBytes { crc.update($0) }
         }
@@ -74,13 +75,14 @@ public struct OutputAnalysis: Sendable, Codable, Equatable {
         var seen = Set<[UInt64]>()
         var total = 0
         for split in SplitFunction.names {
-            guard let xData = FileManager.default.contents(atPath: "\(dir)/X_\(split).npy") else { continue }
+            guard let xData = FileManager.default.contents(atPath: "\(dir)/\(OutputFolderLayout.x(split: split))")
+            else { continue }
             let x = try NpyArray.decode([UInt8](xData))
             let n = x.shape.first ?? 0
             guard n > 0 else { continue }
             let rowBytes = x.data.count / n
             var extra: [(bytes: [UInt8], width: Int)] = []
-            for file in ["labels_\(split).npz", "masks_\(split).npz"] {
+            for file in [OutputFolderLayout.labels(split: split), OutputFolderLayout.masks(split: split)] {
                 guard let d = FileManager.default.contents(atPath: "\(dir)/\(file)") else { continue }
                 for m in try ZipArchive.read([UInt8](d), path: "\(dir)/\(file)") where m.method == 0 {
                     let a = try NpyArray.decode(m.compressed)

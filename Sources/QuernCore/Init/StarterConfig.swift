@@ -190,8 +190,13 @@ public struct StarterConfig: Sendable {
         out.append("paths:")
         out.append("  input: \(q(inputDir))")
         out.append("  intermediate: \"data/intermediate\"   # batch files (kept, so the merge can be re-run)")
-        out.append("  output: \"data/processed\"           # X_{train,val,test}.npy, labels_*.npz, masks_*.npz")
-        out.append("  logs: \"data/logs\"                  # events.jsonl, quern.log, summary.json")
+        let outputs = [
+            OutputFolderLayout.x(split: "{train,val,test}"), OutputFolderLayout.labels(split: "*"),
+            OutputFolderLayout.masks(split: "*"),
+        ]
+        out.append("  output: \"data/processed\"           # \(outputs.joined(separator: ", "))")
+        let logs = [RunLog.eventsFile, RunLog.humanFile, RunLog.summaryFile]
+        out.append("  logs: \"data/logs\"                  # \(logs.joined(separator: ", "))")
         out.append("")
         out.append("input:")
         let tokens = Set(MissingValues.defaultTokens).union(missingTokens)
@@ -223,7 +228,7 @@ public struct StarterConfig: Sendable {
             out.append("  fill_missing: 0        # value of a missing numeric cell")
             for c in s.columns where numeric.contains(c.name) && c.nonNumeric > 0 {
                 out.append(
-                    "  # \(e(c.name)): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(e(c.nonNumericExample ?? ""))'); files with such values fail and are listed in failed.jsonl"
+                    "  # \(e(c.name)): \(c.nonNumeric) sampled value\(c.nonNumeric == 1 ? " was" : "s were") not a number ('\(e(c.nonNumericExample ?? ""))'); files with such values fail and are listed in \(IntermediateFolderLayout.failed)"
                 )
             }
             if !idLike.isEmpty {

@@ -13,7 +13,7 @@ public import Foundation
 /// Every file is written atomically. `export.json`, written last, marks the folder as an export:
 /// a later export may replace it; any other non-empty folder is refused.
 public enum BatchExport {
-    public static let markerName = "export.json"
+    public static let markerName = IntermediateFolderLayout.exportMarker
 
     /// What `export.json` records.
     public struct Marker: Codable, Sendable, Equatable {
@@ -91,13 +91,13 @@ public enum BatchExport {
                 e.codec = codec.spec
                 return JSONLines.encode(e) + "\n"
             }.joined()
-            try AtomicFile.write(journal, to: "\(destination)/journal.jsonl")
+            try AtomicFile.write(journal, to: "\(destination)/\(IntermediateFolderLayout.journal(shard: 0, of: 1))")
             if let plan = FileManager.default.contents(atPath: "\(source)/\(Plan.fileName)") {
                 try AtomicFile.write([UInt8](plan), to: "\(destination)/\(Plan.fileName)")
             }
         } else {
             // One batch file is no intermediate folder: an earlier export's journal would lie.
-            for own in ["journal.jsonl", Plan.fileName] {
+            for own in [IntermediateFolderLayout.journal(shard: 0, of: 1), Plan.fileName] {
                 try? FileManager.default.removeItem(atPath: "\(destination)/\(own)")
             }
         }

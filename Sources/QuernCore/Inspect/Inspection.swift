@@ -91,19 +91,19 @@ public enum InspectError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notFound(let p):
             return
-                "\(p): no such file or folder. Give a batch file (batch_*.npz), an intermediate folder or an output folder."
+                "\(p): no such file or folder. Give a batch file (\(IntermediateFolderLayout.batchPattern)), an intermediate folder or an output folder."
         case .notQuern(let p):
             return
-                "\(p): not something quern wrote: a batch file is named batch_NNNNNN.npz, an intermediate folder holds journal.jsonl, an output folder X_train.npy."
+                "\(p): not something quern wrote: a batch file is named \(IntermediateFolderLayout.batch(0, part: 0)), an intermediate folder holds \(IntermediateFolderLayout.journal(shard: 0, of: 1)), an output folder \(OutputFolderLayout.x(split: "train"))."
         case .destinationInUse(let p):
             return
-                "\(p): the folder exists, is not empty and is not an earlier export (it has no export.json): give a new or empty folder with --to, or remove this one first."
+                "\(p): the folder exists, is not empty and is not an earlier export (it has no \(IntermediateFolderLayout.exportMarker)): give a new or empty folder with --to, or remove this one first."
         case .destinationIsSource(let d, let s):
             return
                 "\(d): is \(s) or inside it; export never writes into its source: give a folder outside it with --to."
         case .notABatchFolder(let p):
             return
-                "\(p): holds no journaled batches to export (no journal.jsonl): give an intermediate folder (paths.intermediate) or one batch file."
+                "\(p): holds no journaled batches to export (no \(IntermediateFolderLayout.journal(shard: 0, of: 1))): give an intermediate folder (paths.intermediate) or one batch file."
         }
     }
 }

@@ -10,7 +10,7 @@ extension Inspector {
     /// checksums.json; with `checksums`, everything `quern verify --output-dir` checks.
     static func output(_ dir: String, head: Int, checksums: Bool) throws -> Inspection {
         let stats =
-            FileManager.default.contents(atPath: "\(dir)/preprocessing_stats.json")
+            FileManager.default.contents(atPath: "\(dir)/\(OutputFolderLayout.stats)")
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
         var status = Inspection.Checksums(status: "not checked", checked: "nothing (--no-checksums)")
         var damaged = Set<String>()
@@ -20,7 +20,7 @@ extension Inspector {
             status = .init(
                 status: report.ok ? "ok" : "damaged",
                 checked:
-                    "every file against checksums.json, the .npy headers and lengths, labels, masks and preprocessing_stats.json",
+                    "every file against \(OutputFolderLayout.checksums), the .npy headers and lengths, labels, masks and \(OutputFolderLayout.stats)",
                 problems: report.problems.map(\.description))
             damaged = Set(report.problems.map(\.path))
         }
@@ -36,7 +36,7 @@ extension Inspector {
         var headRows: [Inspection.Row] = []
         var scratch = VerifyReport()  // readers report into it; the status above is what counts
         for split in SplitFunction.names {
-            let xName = "X_\(split).npy"
+            let xName = OutputFolderLayout.x(split: split)
             guard let x = npyHeader("\(dir)/\(xName)"), x.shape.count == 2 else { continue }
             let n = x.shape[0]
             let d = x.shape[1]
@@ -44,8 +44,9 @@ extension Inspector {
             arrays.append(.init(name: "X", dtype: x.descr, shape: x.shape, file: xName))
             var labels: [String: NpyArray] = [:]
             var masks: [String: NpyArray] = [:]
-            for (kind, into) in [("labels", 0), ("masks", 1)] {
-                let file = "\(kind)_\(split).npz"
+            for (file, into) in [
+                (OutputFolderLayout.labels(split: split), 0), (OutputFolderLayout.masks(split: split), 1),
+            ] {
                 guard FileManager.default.fileExists(atPath: "\(dir)/\(file)"),
                     let members = OutputVerifier.readNpz("\(dir)/\(file)", into: &scratch)
                 else {

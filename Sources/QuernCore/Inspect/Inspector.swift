@@ -18,7 +18,9 @@ public enum Inspector {
         }
         if !isDir.boolValue { return try batch(path, head: head, checksums: checksums, registry: registry) }
         let fm = FileManager.default
-        if fm.fileExists(atPath: "\(path)/preprocessing_stats.json") || fm.fileExists(atPath: "\(path)/X_train.npy") {
+        if fm.fileExists(atPath: "\(path)/\(OutputFolderLayout.stats)")
+            || fm.fileExists(atPath: "\(path)/\(OutputFolderLayout.x(split: "train"))")
+        {
             return try output(path, head: head, checksums: checksums)
         }
         let journaled = try !JournalState.load(from: path, withFiles: false).entries.isEmpty

@@ -12,6 +12,8 @@ public final class RunLog: Sendable {
     public static let eventsFile = "events.jsonl"
     public static let humanFile = "quern.log"
     public static let summaryFile = "summary.json"
+    /// The config `quern run --datasets` inferred for a dataset that had none, in its log folder.
+    public static let inferredConfigFile = "config.yaml"
 
     /// The log folder of a process: `base`, or for shard K of N (N > 1) its own subfolder
     /// `base/shard-K-of-N`. Shards share `base` from several nodes, where appends to one file are

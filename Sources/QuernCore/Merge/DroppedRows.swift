@@ -36,7 +36,7 @@ public enum DroppedRows {
         return
             "\(Human.count(total)) of \(Human.count(all)) rows (\(share)%) were dropped and are not in the outputs: \(reasons). "
             + "The reasons are the extractor's (tabular and hashed drop a row whose label is missing, or whose "
-            + "value the config does not list in labels.<head>.values or classes): fix the config or the data and run again. The counts are in summary.json and "
-            + "preprocessing_stats.json (rows_dropped)."
+            + "value the config does not list in labels.<head>.values or classes): fix the config or the data and "
+            + "run again. The counts are in \(RunLog.summaryFile) and \(OutputFolderLayout.stats) (rows_dropped)."
     }
 }

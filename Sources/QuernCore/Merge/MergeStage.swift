@@ -133,7 +133,8 @@ public struct MergeStage: Sendable {
                 "merge: \(batches.entries.count) batch files, \(Human.count(batches.totalRows)) rows, strategy \(strategy.name), split \(settings.fractions.map { String($0) }.joined(separator: "/")) by \(split.by.rawValue) with split seed \(settings.splitSeed), merge seed \(settings.mergeSeed)"
             )
             let context = MergeContext(
-                batches: batches, split: split, seed: settings.mergeSeed, scratchDir: "\(staging)/.scratch",
+                batches: batches, split: split, seed: settings.mergeSeed,
+                scratchDir: "\(staging)/\(OutputFolderLayout.mergeScratch)",
                 memoryBudget: memoryBudget)
             let merged =
                 inspect
@@ -198,7 +199,7 @@ public struct MergeStage: Sendable {
             normalizer.windowBytes = windowBytes
             let p = normalizer.fit(writer.trainMoments)
             for (s, name) in SplitFunction.names.enumerated() {
-                nonFinite += try normalizer.apply(p, path: "\(staging)/X_\(name).npy", rows: writer.rows[s])
+                nonFinite += try normalizer.apply(p, path: RowFiles.x(staging, name), rows: writer.rows[s])
             }
             return p
         }
@@ -242,7 +243,7 @@ public struct MergeStage: Sendable {
                 params: params,
                 timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [],
                 rowsDropped: rowsDropped)
-            try AtomicFile.write(stats, to: "\(staging)/preprocessing_stats.json")
+            try AtomicFile.write(stats, to: "\(staging)/\(OutputFolderLayout.stats)")
             // What `quern transform` and `quern.normalize` need to apply this run to new files.
             let config = runner.context?.config
             try FittedTransform.save(

@@ -37,7 +37,8 @@ public enum NothingToPublish: Error, CustomStringConvertible, Sendable {
             }
             if failedCount > 0 {
                 lines.append(
-                    "  \(Human.count(failedCount)) input files failed (all listed in \(intermediate)/failed.jsonl):")
+                    "  \(Human.count(failedCount)) input files failed (all listed in \(intermediate)/\(IntermediateFolderLayout.failed)):"
+                )
                 lines += failed.map { "    \($0)" }
                 if failedCount > failed.count {
                     lines.append("    ... and \(Human.count(failedCount - failed.count)) more")
@@ -50,7 +51,7 @@ public enum NothingToPublish: Error, CustomStringConvertible, Sendable {
             return lines.joined(separator: "\n")
         case .nonFinite(let output, let outputs, let inputs):
             var lines = [
-                "the outputs would hold NaN or infinite values, so nothing was published (preprocessing_stats.json cannot record them, "
+                "the outputs would hold NaN or infinite values, so nothing was published (\(OutputFolderLayout.stats) cannot record them, "
                     + "and --skip-validation does not change that); the outputs in \(output) are unchanged:"
             ]
             lines += outputs.map { "  \($0)" }
@@ -64,7 +65,7 @@ public enum NothingToPublish: Error, CustomStringConvertible, Sendable {
             return lines.joined(separator: "\n")
         case .statsUnwritable(let output, let why):
             return
-                "preprocessing_stats.json cannot be written whole (\(why)), so nothing was published: the outputs in \(output) are unchanged."
+                "\(OutputFolderLayout.stats) cannot be written whole (\(why)), so nothing was published: the outputs in \(output) are unchanged."
         }
     }
 
@@ -100,7 +101,7 @@ public enum NothingToPublish: Error, CustomStringConvertible, Sendable {
         let d = schema.features.count
         var outputs: [String] = []
         for (s, name) in SplitFunction.names.enumerated() where rows[s] > 0 && d > 0 {
-            let file = "X_\(name).npy"
+            let file = OutputFolderLayout.x(split: name)
             guard let counts = nonFiniteByColumn(path: "\(staging)/\(file)", rows: rows[s], columns: d) else {
                 outputs.append("\(file): cannot be read back to find them")
                 continue

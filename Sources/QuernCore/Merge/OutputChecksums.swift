@@ -20,7 +20,7 @@ import Synchronization
 /// CRC-32 (as ZIP, gzip and Python's `zlib.crc32` compute it) finds accidental damage and edits;
 /// it is no defence against someone who rewrites the file and its checksum together.
 public enum OutputChecksums {
-    public static let fileName = "checksums.json"
+    public static let fileName = OutputFolderLayout.checksums
 
     /// One file's size and CRC-32 (8 hex digits).
     public struct Record: Codable, Sendable, Equatable {

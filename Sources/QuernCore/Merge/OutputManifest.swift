@@ -8,7 +8,7 @@ public import Foundation
 /// into a finished staging folder, marks a publish as committed: a merge killed while moving the
 /// files is finished from it by the next merge into the folder.
 public struct OutputManifest: Codable, Sendable, Equatable {
-    public static let fileName = ".quern-outputs.json"
+    public static let fileName = OutputFolderLayout.manifest
 
     /// File names (no folders) in the order they are published.
     public var files: [String]
@@ -19,15 +19,6 @@ public struct OutputManifest: Codable, Sendable, Equatable {
         self.files = files
         self.remove = remove
     }
-
-    /// The names quern gives its outputs (`X_<split>.npy`, `labels_<split>.npz`,
-    /// `masks_<split>.npz`, `preprocessing_stats.json`): in a folder published before quern kept a
-    /// manifest, those of them that are there are taken as quern's, if `preprocessing_stats.json`
-    /// is there to say a merge published into it.
-    static let legacyNames =
-        ["train", "val", "test"].flatMap { ["X_\($0).npy", "labels_\($0).npz", "masks_\($0).npz"] } + [
-            "preprocessing_stats.json"
-        ]
 
     /// The record in `folder`, or nil when there is none (or it is not a manifest quern wrote).
     public static func read(from folder: String) -> OutputManifest? {
@@ -40,12 +31,12 @@ public struct OutputManifest: Codable, Sendable, Equatable {
     }
 
     /// The files of the set published in `folder` now: its manifest's, else the outputs of a merge
-    /// from before manifests (see `legacyNames`), else none.
+    /// from before manifests (see ``OutputFolderLayout/legacyNames``), else none.
     public static func currentFiles(in folder: String) -> [String] {
         if let m = read(from: folder) { return m.files }
         let here = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-        guard here.contains("preprocessing_stats.json") else { return [] }
-        return legacyNames.filter(here.contains)
+        guard here.contains(OutputFolderLayout.stats) else { return [] }
+        return OutputFolderLayout.legacyNames.filter(here.contains)
     }
 
     /// The record as written to disk: JSON, one key per line.

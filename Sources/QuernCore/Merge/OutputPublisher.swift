@@ -45,12 +45,12 @@ public struct OutputPublisher: Sendable {
         if beside {
             let name = UserPath.lastComponent(of: folder)
             home = parent
-            stagingPrefix = ".\(name).staging-"
-            lockName = "output-\(name)"
+            stagingPrefix = OutputFolderLayout.stagingPrefix(besideFolderNamed: name)
+            lockName = OutputFolderLayout.lock(besideFolderNamed: name)
         } else {
             home = folder
-            stagingPrefix = ".quern.staging-"
-            lockName = "output"
+            stagingPrefix = OutputFolderLayout.stagingPrefixInside
+            lockName = OutputFolderLayout.lockInside
         }
     }
 
@@ -81,7 +81,7 @@ public struct OutputPublisher: Sendable {
     /// A new, empty staging folder (beside the output folder, or inside it).
     public func makeStaging() throws -> String {
         try AtomicFile.makeFolders(home, for: "create the folder of the outputs")
-        let staging = "\(home)/\(stagingPrefix)\(getpid())"
+        let staging = "\(home)/\(OutputFolderLayout.staging(prefix: stagingPrefix, pid: getpid()))"
         try? FileManager.default.removeItem(atPath: staging)
         guard mkdir(staging, 0o755) == 0 else {
             throw StorageError.io(path: staging, operation: "create the staging folder", errno: errno)
@@ -100,21 +100,14 @@ public struct OutputPublisher: Sendable {
     /// Names quern publishes its outputs under that are taken by a folder in `folder` (a folder is
     /// never replaced): pre-flight refuses them before any work.
     public static func blockedNames(in folder: String) -> [String] {
-        OutputManifest.legacyNames.filter { name in
+        OutputFolderLayout.legacyNames.filter { name in
             var st = stat()
             return lstat("\(folder)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
         }
     }
 
-    /// Is `file` one quern writes into output folders (and so replaces)?
-    public static func isQuernOutput(_ file: String) -> Bool {
-        file == "preprocessing_stats.json" || file == OutputChecksums.fileName
-            || (file.hasPrefix("X_") && file.hasSuffix(".npy"))
-            || ((file.hasPrefix("labels_") || file.hasPrefix("masks_")) && file.hasSuffix(".npz"))
-            || Provenance.isOutputName(file) || file == FittedTransform.fileName
-            || file == FittedTransform.configFileName
-            || TransformStage.outputNames.contains(file)
-    }
+    /// Is `file` one quern writes into output folders (and so replaces)? See ``OutputFolderLayout/isOutput(_:)``.
+    public static func isQuernOutput(_ file: String) -> Bool { OutputFolderLayout.isOutput(file) }
 
     /// Publishes the files of `staging` (its regular files whose names do not start with a dot)
     /// into the output folder.
@@ -128,7 +121,7 @@ public struct OutputPublisher: Sendable {
             var st = stat()
             if lstat("\(staging)/\(name)", &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { names.append(name) }
         }
-        names.sort { ($0 == "preprocessing_stats.json" ? 1 : 0, $0) < ($1 == "preprocessing_stats.json" ? 1 : 0, $1) }
+        names.sort { ($0 == OutputFolderLayout.stats ? 1 : 0, $0) < ($1 == OutputFolderLayout.stats ? 1 : 0, $1) }
         try AtomicFile.makeFolders(folder, for: "create the output folder")
         // Refused before anything moves: a folder of the user's under the name of an output file.
         for name in names {

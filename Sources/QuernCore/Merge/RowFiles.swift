@@ -59,7 +59,8 @@ public final class RowFilesWriter {
             try labelsInNpz
             ? [
                 NpzMemberFile(
-                    path: "\(dir)/labels_\(name).npz", member: schema.labels[0].name, writeBehind: writeBehind,
+                    path: "\(dir)/\(OutputFolderLayout.labels(split: name))", member: schema.labels[0].name,
+                    writeBehind: writeBehind,
                     bufferBytes: bufferBytes)
             ]
             : schema.labels.map { try npyFile(RowFiles.label(dir, name, $0.name)) }
@@ -67,7 +68,8 @@ public final class RowFilesWriter {
             try masksInNpz
             ? [
                 NpzMemberFile(
-                    path: "\(dir)/masks_\(name).npz", member: schema.masks[0].name, writeBehind: writeBehind,
+                    path: "\(dir)/\(OutputFolderLayout.masks(split: name))", member: schema.masks[0].name,
+                    writeBehind: writeBehind,
                     bufferBytes: bufferBytes)
             ]
             : schema.masks.map { try npyFile(RowFiles.mask(dir, name, $0.name)) }
@@ -143,13 +145,15 @@ public final class RowFilesWriter {
 
 /// Names of the row files, and reading a stream back a block at a time.
 public enum RowFiles {
-    public static func x(_ dir: String, _ name: String) -> String { "\(dir)/X_\(name).npy" }
-    public static func split(_ dir: String, _ name: String) -> String { "\(dir)/split_\(name).npy" }
+    public static func x(_ dir: String, _ name: String) -> String { "\(dir)/\(OutputFolderLayout.x(split: name))" }
+    public static func split(_ dir: String, _ name: String) -> String {
+        "\(dir)/\(OutputFolderLayout.splitCodes(split: name))"
+    }
     public static func label(_ dir: String, _ name: String, _ head: String) -> String {
-        "\(dir)/.labels_\(name).\(head).npy"
+        "\(dir)/\(OutputFolderLayout.labelRows(split: name, head: head))"
     }
     public static func mask(_ dir: String, _ name: String, _ head: String) -> String {
-        "\(dir)/.masks_\(name).\(head).npy"
+        "\(dir)/\(OutputFolderLayout.maskRows(split: name, head: head))"
     }
     public static func origin(_ dir: String, _ name: String) -> String { "\(dir)/\(Provenance.rowsFile(name))" }
 

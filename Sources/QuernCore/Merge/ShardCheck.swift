@@ -29,13 +29,14 @@ public struct ShardCheck: Sendable {
                 ((try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(name)"))?[.modificationDate] as? Date)
                 ?? .distantPast
             counts.append((shard.count, date))
-            if name.hasPrefix("progress."), let data = FileManager.default.contents(atPath: "\(dir)/\(name)"),
+            if IntermediateFolderLayout.isShardProgress(name),
+                let data = FileManager.default.contents(atPath: "\(dir)/\(name)"),
                 let p = try? JSONDecoder().decode(ProgressFile.self, from: data)
             {
                 progress[shard.description] = (p, date)
             }
         }
-        if let p = FileManager.default.contents(atPath: "\(dir)/progress.json").flatMap({
+        if let p = FileManager.default.contents(atPath: "\(dir)/\(IntermediateFolderLayout.progressWhole)").flatMap({
             try? JSONDecoder().decode(ProgressFile.self, from: $0)
         }) {
             progress[Shard.whole.description] = (p, .distantPast)
@@ -51,19 +52,14 @@ public struct ShardCheck: Sendable {
 
     /// `journal.shard-K-of-N.jsonl`, `progress.shard-K-of-N.json` -> K/N.
     static func shard(inFileName name: String) -> Shard? {
-        guard name.hasPrefix("journal.shard-") || name.hasPrefix("progress.shard-") else { return nil }
-        let core = name.split(separator: ".").dropFirst().first.map(String.init) ?? ""  // shard-K-of-N
-        let parts = core.split(separator: "-")
-        guard parts.count == 4, parts[0] == "shard", parts[2] == "of", let k = Int(parts[1]), let n = Int(parts[3])
-        else { return nil }
-        return Shard(index: k, count: n)
+        IntermediateFolderLayout.shard(inFileName: name).map { Shard(index: $0.index, count: $0.count) }
     }
 
     /// Any launch record in the folder, to build the command of a shard that never started.
     private var anyLaunch: ShardLaunch? { reports.compactMap { $0.progress?.launch }.first ?? siblingLaunch }
     private var siblingLaunch: ShardLaunch? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        for name in names.sorted() where name.hasPrefix("progress") {
+        for name in names.sorted() where IntermediateFolderLayout.isProgress(name) {
             if let data = FileManager.default.contents(atPath: "\(dir)/\(name)"),
                 let p = try? JSONDecoder().decode(ProgressFile.self, from: data),
                 let l = p.launch

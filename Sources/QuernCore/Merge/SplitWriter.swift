@@ -131,7 +131,7 @@ public final class SplitWriter {
             // written in place
             if writers[s].labelsInNpz && (writers[s].masksInNpz || schema.masks.isEmpty) { continue }
             if !writers[s].labelsInNpz {
-                let l = try NpzStreamWriter(path: "\(dir)/labels_\(name).npz")
+                let l = try NpzStreamWriter(path: "\(dir)/\(OutputFolderLayout.labels(split: name))")
                 for head in schema.labels {
                     let file = RowFiles.label(dir, name, head.name)
                     try l.add(name: head.name, descr: "<i4", shape: [rows[s]], rawPath: file, skip: NpyHeader.length)
@@ -140,7 +140,7 @@ public final class SplitWriter {
                 try l.close()
             }
             guard !schema.masks.isEmpty, !writers[s].masksInNpz else { continue }
-            let m = try NpzStreamWriter(path: "\(dir)/masks_\(name).npz")
+            let m = try NpzStreamWriter(path: "\(dir)/\(OutputFolderLayout.masks(split: name))")
             for head in schema.masks {
                 let file = RowFiles.mask(dir, name, head.name)
                 try m.add(

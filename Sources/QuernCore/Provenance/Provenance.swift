@@ -33,20 +33,15 @@ public struct RowOrigin: Sendable, Equatable, CustomStringConvertible {
 /// them. `provenance_<split>.npy` is int64 `(rows, 3)`: file index, line, group index per row of
 /// `X_<split>.npy`, in the same order; see docs/formats.md.
 public enum Provenance {
-    public static let groupsFile = "provenance_groups.npy"
-    public static func rowsFile(_ split: String) -> String { "provenance_\(split).npy" }
-
-    /// Is `name` a provenance file quern writes into an output folder?
-    static func isOutputName(_ name: String) -> Bool {
-        name == groupsFile || name == ProvenanceFiles.fileName
-            || (name.hasPrefix("provenance_") && name.hasSuffix(".npy"))
-    }
+    public static let groupsFile = OutputFolderLayout.provenanceGroups
+    public static func rowsFile(_ split: String) -> String { OutputFolderLayout.provenance(split: split) }
 
     /// The origin of row `row` of split `split` (`train`, `val`, `test`, or `all` for the output of
     /// `quern transform`, whose file is `provenance.npy`) in the output folder `folder`. Reads only
     /// the headers and the entries it needs; every size is checked against the file.
     public static func origin(of row: Int, split: String, in folder: String) throws -> RowOrigin {
-        let rowsPath = "\(folder)/\(split == "all" ? "provenance.npy" : rowsFile(split))"
+        let rowsPath =
+            "\(folder)/\(split == OutputFolderLayout.transformAllSplit ? OutputFolderLayout.transformProvenance : rowsFile(split))"
         guard FileManager.default.fileExists(atPath: rowsPath) else {
             throw ProvenanceError.missing(folder: folder, file: rowsPath)
         }

@@ -72,7 +72,7 @@ public final class ProvenanceTable: Sendable {
 ///  "input_dir": "data/input", "version": 1}
 /// ```
 public struct ProvenanceFiles: Codable, Sendable, Equatable {
-    public static let fileName = "provenance_files.json"
+    public static let fileName = OutputFolderLayout.provenanceFiles
 
     public var format = "quern-provenance-files"
     public var version = 1

@@ -55,7 +55,7 @@ public struct SlurmJobs: Sendable {
                 "export QUERN_SLURM_SCRIPT=\(q(extractScriptPath))",
                 "\(q(quern)) extract --config \(q(configPath)) --shard auto --shard-count \(settings.shards)\(workers)",
                 "status=$?",
-                "# 3: the shard is complete, but some input files failed to parse (listed in failed.jsonl).",
+                "# 3: the shard is complete, but some input files failed to parse (listed in \(IntermediateFolderLayout.failed)).",
                 "if [ \"$status\" -eq 3 ]; then exit 0; fi",
                 "exit \"$status\"",
             ]

@@ -305,7 +305,7 @@ final class ScratchPool: Sendable {
 /// Files quern replaces are never deleted by extract: they are moved into `superseded/` in the
 /// intermediate folder, where the user can inspect or remove them.
 public enum Superseded {
-    public static let folder = "superseded"
+    public static let folder = IntermediateFolderLayout.superseded
 
     public static func moveAside(_ path: String, in dir: String, subfolder: String? = nil) throws {
         let target = subfolder.map { "\(dir)/\(folder)/\($0)" } ?? "\(dir)/\(folder)"

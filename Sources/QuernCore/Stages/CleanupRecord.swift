@@ -12,7 +12,7 @@ public struct CleanupRecord: Codable, Sendable, Equatable {
     /// Deleted batch file name -> its CRC-32 as the journal recorded it.
     public var files: [String: String]
 
-    public static let fileName = "cleanup.json"
+    public static let fileName = IntermediateFolderLayout.cleanup
 
     public init(cleanedAt: String, output: String, files: [String: String]) {
         self.cleanedAt = cleanedAt

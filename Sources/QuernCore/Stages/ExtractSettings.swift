@@ -57,5 +57,9 @@ public struct Shard: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 
     /// The journal file of this shard.
-    public var journalName: String { count == 1 ? "journal.jsonl" : "journal.shard-\(index)-of-\(count).jsonl" }
+    public var journalName: String { IntermediateFolderLayout.journal(shard: index, of: count) }
+    /// The progress file of this shard.
+    public var progressName: String { IntermediateFolderLayout.progress(shard: index, of: count) }
+    /// The lock this shard holds while it extracts.
+    public var lockName: String { IntermediateFolderLayout.extractLock(shard: index, of: count) }
 }

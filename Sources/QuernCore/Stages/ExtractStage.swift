@@ -167,10 +167,7 @@ public struct ExtractStage: Sendable {
                 "extract: \(jobs.count) batches to make (\(Human.count(filesToDo)) files), \(summary.batchesKept) complete batches kept, \(workerCount) workers, codec \(codec.spec)"
             )
         }
-        let progressPath =
-            "\(dir)/"
-            + (settings.shard.count == 1
-                ? "progress.json" : "progress.shard-\(settings.shard.index)-of-\(settings.shard.count).json")
+        let progressPath = "\(dir)/\(settings.shard.progressName)"
         let shardName = settings.shard.description
         let ownedCount = owned.count
         let launch = ShardLaunch.current()
@@ -298,7 +295,7 @@ public struct ExtractStage: Sendable {
     /// naming the holder. Shards of another count (an unsharded run is shard 0 of 1) may not work
     /// in the folder at the same time: their plans would cut the files differently.
     private func lockShard(_ dir: String) throws -> FolderLock {
-        let name = "extract-\(settings.shard.index)-of-\(settings.shard.count)"
+        let name = settings.shard.lockName
         let first: Result<FolderLock, LockError> = Result { () throws(LockError) in
             try FolderLock(folder: dir, name: name)
         }
@@ -315,13 +312,11 @@ public struct ExtractStage: Sendable {
         // Every extract takes its own lock before looking at the others', so of two that start
         // together with different counts, at least one sees the other.
         for other in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
-            guard other.hasPrefix(".lock.extract-"), !other.hasSuffix(".holder") else { continue }
-            let otherName = String(other.dropFirst(".lock.".count))
-            let parts = otherName.dropFirst("extract-".count).split(separator: "-of-")
-            guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]), n != settings.shard.count else {
-                continue
-            }
-            if let holder = FolderLock.holder(folder: dir, name: otherName) {
+            guard let theirs = IntermediateFolderLayout.extractLockShard(inFileName: other),
+                theirs.count != settings.shard.count
+            else { continue }
+            let (k, n) = (theirs.index, theirs.count)
+            if let holder = FolderLock.holder(folder: dir, name: theirs.name) {
                 let describe = { (k: Int, n: Int) in n == 1 ? "an unsharded extract" : "shard \(k)/\(n)" }
                 throw LockError.otherShardCount(
                     path: "\(dir)/\(other)", holder: holder, theirs: describe(k, n),
@@ -380,7 +375,7 @@ public struct ExtractStage: Sendable {
         dir: String, listing: [InputFile], candidates: [InputFile], extractor: any Extractor, schema: FeatureSchema,
         fingerprint: SchemaFingerprint
     ) throws -> (Plan, CleanupRecord?) {
-        let planLock = try FolderLock(folder: dir, name: "plan", blocking: true)
+        let planLock = try FolderLock(folder: dir, name: IntermediateFolderLayout.planLock, blocking: true)
         defer { withExtendedLifetime(planLock) {} }
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         var audit = try IntermediateAudit.read(dir)
@@ -503,10 +498,7 @@ public struct ExtractStage: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         var moved = 0
-        for n in names
-        where BatchName(fileName: n) != nil || n.hasPrefix("journal") || n == Plan.fileName || n == "failed.jsonl"
-            || n.hasPrefix("progress")
-        {
+        for n in names where IntermediateFolderLayout.isExtractRecord(n) {
             try Superseded.moveAside("\(dir)/\(n)", in: dir, subfolder: "restart-\(stamp)")
             moved += 1
         }
@@ -528,7 +520,7 @@ func writeFailedList(_ state: JournalState, dir: String) throws {
                 JSONLines.encode(FailedFile(file: f.name, line: f.errorLine, reason: f.error ?? "", batch: k)) + "\n"
         }
     }
-    try AtomicFile.write(lines, to: "\(dir)/failed.jsonl")
+    try AtomicFile.write(lines, to: "\(dir)/\(IntermediateFolderLayout.failed)")
 }
 
 struct FailedFile: Codable {

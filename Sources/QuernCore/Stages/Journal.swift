@@ -33,7 +33,7 @@ public struct Plan: Sendable, Equatable {
     /// ``IntermediateAudit`` reports them; an extract rebuilds the plan from the journal.
     public var damagedLines: [Int] = []
 
-    public static let fileName = "plan.jsonl"
+    public static let fileName = IntermediateFolderLayout.plan
 
     public init() {}
 
@@ -144,7 +144,7 @@ public struct JournalState: Sendable {
     /// fraction of the decoding.
     public static func load(from dir: String, withFiles: Bool = true) throws -> JournalState {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { $0.hasPrefix("journal") && $0.hasSuffix(".jsonl") }.sorted()
+            .filter(IntermediateFolderLayout.isJournal).sorted()
         let signature = names.map { name -> String in
             var st = stat()
             guard stat("\(dir)/\(name)", &st) == 0 else { return name }

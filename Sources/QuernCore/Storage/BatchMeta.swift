@@ -42,24 +42,15 @@ public struct BatchName: Sendable, Equatable, Hashable, Comparable, CustomString
         self.part = part
     }
 
-    public var fileName: String {
-        let b = String(batch).leftPadded(to: 6)
-        return part == 0 ? "batch_\(b).npz" : "batch_\(b).\(String(part).leftPadded(to: 3)).npz"
-    }
+    /// Its file name (see ``IntermediateFolderLayout/batch(_:part:)``).
+    public var fileName: String { IntermediateFolderLayout.batch(batch, part: part) }
 
     public var description: String { fileName }
 
     /// Parses a batch file name; nil for anything else.
     public init?(fileName: String) {
-        guard fileName.hasPrefix("batch_"), fileName.hasSuffix(".npz") else { return nil }
-        let core = fileName.dropFirst(6).dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(core.count),
-            core.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-            let b = Int(core[0])
-        else { return nil }
-        batch = b
-        part = core.count == 2 ? Int(core[1]) ?? 0 : 0
-        if core.count == 2 && part == 0 { return nil }
+        guard let parsed = IntermediateFolderLayout.parseBatch(fileName) else { return nil }
+        self.init(batch: parsed.batch, part: parsed.part)
     }
 
     public static func < (a: BatchName, b: BatchName) -> Bool { (a.batch, a.part) < (b.batch, b.part) }

@@ -39,12 +39,25 @@ public final class FolderLock {
         }
     }
 
-    public var holderPath: String { path + ".holder" }
+    public var holderPath: String { Self.holderPath(path) }
+
+    /// The lock file of the lock `name`: `.lock.<name>`.
+    public static func fileName(_ name: String) -> String { ".lock.\(name)" }
+    /// The holder record beside the lock file at `lockPath`.
+    static func holderPath(_ lockPath: String) -> String { lockPath + ".holder" }
+
+    /// The lock name of a lock file's name (`.lock.<name>` -> `<name>`); nil for anything else,
+    /// holder records included.
+    public static func lockName(inFileName fileName: String) -> String? {
+        let prefix = Self.fileName("")
+        guard fileName.hasPrefix(prefix), !fileName.hasSuffix(holderPath("")) else { return nil }
+        return String(fileName.dropFirst(prefix.count))
+    }
 
     public init(folder: String, name: String, blocking: Bool = false) throws(LockError) {
         // Locals until the lock is taken: a class whose stored properties are all set runs its
         // deinit when init throws, which would remove the holder's record.
-        let path = "\(folder)/.lock.\(name)"
+        let path = "\(folder)/\(Self.fileName(name))"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         while flock(fd, blocking ? LOCK_EX : (LOCK_EX | LOCK_NB)) != 0 {
@@ -52,7 +65,7 @@ public final class FolderLock {
             let why = errno
             close(fd)
             guard why == EWOULDBLOCK else { throw .cannotOpen(path: path, reason: String(cString: strerror(why))) }
-            throw .held(path: path, holder: Self.currentHolder(path + ".holder"))
+            throw .held(path: path, holder: Self.currentHolder(Self.holderPath(path)))
         }
         self.path = path
         self.fd = fd
@@ -78,13 +91,13 @@ public final class FolderLock {
     /// Who holds the lock `.lock.<name>` of `folder` now, or nil when nobody does (or it does not
     /// exist). Takes the lock for an instant to find out, and creates nothing.
     public static func holder(folder: String, name: String) -> String? {
-        let path = "\(folder)/.lock.\(name)"
+        let path = "\(folder)/\(Self.fileName(name))"
         let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
-            return errno == EWOULDBLOCK ? currentHolder(path + ".holder") : nil
+            return errno == EWOULDBLOCK ? currentHolder(holderPath(path)) : nil
         }
         flock(fd, LOCK_UN)
         return nil

@@ -13,8 +13,8 @@ public import QuernKit
 ///  "schema": {...}, "version": 1}
 /// ```
 public struct FittedTransform: Codable, Sendable, Equatable {
-    public static let fileName = "transform.json"
-    public static let configFileName = "quern_config.yaml"
+    public static let fileName = OutputFolderLayout.transform
+    public static let configFileName = OutputFolderLayout.config
 
     /// One normalized feature: x' = float32((float64(x) - shift) * (1 / scale)).
     public struct Feature: Codable, Sendable, Equatable {

@@ -81,7 +81,7 @@ public struct TransformStage: Sendable {
         let staging = try publisher.makeStaging()
         var published = false
         defer { if !published { OutputPublisher.discard(staging) } }
-        let scratch = "\(staging)/.batches"
+        let scratch = "\(staging)/\(OutputFolderLayout.transformScratch)"
         try AtomicFile.makeFolders(scratch, for: "create the transform's scratch folder")
 
         var summary = Summary()
@@ -125,7 +125,7 @@ public struct TransformStage: Sendable {
         try FileManager.default.removeItem(atPath: scratch)
         try writer.finish()
         if !writer.problems.isEmpty { throw TransformError.validation(writer.problems) }
-        let x = RowFiles.x(staging, "train")
+        let x = RowFiles.x(staging, OutputFolderLayout.transformSplit)
         let nonFinite = try Normalizer(method: params.method, schema: schema).apply(params, path: x, rows: summary.rows)
         if nonFinite > 0 { throw TransformError.nonFinite(values: nonFinite, output: outputDir) }
         try writer.writeNpz()
@@ -138,24 +138,26 @@ public struct TransformStage: Sendable {
         return summary
     }
 
-    public static let reportFile = "transform_report.json"
-    /// The files a transform publishes (besides `checksums.json`): `X.npy`, `labels.npz`,
-    /// `masks.npz`, `provenance.npy`, `provenance_files.json`, `provenance_groups.npy`,
-    /// `transform_report.json`.
-    static let outputNames = ["X.npy", "labels.npz", "masks.npz", "provenance.npy", reportFile]
+    public static let reportFile = OutputFolderLayout.transformReport
 
     /// Renames the one split's files to the transform's names and removes the empty val and test ones.
     private func finishFiles(_ staging: String, schema: FeatureSchema, table: ProvenanceTable?) throws {
-        var moves = [(RowFiles.x(staging, "train"), "X.npy"), ("\(staging)/labels_train.npz", "labels.npz")]
-        if !schema.masks.isEmpty { moves.append(("\(staging)/masks_train.npz", "masks.npz")) }
-        if table != nil { moves.append((RowFiles.origin(staging, "train"), "provenance.npy")) }
+        let split = OutputFolderLayout.transformSplit
+        var moves = [
+            (RowFiles.x(staging, split), OutputFolderLayout.transformX),
+            ("\(staging)/\(OutputFolderLayout.labels(split: split))", OutputFolderLayout.transformLabels),
+        ]
+        if !schema.masks.isEmpty {
+            moves.append(("\(staging)/\(OutputFolderLayout.masks(split: split))", OutputFolderLayout.transformMasks))
+        }
+        if table != nil { moves.append((RowFiles.origin(staging, split), OutputFolderLayout.transformProvenance)) }
         for (from, to) in moves {
             guard rename(from, "\(staging)/\(to)") == 0 else {
                 throw StorageError.io(path: from, operation: "rename to \(to)", errno: errno)
             }
         }
-        for name in ["val", "test"] {
-            for file in ["X_\(name).npy", "labels_\(name).npz", "masks_\(name).npz", Provenance.rowsFile(name)] {
+        for name in OutputFolderLayout.splits where name != split {
+            for file in OutputFolderLayout.arrays(split: name) + [OutputFolderLayout.provenance(split: name)] {
                 unlink("\(staging)/\(file)")
             }
         }

@@ -15,7 +15,7 @@ extension OutputVerifier {
                 if recordedByStats {
                     report.problem(
                         manifestPath,
-                        "missing, though preprocessing_stats.json says the outputs recorded it: the files cannot be checked; run `quern merge` again"
+                        "missing, though \(OutputFolderLayout.stats) says the outputs recorded it: the files cannot be checked; run `quern merge` again"
                     )
                 } else {
                     report.notes.append(

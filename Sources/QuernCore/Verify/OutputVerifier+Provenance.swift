@@ -39,7 +39,9 @@ extension OutputVerifier {
                 continue
             }
             guard a.descr == "<i8", a.shape == [n, RowBlock.originWidth] else {
-                report.problem(path, "is \(a.descr) \(a.shape), expected <i8 [\(n), 3] to match X_\(split).npy")
+                report.problem(
+                    path,
+                    "is \(a.descr) \(a.shape), expected <i8 [\(n), 3] to match \(OutputFolderLayout.x(split: split))")
                 continue
             }
             let v = (try? a.values(as: Int64.self, descr: "<i8")) ?? []

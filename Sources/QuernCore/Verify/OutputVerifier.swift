@@ -7,7 +7,7 @@ import QuernKit
 
 /// Re-reads an output folder: every `.npy` header parses and the file is as long as its shape
 /// says; X, labels and masks of a split agree on the row count; features agree across splits;
-/// labels are class ids in range and masks are 0/1; X is finite; `preprocessing_stats.json`
+/// labels are class ids in range and masks are 0/1; X is finite; `\(OutputFolderLayout.stats)`
 /// agrees with all of it (rows per split, total, input_dim, heads, class counts); provenance, when
 /// written, has a row per row of X with indexes in range; every file has the
 /// size and CRC-32 `checksums.json` recorded when the outputs were published.
@@ -18,7 +18,7 @@ public enum OutputVerifier {
             report.problem(dir, "no output folder here: pass the right --output-dir, or run `quern merge`")
             return
         }
-        let statsPath = "\(dir)/preprocessing_stats.json"
+        let statsPath = "\(dir)/\(OutputFolderLayout.stats)"
         guard let data = FileManager.default.contents(atPath: statsPath),
             let stats = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else {
@@ -39,29 +39,30 @@ public enum OutputVerifier {
         var known: [String: OutputChecksums.Record] = [:]
         var rowsBySplit: [String: Int] = [:]
         for split in SplitFunction.names {
-            let xPath = "\(dir)/X_\(split).npy"
+            let xName = OutputFolderLayout.x(split: split)
+            let xPath = "\(dir)/\(xName)"
             guard let x = checkX(xPath, into: &report) else { continue }
-            known["X_\(split).npy"] = x.checksum
+            known[xName] = x.checksum
             rowsBySplit[split] = x.rows
             total += x.rows
             if let d = inputDim, x.columns != d {
-                report.problem(xPath, "has \(x.columns) features, preprocessing_stats.json says input_dim \(d)")
+                report.problem(xPath, "has \(x.columns) features, \(OutputFolderLayout.stats) says input_dim \(d)")
             }
             if let n = splitCounts[split], n != x.rows {
-                report.problem(xPath, "has \(x.rows) rows, preprocessing_stats.json says \(n) for \(split)")
+                report.problem(xPath, "has \(x.rows) rows, \(OutputFolderLayout.stats) says \(n) for \(split)")
             }
             let problemsBefore = report.problems.count
-            if let members = readNpz("\(dir)/labels_\(split).npz", into: &report) {
-                let path = "\(dir)/labels_\(split).npz"
+            let path = "\(dir)/\(OutputFolderLayout.labels(split: split))"
+            if let members = readNpz(path, into: &report) {
                 for (name, classes) in labels {
                     guard let a = members[name] else {
-                        report.problem(path, "has no array '\(name)' (a label head in preprocessing_stats.json)")
+                        report.problem(path, "has no array '\(name)' (a label head in \(OutputFolderLayout.stats))")
                         continue
                     }
                     guard a.descr == "<i4", a.shape == [x.rows] else {
                         report.problem(
                             path,
-                            "array '\(name)' is \(a.descr) \(a.shape), expected <i4 [\(x.rows)] to match X_\(split).npy"
+                            "array '\(name)' is \(a.descr) \(a.shape), expected <i4 [\(x.rows)] to match \(xName)"
                         )
                         continue
                     }
@@ -74,25 +75,26 @@ public enum OutputVerifier {
                         if counts != expected {
                             report.problem(
                                 path,
-                                "array '\(name)' counts \(counts) per class, preprocessing_stats.json says \(expected)")
+                                "array '\(name)' counts \(counts) per class, \(OutputFolderLayout.stats) says \(expected)"
+                            )
                         }
                     }
                 }
                 for extra in Set(members.keys).subtracting(labels.map(\.0)).sorted() {
-                    report.problem(path, "array '\(extra)' is no label head of preprocessing_stats.json")
+                    report.problem(path, "array '\(extra)' is no label head of \(OutputFolderLayout.stats)")
                 }
             }
-            let maskPath = "\(dir)/masks_\(split).npz"
+            let maskPath = "\(dir)/\(OutputFolderLayout.masks(split: split))"
             if !masks.isEmpty, let members = readNpz(maskPath, into: &report) {
                 for (name, width) in masks {
                     guard let a = members[name] else {
-                        report.problem(maskPath, "has no array '\(name)' (a mask head in preprocessing_stats.json)")
+                        report.problem(maskPath, "has no array '\(name)' (a mask head in \(OutputFolderLayout.stats))")
                         continue
                     }
                     guard a.descr == "|i1", a.shape == [x.rows, width] else {
                         report.problem(
                             maskPath,
-                            "array '\(name)' is \(a.descr) \(a.shape), expected |i1 [\(x.rows), \(width)] to match X_\(split).npy"
+                            "array '\(name)' is \(a.descr) \(a.shape), expected |i1 [\(x.rows), \(width)] to match \(xName)"
                         )
                         continue
                     }
