@@ -1,6 +1,6 @@
 import CQuernSys
 import Foundation
-public import QuernCore
+import QuernCore
 public import QuernKit
 
 /// The `quern` command line as a library, so that a team builds its own `quern` with its own

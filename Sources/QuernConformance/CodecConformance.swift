@@ -1,5 +1,5 @@
 import Foundation
-public import QuernCore
+import QuernCore
 public import QuernKit
 import QuernTestSupport
 public import Testing

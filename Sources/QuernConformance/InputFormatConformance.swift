@@ -1,4 +1,4 @@
-public import QuernCore
+import QuernCore
 public import QuernKit
 import QuernTestSupport
 public import Testing

@@ -1,4 +1,4 @@
-public import QuernCore
+import QuernCore
 import QuernKit
 import QuernPlugins
 

@@ -1,4 +1,4 @@
-public import QuernCore
+import QuernCore
 public import QuernKit
 
 /// Bytes in memory as a ``ByteSource``, handed out at most `step` bytes per read, so tests can

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernCore
 
 /// Runs the real `quern` executable, as a user would. The binary is `$QUERN_BIN` (set by

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import QuernCore
 
 /// A temporary folder for a test, removed when the value is released.
@@ -23,7 +23,7 @@ public final class TempWorkspace: @unchecked Sendable {
     public func write(_ relative: String, _ bytes: [UInt8]) -> String {
         let full = "\(path)/\(relative)"
         try? FileManager.default.createDirectory(atPath: UserPath.parent(of: full), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: full, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: full, contents: Data(bytes))
         return full
     }
 

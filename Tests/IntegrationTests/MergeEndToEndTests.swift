@@ -276,7 +276,7 @@ struct MergeEndToEndTests {
         let path = "\(ws.path)/data/intermediate/batch_000002.npz"
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         bytes[bytes.count / 2] ^= 0xFF
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let r = try quern(ws, ["merge", "--cleanup"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("batch_000002.npz"))

@@ -1,5 +1,5 @@
 import Foundation
-public import QuernKit
+import QuernKit
 
 /// `compare_report.html`: one self-contained page (inline CSS and SVG, no scripts, no network
 /// assets) for choosing between candidates: what each does to the data (rows, classes per split,

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Renders a compare report: a table for the terminal, `compare_report.json` (one record per
 /// candidate, with the configuration that produced it), `compare_report.md`, and

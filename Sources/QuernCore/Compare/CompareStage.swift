@@ -1,5 +1,5 @@
 public import Foundation
-public import QuernKit
+import QuernKit
 
 /// `quern compare`: runs several merge strategies, or recompresses the batches with several codecs,
 /// on the same batches, and measures each. Every strategy runs as a fresh `quern merge` process

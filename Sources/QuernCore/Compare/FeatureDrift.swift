@@ -1,5 +1,5 @@
-public import Foundation
-public import QuernKit
+import Foundation
+import QuernKit
 
 /// One feature of an output folder, per split: its mean and spread on the scale of the input
 /// (the fitted normalization undone, so candidates compare on the same scale), and how far val

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The datasets of a batch run (`quern run --datasets DIR`): each subfolder of DIR, or each file,
 /// with its sanitized name. Hidden entries (`.x`) are skipped; names are sorted in byte order so

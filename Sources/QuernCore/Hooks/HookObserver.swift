@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import QuernKit
 import Synchronization
 
@@ -39,7 +39,8 @@ public final class HookObserver: StageObserver {
         let point = HookPoint(.pre, stage.rawValue)
         for hook in hooks(at: point) {
             let overrides = "\(scratch)/overrides-\(next())"
-            FileManager.default.createFile(atPath: overrides, contents: nil)
+            // Empty to start with; a hook that writes no override leaves it so (`>>` would create it anyway).
+            _ = FileManager.default.createFile(atPath: overrides, contents: nil)
             let r = try await run(hook, point: point, extra: ["QUERN_OVERRIDES": overrides])
             if let why = r.startError { throw HookError.preCannotStart(hook: hook.name, reason: why) }
             guard r.status == 0 else {

@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// How hooks run: from config `hooks:` and the flags `--hooks-dir`, `--no-hooks`, made by the
 /// ``Resolver`` (the values below are placeholders it replaces).

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import QuernKit
 
 /// `quern init`: reads a sample of the input files and writes a commented starter config that runs

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What `quern inspect` found in a batch file, an intermediate folder or an output folder: the
 /// arrays with their dtype and shape, the codecs, rows and files, the checksum status, the schema

@@ -1,5 +1,5 @@
 import Foundation
-public import QuernKit
+import QuernKit
 
 /// The table `quern inspect` prints for people: a summary, the arrays, the files and the first
 /// rows. Every name from a file (paths, group keys, source files) is escaped for the terminal.

@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
-    public import QuernKit
+    import QuernKit
 #endif
 
 extension Inspector {

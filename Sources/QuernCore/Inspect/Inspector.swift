@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
-    public import QuernKit
+    import QuernKit
 #endif
 
 /// Builds an ``Inspection`` of a path: a batch file, an intermediate folder, or an output folder

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// The log of one run: a JSON Lines file (`events.jsonl`, one event per line, every line ending in

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What one run did, written as `summary.json` in its log folder (atomically) and printed at the
 /// end: status, rows, time, peak memory, each stage's status and seconds, and the failure reason.

@@ -1,5 +1,5 @@
 import CQuernSys
-public import Foundation
+import Foundation
 public import QuernKit
 
 /// The merge stage and the stages after it: read the batches one at a time through a merge

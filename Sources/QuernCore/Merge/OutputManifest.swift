@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Which files of an output folder are quern's: `.quern-outputs.json` in the folder lists the
 /// files the last merge published there, and only those may be replaced or removed by the next

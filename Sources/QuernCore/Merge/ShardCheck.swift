@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// What a merge says when planned batches are missing from the journals: which shards they belong
 /// to, what each of those shards last reported (never started, running, failed and why, where and

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernKit
 
 /// The memory a config's sizes imply before a single row is read, checked by pre-flight against

@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc
-    public import QuernKit
+    import QuernKit
 #endif
 
 /// Where one output row came from: its split and row, its source file and line, its group key.

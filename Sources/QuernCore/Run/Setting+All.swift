@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 extension Setting {
     /// Every setting, by section in the order of a config file. The `extractor` section is open

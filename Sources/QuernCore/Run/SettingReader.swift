@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// Reads declared settings from a config tree that ``ConfigSchema`` has checked: the value written
 /// (file, flag, environment or hook override), else the declared default (``Setting/all``). Used

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernKit
 
 /// The two Slurm jobs of a scaled-out run: an array job with one extract task per shard, and a

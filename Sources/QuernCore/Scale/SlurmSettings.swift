@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// The `slurm:` section (or `quern slurm` flags): the resources of the two jobs, made by the ``Resolver``.
 public struct SlurmSettings: Sendable, Equatable {

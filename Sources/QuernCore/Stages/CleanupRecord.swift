@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `cleanup.json` in the intermediate folder: which batch files `--cleanup` deleted on purpose,
 /// when, and after publishing which outputs. Written atomically before the first file is deleted,

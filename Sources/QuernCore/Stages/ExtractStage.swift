@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernKit
 import Synchronization
 
@@ -218,7 +218,15 @@ public struct ExtractStage: Sendable {
                         if let job = pending.popFirst() { group.addTask { try await OffPool.run { try make(job) } } }
                         continue
                     }
-                    try journalFile.append(JSONLines.encode(entry))
+                    do {
+                        try journalFile.append(JSONLines.encode(entry))
+                    } catch {
+                        // The batch's files are whole, but no journal line says so (a full disk,
+                        // say): remove them, so that every batch file under a final name is one
+                        // the journal records. The next extract makes the batch again.
+                        for part in entry.parts { unlink("\(dir)/\(part.file)") }
+                        throw error
+                    }
                     CrashPoint.reached("batch-journaled")
                     journal.entries[entry.batch] = entry
                     made += 1

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The one rule set for the bookkeeping of an intermediate folder: the plan (`plan.jsonl`), the
 /// journals and how they relate. `quern verify` reports every finding, `quern merge` refuses to

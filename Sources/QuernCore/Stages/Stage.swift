@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// The named stages of the pipeline. Each has a clear before and after point, where observers
 /// (logging today, shell hooks next) are called. docs/architecture.md lists what exists on disk at

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernKit
 
 /// Reads and writes batch files: a ZIP of `.npy` members (a standard `.npz` with codec `none` or

@@ -1,5 +1,5 @@
 import CQuernSys
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,5 @@
 import CZlib
-public import Foundation
+import Foundation
 
 #if canImport(Glibc)
     import Glibc

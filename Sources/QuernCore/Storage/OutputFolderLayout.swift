@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// The one place that spells the names of the files in an output folder (`paths.output`, and the
 /// folder `quern transform` writes): what a merge publishes, what the publisher stages and locks

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import QuernKit
 
 /// Writes the synthetic `games` dataset of ../shared/bench/WORKLOAD.md (same columns and value

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernKit
 
 /// What a merge saves with its outputs so that `quern transform` (and `quern.normalize` in Python)

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import QuernKit
 
 /// `quern transform`: applies a finished run's extractor and fitted normalization to new input

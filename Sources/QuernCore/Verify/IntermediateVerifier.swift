@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import QuernKit
 
 /// Re-reads an intermediate folder the way a merge would, but reports every problem instead of

@@ -1,5 +1,5 @@
 import Foundation
-public import QuernKit
+import QuernKit
 
 extension OutputVerifier {
     /// With provenance in the folder (`save.provenance`): each split's `provenance_<split>.npy` is

@@ -9,7 +9,7 @@
 /// in ``MergeStrategy/stateBytes(rows:partRows:schema:)`` is what it holds.
 public func releaseFreeMemory() {
     #if canImport(Glibc)
-        MallocTrim.function?(0)
+        _ = MallocTrim.function?(0)
     #endif
 }
 
