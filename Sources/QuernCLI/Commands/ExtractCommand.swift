@@ -85,5 +85,15 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
         }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
     }
+    if !s.failedRecords.isEmpty {
+        lines.append(
+            "  failed records (\(Human.count(s.failedRecords.count)), other records of their files kept; all listed in \(s.intermediateDir)/failed.jsonl):"
+        )
+        for f in s.failedRecords.prefix(10) {
+            lines.append(
+                "    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))")
+        }
+        if s.failedRecords.count > 10 { lines.append("    ... and \(s.failedRecords.count - 10) more") }
+    }
     return lines.joined(separator: "\n")
 }
