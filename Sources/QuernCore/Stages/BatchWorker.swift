@@ -216,6 +216,9 @@ public struct BatchWorker: Sendable {
             }
         } catch let e as ReadError {
             throw FileFailure(line: e.line, reason: e.reason)
+        } catch ExtractorError.conflictsWithRun(let reason) {
+            // Only a config change can fix it: the run stops (finished batches are kept).
+            throw ExtractError.schema(file: name, reason: reason)
         } catch {
             throw FileFailure(line: 1, reason: "\(error)")
         }

@@ -25,6 +25,8 @@
 ///
 /// Errors: ``schema(columns:)`` and ``bind(columns:schema:missing:)`` throw ``ExtractorError``
 /// for columns a file lacks (the host tries other files before blaming the configuration);
+/// ``bind(columns:schema:missing:)`` throws ``ExtractorError/conflictsWithRun(_:)`` for a file the
+/// run's configuration cannot hold (the host stops the run: only a config change fixes it);
 /// options that cannot work are refused when the plugin is built (``ConfigError`` for a value
 /// at a config line, ``PluginError`` otherwise), never later in the run.
 public protocol Extractor: Sendable {

@@ -21,7 +21,7 @@ public struct HexExtractor: Extractor, ExtractorPlugin {
         OptionSpec(
             "size", .int(1...19),
             help:
-                "the board size of the run; games of another size fail one by one. Unset: the first game's size, and a file whose first game has another size fails"
+                "the board size of the run; games of another size fail one by one. Unset: the first game's size, and a file whose first game has another size stops the run"
         ),
     ]
 
@@ -95,7 +95,9 @@ public struct HexExtractor: Extractor, ExtractorPlugin {
             throw ExtractorError.schemaMismatch(expected: schema.featureNames, found: columns)
         }
         if size == nil, let fileSize = Self.announcedSize(columns), fileSize != n {
-            throw HexSizeError(fileSize: fileSize, runSize: n)
+            throw ExtractorError.conflictsWithRun(
+                "this file's first game is on a \(fileSize)x\(fileSize) board, but the run's is \(n)x\(n) (the first file's): a run takes one board size. Set `size: \(n)` (or \(fileSize)) in the extractor options to choose one; games of other sizes then fail one by one, listed in failed.jsonl"
+            )
         }
         return BoundHex(size: n, configured: size != nil, positions: positions, maxPerGame: maxPerGame)
     }
@@ -109,13 +111,4 @@ public enum HexPositions: String, Sendable {
     case final
     /// The position before the second-to-last move.
     case penultimate
-}
-
-/// A file whose first game has another board size than the run's, with no `size:` configured.
-struct HexSizeError: Error, CustomStringConvertible {
-    var fileSize: Int
-    var runSize: Int
-    var description: String {
-        "this file's first game is on a \(fileSize)x\(fileSize) board, but the run's is \(runSize)x\(runSize) (the first file's): a run takes one board size. Set `size: \(runSize)` (or \(fileSize)) in the extractor options to choose one; games of other sizes then fail one by one, listed in failed.jsonl"
-    }
 }
