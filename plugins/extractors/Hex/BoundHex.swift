@@ -57,7 +57,8 @@ struct BoundHex: BoundExtractor {
         h = FNV1a64.hash(record.field(1), seed: h)
         key.removeAll(keepingCapacity: true)
         for shift in stride(from: 60, through: 0, by: -4) {
-            key.append(Array("0123456789abcdef".utf8)[Int((h >> UInt64(shift)) & 0xF)])
+            let nibble = UInt8((h >> UInt64(shift)) & 0xF)
+            key.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
         }
         let area = size * size
         for k in picked {
