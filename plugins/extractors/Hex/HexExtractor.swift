@@ -47,9 +47,6 @@ public struct HexExtractor: Extractor, ExtractorPlugin {
         self.optionsText = optionsText
     }
 
-    /// The columns a `trmph` file has: `size=N` (its first game's size), `moves`, `winner`.
-    static let columnRoles = ["size=N (board size of the file's first game)", "moves", "winner"]
-
     /// The board size a file's columns announce (`size=13`), or nil.
     static func announcedSize(_ columns: [String]) -> Int? {
         guard let first = columns.first, first.hasPrefix("size="), let n = Int(first.dropFirst(5)), (1...19).contains(n)
@@ -57,6 +54,8 @@ public struct HexExtractor: Extractor, ExtractorPlugin {
         return n
     }
 
+    /// The columns of a `trmph` file: `size=N` (its first game's size; `size` when unknown),
+    /// `moves`, `winner`.
     static func checkColumns(_ columns: [String]) throws {
         guard columns.count == 3, columns[0].hasPrefix("size"), columns[1] == "moves", columns[2] == "winner" else {
             throw ExtractorError.missingColumn(
