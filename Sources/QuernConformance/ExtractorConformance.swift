@@ -5,7 +5,8 @@ public import Testing
 /// The contract of ``Extractor`` (see its doc comment), checked for every extractor of a table on
 /// an example: its options and a few rows. The schema is a pure function of the options and
 /// columns and matches every row emitted (feature count, label heads within their classes, mask
-/// widths, finite features); each row is kept whole or skipped with a reason; the same input gives
+/// widths, finite features); a record gives 0..n rows: kept (one or more whole rows), or skipped
+/// or failed with a reason and no row; the same input gives
 /// the same batch, bit for bit; a file lacking the configured columns is refused at bind time.
 ///
 /// ```swift
@@ -59,6 +60,10 @@ public enum ExtractorConformance {
         public var batch: RowBatch
         public var skipped: [String: Int]
         public var notes: [String: Int]
+        /// Records that gave rows (a record may give several, e.g. a game's positions).
+        public var keptRecords: Int = 0
+        /// Records that were ``RowOutcome/failed(_:)``, by reason.
+        public var failed: [String: Int] = [:]
     }
 
     public static func check(_ c: Case) throws {
@@ -112,12 +117,25 @@ public enum ExtractorConformance {
         var batch = RowBatch(schema: schema)
         batch.beginSource("example.csv")
         var skipped: [String: Int] = [:]
+        var failed: [String: Int] = [:]
+        var keptRecords = 0
         for (i, row) in rows.enumerated() {
             try withRecord(row, line: i + 2) { record in
-                if case .skipped(let why) = try bound.extract(record, into: &batch) { skipped[why, default: 0] += 1 }
+                let before = batch.count
+                switch try bound.extract(record, into: &batch) {
+                case .kept:
+                    keptRecords += 1
+                    #expect(batch.count > before, "a kept record appended at least one row (line \(i + 2))")
+                case .skipped(let why):
+                    skipped[why, default: 0] += 1
+                    #expect(batch.count == before, "a skipped record appended no row (line \(i + 2))")
+                case .failed(let why):
+                    failed[why, default: 0] += 1
+                    #expect(batch.count == before, "a failed record appended no row (line \(i + 2))")
+                }
             }
         }
-        return Output(batch: batch, skipped: skipped, notes: bound.notes)
+        return Output(batch: batch, skipped: skipped, notes: bound.notes, keptRecords: keptRecords, failed: failed)
     }
 
     /// A ``Record`` holding `fields`, valid inside `body`.
@@ -139,7 +157,10 @@ public enum ExtractorConformance {
     static func matches(_ out: Output, _ schema: FeatureSchema, rows: Int) {
         let b = out.batch
         let kept = b.count
-        #expect(kept + out.skipped.values.reduce(0, +) == rows, "every row is kept or skipped with a reason")
+        #expect(
+            out.keptRecords + out.skipped.values.reduce(0, +) + out.failed.values.reduce(0, +) == rows,
+            "every record is kept (0..n rows), skipped or failed with a reason")
+        #expect(kept >= out.keptRecords, "each kept record gave at least one row")
         #expect(b.features.count == kept * schema.features.count, "\(schema.features.count) features per kept row")
         let finite = b.features.allSatisfy { $0.isFinite }
         #expect(finite, "every feature is finite")

@@ -4,10 +4,12 @@ import QuernCodecZlib
 import QuernCodecZstd
 public import QuernCore
 import QuernExtractorHashed
+import QuernExtractorHex
 import QuernExtractorTabular
 import QuernFormatCSV
 import QuernFormatJSONLines
 import QuernFormatTSV
+import QuernFormatTrmph
 public import QuernKit
 import QuernMergeBalance
 import QuernMergeConcat
@@ -22,6 +24,7 @@ import QuernMergeShuffle
 public let builtInPlugins: [any Plugin.Type] = [
     TabularExtractor.self,
     HashedExtractor.self,
+    HexExtractor.self,
     NoneCodec.self,
     ZlibCodec.self,
     LZ4Codec.self,
@@ -29,6 +32,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     CSVFormat.self,
     TSVFormat.self,
     JSONLinesFormat.self,
+    TrmphFormat.self,
     ConcatStrategy.self,
     ShuffleStrategy.self,
     DedupeStrategy.self,

@@ -33,6 +33,15 @@ enum BuiltInExamples {
             format: "jsonl", text: "{\"id\": \"g1\", \"x\": 1.5, \"tags\": [1, 3]}\n\n{\"x\": -2, \"id\": \"g2\"}\n",
             columns: ["id", "x", "tags"], rows: [["g1", "1.5", "1;3"], ["g2", "-2", ""]], lines: [1, 3],
             broken: "{\"a\": 0}\n{\"a\": 1,}\n", brokenLine: 2),
+        // Bad games are records (the hex extractor fails them one by one); only a file that is
+        // not text (a NUL byte) is broken.
+        .init(
+            format: "trmph",
+            text: "http://www.trmph.com/hex/board#13,a1b2c3d4 1\n\n#5,a10b2\n  7,c3 2  \r\nnot a game\n",
+            columns: ["size=13", "moves", "winner"],
+            rows: [["13", "a1b2c3d4", "1"], ["5", "a10b2", ""], ["7", "c3", "2"], ["not", "", "a game"]],
+            lines: [1, 3, 4, 5],
+            broken: "#3,a1 1\n#3,b\u{0}2 2\n", brokenLine: 2),
     ]
 
     static let extractors: [ExtractorConformance.Example] = [
@@ -64,5 +73,11 @@ enum BuiltInExamples {
         .init(
             extractor: "hashed", options: "numeric: [x]\nhash_columns: [city, text]\nbuckets: 16\ntokens: true\n",
             csv: "x,city,text\n1,paris,a b c\n2,,a a\n", malformed: ["1e39,rome,b"]),
+        // Several rows per record (a game's positions), skipped games (no winner, no moves) and
+        // failed ones (off the board, a cell twice, a bad winner, another size).
+        .init(
+            extractor: "hex", options: "positions: all\nmax_per_game: 2\n",
+            csv: "size=5,moves,winner\n5,a1b2c3,1\n5,e5a2,2\n5,,1\n5,c3,\n5,a1a1,1\n5,f1,1\n5,a1,3\n4,a1,1\n"),
+        .init(extractor: "hex", options: "positions: penultimate\nsize: 5\n", csv: "size=9,moves,winner\n5,a1b2c3,2\n"),
     ]
 }

@@ -21,6 +21,15 @@ struct ConformanceSuitesFailTests {
         withKnownIssue { PluginConformance.checkTable([LossyCodec.self, LossyCodec.self]) }
     }
 
+    @Test func anExtractorThatFailsARecordAfterAppendingARowFails() throws {
+        let c = try #require(
+            ExtractorConformance.cases(
+                in: [HalfFailingExtractor.self],
+                examples: [.init(extractor: "half-failing", options: "", csv: "x\n1\n2\n3\n")]
+            ).first)
+        withKnownIssue { try ExtractorConformance.check(c) }
+    }
+
     @Test func aFormatWithoutASampleFails() throws {
         withKnownIssue {
             try InputFormatConformance.check(InputFormatConformance.cases(in: [NoSampleFormat.self], samples: [])[0])
@@ -81,4 +90,35 @@ struct NoSampleFormat: InputFormatPlugin {
     static let options: [OptionSpec] = []
     static let fileExtensions = ["nosample"]
     static func make(_ options: PluginOptions) throws -> any InputFormat { fatalError("never built") }
+}
+
+/// Appends a row for every record, but says the odd ones failed: a failed record must give no row.
+struct HalfFailingExtractor: Extractor, ExtractorPlugin {
+    static let name = "half-failing"
+    static let summary = "fails records after appending their row"
+    static let options: [OptionSpec] = []
+    static func make(_ options: PluginOptions) throws -> any Extractor { HalfFailingExtractor() }
+
+    var name: String { Self.name }
+    var optionsText: String { "" }
+    func schema(columns: [String]) throws -> FeatureSchema {
+        FeatureSchema(features: [.init("x", normalized: false)], labels: [], masks: [], hasGroups: false)
+    }
+    func bind(columns: [String], schema: FeatureSchema, missing: MissingValues) throws -> any BoundExtractor {
+        guard columns == ["x"] else { throw ExtractorError.missingColumn(name: "x", role: "feature", columns: columns) }
+        return Bound()
+    }
+
+    struct Bound: BoundExtractor {
+        var notes: [String: Int] = [:]
+        mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome {
+            let row: [Float] = [1]
+            row.withUnsafeBufferPointer { r in
+                batch.append(
+                    features: r, labels: UnsafeBufferPointer(start: nil, count: 0), masks: [],
+                    group: UnsafeBufferPointer(start: nil, count: 0), line: record.line)
+            }
+            return record.line % 2 == 1 ? .failed("odd line") : .kept
+        }
+    }
 }

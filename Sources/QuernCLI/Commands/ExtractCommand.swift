@@ -12,7 +12,9 @@ struct ExtractCommand: AsyncParsableCommand {
             in the intermediate folder (batch_000000.npz, ...), written atomically and recorded in journal.jsonl. \
             Run the same command again to resume: complete batches are kept, the rest is redone. New input files go \
             into new batches; a changed or vanished file gets its batch redone. Files that fail to parse are skipped \
-            whole and listed in failed.jsonl with the line and reason. Extract never deletes batch files.
+            whole and listed in failed.jsonl with the line and reason; a record an extractor finds invalid on its \
+            own (hex: a game with an illegal move) is listed there by line, and its file's other records are kept. \
+            Extract never deletes batch files.
 
             Example:
               quern extract --config docs/examples/games.yaml --input-dir data/input --codec zstd
@@ -84,6 +86,16 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
                 "    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))")
         }
         if s.failed.count > 10 { lines.append("    ... and \(s.failed.count - 10) more") }
+    }
+    if !s.failedRecords.isEmpty {
+        lines.append(
+            "  failed records (\(Human.count(s.failedRecords.count)), other records of their files kept; all listed in \(s.intermediateDir)/failed.jsonl):"
+        )
+        for f in s.failedRecords.prefix(10) {
+            lines.append(
+                "    \(TerminalText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(TerminalText.escape(f.reason))")
+        }
+        if s.failedRecords.count > 10 { lines.append("    ... and \(s.failedRecords.count - 10) more") }
     }
     return lines.joined(separator: "\n")
 }

@@ -88,6 +88,7 @@ final class Session {
     static func fields(_ s: ExtractStage.Summary) -> [String: any Sendable] {
         [
             "kind": "extract", "files_ok": s.filesOK, "files_failed": s.failed.count,
+            "records_failed": s.failedRecords.count,
             "files_skipped": s.skippedInputs.count, "rows": s.rows,
             "batches": s.batches,
             "batches_made": s.batchesMade, "batches_kept": s.batchesKept, "bytes": s.bytes, "seconds": s.seconds,
@@ -110,7 +111,9 @@ final class Session {
     func finish(error: (any Error)? = nil, extract: ExtractStage.Summary? = nil, merge: MergeStage.Summary? = nil)
         -> RunSummary
     {
-        let failedFiles = extract.map { !$0.failed.isEmpty } ?? false
+        // An invalid record (a game with an illegal move) is input that failed too, though its
+        // file's other records were kept.
+        let failedFiles = extract.map { !$0.failed.isEmpty || !$0.failedRecords.isEmpty } ?? false
         let status = error != nil ? "failed" : failedFiles ? "files_failed" : "ok"
         let exit = error != nil ? ExitStatus.failure : failedFiles ? ExitStatus.someFilesFailed : ExitStatus.ok
         var s = RunSummary(

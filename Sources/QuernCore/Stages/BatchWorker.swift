@@ -141,6 +141,7 @@ public struct BatchWorker: Sendable {
                     record.rows = 0
                     record.skipped = [:]
                     record.notes = [:]
+                    record.failedRecords = nil
                     record.errorLine = failure.line
                     record.error = failure.reason
                     if temps.count > partsBefore { throw SpanningFailure(name: file.name, record: record) }
@@ -215,20 +216,34 @@ public struct BatchWorker: Sendable {
             }
         } catch let e as ReadError {
             throw FileFailure(line: e.line, reason: e.reason)
+        } catch ExtractorError.conflictsWithRun(let reason) {
+            // Only a config change can fix it: the run stops (finished batches are kept).
+            throw ExtractError.schema(file: name, reason: reason)
         } catch {
             throw FileFailure(line: 1, reason: "\(error)")
         }
         let row = Record()
         var rows = 0
+        var failed: [JournalEntry.FailedRecord] = []
         let notesBefore = bound.notes
         do {
             while try reader.next(into: row) {
+                let before = batch.count
                 switch try bound.extract(row, into: &batch) {
                 case .kept:
-                    rows += 1
+                    // A record may give several rows (a game gives a row per position).
+                    rows += batch.count - before
                     try afterRow(&batch)
                 case .skipped(let reason):
                     record.skipped[reason, default: 0] += 1
+                case .failed(let reason):
+                    if failed.count < JournalEntry.FileRecord.maxFailedRecords {
+                        failed.append(JournalEntry.FailedRecord(line: row.line, reason: reason))
+                    } else {
+                        record.skipped[
+                            "invalid record (more than \(JournalEntry.FileRecord.maxFailedRecords) in the file; the first are in failed.jsonl)",
+                            default: 0] += 1
+                    }
                 }
             }
         } catch let e as ReadError {
@@ -236,7 +251,10 @@ public struct BatchWorker: Sendable {
         } catch let e as RowError {
             throw FileFailure(line: row.line, reason: e.description)
         }
-        if rows == 0 && record.skipped.isEmpty { throw FileFailure(line: nil, reason: "no data rows (header only)") }
+        record.failedRecords = failed.isEmpty ? nil : failed
+        if rows == 0 && record.skipped.isEmpty && failed.isEmpty {
+            throw FileFailure(line: nil, reason: "no data rows (header only)")
+        }
         record.rows = rows
         var delta: [String: Int] = [:]
         for (note, count) in bound.notes where count > notesBefore[note, default: 0] {

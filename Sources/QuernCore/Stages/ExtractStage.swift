@@ -38,6 +38,8 @@ public struct ExtractStage: Sendable {
         public var filesTotal = 0
         public var filesOK = 0
         public var failed: [(file: String, line: Int?, reason: String)] = []
+        /// Invalid records of files whose other records were kept (all in failed.jsonl).
+        public var failedRecords: [(file: String, line: Int?, reason: String)] = []
         /// Entries of the input folder that matched but are not regular files, never read.
         public var skippedInputs: [SkippedInput] = []
         public var rows = 0
@@ -269,6 +271,7 @@ public struct ExtractStage: Sendable {
                 } else {
                     summary.filesOK += 1
                 }
+                for r in f.failedRecords ?? [] { summary.failedRecords.append((f.name, r.line, r.reason)) }
                 for (k, v) in f.skipped { summary.skippedRows[k, default: 0] += v }
                 for (k, v) in f.notes { summary.notes[k, default: 0] += v }
             }
@@ -519,13 +522,19 @@ public struct ExtractStage: Sendable {
 }
 
 /// Rewrites `failed.jsonl` from the journal state: one line per failed input file with its batch,
-/// line and reason.
+/// line and reason, then (per batch) one line per invalid record of a file whose other records
+/// were kept (``RowOutcome/failed(_:)``), with the record's line.
 func writeFailedList(_ state: JournalState, dir: String) throws {
     var lines = ""
     for k in state.entries.keys.sorted() {
         for f in state.entries[k]!.files where f.error != nil {
             lines +=
                 JSONLines.encode(FailedFile(file: f.name, line: f.errorLine, reason: f.error ?? "", batch: k)) + "\n"
+        }
+        for f in state.entries[k]!.files {
+            for r in f.failedRecords ?? [] {
+                lines += JSONLines.encode(FailedFile(file: f.name, line: r.line, reason: r.reason, batch: k)) + "\n"
+            }
         }
     }
     try AtomicFile.write(lines, to: "\(dir)/\(IntermediateFolderLayout.failed)")

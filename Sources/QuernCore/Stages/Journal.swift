@@ -110,6 +110,19 @@ public struct JournalEntry: Codable, Sendable, Equatable {
         /// Set when the file failed and none of its rows were used.
         public var errorLine: Int?
         public var error: String?
+        /// Records the extractor found invalid (``RowOutcome/failed(_:)``) while the file's other
+        /// records were kept: at most ``FileRecord/maxFailedRecords`` listed, the rest counted in
+        /// `skipped`. Nil when there were none (and in journals written before it existed).
+        public var failedRecords: [FailedRecord]? = nil
+
+        /// How many invalid records of one file the journal lists by line.
+        public static let maxFailedRecords = 1000
+    }
+
+    /// One invalid record of a file that was otherwise used: its line and why.
+    public struct FailedRecord: Codable, Sendable, Equatable {
+        public var line: Int
+        public var reason: String
     }
 
     public var batch: Int

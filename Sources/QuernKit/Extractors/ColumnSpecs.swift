@@ -339,6 +339,11 @@ public enum ExtractorError: Error, CustomStringConvertible, Equatable {
     case missingColumn(name: String, role: String, columns: [String])
     case noMatch(pattern: String, columns: [String])
     case schemaMismatch(expected: [String], found: [String])
+    /// Thrown by ``Extractor/bind(columns:schema:missing:)`` when a file shows that the run's
+    /// configuration cannot hold it, and only a config change can fix that (a Hex board of
+    /// another size than the first file's): the host stops the run with this reason, naming the
+    /// file, rather than failing the file alone. The reason says which option to set.
+    case conflictsWithRun(String)
 
     public var description: String {
         switch self {
@@ -349,6 +354,8 @@ public enum ExtractorError: Error, CustomStringConvertible, Equatable {
         case .noMatch(let pattern, let columns):
             return
                 "the pattern '\(pattern)' matches no column; the columns are: \(columns.prefix(60).joined(separator: ", "))"
+        case .conflictsWithRun(let reason):
+            return reason
         case .schemaMismatch(let expected, let found):
             return
                 "this file's columns give features \(found.prefix(8).joined(separator: ","))... but the dataset's are \(expected.prefix(8).joined(separator: ","))... (\(found.count) vs \(expected.count))"

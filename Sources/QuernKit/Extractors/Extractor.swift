@@ -9,8 +9,14 @@
 /// - the schema matches every row emitted: exactly `schema.features.count` finite floats per
 ///   kept row, one label per head within `0..<classes`, `width` mask values per mask head, a
 ///   group and a source line per row;
-/// - a row is either appended whole to the ``RowBatch`` or skipped with a reason (kept + skipped
-///   = rows given); a malformed row throws a ``RowError`` and the host discards the whole file;
+/// - a record gives 0..n rows: ``RowOutcome/kept`` when it appended one or more whole rows to
+///   the ``RowBatch`` (a game record gives a row per position), ``RowOutcome/skipped(_:)`` or
+///   ``RowOutcome/failed(_:)`` when it appended none (kept + skipped + failed = records given;
+///   the schema matches every row, however many a record gives);
+/// - a record that is invalid on its own (a game with an illegal move) is ``RowOutcome/failed(_:)``:
+///   the host lists its line and reason in `failed.jsonl` and keeps the file's other rows; a
+///   malformed row that means the file cannot be trusted throws a ``RowError`` and the host
+///   discards the whole file;
 /// - the same rows give the same batch, skips and notes, bit for bit;
 /// - ``bind(columns:schema:missing:)`` throws when a configured column is missing.
 ///
@@ -19,6 +25,8 @@
 ///
 /// Errors: ``schema(columns:)`` and ``bind(columns:schema:missing:)`` throw ``ExtractorError``
 /// for columns a file lacks (the host tries other files before blaming the configuration);
+/// ``bind(columns:schema:missing:)`` throws ``ExtractorError/conflictsWithRun(_:)`` for a file the
+/// run's configuration cannot hold (the host stops the run: only a config change fixes it);
 /// options that cannot work are refused when the plugin is built (``ConfigError`` for a value
 /// at a config line, ``PluginError`` otherwise), never later in the run.
 public protocol Extractor: Sendable {
@@ -44,7 +52,7 @@ extension Extractor {
 /// once per record, in file order; it is the hot path, so work on the record's bytes and reuse
 /// buffers rather than allocating per row.
 public protocol BoundExtractor {
-    /// Appends one row to `batch` or returns the reason it was skipped.
+    /// Appends one or more rows to `batch` (``RowOutcome/kept``), or none and returns why.
     mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome
     /// Things counted along the way that did not skip a row (e.g. "phase: unknown value, all zeros").
     var notes: [String: Int] { get }
@@ -52,9 +60,14 @@ public protocol BoundExtractor {
 
 /// What became of one record.
 public enum RowOutcome: Equatable, Sendable {
+    /// One or more rows appended.
     case kept
     /// Skipped and counted under this reason (e.g. "label 'action' missing").
     case skipped(String)
+    /// The record is invalid (the reason says why and names the value, e.g. "move 3 'z9' is off
+    /// the 13x13 board"): no row appended, the record's line and reason are listed in
+    /// `failed.jsonl`, and the file's other records go on.
+    case failed(String)
 }
 
 /// A record the extractor cannot read: the whole file is skipped and recorded in `failed.jsonl`.
