@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// The `hex` extractor for one file: validates each game and appends a row per chosen position.
 struct BoundHex: BoundExtractor {

@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// One Hex game read from a `trmph` record: board size, moves as cell indices (row-major, row =
 /// number - 1, column = letter - 'a') and the winner (1 = the first player, the one who made the
