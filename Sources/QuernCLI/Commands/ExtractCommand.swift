@@ -89,7 +89,7 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     }
     if !s.failedRecords.isEmpty {
         lines.append(
-            "  failed records (\(Human.count(s.failedRecords.count)), other records of their files kept; all listed in \(s.intermediateDir)/failed.jsonl):"
+            "  failed records (\(Human.count(s.failedRecords.count)), other records of their files kept; all listed in \(s.intermediateDir)/\(IntermediateFolderLayout.failed)):"
         )
         for f in s.failedRecords.prefix(10) {
             lines.append(

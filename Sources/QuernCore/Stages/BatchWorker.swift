@@ -241,7 +241,7 @@ public struct BatchWorker: Sendable {
                         failed.append(JournalEntry.FailedRecord(line: row.line, reason: reason))
                     } else {
                         record.skipped[
-                            "invalid record (more than \(JournalEntry.FileRecord.maxFailedRecords) in the file; the first are in failed.jsonl)",
+                            "invalid record (more than \(JournalEntry.FileRecord.maxFailedRecords) in the file; the first are in \(IntermediateFolderLayout.failed))",
                             default: 0] += 1
                     }
                 }
