@@ -148,6 +148,26 @@ struct ProvenanceTests {
         }
     }
 
+    /// `quern inspect` shows where rows came from: `--row split:n` for one, and the source and group
+    /// beside the first rows of `--head`.
+    @Test func inspectShowsARowsOrigin() throws {
+        let ws = try workspace()
+        let r = try QuernProcess.run(
+            ["merge", "--config", "q.yaml", "--merge-strategy", "shuffle", "--output-dir", "out", "-q"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let origin = try Provenance.origin(of: 3, split: "train", in: "\(ws.path)/out")
+        let one = try QuernProcess.run(["inspect", "out", "--row", "train:3"], cwd: ws.path)
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.contains("train row 3: \(origin.file) line \(origin.line)"), "\(one.stdout)")
+        let head = try QuernProcess.run(["inspect", "out", "--head", "4"], cwd: ws.path)
+        #expect(head.status == 0, "\(head.stderr)")
+        #expect(
+            head.stdout.contains("source:line") && head.stdout.contains("\(origin.file):\(origin.line)"),
+            "\(head.stdout)")
+        let bad = try QuernProcess.run(["inspect", "out", "--row", "train"], cwd: ws.path)
+        #expect(bad.status == 64 && bad.stderr.contains("train:0"), "\(bad.stderr)")
+    }
+
     /// The option changes nothing else: without it no provenance file is written, and the arrays
     /// are the same bytes as with it.
     @Test func withoutTheOptionTheOutputsAreUnchanged() throws {

@@ -17,6 +17,7 @@ struct InspectCommand: ParsableCommand {
               quern inspect data/intermediate/batch_000000.npz --head 3
               quern inspect data/intermediate
               quern inspect data/processed --json
+              quern inspect data/processed --row val:17     # where row 17 of X_val.npy came from (save.provenance)
 
             Exit status: 0 read, checksums good (or not checked); \(ExitStatus.verifyFailed) damage found (listed); \
             1 error; 64 bad usage.
@@ -28,6 +29,11 @@ struct InspectCommand: ParsableCommand {
     var path: String
     @Option(help: ArgumentHelp("Show the first N rows (of each split, for an output folder).", valueName: "n"))
     var head = 0
+    @Option(
+        help: ArgumentHelp(
+            "In an output folder saved with save.provenance: print where row N of a split came from (its input file, line and group), and nothing else.",
+            valueName: "split:n"))
+    var row: String?
     @Flag(help: "Print JSON instead of a table (all files and every value of the rows shown).")
     var json = false
     @Flag(
@@ -39,9 +45,44 @@ struct InspectCommand: ParsableCommand {
         guard (0...100_000).contains(head) else {
             throw ValidationError("--head \(head): give a number of rows from 0 to 100000.")
         }
+        if let row, Self.splitAndRow(row) == nil {
+            throw ValidationError(
+                "--row \(TerminalText.escape(row)): give a split and a row number, as train:0, val:17 or all:3 (the output of quern transform)."
+            )
+        }
+    }
+
+    /// `val:17` -> ("val", 17).
+    static func splitAndRow(_ text: String) -> (split: String, row: Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, ["train", "val", "test", "all"].contains(String(parts[0])), let n = Int(parts[1]),
+            n >= 0
+        else { return nil }
+        return (String(parts[0]), n)
     }
 
     func run() throws {
+        if let row, let (split, n) = Self.splitAndRow(row) {
+            do {
+                let origin = try Provenance.origin(of: n, split: split, in: path)
+                if json {
+                    let object: [String: Any] = [
+                        "split": origin.split, "row": origin.row, "file": origin.file, "line": origin.line,
+                        "group": String(decoding: origin.group, as: UTF8.self),
+                        "input_dir": origin.inputDir ?? NSNull(),
+                    ]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print(
+                        origin.description
+                            + (origin.inputDir.map { " (input folder \(TerminalText.escape($0)))" } ?? ""))
+                }
+            } catch {
+                throw fail(error)
+            }
+            return
+        }
         let inspection: Inspection
         do {
             inspection = try Inspector.inspect(path, head: head, checksums: !noChecksums, registry: CLIPlugins.registry)

@@ -71,11 +71,16 @@ extension Inspector {
                     let w = a.shape[1]
                     m[name] = a.data[(i * w)..<((i + 1) * w)].map { Int(Int8(bitPattern: $0)) }
                 }
-                // Row origin: with provenance (save.provenance), the group key and source of each
-                // output row are saved beside the outputs; this is where they join the row.
-                headRows.append(
-                    .init(row: i, split: split, features: Array(features[(i * d)..<((i + 1) * d)]), labels: l, masks: m)
-                )
+                var row = Inspection.Row(
+                    row: i, split: split, features: Array(features[(i * d)..<((i + 1) * d)]), labels: l, masks: m)
+                // Row origin: with provenance (save.provenance), the file, line and group of the
+                // row, from the files saved beside the outputs.
+                if let origin = try? Provenance.origin(of: i, split: split, in: dir) {
+                    row.source = origin.file
+                    row.line = origin.line
+                    row.group = origin.group.isEmpty ? nil : String(decoding: origin.group, as: UTF8.self)
+                }
+                headRows.append(row)
             }
         }
         return Inspection(
