@@ -26,7 +26,8 @@ struct TransformCommand: ParsableCommand {
               quern transform data/processed --input-dir data/new --output-dir data/new-arrays
               quern transform data/processed --input-dir incoming --output-dir scored --pattern '*.csv.gz'
 
-            Exit status: \(ExitStatus.table)
+            Exit status: 0 all good; 1 error (message on stderr; nothing published); 3 done, but some input \
+            files failed (listed in transform_report.json); 64 bad usage.
             """)
 
     @Argument(

@@ -42,8 +42,10 @@ public struct PluginRegistry: Sendable {
                     expected: problem, valid: specs.map(\.name))
             }
         }
-        for spec in specs where spec.required && values[spec.name] == nil {
-            throw .missingOption(plugin: plugin.name, kind: plugin.kind, option: spec.name, help: spec.help)
+        let missing = specs.filter { $0.required && values[$0.name] == nil }
+        if !missing.isEmpty {
+            throw .missingOption(
+                plugin: plugin.name, kind: plugin.kind, options: missing.map { .init(name: $0.name, help: $0.help) })
         }
         return PluginOptions(pluginName: plugin.name, values: values, specs: specs)
     }

@@ -69,4 +69,17 @@ struct RegistryTests {
         #expect(closest(to: "nope", in: ["x", "w", "y"]) == nil)
         #expect(closest(to: "lables", in: options) == "labels")
     }
+
+    /// Every missing required option is named at once, with where options of that kind are
+    /// written (an extractor's under `extractor:`; `--extractor` takes a name only).
+    @Test func everyMissingOptionIsNamedWithWhereToWriteIt() {
+        let error = #expect(throws: RegistryError.self) { try registry.extractor("hashed", [:]) }
+        let text = error?.description ?? ""
+        #expect(text.contains("needs the option 'hash_columns' (text columns to hash)"), "\(text)")
+        #expect(text.contains("under extractor: in the config"), "\(text)")
+        let many = RegistryError.missingOption(
+            plugin: "p", kind: .merge, options: [.init(name: "a", help: "first"), .init(name: "b", help: "second")])
+        #expect(many.description.contains("needs the options 'a' (first), 'b' (second)"), "\(many)")
+        #expect(many.description.contains("--merge-strategy p:key=value"), "\(many)")
+    }
 }
