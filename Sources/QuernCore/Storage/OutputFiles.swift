@@ -307,25 +307,8 @@ enum StoredZipRecords {
     }
 
     static func central(name: [UInt8], crc: UInt32, size: Int, offset: Int) -> [UInt8] {
-        var central: [UInt8] = []
-        central.le32(0x0201_4B50)
-        central.le16(20)
-        central.le16(20)
-        central.le16(0)
-        central.le16(0)
-        central.le16(0)
-        central.le16(ZipArchive.dosDate)
-        central.le32(crc)
-        central.le32(UInt32(size))
-        central.le32(UInt32(size))
-        central.le16(UInt16(name.count))
-        central.le16(0)
-        central.le16(0)
-        central.le16(0)
-        central.le16(0)
-        central.le32(0o100644 << 16)
-        central.le32(UInt32(offset))
-        return central + name
+        ZipArchive.centralEntry(
+            name: name, method: 0, crc32: crc, compressedSize: size, uncompressedSize: size, offset: offset)
     }
 
     static func end(entries: Int, centralBytes: Int, centralOffset: Int) -> [UInt8] {

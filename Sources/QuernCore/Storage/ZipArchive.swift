@@ -23,6 +23,34 @@ public enum ZipArchive {
     static let limit = Int(UInt32.max) - 1
 
     /// Lays out members as a complete ZIP file.
+    /// One central-directory entry (a regular file, mode 0644, no extra field or comment): the one
+    /// layout of batch files and of the outputs' `.npz` files.
+    static func centralEntry(
+        name: [UInt8], method: UInt16, crc32: UInt32, compressedSize: Int, uncompressedSize: Int, offset: Int
+    ) -> [UInt8] {
+        let version: UInt16 = method == 93 ? 63 : 20
+        var central: [UInt8] = []
+        central.reserveCapacity(46 + name.count)
+        central.le32(0x0201_4B50)
+        central.le16(version)
+        central.le16(version)
+        central.le16(0)
+        central.le16(method)
+        central.le16(0)
+        central.le16(dosDate)
+        central.le32(crc32)
+        central.le32(UInt32(compressedSize))
+        central.le32(UInt32(uncompressedSize))
+        central.le16(UInt16(name.count))
+        central.le16(0)
+        central.le16(0)
+        central.le16(0)
+        central.le16(0)
+        central.le32(0o100644 << 16)
+        central.le32(UInt32(offset))
+        return central + name
+    }
+
     public static func build(_ members: [Member], path: String) throws(StorageError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(members.reduce(22) { $0 + $1.compressed.count + 2 * (46 + $1.name.utf8.count) })
@@ -74,24 +102,9 @@ public enum ZipArchive {
             local.le16(UInt16(nameBytes.count))
             local.le16(0)
             local += nameBytes
-            central.le32(0x0201_4B50)
-            central.le16(version)
-            central.le16(version)
-            central.le16(0)
-            central.le16(method)
-            central.le16(0)
-            central.le16(dosDate)
-            central.le32(crc32)
-            central.le32(UInt32(compressed.count))
-            central.le32(UInt32(uncompressedSize))
-            central.le16(UInt16(nameBytes.count))
-            central.le16(0)
-            central.le16(0)
-            central.le16(0)
-            central.le16(0)
-            central.le32(0o100644 << 16)
-            central.le32(UInt32(offset))
-            central += nameBytes
+            central += ZipArchive.centralEntry(
+                name: nameBytes, method: method, crc32: crc32, compressedSize: compressed.count,
+                uncompressedSize: uncompressedSize, offset: offset)
             members += 1
             try local.withStorageBytes(sink)
             try sink(compressed)
