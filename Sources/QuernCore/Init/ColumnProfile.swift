@@ -67,9 +67,13 @@ public struct ColumnProfile: Sendable {
         }
     }
 
-    /// Numbers, but for at most 1% of stray values (a malformed file in the sample must not turn a
-    /// numeric column into text: files with such values fail and are listed, as they should).
-    public var numeric: Bool { present > 0 && nonNumeric * 100 <= present }
+    /// Numbers, but for at most 1% of stray values, or for one or two stray cells among at least
+    /// three numbers each (a small sample's typo, `seven` among numbers). A malformed cell in the
+    /// sample must not turn a numeric column into a one-hot of its values: files with such values
+    /// fail and are listed, as they should, and the starter config names the stray value.
+    public var numeric: Bool {
+        present > 0 && (nonNumeric * 100 <= present || (nonNumeric <= 2 && nonNumeric * 4 <= present))
+    }
     public var integer: Bool { numeric && nonInteger == 0 && minInt <= maxInt }
 
     /// Adds another sample of the same column (one more file).
