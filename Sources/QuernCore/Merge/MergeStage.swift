@@ -98,9 +98,9 @@ public struct MergeStage: Sendable {
                     if state > 0 {
                         throw MemoryLimitError.tooLowForStrategy(
                             limit, strategy: strategy.name, rows: batches.totalRows, stateBytes: state,
-                            partRows: partRows, minimum: named)
+                            partRows: partRows, need: minimum, minimum: named)
                     }
-                    throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, minimum: named)
+                    throw MemoryLimitError.tooLowForParts(limit, partRows: partRows, need: minimum, minimum: named)
                 }
                 let plan = limit.mergePlan(
                     partRows: partRows, rowBytes: rowBytes, stateBytes: state, budget: limit.budget(resident: resident))

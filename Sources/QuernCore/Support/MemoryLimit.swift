@@ -76,9 +76,13 @@ public struct MemoryLimit: Sendable, Equatable, CustomStringConvertible {
         resident + margin + partRows * rowBytes * 4 + stateBytes
     }
 
-    /// The limit a refusal names for a `minimum`: half a MiB more (what a process holds varies a
-    /// little from run to run), rounded up to a whole MiB, so the figure given as it is is accepted.
-    public static func named(_ minimum: Int) -> Int { ((minimum + (1 << 19) + (1 << 20) - 1) >> 20) << 20 }
+    /// The limit a refusal names for a `minimum`: 5% more, at least 4 MiB, rounded up to a whole
+    /// MiB, so the figure given as it is is accepted by the next run. What a process holds varies
+    /// from run to run: its resident code pages depend on what other processes keep in the page
+    /// cache (a debug quern under parallel tests was seen 9 MiB apart between two runs).
+    public static func named(_ minimum: Int) -> Int {
+        ((minimum + max(4 << 20, minimum / 20) + (1 << 20) - 1) >> 20) << 20
+    }
 
     /// Batches read ahead and loading threads for a merge whose largest part holds `partRows`
     /// rows, the strategy's memory budget, the rows of a block read back, and the bytes of X
@@ -114,18 +118,24 @@ public func currentResidentBytes() -> Int {
 /// A memory limit too low to do the work at all.
 public enum MemoryLimitError: Error, CustomStringConvertible {
     case tooLow(MemoryLimit, resident: Int, minimum: Int)
-    case tooLowForParts(MemoryLimit, partRows: Int, minimum: Int)
+    case tooLowForParts(MemoryLimit, partRows: Int, need: Int, minimum: Int)
     /// The merge strategy's own state (dedupe's table, shuffle's buckets) does not fit beside the parts.
-    case tooLowForStrategy(MemoryLimit, strategy: String, rows: Int, stateBytes: Int, partRows: Int, minimum: Int)
+    case tooLowForStrategy(
+        MemoryLimit, strategy: String, rows: Int, stateBytes: Int, partRows: Int, need: Int, minimum: Int)
+
+    /// Why the figure named is above what this merge needs now.
+    static func margin(_ need: Int) -> String {
+        "(the merge needs \(Human.bytes(need)) now; what a process holds varies from run to run, hence the margin)"
+    }
 
     public var description: String {
         switch self {
         case .tooLow(let limit, let resident, let minimum):
             "the memory limit \(limit) leaves no room for rows: quern itself already uses \(Human.bytes(resident)). Give --memory-limit at least \(Human.bytes(minimum))."
-        case .tooLowForParts(let limit, let partRows, let minimum):
-            "the memory limit \(limit) is too low for this merge: its largest batch part holds \(Human.count(partRows)) rows, and the merge holds a part at a time. Give --memory-limit at least \(Human.bytes(minimum)), or re-extract with --restart and this limit (smaller parts)."
-        case .tooLowForStrategy(let limit, let strategy, let rows, let state, let partRows, let minimum):
-            "the memory limit \(limit) is too low for this merge: strategy \(strategy) needs \(Human.bytes(state)) for its state with \(Human.count(rows)) rows, besides a batch part at a time (the largest holds \(Human.count(partRows)) rows). Give --memory-limit at least \(Human.bytes(minimum)), or merge fewer rows or with a strategy that keeps less (concat keeps nothing)."
+        case .tooLowForParts(let limit, let partRows, let need, let minimum):
+            "the memory limit \(limit) is too low for this merge: its largest batch part holds \(Human.count(partRows)) rows, and the merge holds a part at a time. Give --memory-limit at least \(Human.bytes(minimum)) \(Self.margin(need)), or re-extract with --restart and this limit (smaller parts)."
+        case .tooLowForStrategy(let limit, let strategy, let rows, let state, let partRows, let need, let minimum):
+            "the memory limit \(limit) is too low for this merge: strategy \(strategy) needs \(Human.bytes(state)) for its state with \(Human.count(rows)) rows, besides a batch part at a time (the largest holds \(Human.count(partRows)) rows). Give --memory-limit at least \(Human.bytes(minimum)) \(Self.margin(need)), or merge fewer rows or with a strategy that keeps less (concat keeps nothing)."
         }
     }
 }
