@@ -162,9 +162,20 @@ public struct BatchWorker: Sendable {
         // Publish: every part under its final name, then set aside parts of an earlier, longer
         // version of this batch so a merge never mixes versions.
         CrashPoint.reached("batch-written")
-        for t in temps { try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)") }
-        CrashPoint.reached("batch-published")
-        try setAsideStaleParts(of: job.batch, keeping: temps.count)
+        var done: [String] = []
+        do {
+            for t in temps {
+                try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)")
+                done.append("\(intermediateDir)/\(t.name.fileName)")
+            }
+            CrashPoint.reached("batch-published")
+            try setAsideStaleParts(of: job.batch, keeping: temps.count)
+        } catch {
+            // No journal line will record this batch: none of its parts stays under a final name.
+            for path in done { unlink(path) }
+            for t in temps where !done.contains("\(intermediateDir)/\(t.name.fileName)") { AtomicFile.discard(t.temp) }
+            throw error
+        }
         let parts = temps.map(\.part)
         var skipped: [String: Int] = [:]
         for r in records { skipped.merge(r.skipped, uniquingKeysWith: +) }

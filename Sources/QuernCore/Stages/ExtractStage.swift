@@ -200,12 +200,20 @@ public struct ExtractStage: Sendable {
         var made = 0
         var unreadable: [InputUnreadable] = []
         let unreadableList = SyncList<InputUnreadable>()
+        // Batches whose files are published: when the extract stops on an error, those no journal
+        // line records (made by workers still running when another failed) are removed, so every
+        // batch file under a final name is journaled.
+        let published = SyncList<JournalEntry>()
         do {
             // A job whose input cannot be read yields its error; the others go on, so one bad
             // mount or permission does not throw away the batches in flight.
             try await withThrowingTaskGroup(of: JournalEntry?.self) { group in
                 @Sendable func make(_ job: BatchJob) throws -> JournalEntry? {
-                    do { return try worker.run(job) } catch let e as InputUnreadable {
+                    do {
+                        let entry = try worker.run(job)
+                        published.append(entry)
+                        return entry
+                    } catch let e as InputUnreadable {
                         unreadableList.append(e)
                         return nil
                     }
@@ -248,6 +256,9 @@ public struct ExtractStage: Sendable {
             unreadable = unreadableList.items.sorted { $0.batch < $1.batch }
             if !unreadable.isEmpty { throw ExtractError.unreadableInputs(unreadable, shard: settings.shard) }
         } catch {
+            for entry in published.items where journal.entries[entry.batch] == nil {
+                for part in entry.parts { unlink("\(dir)/\(part.file)") }
+            }
             ticker.stop()
             writeProgress("failed", made: made, error: "\(error)")
             throw error
