@@ -8,6 +8,7 @@ public import QuernKit
 /// raw bytes, so the journal can record the content hash of each input without a second read.
 public final class FileSource: ByteSource {
     public let path: String
+    public var filePath: String? { path }
     private let fd: Int32
     public private(set) var crc = CRC32()
     public private(set) var bytesRead = 0
