@@ -44,11 +44,13 @@ enum ExitStatus {
     static let someFilesFailed: Int32 = 3
     /// `quern verify` found problems (listed on stdout).
     static let verifyFailed: Int32 = 2
+    /// The extract stopped before a batch that would pass `extract.budget` (finished batches kept).
+    static let budgetReached: Int32 = 4
     /// A usage error (bad flag or value), from the argument parser.
     static let usage: Int32 = 64
 
     static let table =
-        "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in \(IntermediateFolderLayout.failed)); 64 bad usage."
+        "0 all good; 1 error (message on stderr, finished batches kept); 2 `quern verify` found problems; 3 done, but some input files failed (listed in \(IntermediateFolderLayout.failed)); 4 stopped at the budget (extract.budget; finished batches kept: raise it and run again); 64 bad usage."
 }
 
 /// Prints an error the way quern does: its message, never a Swift dump, then exits 1 (64 for bad usage).
@@ -63,5 +65,5 @@ func fail(_ error: any Error) -> ExitCode {
     // Config errors already start with `file:line:column: error:`, as compilers print them.
     let line = text.contains(": error: ") || text.hasPrefix("error: ") ? text : "error: \(text)"
     FileHandle.standardError.write(Data((line + "\n").utf8))
-    return ExitCode(ExitStatus.failure)
+    return ExitCode(error is BudgetReached ? ExitStatus.budgetReached : ExitStatus.failure)
 }

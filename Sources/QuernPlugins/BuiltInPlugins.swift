@@ -3,6 +3,7 @@ import QuernCodecNone
 import QuernCodecZlib
 import QuernCodecZstd
 public import QuernCore
+import QuernExtractorCommand
 import QuernExtractorHashed
 import QuernExtractorHex
 import QuernExtractorTabular
@@ -15,6 +16,8 @@ import QuernMergeBalance
 import QuernMergeConcat
 import QuernMergeDedupe
 import QuernMergeShuffle
+import QuernWriterJSONLines
+import QuernWriterNpy
 
 /// The built-in plugins: the table `quern`'s `main.swift` gives to `QuernCLI.main(plugins:)`, and
 /// that the tests run the conformance suites over (`Tests/PluginTests/BuiltInConformanceTests`).
@@ -25,6 +28,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     TabularExtractor.self,
     HashedExtractor.self,
     HexExtractor.self,
+    CommandExtractor.self,
     NoneCodec.self,
     ZlibCodec.self,
     LZ4Codec.self,
@@ -37,6 +41,8 @@ public let builtInPlugins: [any Plugin.Type] = [
     ShuffleStrategy.self,
     DedupeStrategy.self,
     BalanceStrategy.self,
+    NpyWriter.self,
+    JSONLinesWriter.self,
 ]
 
 extension PluginRegistry {

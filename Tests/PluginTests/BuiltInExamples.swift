@@ -79,5 +79,31 @@ enum BuiltInExamples {
             extractor: "hex", options: "positions: all\nmax_per_game: 2\n",
             csv: "size=5,moves,winner\n5,a1b2c3,1\n5,e5a2,2\n5,,1\n5,c3,\n5,a1a1,1\n5,f1,1\n5,a1,3\n4,a1,1\n"),
         .init(extractor: "hex", options: "positions: penultimate\nsize: 5\n", csv: "size=9,moves,winner\n5,a1b2c3,2\n"),
+        // A program of the user's (here inline Python): rows with a feature, a label head, a
+        // group and a result; a skip, a failed record, and one it dies on (twice: the file fails).
+        .init(
+            extractor: "command", options: commandExampleOptions,
+            csv: "url,title\nu1,hello world\nu2,\nu3,bad\nu4,hi\nu5,another title\n", malformed: ["u6,die"]),
     ]
+
+    /// The `command` example's options: a worker in a few lines of Python, started with `-c`.
+    static let commandExampleOptions = #"""
+        command:
+          - /usr/bin/python3
+          - -c
+          - |
+            import sys, json
+            sys.stdin.readline()
+            def say(o): print(json.dumps(o), flush=True)
+            say({'protocol': 'quern-command', 'version': 1, 'features': ['length'],
+                 'labels': [{'name': 'long', 'classes': 2}], 'groups': True})
+            for line in sys.stdin:
+                t = json.loads(line)['record']['title'] or ''
+                if t == 'die': sys.exit(3)
+                if not t: say({'skip': 'no title'}); continue
+                if t == 'bad': say({'error': 'bad title', 'cost': 1}); continue
+                say({'features': [len(t)], 'labels': {'long': int(len(t) > 5)}, 'group': t[:1],
+                     'result': {'t': t}, 'cost': 0.5})
+        columns: [title]
+        """#
 }

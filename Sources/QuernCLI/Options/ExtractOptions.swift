@@ -81,6 +81,9 @@ struct ExtractOptions: ParsableArguments {
     @Flag(help: .setting("extract.restart"))
     var restart = false
 
+    @Option(help: .setting("extract.budget"))
+    var budget: Double?
+
     var overrides: [(String, String?)] {
         [
             ("paths.input", inputDir), ("paths.intermediate", intermediateDir), ("extractor.name", extractor),
@@ -88,7 +91,7 @@ struct ExtractOptions: ParsableArguments {
             ("batch.rows_per_batch", rowsPerBatch.map(String.init)), ("extract.workers", workers.map(String.init)),
             ("extract.sequential", sequential ? "true" : nil), ("input.max_files", maxFiles.map(String.init)),
             ("extract.shard", shard), ("extract.shard_count", shardCount.map(String.init)),
-            ("extract.restart", restart ? "true" : nil),
+            ("extract.restart", restart ? "true" : nil), ("extract.budget", budget.map { String($0) }),
         ]
     }
 }

@@ -27,12 +27,16 @@ struct MergeOptions: ParsableArguments {
     @Flag(help: .setting("merge.skip_validation"))
     var skipValidation = false
 
+    @Option(help: .setting("save.writer"))
+    var writer: String?
+
     var overrides: [(String, String?)] {
         [
             ("paths.output", outputDir), ("merge.strategy", mergeStrategy), ("split.fractions", split),
             ("merge.seed", seed.map(String.init)), ("split.seed", splitSeed.map(String.init)),
             ("normalize.method", normalize),
             ("merge.cleanup", cleanup ? "true" : nil), ("merge.skip_validation", skipValidation ? "true" : nil),
+            ("save.writer", writer),
         ]
     }
 }

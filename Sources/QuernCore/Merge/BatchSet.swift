@@ -28,6 +28,9 @@ public struct BatchSet: BatchSource {
     /// With `save.provenance`: blocks carry each row's origin (``RowBlock/origin``), numbered by
     /// this table. Nil (the default): no origin travels, and nothing changes.
     public var provenance: ProvenanceTable? = nil
+    /// With an output writer that writes results (`save.writer: jsonl`): each row's result, found
+    /// again by its origin (so ``provenance`` is set too). Nil: no result is kept.
+    public var results: ResultTable? = nil
 
     public var totalBytes: Int { entries.reduce(0) { $0 + $1.bytes } }
     public var batchCount: Int { entries.count }
@@ -158,6 +161,7 @@ public struct BatchSet: BatchSource {
         // Blocks in use at once: those read ahead, the one being merged, the one being written.
         let spare = SpareBlocks(layout: layout, cap: depth + 2)
         let tally = keyTally
+        let keepResults = results != nil
         for t in 0..<threads {
             Thread.detachNewThread {
                 let scratch = BatchFile.ReadScratch()
@@ -169,7 +173,8 @@ public struct BatchSet: BatchSource {
                         let block = Self.block(from: batch, layout: layout, split: split)
                         return LoadedBlock(
                             block: block, sources: layout.provenance ? batch.sources : [],
-                            groups: layout.provenance ? batch.groups : [])
+                            groups: layout.provenance ? batch.groups : [],
+                            results: keepResults ? batch.results : [])
                     }
                     queue.put(i, result)
                 }
@@ -186,6 +191,7 @@ public struct BatchSet: BatchSource {
             // Renumbered here, on the one consuming thread, in batch order: the same tables
             // whichever loader finished first.
             table?.globalize(&block, sources: loaded.sources, groups: loaded.groups)
+            try results?.add(block, results: loaded.results, batch: entries[i].path)
             try body(i, block)
             spare.give(block)
         }
@@ -234,6 +240,8 @@ struct LoadedBlock: Sendable {
     var block: RowBlock
     var sources: [String]
     var groups: [[UInt8]]
+    /// The batch's results, when the merge keeps them (``BatchSet/results``).
+    var results: [[UInt8]] = []
 }
 
 /// Blocks the merge is done with, whose arrays the loaders fill again, so the merge's memory is

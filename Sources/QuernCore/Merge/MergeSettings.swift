@@ -22,6 +22,8 @@ public struct MergeSettings: Sendable, Equatable {
     public var memoryLimit: MemoryLimit? = nil
     /// `save.provenance`: write each row's source file, line and group key with the outputs.
     public var provenance = false
+    /// `save.writer` (`--writer`): the output writer's spec (`npy`, `jsonl`).
+    public var writerSpec = "npy"
 
     init() {}
 

@@ -70,10 +70,16 @@ public struct MergeStage: Sendable {
         var bufferBytes = 1 << 20
         var windowBytes = 32 << 20
         var rowsDropped: [String: Int] = [:]
+        // The output writer (`save.writer`); one that writes results needs each row's origin.
+        var outputWriter: any OutputWriter = try plan.outputWriter()
+        var results: ResultsWriter? = nil
+        var carryOrigin = settings.provenance
         let (strategy, batches, publisher, merged, report) = try await runner.run(.merge, plan: plan) {
             plan async throws -> (any MergeStrategy, BatchSet, OutputPublisher, RowFilesWriter?, MergeReport) in
             settings = plan.merge
             let strategy = try plan.mergeStrategy()
+            outputWriter = try plan.outputWriter()
+            carryOrigin = settings.provenance || outputWriter.writesResults
             var batches = try BatchSet.open(settings.intermediateDir, registry: registry)
             // No rows: publishing would put empty outputs over the previous ones, so nothing is.
             guard batches.totalRows > 0 else { throw NothingToPublish.noRows(batches, output: settings.outputDir) }
@@ -81,7 +87,8 @@ public struct MergeStage: Sendable {
             split = try settings.splitFunction(for: batches.schema)
             settings.splitBy = split.by
             batches.keyTally = keyTally
-            if settings.provenance { batches.provenance = ProvenanceTable() }
+            if carryOrigin { batches.provenance = ProvenanceTable() }
+            if outputWriter.writesResults { batches.results = ResultTable() }
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let partRows = batches.entries.map(\.rows).max() ?? 0
@@ -140,10 +147,15 @@ public struct MergeStage: Sendable {
                 inspect
                 ? try RowFilesWriter(
                     dir: staging, name: "merged", schema: batches.schema, keepSplit: true,
-                    provenance: settings.provenance, bufferBytes: bufferBytes) : nil
+                    provenance: carryOrigin, bufferBytes: bufferBytes) : nil
+            if let table = batches.results {
+                results = try ResultsWriter(
+                    writer: outputWriter, table: table, dir: staging, fractions: settings.fractions)
+            }
             if !inspect {
                 direct = try SplitWriter(
                     dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes)
+                direct?.results = results
             }
             let total = batches.totalRows
             var seen = 0
@@ -170,10 +182,11 @@ public struct MergeStage: Sendable {
             try direct
             ?? SplitWriter(
                 dir: staging, schema: batches.schema, provenance: settings.provenance, bufferBytes: bufferBytes)
+        writer.results = results
         try await runner.run(.split) {
             if let merged {
                 try RowFiles.forEachBlock(
-                    dir: staging, name: "merged", schema: batches.schema, provenance: settings.provenance,
+                    dir: staging, name: "merged", schema: batches.schema, provenance: carryOrigin,
                     rows: merged.rows, blockRows: blockRows
                 ) {
                     try writer.write($0)
@@ -235,6 +248,11 @@ public struct MergeStage: Sendable {
             if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
             summary.validated = !settings.skipValidation
             try writer.writeNpz()
+            if let results, try results.finish() != writer.rows {
+                throw MergeError.validation([
+                    "the results files hold \(results.rows) rows per split, the arrays \(writer.rows)"
+                ])
+            }
             timings["save"] = monotonicSeconds() - t
             timings["total"] = monotonicSeconds() - started
             try writer.syncArrays()
@@ -252,7 +270,7 @@ public struct MergeStage: Sendable {
             // of a `quern merge` alone need not name the folder the batches came from.
             let extracted = runner.context.map { !$0.inputFiles.isEmpty } ?? false
             let inputDir = extracted ? plan.extract.inputDir : nil
-            try batches.provenance?.write(to: staging, inputDir: inputDir)
+            if settings.provenance { try batches.provenance?.write(to: staging, inputDir: inputDir) }
             try OutputChecksums.write(dir: staging)  // last: it covers every other file
             CrashPoint.reached("outputs-staged")
             try publisher.publish(staging)

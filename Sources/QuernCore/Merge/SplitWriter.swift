@@ -23,6 +23,9 @@ public final class SplitWriter {
     /// The thread that copies rows into the split files while the next block is prepared; it
     /// holds up to 16 output buffers' worth (less under a memory limit, where buffers are smaller).
     private let writeBehind: WriteBehind
+    /// The results files, with an output writer that writes results (`save.writer: jsonl`).
+    public var results: ResultsWriter? = nil
+
     /// The write-behind mark after the last block's writes.
     private var previousBlockWrites = 0
 
@@ -81,6 +84,7 @@ public final class SplitWriter {
                 }
             }
         }
+        try results?.write(block, rowsOf: rowsOf)
         if !rowsOf[0].isEmpty {
             block.features.withUnsafeBufferPointer { trainMoments.add($0, width: layout.features, rows: rowsOf[0]) }
         }

@@ -58,6 +58,7 @@ public enum RegistryError: Error, CustomStringConvertible, Equatable {
         case .merge: "write them as --merge-strategy \(plugin):key=value, or under merge.options in the config"
         case .codec: "write them as --codec \(plugin):key=value (batch.codec)"
         case .format: "write them as --format \(plugin):key=value (input.format)"
+        case .writer: "write them as --writer \(plugin):key=value (save.writer)"
         }
     }
 }

@@ -13,6 +13,11 @@ extension Resolver {
         try registry.mergeStrategy(spec: spec, extra: extra)
     }
 
+    /// The output writer `spec` names (`npy`, `jsonl`), its options checked.
+    public func writer(spec: String) throws -> any OutputWriter {
+        try registry.writer(spec: spec)
+    }
+
     /// The input format `choice` names, its options checked; nil for `auto`.
     public func format(_ choice: FormatChoice) throws -> (any InputFormat)? {
         try registry.format(choice)

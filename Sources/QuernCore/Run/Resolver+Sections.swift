@@ -25,6 +25,15 @@ extension Resolver {
         s.workers = try r.bool("extract.sequential") ? 1 : try r.required("extract.workers", r.int)
         s.memoryLimit = try memoryLimit(r)
         s.restart = try r.bool("extract.restart")
+        if let v = r.value("extract.budget") {
+            guard let budget = v.doubleValue, budget >= 0, budget.isFinite else {
+                throw .invalid(
+                    at: v.mark, key: "extract.budget",
+                    reason:
+                        "give the most the records may cost, a number >= 0 (for example 25.0), not '\(v.canonical)'.")
+            }
+            s.budget = budget
+        }
         (s.shard, s.shardFromScheduler) = try shard(of: config, environment: environment)
         s.extractorName = try r.required("extractor.name", r.string)
         if let ex = r.given("extractor") {
@@ -96,6 +105,7 @@ extension Resolver {
         s.cleanup = try r.bool("merge.cleanup")
         s.skipValidation = try r.bool("merge.skip_validation")
         s.provenance = try r.bool("save.provenance")
+        s.writerSpec = try r.required("save.writer", r.string)
         s.memoryBudget = try r.required("merge.memory_budget_mb", r.int) << 20
         s.memoryLimit = try memoryLimit(r)
         s.splitSeed = try r.required("split.seed", r.int)

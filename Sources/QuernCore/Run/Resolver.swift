@@ -93,6 +93,21 @@ public struct Resolver: Sendable {
                     "plugins",
                     Self.located(error, config.value(at: "merge.strategy") ?? config.value(at: "merge.options")))
             }
+            do {
+                let writer = try writer(spec: merge.writerSpec)
+                plan.writer = writer
+                if writer.writesResults, let extractor = plan.extractor, !extractor.makesResults {
+                    add(
+                        "config",
+                        Self.located(
+                            PluginError.invalidOptions(
+                                "save.writer \(writer.name) writes each row's result, and extractor '\(extractor.name)' makes none: use the command extractor (its program returns a result per record), or save.writer: npy."
+                            ),
+                            config.value(at: "save.writer")))
+                }
+            } catch {
+                add("plugins", Self.located(error, config.value(at: "save.writer")))
+            }
             // Plugin against plugin (balance's `head` against the extractor's label heads): the
             // strategy checks, given what the extractor declares.
             if let strategy = plan.strategy, let heads = plan.extractor?.labelHeads {

@@ -29,6 +29,8 @@ public struct RunPlan: Sendable {
     public var codec: (any Codec)?
     public var format: (any InputFormat)?
     public var strategy: (any MergeStrategy)?
+    /// The output writer (`save.writer`; nil when the merge does not run).
+    public var writer: (any OutputWriter)? = nil
 
     /// The extract stage's plugins; a plan resolved for it always has them.
     public func extractPlugins() throws -> (extractor: any Extractor, codec: any Codec) {
@@ -37,6 +39,14 @@ public struct RunPlan: Sendable {
                 "the extractor and codec (the plan was resolved without the extract stage)")
         }
         return (extractor, codec)
+    }
+
+    /// The output writer; a plan resolved for the merge always has it.
+    public func outputWriter() throws -> any OutputWriter {
+        guard let writer else {
+            throw ResolveFailed.missingPlugin("the output writer (the plan was resolved without the merge stage)")
+        }
+        return writer
     }
 
     /// The merge strategy; a plan resolved for the merge always has it.

@@ -69,6 +69,13 @@ extension Setting {
         Setting(
             "extract.restart", .bool, default: "false", flag: "--restart",
             help: "Redo every batch from scratch; earlier batches are moved to superseded/, not deleted"),
+        Setting(
+            "extract.budget", .double, shown: "none", flag: "--budget", value: "amount",
+            help:
+                "Most the records may cost, summed in the journal (the command extractor's reported cost); a batch that would pass it is not started",
+            more:
+                "The run then stops with exit status 4, finished batches kept; raise it and run again to go on. See docs/api-jobs.md."
+        ),
     ]
 
     static let batch: [Setting] = [
@@ -153,7 +160,11 @@ extension Setting {
         Setting(
             "save.provenance", .bool, default: "false",
             help: "Also write each row's source file, line and group key",
-            more: "provenance_<split>.npy, provenance_files.json, provenance_groups.npy; see docs/formats.md.")
+            more: "provenance_<split>.npy, provenance_files.json, provenance_groups.npy; see docs/formats.md."),
+        Setting(
+            "save.writer", .string, default: "npy", flag: "--writer", value: "name",
+            help: "Output writer: npy (the arrays) or jsonl (also each row's result as results_<split>.jsonl)",
+            more: "`quern plugins` lists them; jsonl needs an extractor that returns results (command)."),
     ]
 
     static let slurm: [Setting] = [

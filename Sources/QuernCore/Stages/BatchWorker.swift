@@ -79,6 +79,7 @@ public struct BatchWorker: Sendable {
         var temps: [(name: BatchName, temp: String, part: JournalEntry.Part)] = []
         var records: [JournalEntry.FileRecord] = []
         var cache = FileCache()
+        var spent = 0.0
         // The file being read: a part cut in the middle of it continues it in the next part.
         var current: String? = nil
         func flush(_ batch: inout RowBatch) throws {
@@ -132,7 +133,9 @@ public struct BatchWorker: Sendable {
                     continue
                 }
                 do {
-                    try extractFile(file.name, source: source, into: &batch, record: &record, cache: &cache) { b in
+                    try extractFile(
+                        file.name, source: source, into: &batch, record: &record, cache: &cache, spent: &spent
+                    ) { b in
                         if b.count >= rowsPerBatch { try flush(&b) }
                     }
                 } catch let failure as FileFailure {
@@ -181,14 +184,14 @@ public struct BatchWorker: Sendable {
         for r in records { skipped.merge(r.skipped, uniquingKeysWith: +) }
         return JournalEntry(
             batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value,
-            seconds: 0, skipped: skipped)
+            seconds: 0, skipped: skipped, spent: spent > 0 ? spent : nil)
     }
 
     /// Reads one file's records into the batch. Throws ``FileFailure`` for anything wrong with the
     /// file; `afterRow` runs after each kept row (to cut a part at the row limit).
     private func extractFile(
         _ name: String, source: FileSource, into batch: inout RowBatch, record: inout JournalEntry.FileRecord,
-        cache: inout FileCache, afterRow: (inout RowBatch) throws -> Void
+        cache: inout FileCache, spent: inout Double, afterRow: (inout RowBatch) throws -> Void
     ) throws {
         guard let kind = try fileKind(name) else {
             throw FileFailure(line: nil, reason: "no input format for this file name")
@@ -237,6 +240,9 @@ public struct BatchWorker: Sendable {
         var rows = 0
         var failed: [JournalEntry.FailedRecord] = []
         let notesBefore = bound.notes
+        // What the records cost counts whatever became of the file: it was paid.
+        let spentBefore = bound.spent
+        defer { spent += bound.spent - spentBefore }
         do {
             while try reader.next(into: row) {
                 let before = batch.count

@@ -25,6 +25,8 @@ public struct ExtractSettings: Sendable, Equatable {
     public var restart = false
     /// `batch.memory_limit`: sizes workers and parts to stay under it (see ``MemoryLimit``).
     public var memoryLimit: MemoryLimit? = nil
+    /// `extract.budget` (`--budget`): the most the journaled batches may cost (``BudgetGate``).
+    public var budget: Double? = nil
 
     init() {}
 

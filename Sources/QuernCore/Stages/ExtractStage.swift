@@ -204,6 +204,8 @@ public struct ExtractStage: Sendable {
         // line records (made by workers still running when another failed) are removed, so every
         // batch file under a final name is journaled.
         let published = SyncList<JournalEntry>()
+        var gate = BudgetGate(budget: settings.budget, journaled: journal.entries.values.map(\.spent))
+        var held = 0
         do {
             // A job whose input cannot be read yields its error; the others go on, so one bad
             // mount or permission does not throw away the batches in flight.
@@ -219,15 +221,20 @@ public struct ExtractStage: Sendable {
                     }
                 }
                 var pending = jobs[...]
-                for _ in 0..<min(workers, pending.count) {
-                    let job = pending.removeFirst()
+                // A batch starts only when the budget (extract.budget) leaves room for it.
+                func startNext() {
+                    guard gate.mayStart(), let job = pending.popFirst() else { return }
+                    gate.started()
                     group.addTask { try await OffPool.run { try make(job) } }
                 }
+                for _ in 0..<min(workers, pending.count) { startNext() }
                 while let next = try await group.next() {
                     guard let entry = next else {
-                        if let job = pending.popFirst() { group.addTask { try await OffPool.run { try make(job) } } }
+                        gate.finished(cost: nil, journaled: false)
+                        startNext()
                         continue
                     }
+                    gate.finished(cost: entry.spent)
                     do {
                         try journalFile.append(JSONLines.encode(entry))
                     } catch {
@@ -243,8 +250,9 @@ public struct ExtractStage: Sendable {
                     try writeFailedList(journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
-                    if let job = pending.popFirst() { group.addTask { try await OffPool.run { try make(job) } } }
+                    startNext()
                 }
+                held = pending.count
             }
             // Batches made again are no longer the ones --cleanup deleted.
             if cleanup != nil {
@@ -255,6 +263,12 @@ public struct ExtractStage: Sendable {
             }
             unreadable = unreadableList.items.sorted { $0.batch < $1.batch }
             if !unreadable.isEmpty { throw ExtractError.unreadableInputs(unreadable, shard: settings.shard) }
+            if held > 0, let budget = gate.budget {
+                try writeFailedList(journal, dir: dir)
+                throw BudgetReached(
+                    budget: budget, spent: gate.spent, estimate: gate.largest, left: held, total: ownedCount,
+                    suggested: gate.budgetFor(left: held))
+            }
         } catch {
             for entry in published.items where journal.entries[entry.batch] == nil {
                 for part in entry.parts { unlink("\(dir)/\(part.file)") }

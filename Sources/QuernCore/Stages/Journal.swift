@@ -135,6 +135,10 @@ public struct JournalEntry: Codable, Sendable, Equatable {
     /// `skipped`), so a merge can report them without decoding every file record. Nil in journals
     /// written before it was recorded.
     public var skipped: [String: Int]? = nil
+    /// What the batch's records cost (``BoundExtractor/spent``, e.g. the `command` extractor's
+    /// reported costs), summed over all its files, failed ones too; nil when nothing was
+    /// reported. `extract.budget` holds a run to the sum over the journal.
+    public var spent: Double? = nil
 
     public var rows: Int { parts.reduce(0) { $0 + $1.rows } }
     public var bytes: Int { parts.reduce(0) { $0 + $1.bytes } }
@@ -177,7 +181,7 @@ public struct JournalState: Sendable {
                 {
                     state.entries[h.batch] = JournalEntry(
                         batch: h.batch, parts: h.parts, files: [], codec: h.codec, fingerprint: h.fingerprint,
-                        seconds: h.seconds, skipped: h.skipped)
+                        seconds: h.seconds, skipped: h.skipped, spent: h.spent)
                 } else {
                     state.damagedLines[name, default: []].append(number)
                 }
@@ -195,6 +199,7 @@ public struct JournalState: Sendable {
         var fingerprint: String
         var seconds: Double
         var skipped: [String: Int]?
+        var spent: Double?
     }
 
     private static let cache = Mutex<[String: (signature: String, withFiles: Bool, state: JournalState)]>([:])

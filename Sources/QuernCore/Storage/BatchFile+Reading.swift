@@ -231,6 +231,9 @@ extension BatchFile {
         } else if key == "source_row" {
             try check([n], "<i8")
             append(data, to: &batch.sourceRow)
+        } else if key == "results" {
+            guard h.shape == [n] else { throw NpyError("array results has shape \(h.shape), expected [\(n)]") }
+            batch.results = try NpyArray(descr: h.descr, shape: h.shape, data: Array(data)).byteStrings()
         } else if key == "groups" || key == "sources" {
             let strings = try NpyArray(descr: h.descr, shape: h.shape, data: Array(data)).byteStrings()
             if key == "groups" {

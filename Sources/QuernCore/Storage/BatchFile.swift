@@ -50,6 +50,11 @@ public enum BatchFile {
         try batch.sourceRow.withUnsafeBytes { try body("source_row", "<i8", [n], $0) }
         let sources = NpyArray(byteStrings: batch.sources.map { Array($0.utf8) })
         try sources.data.withUnsafeBytes { try body("sources", sources.descr, sources.shape, $0) }
+        // Only batches of an extractor that makes results have the member (docs/formats.md).
+        if !batch.results.isEmpty {
+            let results = NpyArray(byteStrings: batch.results)
+            try results.data.withUnsafeBytes { try body("results", results.descr, results.shape, $0) }
+        }
     }
 
     /// Array members in the order they are written.

@@ -33,6 +33,21 @@ public enum OutputFolderLayout {
     /// The effective config the merge resolved, saved beside the transform.
     public static let config = "quern_config.yaml"
 
+    /// The results of a split, from an output writer that writes results (`results_<split>.jsonl`
+    /// for `jsonl`): nil `split` for the one file of a run whose rows all go to train
+    /// (`split.fractions: 1,0,0`), `results.jsonl`.
+    public static func results(split: String?, extension ext: String) -> String {
+        split.map { "results_\($0).\(ext)" } ?? "results.\(ext)"
+    }
+    /// Is `name` a results file (``results(split:extension:)``)?
+    public static func isResults(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0.isLetter || $0.isNumber }) else {
+            return false
+        }
+        return parts[0] == "results" || splits.contains { parts[0] == "results_\($0)" }
+    }
+
     /// The array files of one split, in the order `quern inspect` shows them.
     public static func arrays(split: String) -> [String] {
         [x(split: split), labels(split: split), masks(split: split)]
@@ -72,7 +87,8 @@ public enum OutputFolderLayout {
         name == stats || name == checksums
             || (name.hasPrefix("X_") && name.hasSuffix(".npy"))
             || ((name.hasPrefix("labels_") || name.hasPrefix("masks_")) && name.hasSuffix(".npz"))
-            || isProvenance(name) || name == transform || name == config || transformNames.contains(name)
+            || isProvenance(name) || isResults(name) || name == transform || name == config
+            || transformNames.contains(name)
     }
 
     // MARK: Beside the outputs: the publisher's record, staging folders and lock

@@ -42,10 +42,14 @@ public protocol Extractor: Sendable {
     /// them; nil when only the data tells. Merge strategies check their options against them
     /// before any work (``MergeStrategy/check(labelHeads:)``).
     var labelHeads: [String]? { get }
+    /// Whether every row it keeps carries a result (``RowBatch/results``: one JSON value per
+    /// row), for an output writer that writes results (`jsonl`). False by default.
+    var makesResults: Bool { get }
 }
 
 extension Extractor {
     public var labelHeads: [String]? { nil }
+    public var makesResults: Bool { false }
 }
 
 /// An extractor bound to the column positions of one file. Not shared between threads. Called
@@ -56,6 +60,14 @@ public protocol BoundExtractor {
     mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome
     /// Things counted along the way that did not skip a row (e.g. "phase: unknown value, all zeros").
     var notes: [String: Int] { get }
+    /// What the records given so far cost, summed (the `command` extractor: what its program
+    /// reported per record, such as an API's price), whether they gave rows or not. The host
+    /// journals it per batch and holds a run to `extract.budget`. Zero by default.
+    var spent: Double { get }
+}
+
+extension BoundExtractor {
+    public var spent: Double { 0 }
 }
 
 /// What became of one record.

@@ -15,6 +15,10 @@ public struct RowBatch: Sendable, Equatable {
     public var sourceRow: [Int64] = []
     /// Source file names (relative to the input folder), in order of first appearance.
     public var sources: [String] = []
+    /// Each row's result, one JSON value's UTF-8 bytes a row, when the extractor makes results
+    /// (``Extractor/makesResults``: the `command` extractor; the `jsonl` output writer writes
+    /// them), appended right after the row; empty for a batch of rows without results.
+    public var results: [[UInt8]] = []
     public internal(set) var count: Int = 0
 
     private var groupLookup: [[UInt8]: Int32] = [:]
@@ -37,7 +41,7 @@ public struct RowBatch: Sendable, Equatable {
     public static func == (a: RowBatch, b: RowBatch) -> Bool {
         a.featureCount == b.featureCount && a.features == b.features && a.labels == b.labels && a.masks == b.masks
             && a.groupIndex == b.groupIndex && a.groups == b.groups && a.sourceIndex == b.sourceIndex
-            && a.sourceRow == b.sourceRow && a.sources == b.sources
+            && a.sourceRow == b.sourceRow && a.sources == b.sources && a.results == b.results
     }
 
     /// Rows appended from now on come from this file.
@@ -97,6 +101,7 @@ public struct RowBatch: Sendable, Equatable {
         for key in groups[mark.groups...] { groupLookup[key] = nil }
         groups.removeSubrange(mark.groups...)
         sources.removeSubrange(mark.sources...)
+        if results.count > mark.rows { results.removeSubrange(mark.rows...) }
         currentSource = Int32(sources.count - 1)
         lastGroupIndex = -1
         count = mark.rows
@@ -112,6 +117,7 @@ public struct RowBatch: Sendable, Equatable {
         sourceIndex.removeAll(keepingCapacity: true)
         sourceRow.removeAll(keepingCapacity: true)
         sources.removeAll(keepingCapacity: true)
+        results.removeAll(keepingCapacity: true)
         groupLookup.removeAll(keepingCapacity: true)
         lastGroupIndex = -1
         currentSource = -1

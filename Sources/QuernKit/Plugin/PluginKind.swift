@@ -5,6 +5,7 @@ public enum PluginKind: String, CaseIterable, Sendable, Codable {
     case merge
     case codec
     case format
+    case writer
 
     /// How the kind is named in messages and in `quern plugins` ("extractors", "codecs", ...).
     public var plural: String {
@@ -13,6 +14,7 @@ public enum PluginKind: String, CaseIterable, Sendable, Codable {
         case .merge: "merge strategies"
         case .codec: "codecs"
         case .format: "input formats"
+        case .writer: "output writers"
         }
     }
 }
