@@ -142,6 +142,20 @@ struct CommandExtractorTests {
         #expect(kept == [urls[0], urls[2], urls[3]], "the records after it went to a new program")
     }
 
+    @Test func aStrayLineOnStdoutFailsItsRecordAndANewProgramAnswersTheRest() throws {
+        let ws = TempWorkspace("quern-slugs-chatter")
+        let urls = inputs(ws, files: 1, rows: 5, special: ["0/1": "Title CHATTY"])
+        _ = config(ws, ["--chatter-on", "CHATTY"])
+        let r = try run(ws)
+        #expect(r.status == 3, "a failed record: exit 3\n\(r.stderr)")
+        #expect(ws.text("batches/failed.jsonl").contains("write logs to stderr, not stdout"))
+        let kept = try results(ws)
+        #expect(kept.compactMap { $0["url"] } == [urls[0], urls[2], urls[3], urls[4]])
+        #expect(
+            kept.allSatisfy { $0["slug"] == "title-0-\($0["url"]!.split(separator: "/").last!)" },
+            "each reply on its record")
+    }
+
     @Test func retryableRecordsAreRetriedWithBackoffUpToTheLimit() throws {
         let ws = TempWorkspace("quern-slugs-retry")
         let urls = inputs(ws, files: 1, rows: 4, special: ["0/0": "Title BUSY", "0/2": "Title BUSIER"])

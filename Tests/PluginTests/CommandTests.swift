@@ -66,8 +66,6 @@ struct CommandTests {
             ),
             (#"{"features":[1,2],"labels":{"topic":0},"masks":{"ok":[1,2,0]},"group":"g"}"#, "other than 0 and 1"),
             (#"{"features":[1,2],"labels":{"topic":0},"masks":{"ok":[1,0,0]}}"#, "no \"group\""),
-            (#"{"features":[1,2]"#, "not valid JSON"),
-            (#"[1]"#, "not a JSON object"),
             (#"{"cost":-1}"#, "\"cost\" must be a number >= 0"),
         ]
         for (text, why) in cases {
@@ -77,6 +75,17 @@ struct CommandTests {
             }
             #expect(reason.contains(why), "\(text): \(reason)")
             #expect(!retry)
+        }
+        // Not a reply at all, or another record's: the program is out of step.
+        for (text, why) in [
+            ("loading model...", "not valid JSON"), (#"[1]"#, "not a JSON object"),
+            (#"{"line":7,"skip":"x"}"#, "is for \"line\" 7, not 3"),
+        ] {
+            guard case .outOfStep(let reason) = CommandReply.parse(Array(text.utf8), record: 3, schema: schema).0 else {
+                Issue.record("\(text) is not out of step")
+                continue
+            }
+            #expect(reason.contains(why), "\(text): \(reason)")
         }
         guard case .error("busy", true) = parse(#"{"error":"busy","retry":true,"cost":0.5}"#).0 else {
             Issue.record("a retryable error")

@@ -11,7 +11,7 @@ worker answers the header with its own (the schema of its rows), then writes exa
 per record, in order, on stdout, and flushes it. It ends when stdin ends.
 
 Options for trying quern's behaviour (and its tests): --fail-on, --retry-on, --die-on,
---die-once-on, --sleep-on match a text in the title.
+--die-once-on, --sleep-on, --chatter-on match a text in the title.
 """
 
 import argparse
@@ -45,6 +45,7 @@ def arguments(argv):
     p.add_argument("--marker", help="... remembering in this file that it died once")
     p.add_argument("--sleep-on", help="sleep before answering titles containing this text ...")
     p.add_argument("--sleep", type=float, default=60.0, help="... this many seconds")
+    p.add_argument("--chatter-on", help="print a stray line to stdout (a bug) before answering titles containing this text")
     return p.parse_args(argv)
 
 
@@ -65,6 +66,7 @@ def main(argv):
     for line in sys.stdin:
         request = json.loads(line)
         record = request["record"]
+        number = request["line"]
         url = record.get("url") or ""
         title = record.get("title") or ""
         if args.log:
@@ -77,19 +79,21 @@ def main(argv):
             open(args.marker, "w").close()
             sys.stderr.write("slugs_worker: died once on %r\n" % title)
             return 3
+        if args.chatter_on and args.chatter_on in title:
+            sys.stdout.write("calling the model...\n")
         if args.sleep_on and args.sleep_on in title:
             time.sleep(args.sleep)
         if args.retry_on and args.retry_on in title and retries.get(url, 0) < args.retry_times:
             retries[url] = retries.get(url, 0) + 1
-            reply({"error": "the model is busy", "retry": True, "cost": 0})
+            reply({"line": number, "error": "the model is busy", "retry": True, "cost": 0})
             continue
         if args.fail_on and args.fail_on in title:
-            reply({"error": "the model refused this title", "cost": args.cost})
+            reply({"line": number, "error": "the model refused this title", "cost": args.cost})
             continue
         if not title.strip():
-            reply({"skip": "no title"})
+            reply({"line": number, "skip": "no title"})
             continue
-        reply({"result": {"url": url, "slug": slugify(title)}, "cost": args.cost})
+        reply({"line": number, "result": {"url": url, "slug": slugify(title)}, "cost": args.cost})
     return 0
 
 

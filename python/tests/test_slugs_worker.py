@@ -29,9 +29,9 @@ def test_the_header_declares_no_features_and_each_record_gets_one_line_in_order(
     assert status == 0
     assert out[0] == {"protocol": "quern-command", "version": 1, "features": [], "labels": [], "masks": []}
     assert out[1:] == [
-        {"result": {"url": "https://e.com/0", "slug": "hello-world"}, "cost": 0.5},
-        {"skip": "no title"},
-        {"result": {"url": "https://e.com/2", "slug": "ca-marche-deja-vu"}, "cost": 0.5},
+        {"line": 2, "result": {"url": "https://e.com/0", "slug": "hello-world"}, "cost": 0.5},
+        {"line": 3, "skip": "no title"},
+        {"line": 4, "result": {"url": "https://e.com/2", "slug": "ca-marche-deja-vu"}, "cost": 0.5},
     ]
 
 
@@ -50,8 +50,8 @@ def test_it_can_fail_ask_for_retries_and_log_what_it_is_sent(tmp_path):
     log = tmp_path / "sent.log"
     status, out, _ = talk(["ok", "BUSY one", "NO thanks"], "--retry-on", "BUSY", "--retry-times", "1", "--fail-on", "NO", "--log", str(log))
     assert status == 0
-    assert out[2] == {"error": "the model is busy", "retry": True, "cost": 0}
-    assert out[3] == {"error": "the model refused this title", "cost": 0.001}
+    assert out[2] == {"line": 3, "error": "the model is busy", "retry": True, "cost": 0}
+    assert out[3] == {"line": 4, "error": "the model refused this title", "cost": 0.001}
     assert log.read_text().split() == ["https://e.com/0", "https://e.com/1", "https://e.com/2"]
 
 

@@ -80,7 +80,7 @@ struct BoundCommand: BoundExtractor {
             extractor.limiter?.wait()
             switch try exchange(request) {
             case .reply(let line):
-                let (reply, cost) = CommandReply.parse(line, schema: schema)
+                let (reply, cost) = CommandReply.parse(line, record: record.line, schema: schema)
                 spent += cost
                 switch reply {
                 case .row(let features, let labels, let masks, let group, let result):
@@ -95,6 +95,12 @@ struct BoundCommand: BoundExtractor {
                     return .kept
                 case .skip(let why):
                     return .skipped(why)
+                case .outOfStep(let why):
+                    // A stray line on stdout (a print) would shift every later reply onto the
+                    // wrong record: a new program starts in step.
+                    endProgram()
+                    notes["programs restarted out of step"] = (notes["programs restarted out of step"] ?? 0) + 1
+                    return .failed("\(why); the program was ended and started again (write logs to stderr, not stdout)")
                 case .error(let why, let retry):
                     guard retry else { return .failed(why) }
                     guard retried < extractor.retries else {

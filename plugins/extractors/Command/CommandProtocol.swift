@@ -115,16 +115,23 @@ enum CommandReply {
     case skip(String)
     /// An error the program reports for the record; `retry`: asking to be sent it again.
     case error(String, retry: Bool)
+    /// A line that cannot be this record's reply (not a JSON object, or the `line` of another
+    /// record): the program is out of step, and every later reply would answer the wrong record.
+    case outOfStep(String)
 
-    /// Reads one reply line against `schema`; a reply that breaks the protocol is `.error` with
-    /// the reason (not retried), and its cost still counts.
-    static func parse(_ line: [UInt8], schema: FeatureSchema) -> (CommandReply, cost: Double) {
+    /// Reads one reply line to the record of line `record` against `schema`; a reply that breaks
+    /// the protocol is `.error` with the reason (not retried), and its cost still counts.
+    static func parse(_ line: [UInt8], record: Int? = nil, schema: FeatureSchema) -> (CommandReply, cost: Double) {
         let reply: JSONValue
         do { reply = try JSONValue.parse(line) } catch {
-            return (.error("the program's reply is \(error)", retry: false), 0)
+            return (.outOfStep("the program's reply is \(error)"), 0)
         }
         guard case .object(let members) = reply else {
-            return (.error("the program's reply is \(reply.kind), not a JSON object", retry: false), 0)
+            return (.outOfStep("the program's reply is \(reply.kind), not a JSON object"), 0)
+        }
+        if let record, let echoed = members["line"], echoed.value != .number(Double(record)) {
+            let shown = String(decoding: line[echoed.span].prefix(40), as: UTF8.self)
+            return (.outOfStep("the program's reply is for \"line\" \(shown), not \(record)"), 0)
         }
         var cost = 0.0
         if let c = reply["cost"] {
