@@ -75,6 +75,11 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     lines.append(
         "  time:     \(Human.duration(s.seconds)), \(Human.count(Int(Double(s.rows) / max(s.seconds, 1e-6)))) rows/s; peak memory \(Human.bytes(s.peakBytes))"
     )
+    if let spent = s.spent {
+        let budget = s.budget.map { " of the budget \(BudgetReached.amount($0))" } ?? ""
+        lines.append(
+            "  spent:    \(BudgetReached.amount(spent))\(budget) (the records' reported costs, in the journal)")
+    }
     for (reason, n) in s.skippedRows.sorted(by: { $0.key < $1.key }) {
         lines.append("  skipped rows: \(Human.count(n)) \(reason)")
     }

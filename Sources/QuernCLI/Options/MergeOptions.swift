@@ -58,6 +58,9 @@ func mergeSummaryText(_ s: MergeStage.Summary) -> String {
         "  time:     \(Human.duration(s.seconds)); peak memory \(Human.bytes(s.peakBytes))\(s.validated ? "" : " (validation skipped)")"
     )
     lines.append("  batches:  \(s.cleanup ?? "kept (pass --cleanup to delete them after a successful merge)")")
+    for r in s.results {
+        lines.append("  results:  \(s.outputDir)/\(r.file) (\(Human.count(r.rows)) lines)")
+    }
     lines.append("  load them in Python:")
     lines.append("    import numpy as np")
     lines.append("    X = np.load('\(s.outputDir)/\(OutputFolderLayout.x(split: "train"))', mmap_mode='r')")

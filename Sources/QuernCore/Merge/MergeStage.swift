@@ -38,6 +38,8 @@ public struct MergeStage: Sendable {
         public var rowsDropped: [String: Int] = [:]
         /// Things the user should know though the outputs were published (an empty split).
         public var warnings: [String] = []
+        /// The results files published (`save.writer: jsonl`), with their rows.
+        public var results: [(file: String, rows: Int)] = []
     }
 
     public func run() async throws -> Summary {
@@ -248,10 +250,13 @@ public struct MergeStage: Sendable {
             if !problems.isEmpty && !settings.skipValidation { throw MergeError.validation(problems) }
             summary.validated = !settings.skipValidation
             try writer.writeNpz()
-            if let results, try results.finish() != writer.rows {
-                throw MergeError.validation([
-                    "the results files hold \(results.rows) rows per split, the arrays \(writer.rows)"
-                ])
+            if let results {
+                guard try results.finish() == writer.rows else {
+                    throw MergeError.validation([
+                        "the results files hold \(results.rows) rows per split, the arrays \(writer.rows)"
+                    ])
+                }
+                summary.results = results.files
             }
             timings["save"] = monotonicSeconds() - t
             timings["total"] = monotonicSeconds() - started

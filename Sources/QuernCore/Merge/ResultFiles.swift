@@ -46,6 +46,7 @@ public final class ResultsWriter {
     let table: ResultTable
     /// One sink per split (the one sink of an unsplit run serves train).
     private let sinks: [(any ResultSink)?]
+    private let names: [String?]
     public private(set) var rows = [0, 0, 0]
 
     /// `fractions`: the split's; with `[1, 0, 0]` the rows are one unsplit file.
@@ -53,17 +54,15 @@ public final class ResultsWriter {
         self.table = table
         guard let ext = writer.resultsExtension else {
             sinks = [nil, nil, nil]
+            names = [nil, nil, nil]
             return
         }
         if fractions.count == 3 && fractions[0] == 1 {
-            sinks = [
-                try writer.open(path: "\(dir)/\(OutputFolderLayout.results(split: nil, extension: ext))"), nil, nil,
-            ]
+            names = [OutputFolderLayout.results(split: nil, extension: ext), nil, nil]
         } else {
-            sinks = try SplitFunction.names.map {
-                try writer.open(path: "\(dir)/\(OutputFolderLayout.results(split: $0, extension: ext))")
-            }
+            names = SplitFunction.names.map { OutputFolderLayout.results(split: $0, extension: ext) }
         }
+        sinks = try names.map { name in try name.map { try writer.open(path: "\(dir)/\($0)") } }
     }
 
     /// Writes the results of `block`'s rows; `rowsOf[s]` are the rows of split `s`, in order.
@@ -86,6 +85,11 @@ public final class ResultsWriter {
                 rows[s] += 1
             }
         }
+    }
+
+    /// The files written, with their rows.
+    public var files: [(file: String, rows: Int)] {
+        zip(names, rows).compactMap { name, n in name.map { ($0, n) } }
     }
 
     /// Finishes every file (synced); the rows written per split.

@@ -71,5 +71,6 @@ public struct BudgetReached: Error, Sendable, CustomStringConvertible {
             + "raise the budget (--budget \(Self.amount(suggested)) covers the rest at that estimate) and run the same command again."
     }
 
-    static func amount(_ x: Double) -> String { String(format: "%.4g", x) }
+    /// An amount as a person reads it: 4 significant digits (0.025, 1.2e+04).
+    public static func amount(_ x: Double) -> String { String(format: "%.4g", x) }
 }

@@ -55,6 +55,10 @@ public struct ExtractStage: Sendable {
         public var vanishedFiles: [String] = []
         public var intermediateDir = ""
         public var fingerprint = ""
+        /// What the journaled batches' records cost (nil when the extractor reports no cost), and
+        /// the budget (`extract.budget`).
+        public var spent: Double? = nil
+        public var budget: Double? = nil
     }
 
     /// The plan's extractor and codec (built and checked by the ``Resolver``), and the settings
@@ -288,6 +292,7 @@ public struct ExtractStage: Sendable {
             guard let e = journal.entries[entry.batch] else { continue }
             summary.batches += 1
             summary.rows += e.rows
+            if let cost = e.spent { summary.spent = (summary.spent ?? 0) + cost }
             summary.bytes += e.bytes
             for f in e.files {
                 summary.filesTotal += 1
@@ -301,6 +306,7 @@ public struct ExtractStage: Sendable {
                 for (k, v) in f.notes { summary.notes[k, default: 0] += v }
             }
         }
+        summary.budget = settings.budget
         summary.seconds = monotonicSeconds() - started
         summary.peakBytes = peakResidentBytes()
         return summary

@@ -43,6 +43,8 @@ public final class LineProcess {
     private var stderrFD: Int32
     private var pending: [UInt8] = []
     private var tail: [UInt8] = []
+    /// What each read lands in, reused from record to record.
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
     private var status: Int32? = nil
     /// Bytes of stderr kept for messages (the last ones).
     public static let tailBytes = 2048
@@ -126,7 +128,6 @@ public final class LineProcess {
     /// reading its stderr meanwhile (the last ``tailBytes`` are kept for messages).
     public func readLine(timeout: Double, maxBytes: Int = 64 << 20) -> Reply {
         let deadline = kitMonotonicSeconds() + timeout
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
             if let nl = pending.firstIndex(of: 0x0A) {
                 let line = Array(pending[..<nl])
@@ -141,7 +142,7 @@ public final class LineProcess {
             if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 1_000_000)))
             if ready < 0 && errno != EINTR { return .ended }
-            if fds.count > 1 && fds[1].revents != 0 { drainStderr(&chunk) }
+            if fds.count > 1 && fds[1].revents != 0 { drainStderr() }
             if fds[0].revents != 0 {
                 let n = chunk.withUnsafeMutableBytes { read(stdoutFD, $0.baseAddress, $0.count) }
                 if n > 0 {
@@ -155,7 +156,7 @@ public final class LineProcess {
         }
     }
 
-    private func drainStderr(_ chunk: inout [UInt8]) {
+    private func drainStderr() {
         let n = chunk.withUnsafeMutableBytes { read(stderrFD, $0.baseAddress, $0.count) }
         if n > 0 {
             tail.append(contentsOf: chunk[0..<n])
@@ -168,11 +169,10 @@ public final class LineProcess {
 
     /// The last lines the program wrote to stderr (up to ``tailBytes``), read as far as it got.
     public var stderrTail: String {
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while stderrFD >= 0 {
             var fd = pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)
             guard poll(&fd, 1, 0) > 0 else { break }
-            drainStderr(&chunk)
+            drainStderr()
         }
         return String(decoding: tail, as: UTF8.self)
     }
