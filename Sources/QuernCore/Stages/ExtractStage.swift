@@ -225,17 +225,19 @@ public struct ExtractStage: Sendable {
                     }
                 }
                 var pending = jobs[...]
-                // A batch starts only when the budget (extract.budget) leaves room for it.
-                func startNext() {
-                    guard gate.mayStart(), let job = pending.popFirst() else { return }
-                    gate.started()
-                    group.addTask { try await OffPool.run { try make(job) } }
+                // Up to `workers` batches run at once, each started only when the budget
+                // (extract.budget) leaves room for it; without one, always.
+                func startMore() {
+                    while gate.running < workers, gate.mayStart(), let job = pending.popFirst() {
+                        gate.started()
+                        group.addTask { try await OffPool.run { try make(job) } }
+                    }
                 }
-                for _ in 0..<min(workers, pending.count) { startNext() }
+                startMore()
                 while let next = try await group.next() {
                     guard let entry = next else {
                         gate.finished(cost: nil, journaled: false)
-                        startNext()
+                        startMore()
                         continue
                     }
                     gate.finished(cost: entry.spent)
@@ -254,7 +256,7 @@ public struct ExtractStage: Sendable {
                     try writeFailedList(journal, dir: dir)
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
-                    startNext()
+                    startMore()
                 }
                 held = pending.count
             }
