@@ -111,23 +111,28 @@ struct CommandExtractorTests {
         #expect(all.sorted() == urls.sorted())
     }
 
-    @Test func aWorkerThatDiesIsStartedAgainAndTheRecordSentOnceMore() throws {
+    @Test func aWorkerThatDiesIsStartedAgainOnceAFileAndTheFileGoesOn() throws {
         let ws = TempWorkspace("quern-slugs-die")
-        let urls = inputs(ws, files: 2, rows: 5, special: ["0/2": "Title DIEONCE", "1/3": "Title FATAL"])
-        _ = config(ws, ["--die-once-on", "DIEONCE", "--marker", "\(ws.path)/died", "--die-on", "FATAL"])
+        let urls = inputs(
+            ws, files: 3, rows: 5,
+            special: ["0/2": "Title ONCE-a", "1/3": "Title FATAL", "2/1": "Title ONCE-b", "2/3": "Title ONCE-c"])
+        _ = config(ws, ["--die-once-on", "ONCE", "--marker", "\(ws.path)/died", "--die-on", "FATAL"])
         let r = try run(ws)
-        #expect(r.status == 3, "one file failed: exit 3\n\(r.stderr)")
-        // File 0: the worker died once on its record 2, was started again, and answered it.
+        #expect(r.status == 3, "files failed: exit 3\n\(r.stderr)")
+        // File 0: the worker died once on its record 2, was started again, and the file went on
+        // from that record: the records before it were not sent again.
         let log = sent(ws)
         #expect(log["https://e.com/0/2"] == 2, "the record it died on was sent again: \(log)")
-        #expect(log["https://e.com/0/3"] == 1 && log["https://e.com/0/1"] == 1, "the others once")
-        // File 1: it dies on record 3 every time: the file fails, with the worker's stderr.
-        #expect(log["https://e.com/1/3"] == 2)
+        #expect(log["https://e.com/0/0"] == 1 && log["https://e.com/0/1"] == 1 && log["https://e.com/0/4"] == 1)
+        // File 1 dies twice on record 3, file 2 once on record 1 and once on record 3: both fail,
+        // with the worker's exit status and stderr.
+        #expect(log["https://e.com/1/3"] == 2 && log["https://e.com/2/1"] == 2 && log["https://e.com/2/3"] == 1)
         let failed = ws.text("batches/failed.jsonl")
         #expect(failed.contains("part_1.csv") && failed.contains("exited with status 3"), "\(failed)")
         #expect(failed.contains("slugs_worker: cannot handle"), "the stderr tail names the cause: \(failed)")
+        #expect(failed.contains("part_2.csv") && failed.contains("it had ended on line 3 of this file"), "\(failed)")
         let kept = try results(ws).compactMap { $0["url"] }
-        #expect(kept == Array(urls.prefix(5)), "file 0 whole and in order; none of file 1")
+        #expect(kept == Array(urls.prefix(5)), "file 0 whole and in order; none of files 1 and 2")
     }
 
     @Test func aRecordThatTimesOutFailsAndTheProgramIsStartedAgain() throws {

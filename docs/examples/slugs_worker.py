@@ -41,8 +41,8 @@ def arguments(argv):
     p.add_argument("--retry-on", help="ask quern to retry titles containing this text ...")
     p.add_argument("--retry-times", type=int, default=1, help="... this many times before answering")
     p.add_argument("--die-on", help="exit with status 3 on titles containing this text, every time")
-    p.add_argument("--die-once-on", help="exit with status 3 on the first title containing this text ...")
-    p.add_argument("--marker", help="... remembering in this file that it died once")
+    p.add_argument("--die-once-on", help="exit with status 3 once on each title containing this text ...")
+    p.add_argument("--marker", help="... remembering in this file the titles it died on")
     p.add_argument("--sleep-on", help="sleep before answering titles containing this text ...")
     p.add_argument("--sleep", type=float, default=60.0, help="... this many seconds")
     p.add_argument("--chatter-on", help="print a stray line to stdout (a bug) before answering titles containing this text")
@@ -75,10 +75,13 @@ def main(argv):
         if args.die_on and args.die_on in title:
             sys.stderr.write("slugs_worker: cannot handle %r\n" % title)
             return 3
-        if args.die_once_on and args.die_once_on in title and not os.path.exists(args.marker):
-            open(args.marker, "w").close()
-            sys.stderr.write("slugs_worker: died once on %r\n" % title)
-            return 3
+        if args.die_once_on and args.die_once_on in title:
+            died = open(args.marker, encoding="utf-8").read().splitlines() if os.path.exists(args.marker) else []
+            if title not in died:
+                with open(args.marker, "a", encoding="utf-8") as marker:
+                    marker.write(title + "\n")
+                sys.stderr.write("slugs_worker: died once on %r\n" % title)
+                return 3
         if args.chatter_on and args.chatter_on in title:
             sys.stdout.write("calling the model...\n")
         if args.sleep_on and args.sleep_on in title:

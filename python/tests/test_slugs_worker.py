@@ -61,8 +61,10 @@ def test_it_dies_on_request_once_or_always(tmp_path):
     marker = tmp_path / "died"
     status, _, _ = talk(["ONCE"], "--die-once-on", "ONCE", "--marker", str(marker))
     assert status == 3 and marker.exists()
-    status, out, _ = talk(["ONCE"], "--die-once-on", "ONCE", "--marker", str(marker))
-    assert status == 0 and out[1]["result"]["slug"] == "once"
+    status, out, _ = talk(["ONCE", "ONCE too"], "--die-once-on", "ONCE", "--marker", str(marker))
+    assert status == 3 and len(out) == 2 and out[1]["result"]["slug"] == "once"
+    status, out, _ = talk(["ONCE", "ONCE too"], "--die-once-on", "ONCE", "--marker", str(marker))
+    assert status == 0 and len(out) == 3
 
 
 def test_a_header_of_another_protocol_is_refused():

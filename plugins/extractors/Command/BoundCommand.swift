@@ -10,6 +10,11 @@ struct BoundCommand: BoundExtractor {
     let schema: FeatureSchema
     private(set) var notes: [String: Int] = [:]
     private(set) var spent = 0.0
+    /// The line of the last record, to tell a new file (lines only grow within a file; the host
+    /// reuses a bound extractor for the next file with the same columns).
+    private var lastLine = 0
+    /// Where the program died in the current file, if it did: it is started again once per file.
+    private var diedAt: Int? = nil
 
     init(extractor: CommandExtractor, lease: ProgramLease, columns: [String], sent: [Int], schema: FeatureSchema) {
         self.extractor = extractor
@@ -74,8 +79,9 @@ struct BoundCommand: BoundExtractor {
 
     mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome {
         let request = CommandProtocol.request(record, columns: columns, sent: sent)
+        if record.line <= lastLine { diedAt = nil }
+        lastLine = record.line
         var retried = 0
-        var died = false
         while true {
             extractor.limiter?.wait()
             switch try exchange(request) {
@@ -120,15 +126,17 @@ struct BoundCommand: BoundExtractor {
                 return .failed("the program's reply is longer than 64 MiB; the program was ended and started again")
             case .died(let how):
                 endProgram()
-                // Once: the record is sent again to a new program. Twice: the record is what kills
-                // it, and the file fails rather than kill programs forever.
-                guard !died else {
+                // Once a file: a new program takes the file on from this record, sent again (the
+                // records answered before it are not). Twice: the file fails rather than kill
+                // programs forever; the next file gets a new program.
+                if let first = diedAt {
+                    let again = first == record.line ? "again on the same record" : "again, on line \(record.line)"
                     throw RowError(
                         column: nil,
-                        "the command's program \(how), twice on the record of line \(record.line) (it was started again and sent the record once more), so none of this file's rows are kept; fix the program (its stderr is above)"
+                        "the command's program \(how); it had ended on line \(first) of this file and was started again, and ended \(again), so none of this file's rows are kept. Fix the program (see its stderr); to redo the file, delete its batch's files (failed.jsonl gives the batch number) and run again: only that batch is made again"
                     )
                 }
-                died = true
+                diedAt = record.line
                 notes["programs restarted after they ended"] = (notes["programs restarted after they ended"] ?? 0) + 1
             }
         }

@@ -6,8 +6,9 @@ public import QuernKit
 /// writer, a `skip`, or an `error` (possibly retryable), and what the record cost. The protocol,
 /// versioned, is in docs/api-jobs.md; the program's header line declares the schema.
 ///
-/// A program that dies is started again and the record sent again once; a record it dies on
-/// twice fails its file (with the program's last stderr lines). A record with no reply within
+/// A program that dies is started again, once per file, and the file goes on from the record it
+/// died on; a second death in the file fails the file (with the program's last stderr lines),
+/// and the records it answered are never sent again. A record with no reply within
 /// `timeout` fails (the program is ended and started again); one the program marks retryable is
 /// sent again after `backoff`, doubling, up to `retries` times. `rate_limit` spaces the records of
 /// all workers. Each record's cost is journaled per batch, and `extract.budget` holds the run to it.
