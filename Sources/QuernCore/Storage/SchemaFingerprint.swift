@@ -16,6 +16,13 @@ public struct SchemaFingerprint: Sendable, Codable, Equatable, Hashable, CustomS
                 separator: ",")
         text += "\nmasks=" + schema.masks.map { "\($0.name)/\($0.width)/\($0.label ?? "")" }.joined(separator: ",")
         text += "\ngroups=\(schema.hasGroups)"
+        // Only when there are some: the fingerprints of schemas without arrays stay what they were.
+        if !schema.arrays.isEmpty {
+            text +=
+                "\narrays="
+                + schema.arrays.map { "\($0.name)/\($0.dtype.rawValue)/\($0.width)\($0.normalized ? "~" : "")" }.joined(
+                    separator: ",")
+        }
         let h = FNV1a64.hash(Array(text.utf8))
         value = String(h, radix: 16).leftPadded(to: 16)
     }
