@@ -24,6 +24,7 @@ let plugins: [(String, String, [Target.Dependency])] = [
     ("QuernExtractorTabular", "plugins/extractors/Tabular", []),
     ("QuernExtractorHashed", "plugins/extractors/Hashed", []),
     ("QuernExtractorHex", "plugins/extractors/Hex", []),
+    ("QuernExtractorRankGenes", "plugins/extractors/RankGenes", []),
     ("QuernMergeConcat", "plugins/merge/Concat", []),
     ("QuernMergeShuffle", "plugins/merge/Shuffle", []),
     ("QuernMergeDedupe", "plugins/merge/Dedupe", []),

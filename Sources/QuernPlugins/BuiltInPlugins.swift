@@ -5,6 +5,7 @@ import QuernCodecZstd
 public import QuernCore
 import QuernExtractorHashed
 import QuernExtractorHex
+import QuernExtractorRankGenes
 import QuernExtractorTabular
 import QuernFormatCSV
 import QuernFormatJSONLines
@@ -25,6 +26,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     TabularExtractor.self,
     HashedExtractor.self,
     HexExtractor.self,
+    RankGenesExtractor.self,
     NoneCodec.self,
     ZlibCodec.self,
     LZ4Codec.self,

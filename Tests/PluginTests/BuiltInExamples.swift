@@ -79,5 +79,13 @@ enum BuiltInExamples {
             extractor: "hex", options: "positions: all\nmax_per_game: 2\n",
             csv: "size=5,moves,winner\n5,a1b2c3,1\n5,e5a2,2\n5,,1\n5,c3,\n5,a1a1,1\n5,f1,1\n5,a1,3\n4,a1,1\n"),
         .init(extractor: "hex", options: "positions: penultimate\nsize: 5\n", csv: "size=9,moves,winner\n5,a1b2c3,2\n"),
+        // Text gene columns with ties, a cell with no expressed gene, an unknown label (skipped).
+        .init(
+            extractor: "rank_genes",
+            options:
+                "genes: [\"g*\"]\ntop_genes: 3\nnormalize_total: true\nnumeric: [depth]\nlabels:\n  age: {column: age, values: [young, old]}\ngroup: donor\n",
+            csv:
+                "donor,age,depth,g1,g2,g3,g4\nd1,young,10,0,5,5,1\nd1,old,3,0,0,0,0\nd2,old,7,2,,9,2\nd2,adult,1,1,1,1,1\n",
+            malformed: ["d1,young,10,0,five,5,1"]),
     ]
 }

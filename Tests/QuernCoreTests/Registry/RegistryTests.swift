@@ -8,7 +8,7 @@ struct RegistryTests {
     let registry = PluginRegistry.builtIn
 
     @Test func everyKindHasItsBuiltIns() {
-        #expect(registry.names(of: .extractor) == ["hashed", "hex", "tabular"])
+        #expect(registry.names(of: .extractor) == ["hashed", "hex", "rank_genes", "tabular"])
         #expect(registry.names(of: .codec) == ["lz4", "none", "zlib", "zstd"])
         #expect(registry.names(of: .format) == ["csv", "jsonl", "trmph", "tsv"])
     }
