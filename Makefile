@@ -108,6 +108,7 @@ test-team-plugins:
 ## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
 bench: build
 	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) $(if $(SIZES),--sizes $(SIZES))
+	python3 bench/bench_h5ad.py $(if $(H5AD_CELLS),--cells $(H5AD_CELLS))
 
 ## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).
 fuzz: deps
