@@ -105,5 +105,14 @@ struct RankGenesEndToEndTests {
             """
         r = try QuernProcess.python(check, cwd: ws.path)
         #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stdout)\(r.stderr)")
+        // verify and inspect know the output array: a changed byte is found, and it is listed.
+        r = try QuernProcess.run(["inspect", "out"], cwd: ws.path)
+        #expect(r.status == 0 && r.stdout.contains("tokens_train.npy"), "\(r.stdout)\(r.stderr)")
+        let tokens = "\(ws.path)/out/tokens_train.npy"
+        var bytes = try #require(FileManager.default.contents(atPath: tokens))
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: tokens))
+        r = try QuernProcess.run(["verify", "--output-dir", "out"], cwd: ws.path)
+        #expect(r.status == 2 && (r.stdout + r.stderr).contains("tokens_train.npy"), "\(r.stdout)\(r.stderr)")
     }
 }
