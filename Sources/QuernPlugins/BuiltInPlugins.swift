@@ -7,6 +7,7 @@ import QuernExtractorHashed
 import QuernExtractorHex
 import QuernExtractorTabular
 import QuernFormatCSV
+import QuernFormatH5AD
 import QuernFormatJSONLines
 import QuernFormatTSV
 import QuernFormatTrmph
@@ -33,6 +34,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     TSVFormat.self,
     JSONLinesFormat.self,
     TrmphFormat.self,
+    H5ADFormat.self,
     ConcatStrategy.self,
     ShuffleStrategy.self,
     DedupeStrategy.self,
