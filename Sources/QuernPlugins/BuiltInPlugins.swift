@@ -8,6 +8,7 @@ import QuernExtractorHex
 import QuernExtractorRankGenes
 import QuernExtractorTabular
 import QuernFormatCSV
+import QuernFormatH5AD
 import QuernFormatJSONLines
 import QuernFormatTSV
 import QuernFormatTrmph
@@ -35,6 +36,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     TSVFormat.self,
     JSONLinesFormat.self,
     TrmphFormat.self,
+    H5ADFormat.self,
     ConcatStrategy.self,
     ShuffleStrategy.self,
     DedupeStrategy.self,

@@ -29,6 +29,9 @@ public struct BatchWorker: Sendable {
     public var rowsPerBatch: Int
     public var readerSettings = ReaderSettings()
     public var counters: ProgressCounters
+    /// The run's block columns (an `.h5ad`'s genes, from the first file): every reader with a
+    /// block is aligned to them by name before binding, so no file's genes are misaligned.
+    public var runBlock: [String]? = nil
     /// Memory the jobs reuse, one set per job running at a time.
     let scratchPool = ScratchPool()
 
@@ -218,10 +221,12 @@ public struct BatchWorker: Sendable {
                 cache.formats[kind.format] = format
             }
             reader = try format.open(stream, settings: settings)
+            if let runBlock, reader.blockColumns != nil { try reader.align(toBlock: runBlock) }
             if let known = cache.bound, cache.columns == reader.columns {
                 bound = known
             } else {
-                bound = try extractor.bind(columns: reader.columns, schema: schema, missing: missing)
+                bound = try extractor.bind(
+                    columns: reader.columns, blockColumns: reader.blockColumns, schema: schema, missing: missing)
                 cache.columns = reader.columns
                 cache.bound = bound
             }
@@ -271,6 +276,7 @@ public struct BatchWorker: Sendable {
         for (note, count) in bound.notes where count > notesBefore[note, default: 0] {
             delta[note] = count - notesBefore[note, default: 0]
         }
+        delta.merge(reader.notes, uniquingKeysWith: +)
         record.notes = delta
         cache.bound = bound
     }

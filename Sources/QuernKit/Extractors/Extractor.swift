@@ -42,10 +42,27 @@ public protocol Extractor: Sendable {
     /// them; nil when only the data tells. Merge strategies check their options against them
     /// before any work (``MergeStrategy/check(labelHeads:)``).
     var labelHeads: [String]? { get }
+    /// ``schema(columns:)`` knowing which columns the records hand over as a ``NumericBlock``
+    /// (``RecordReader/blockColumns``: an `.h5ad`'s genes), so options can pick among those
+    /// (tabular's `genes:`). The host calls this one; the default ignores the block.
+    func schema(columns: [String], blockColumns: Range<Int>?) throws -> FeatureSchema
+    /// ``bind(columns:schema:missing:)`` knowing the block columns; the host calls this one.
+    func bind(columns: [String], blockColumns: Range<Int>?, schema: FeatureSchema, missing: MissingValues) throws
+        -> any BoundExtractor
 }
 
 extension Extractor {
     public var labelHeads: [String]? { nil }
+
+    public func schema(columns: [String], blockColumns: Range<Int>?) throws -> FeatureSchema {
+        try schema(columns: columns)
+    }
+
+    public func bind(columns: [String], blockColumns: Range<Int>?, schema: FeatureSchema, missing: MissingValues)
+        throws -> any BoundExtractor
+    {
+        try bind(columns: columns, schema: schema, missing: missing)
+    }
 }
 
 /// An extractor bound to the column positions of one file. Not shared between threads. Called
