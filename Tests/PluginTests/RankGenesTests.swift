@@ -121,6 +121,28 @@ struct RankGenesTests {
         if withFactors { #expect(bound.notes["genes not in gene_factors, never ranked"] == genes / 5) }
     }
 
+    /// Cells of thousands of expressed genes (the hand-written quicksort's partitions, not only its
+    /// insertion sort), cut by `top_genes` and not.
+    @Test(arguments: [300, 2000, 5000])
+    func longCellsRankAsAFullSortDoes(_ k: Int) throws {
+        let data = Self.cells(16, genes: 4000, seed: 99)
+        let want = data.map { Self.reference($0, k: k, pad: -1, normalize: true, target: 10_000, factors: nil) }
+        let batch = try runBlocks(try extractor("top_genes: \(k)\nnormalize_total: true\n"), data, sparse: true)
+        #expect(tokens(batch, width: k) == want.map(\.tokens))
+    }
+
+    /// A negative value (a corrected matrix) is never ranked but counts in the total, so the
+    /// packed float32 order no longer holds: those cells are ranked by their float64 values.
+    @Test func cellsWithNegativeValuesRankByTheirNormalizedValues() throws {
+        var data = Self.cells(24, genes: 50, seed: 5)
+        for i in data.indices { for g in stride(from: i % 3, to: 50, by: 7) { data[i][g] = -Float(g % 4) - 0.5 } }
+        let want = data.map { Self.reference($0, k: 9, pad: -1, normalize: true, target: 100, factors: nil) }
+        for sparse in [true, false] {
+            let e = try extractor("top_genes: 9\nnormalize_total: true\ntarget_sum: 100\n")
+            #expect(tokens(try runBlocks(e, data, sparse: sparse), width: 9) == want.map(\.tokens), "sparse: \(sparse)")
+        }
+    }
+
     @Test func aTextFileWithoutGeneColumnsOrBlockFailsNamingTheOption() throws {
         let e = try extractor("top_genes: 3\n")
         let reader = try registry.format("csv").open(MemorySource("a,b\n1,2\n"), settings: ReaderSettings())

@@ -69,9 +69,18 @@ struct BoundRankGenes: BoundExtractor {
         if nonFinite > 0 { notes[BoundColumns.nonFiniteNote, default: 0] += nonFinite }
         top.removeAll()
         var total = 0.0
+        var negative = false
         if let block = record.block {
             prepare(block)
-            if let bad = gather(block, total: &total) { return .failed(bad) }
+            // Packed keys (``TopGenes``) when every gene is a float32 of the block and there are no
+            // factors: their order is then the float64 values' order, with no rescaling.
+            let packed = factors == nil && textGenes.isEmpty
+            let bad =
+                packed
+                ? gatherPacked(block, total: &total, negative: &negative) : gather(block, total: &total)
+            if let bad { return .failed(bad) }
+            // A negative value makes the total no upper bound of the others: rank the float64 values.
+            if negative { top.unpack() }
         } else if genes.isEmpty {
             throw RowError(
                 column: nil,
@@ -81,8 +90,8 @@ struct BoundRankGenes: BoundExtractor {
             prepareText(nil)
         }
         if let bad = try gatherText(record, total: &total) { return .failed(bad) }
-        if normalizeTotal || factors != nil { rescale(total: total) }
-        let ranked = top.entries.count
+        if (normalizeTotal || factors != nil) && !top.entries.isEmpty { rescale(total: total) }
+        let ranked = top.count
         tokens.withUnsafeMutableBufferPointer { _ = top.select(k: topGenes, pad: padId, into: $0) }
         row[row.count - 1] = Float(ranked)
         tokens.withUnsafeBufferPointer { batch.appendArray(0, $0) }
@@ -156,6 +165,46 @@ struct BoundRankGenes: BoundExtractor {
                     return bad
                 }
             }
+        }
+        return nil
+    }
+
+    /// ``gather(_:total:)`` into packed keys: a value above 0 is added as its float32 bits.
+    mutating func gatherPacked(_ block: NumericBlock, total: inout Double, negative: inout Bool) -> String? {
+        let values = block.values
+        var bad: (position: Int, value: Float)? = nil
+        if let indices = block.indices {
+            for k in 0..<values.count {
+                let p = Int(indices[k])
+                guard p >= 0 && p < blockIds.count else {
+                    return "a gene index \(p) is outside the block's \(blockIds.count) genes"
+                }
+                let x = values[k]
+                let id = blockIds[p]
+                if id < 0 { continue }
+                if !x.isFinite {
+                    bad = (p, x)
+                    break
+                }
+                total += Double(x)
+                if x > 0 { top.add(packed: x, gene: id) } else if x < 0 { negative = true }
+            }
+        } else {
+            for p in 0..<min(values.count, blockIds.count) {
+                let x = values[p]
+                let id = blockIds[p]
+                if id < 0 { continue }
+                if !x.isFinite {
+                    bad = (p, x)
+                    break
+                }
+                total += Double(x)
+                if x > 0 { top.add(packed: x, gene: id) } else if x < 0 { negative = true }
+            }
+        }
+        if let (p, x) = bad {
+            let column = block.firstColumn + p
+            return "gene '\(header.indices.contains(column) ? header[column] : "#\(column)")' has the value \(x)"
         }
         return nil
     }
