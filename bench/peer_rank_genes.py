@@ -3,7 +3,8 @@
 block of cells at a time, never whole), numpy per cell. Same computation as docs/single-cell.md:
 value = count / cell total * TARGET (float64, the total added in gene order), genes above 0
 ranked by value descending then gene id ascending, the first TOP ids, padded with -1. Writes the
-tokens as int32 [cells, TOP] to OUT.npy (a memmap, so the output does not sit in memory either).
+tokens as int32 [cells, TOP] to OUT.npy a block at a time (plain writes: a memmap's dirty pages
+would count in the peak RSS as the file grows, which Quern's writes do not).
 
     peer_rank_genes.py IN.h5ad OUT.npy [--top 2000] [--target 10000] [--block 10000]
 """
@@ -23,7 +24,9 @@ def main():
     a = ap.parse_args()
     adata = anndata.read_h5ad(a.input, backed="r")
     n = adata.n_obs
-    out = np.lib.format.open_memmap(a.out, mode="w+", dtype=np.int32, shape=(n, a.top))
+    out = open(a.out, "wb")
+    np.lib.format.write_array_header_1_0(
+        out, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int32)), "fortran_order": False, "shape": (n, a.top)})
     for start in range(0, n, a.block):
         m = adata.X[start:min(n, start + a.block)]  # scipy CSR of this block only
         m.sort_indices()
@@ -37,8 +40,8 @@ def main():
             ids, v = ids[keep], x[keep] / total * a.target
             order = ids[np.lexsort((ids, -v))][: a.top]
             tokens[i, : len(order)] = order
-        out[start:start + m.shape[0]] = tokens
-    out.flush()
+        out.write(tokens.tobytes())
+    out.close()
     print(f"{a.out}: {n} cells")
 
 
