@@ -56,7 +56,7 @@ def main():
     ap.add_argument("--density", type=float, default=0.05)
     ap.add_argument("--top", type=int, default=2000)
     ap.add_argument("--scale", type=int, default=4)
-    ap.add_argument("--rows-per-batch", type=int, default=20_000, help="cells per batch file (Quern's memory follows it)")
+    ap.add_argument("--rows-per-batch", type=int, default=5_000, help="cells per batch file (Quern's memory follows it)")
     ap.add_argument("--data", default="/tmp/quern-bench-h5ad")
     ap.add_argument("--quern", default=os.path.join(here, "..", ".build", "release", "quern"))
     a = ap.parse_args()
