@@ -10,7 +10,7 @@ struct RegistryTests {
     @Test func everyKindHasItsBuiltIns() {
         #expect(registry.names(of: .extractor) == ["hashed", "hex", "tabular"])
         #expect(registry.names(of: .codec) == ["lz4", "none", "zlib", "zstd"])
-        #expect(registry.names(of: .format) == ["csv", "jsonl", "trmph", "tsv"])
+        #expect(registry.names(of: .format) == ["csv", "h5ad", "jsonl", "trmph", "tsv"])
     }
 
     @Test func unknownNameListsTheKnownOnesAndSuggestsTheClosest() {
