@@ -69,4 +69,24 @@ struct H5ADBadFileTests {
             r.stderr.contains("layers/spliced") && r.stderr.contains("its layers: counts"),
             "\(r.stderr)")
     }
+
+    /// A cell that fails (an infinite `score`) is named by its row (the "line") and its cell id.
+    @Test func aBadCellIsNamedByRowAndCellID() throws {
+        let ws = TempWorkspace("quern-h5ad-cell")
+        try H5ADFixture.python(
+            """
+            import os; os.makedirs('in')
+            X, obs = cells(10, genes, seed=2)
+            obs.loc[obs.index[3], 'score'] = np.inf
+            write('in/cells.h5ad', X, obs, genes, 'csr')
+            """, in: ws)
+        let r = try H5ADFixture.run(ws, config: H5ADFixture.config())
+        #expect(r.status != 0)
+        let failed = try JSONLines.read("\(ws.path)/mid/failed.jsonl").map {
+            try #require(try JSONSerialization.jsonObject(with: $0) as? [String: Any])
+        }
+        #expect(failed.first?["line"] as? Int == 4, "\(failed)")
+        let reason = failed.first?["reason"] as? String ?? ""
+        #expect(reason.contains("column 'score'") && reason.contains("(record cell 'cell200003')"), "\(reason)")
+    }
 }

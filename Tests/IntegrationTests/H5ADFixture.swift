@@ -35,11 +35,13 @@ enum H5ADFixture {
         """
 
     /// The config every test starts from: obs `age` and `score`, then every gene; labels from a
-    /// categorical and a bool; groups from a string column; no normalization, all rows in train.
+    /// categorical and a bool; groups from a string column; no normalization, all rows in train;
+    /// a batch per file, so files are read by several workers at once (through the HDF5 lock).
     static func config(format: String = "{name: h5ad, block_values: 7}", extractorExtra: String = "") -> String {
         """
         paths: {input: in, intermediate: mid, output: out}
         input: {format: \(format)}
+        batch: {files_per_batch: 1}
         extractor:
           name: tabular
           numeric: [age, score]

@@ -76,4 +76,42 @@ struct H5ADTests {
         #expect(r.stdout.contains("label 'donor' missing") || r.stderr.contains("label 'donor' missing"), "\(r.stdout)")
         try H5ADFixture.expectArraysEqualNumpy(ws, "genes by name and glob")
     }
+
+    /// A categorical with integer categories is a text label ("0", "1", "2"); a nullable integer
+    /// column (anndata 0.9 and later: `values` + `mask`, written here with h5py) reads its masked
+    /// cells as missing (`fill_missing`).
+    @Test func integerCategoriesAndNullableColumns() throws {
+        let ws = TempWorkspace("quern-h5ad-nullable")
+        try H5ADFixture.python(
+            """
+            import os, h5py; os.makedirs('in')
+            X, obs = cells(20, genes, seed=6)
+            obs['cluster'] = pd.Categorical(np.arange(20) % 3)
+            write('in/cells.h5ad', X, obs, genes, 'csr')
+            with h5py.File('in/cells.h5ad', 'a') as f:
+                g = f['obs'].create_group('visits')
+                g.attrs['encoding-type'] = 'nullable-integer'
+                g.attrs['encoding-version'] = '0.1.0'
+                g['values'] = np.arange(20, dtype=np.int64) * 10
+                mask = np.zeros(20, bool); mask[[2, 5]] = True
+                g['mask'] = mask
+                order = [str(c) for c in f['obs'].attrs['column-order']] + ['visits']
+                f['obs'].attrs['column-order'] = np.array(order, dtype=h5py.string_dtype())
+            visits = np.where(mask, -1, np.arange(20) * 10).astype(np.float32)[:, None]
+            np.save('expected.npy', np.hstack([visits, expected(X, obs)[:, 2:]]))
+            np.save('cluster.npy', (np.arange(20) % 3).astype(np.int32))
+            """, in: ws)
+        let config = H5ADFixture.config().replacingOccurrences(
+            of: "numeric: [age, score]", with: "numeric: [visits]\n  fill_missing: -1"
+        ).replacingOccurrences(
+            of: "healthy: {column: healthy, classes: 2}",
+            with: "cluster: {column: cluster, values: [\"0\", \"1\", \"2\"]}")
+        let r = try H5ADFixture.run(ws, config: config)
+        #expect(r.status == 0, "\(r.stderr)")
+        try H5ADFixture.expectArraysEqualNumpy(ws, "nullable and integer categories")
+        let labels = try QuernProcess.pythonAnndata(
+            "import numpy as np; print(np.array_equal(np.load('out/labels_train.npz')['cluster'], np.load('cluster.npy')))",
+            cwd: ws.path)
+        #expect(labels.stdout == "True\n", "\(labels.stdout) \(labels.stderr)")
+    }
 }

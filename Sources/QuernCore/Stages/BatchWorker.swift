@@ -254,7 +254,7 @@ public struct BatchWorker: Sendable {
                     record.skipped[reason, default: 0] += 1
                 case .failed(let reason):
                     if failed.count < JournalEntry.FileRecord.maxFailedRecords {
-                        failed.append(JournalEntry.FailedRecord(line: row.line, reason: reason))
+                        failed.append(JournalEntry.FailedRecord(line: row.line, reason: named(reason, row, reader)))
                     } else {
                         record.skipped[
                             "invalid record (more than \(JournalEntry.FileRecord.maxFailedRecords) in the file; the first are in \(IntermediateFolderLayout.failed))",
@@ -265,7 +265,7 @@ public struct BatchWorker: Sendable {
         } catch let e as ReadError {
             throw FileFailure(line: e.line, reason: e.reason)
         } catch let e as RowError {
-            throw FileFailure(line: row.line, reason: e.description)
+            throw FileFailure(line: row.line, reason: named(e.description, row, reader))
         }
         record.failedRecords = failed.isEmpty ? nil : failed
         if rows == 0 && record.skipped.isEmpty && failed.isEmpty {
@@ -279,6 +279,12 @@ public struct BatchWorker: Sendable {
         delta.merge(reader.notes, uniquingKeysWith: +)
         record.notes = delta
         cache.bound = bound
+    }
+
+    /// `reason` with the record's name when its format has one (an .h5ad cell's id).
+    private func named(_ reason: String, _ record: Record, _ reader: any RecordReader) -> String {
+        guard let name = reader.name(of: record) else { return reason }
+        return "\(reason) (record \(OneLine.escape(name)))"
     }
 
     func fileKind(_ name: String) throws -> (format: String, compression: String?)? {

@@ -115,7 +115,8 @@ public struct ExtractStage: Sendable {
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
         let (schema, runBlock) = try discoverColumns(extractor, candidates)
-        let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+        let fingerprint = SchemaFingerprint(
+            extractor: extractor.name, options: extractor.optionsText, schema: schema, vocabulary: runBlock)
         let (workerCount, rowsPerPart) = try memoryPlan(schema)
         if settings.restart { try setAsideEverything(in: dir) }
         let (plan, cleanup) = try updatePlan(

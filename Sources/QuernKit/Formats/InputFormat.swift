@@ -54,12 +54,16 @@ public protocol RecordReader: AnyObject {
     /// Things the reader counted for this file (genes mapped away by ``align(toBlock:)``), added
     /// to the file's notes in the journal and the summary, like an extractor's.
     var notes: [String: Int] { get }
+    /// What messages call `record` besides its line, when the format has a name for it (an
+    /// `.h5ad` cell's id, its `obs` index); nil for text formats, whose line says it all.
+    func name(of record: Record) -> String?
 }
 
 extension RecordReader {
     public var blockColumns: Range<Int>? { nil }
     public func align(toBlock names: [String]) throws(ReadError) {}
     public var notes: [String: Int] { [:] }
+    public func name(of record: Record) -> String? { nil }
 }
 
 /// A file could not be read: where, and why.

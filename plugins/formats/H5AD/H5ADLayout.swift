@@ -157,7 +157,7 @@ struct H5ADLayout {
             var out: [ObsColumn] = []
             for field in try HDF5Read.fieldNames(obs) where field != "index" {
                 if let cats = uns?.child("\(field)_categories"), cats.kind == .dataset {
-                    let categories = try HDF5Read.allStrings(cats)
+                    let categories = try ObsColumn.categories(cats)
                     out.append(ObsColumn(name: field, dataset: obs, field: field, kind: .categorical(categories)))
                 } else {
                     out.append(
@@ -175,13 +175,22 @@ struct H5ADLayout {
             }
             if o.kind == .group {
                 let encoding = HDF5Read.attributeStrings(o, "encoding-type")?.first ?? "none"
+                if encoding.hasPrefix("nullable-") {
+                    // anndata 0.9 and later: values, and a mask of the missing ones.
+                    let values = try o.dataset("values", role: "the column's values")
+                    var column = ObsColumn(
+                        name: name, dataset: values, field: nil, kind: try ObsColumn.kind(of: values, field: nil))
+                    column.mask = try o.dataset("mask", role: "which values are missing")
+                    out.append(column)
+                    continue
+                }
                 guard encoding == "categorical" else {
                     throw H5ADProblem(
-                        "\(o.path) is a group of encoding-type \(encoding); obs columns read are arrays and categoricals"
+                        "\(o.path) is a group of encoding-type \(encoding); obs columns read are arrays, nullable arrays and categoricals"
                     )
                 }
                 let codes = try o.dataset("codes", role: "the categorical's codes")
-                let categories = try HDF5Read.allStrings(try o.dataset("categories", role: "the categorical's values"))
+                let categories = try ObsColumn.categories(try o.dataset("categories", role: "the categorical's values"))
                 out.append(ObsColumn(name: name, dataset: codes, field: nil, kind: .categorical(categories)))
             } else {
                 out.append(ObsColumn(name: name, dataset: o, field: nil, kind: try ObsColumn.kind(of: o, field: nil)))

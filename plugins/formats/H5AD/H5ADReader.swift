@@ -38,6 +38,9 @@ final class H5ADReader: RecordReader {
 
     var blockColumns: Range<Int>? { textColumns.count..<columns.count }
 
+    /// A cell is named by its id (the `obs` index) in messages, beside its row.
+    func name(of record: Record) -> String? { "cell '\(record.string(0))'" }
+
     func align(toBlock names: [String]) throws(ReadError) {
         align(names)
     }

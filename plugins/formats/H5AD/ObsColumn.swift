@@ -18,6 +18,8 @@ struct ObsColumn {
     let dataset: H5Object
     let field: String?
     let kind: Kind
+    /// A nullable column's mask (anndata's `nullable-integer`, `nullable-boolean`): true is missing.
+    var mask: H5Object? = nil
 
     var describe: String { field.map { "\(dataset.path) field \($0)" } ?? dataset.path }
 
@@ -51,9 +53,44 @@ struct ObsColumn {
         try HDF5Read.allStrings(dataset, field: field)
     }
 
+    /// A categorical's categories as text: strings, or numbers (pandas allows integer categories).
+    static func categories(_ ds: H5Object) throws(H5ADProblem) -> [String] {
+        let c = try HDF5Read.elementClass(ds, field: nil)
+        guard c == H5T_INTEGER || c == H5T_FLOAT else { return try HDF5Read.allStrings(ds) }
+        let shape = try ds.shape()
+        guard shape.count == 1 else { throw H5ADProblem("\(ds.path) is not a 1-D array of categories") }
+        var values = [Double](repeating: 0, count: shape[0])
+        try withRawBytes(&values) { (b) throws(H5ADProblem) in
+            try HDF5Read.read(ds, .double, start: 0, count: shape[0], into: b)
+        }
+        return values.map { c == H5T_INTEGER && abs($0) < 9.0e15 ? String(Int64($0)) : String($0) }
+    }
+
     /// Reads cells `start ..< start + count`: appends each cell's text to `bytes` and its end to
     /// `ends`, and its number (NaN when it has none) to `numbers`.
     func read(
+        start: Int, count: Int, bytes: inout [UInt8], ends: inout [Int], numbers: inout [Double]
+    ) throws(H5ADProblem) {
+        let (firstEnd, firstNumber, base) = (ends.count, numbers.count, bytes.count)
+        try readValues(start: start, count: count, bytes: &bytes, ends: &ends, numbers: &numbers)
+        guard let mask else { return }
+        // A nullable column: masked cells become missing (no text, no number).
+        var masked = [Int64](repeating: 0, count: count)
+        try withRawBytes(&masked) { (b) throws(H5ADProblem) in
+            try HDF5Read.read(mask, .int64, start: start, count: count, into: b)
+        }
+        let old = Array(bytes[base...])
+        bytes.removeSubrange(base...)
+        var from = 0
+        for i in 0..<count {
+            let end = ends[firstEnd + i] - base
+            if masked[i] == 0 { bytes.append(contentsOf: old[from..<end]) } else { numbers[firstNumber + i] = .nan }
+            ends[firstEnd + i] = bytes.count
+            from = end
+        }
+    }
+
+    private func readValues(
         start: Int, count: Int, bytes: inout [UInt8], ends: inout [Int], numbers: inout [Double]
     ) throws(H5ADProblem) {
         switch kind {
