@@ -142,3 +142,55 @@ struct OutputArrayTests {
         #expect(OutputArray("emb", dtype: .float32, width: 3, normalized: true).problem == nil)
     }
 }
+
+/// The merge's side: a split writer writes each output array's rows to `<name>_<split>.npy`, and
+/// only an array declared normalized is rescaled, with parameters fitted on train.
+@Suite("Output arrays in the merge")
+struct OutputArrayMergeTests {
+    @Test func onlyANormalizedArrayIsRescaledFittedOnTrain() throws {
+        let ws = TempWorkspace()
+        let schema = FeatureSchema(
+            features: [.init("n", normalized: false)], labels: [], masks: [], hasGroups: false,
+            arrays: [
+                OutputArray("tokens", dtype: .int32, width: 2),
+                OutputArray("emb", dtype: .float32, width: 2, normalized: true),
+            ])
+        let layout = RowLayout(schema: schema)
+        var block = RowBlock(layout: layout)
+        // Rows 0..<6: train (split 0) except rows 4 (val) and 5 (test).
+        let emb: [[Float]] = [[1, 10], [2, 10], [3, 10], [6, 10], [100, -5], [-100, 7]]
+        for (i, e) in emb.enumerated() {
+            block.split.append(i == 4 ? 1 : i == 5 ? 2 : 0)
+            block.features.append(Float(i))
+            let t: [Int32] = [Int32(i), -1]
+            t.withUnsafeBytes { block.arrays[0].append(contentsOf: $0) }
+            e.withUnsafeBytes { block.arrays[1].append(contentsOf: $0) }
+        }
+        let writer = try SplitWriter(dir: ws.path, schema: schema)
+        try writer.write(block)
+        try writer.finish()
+        #expect(writer.rows == [4, 1, 1])
+        let fitted = try ArrayNormalization.run(
+            method: .standard, schema: schema, moments: writer.arrayMoments, dir: ws.path, rows: writer.rows,
+            windowBytes: 1 << 20)
+        #expect(fitted.parameters.map(\.name) == ["emb"] && fitted.nonFinite.isEmpty)
+        func read<T>(_ file: String, _: T.Type) throws -> [T] {
+            let bytes = try #require(FileManager.default.contents(atPath: "\(ws.path)/\(file)"))
+            let a = try NpyArray.decode([UInt8](bytes))
+            return a.data.withUnsafeBytes { Array($0.bindMemory(to: T.self)) }
+        }
+        // Train column 0: 1, 2, 3, 6 (mean 3, population std sqrt(3.5)); column 1: all 10 (std 0 -> 1).
+        let std = Float((3.5 as Double).squareRoot())
+        let train = try read(OutputFolderLayout.array("emb", split: "train"), Float.self)
+        let want: [Float] = [(1 - 3) / std, 0, (2 - 3) / std, 0, 0, 0, (6 - 3) / std, 0]
+        #expect(zip(train, want).allSatisfy { abs($0 - $1) < 1e-6 }, "\(train)")
+        let val = try read(OutputFolderLayout.array("emb", split: "val"), Float.self)
+        #expect(abs(val[0] - (100 - 3) / std) < 1e-4 && val[1] == -15)
+        #expect(
+            try read(OutputFolderLayout.array("tokens", split: "train"), Int32.self) == [0, -1, 1, -1, 2, -1, 3, -1])
+        #expect(try read(OutputFolderLayout.array("tokens", split: "test"), Int32.self) == [5, -1])
+        let stats = ArrayNormalization.stats(schema: schema, fitted: fitted)
+        #expect(stats.map { $0["name"] as? String } == ["tokens", "emb"])
+        #expect(stats[0]["normalization"] == nil && stats[1]["normalization"] != nil)
+    }
+}
