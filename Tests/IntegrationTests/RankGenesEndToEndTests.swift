@@ -105,6 +105,28 @@ struct RankGenesEndToEndTests {
             """
         r = try QuernProcess.python(check, cwd: ws.path)
         #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stdout)\(r.stderr)")
+        // quern transform applies the run to files: tokens.npy, rows in file then line order.
+        r = try QuernProcess.run(["transform", "out", "--input-dir", "in", "--output-dir", "tx", "-q"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try QuernProcess.python(
+            """
+            import json, numpy as np
+            t = np.load('tx/tokens.npy'); X = np.load('tx/X.npy')
+            sums = json.load(open('tx/checksums.json'))['files']
+            assert 'tokens.npy' in sums, sorted(sums)
+            p = np.load('tx/provenance.npy'); files = json.load(open('tx/provenance_files.json'))['files']
+            out = {}
+            for s in ('train', 'val', 'test'):
+                q = np.load(f'out/provenance_{s}.npy'); ot = np.load(f'out/tokens_{s}.npy')
+                pf = json.load(open('out/provenance_files.json'))['files']
+                for i in range(len(ot)):
+                    out[(pf[q[i, 0]], int(q[i, 1]))] = ot[i]
+            assert t.shape == (len(X), 12) and len(t) == len(out), (t.shape, len(out))
+            for i in range(len(t)):
+                assert np.array_equal(t[i], out[(files[p[i, 0]], int(p[i, 1]))]), i
+            print('ok')
+            """, cwd: ws.path)
+        #expect(r.status == 0 && r.stdout.contains("ok"), "\(r.stdout)\(r.stderr)")
         // verify and inspect know the output array: a changed byte is found, and it is listed.
         r = try QuernProcess.run(["inspect", "out"], cwd: ws.path)
         #expect(r.status == 0 && r.stdout.contains("tokens_train.npy"), "\(r.stdout)\(r.stderr)")
