@@ -143,6 +143,37 @@ struct RankGenesTests {
         }
     }
 
+    /// `genes:` picks among an `.h5ad`'s genes (the block's columns) only; ids are positions in
+    /// what it picked.
+    @Test func genesPicksAmongTheBlockColumnsOnly() throws {
+        let data = Self.cells(12, genes: 30, seed: 3)
+        let header = ["age"] + (0..<30).map { "g\($0)" }
+        let e = try extractor("top_genes: 4\ngenes: [\"g1*\"]\n")
+        #expect(throws: ExtractorError.self) {
+            _ = try extractor("genes: [\"a*\"]\n").schema(columns: header, blockColumns: 1..<31)
+        }
+        let schema = try e.schema(columns: header, blockColumns: 1..<31)
+        var bound = try e.bind(columns: header, blockColumns: 1..<31, schema: schema, missing: MissingValues())
+        var batch = RowBatch(schema: schema)
+        batch.beginSource("cells.h5ad")
+        let picked = [1] + Array(10...19)
+        for cell in data {
+            let values = cell
+            try values.withUnsafeBufferPointer { (vp: UnsafeBufferPointer<Float>) throws -> Void in
+                let record = Record()
+                record.reset(base: nil, line: 1)
+                for _ in header.indices { record.append(start: 0, end: 0) }
+                record.block = NumericBlock(firstColumn: 1, width: 30, indices: nil, values: vp)
+                let outcome = try bound.extract(record, into: &batch)
+                #expect(outcome == .kept)
+            }
+        }
+        let want = data.map { cell in
+            Self.reference(picked.map { cell[$0] }, k: 4, pad: -1, normalize: false, target: 1, factors: nil).tokens
+        }
+        #expect(tokens(batch, width: 4) == want)
+    }
+
     @Test func aTextFileWithoutGeneColumnsOrBlockFailsNamingTheOption() throws {
         let e = try extractor("top_genes: 3\n")
         let reader = try registry.format("csv").open(MemorySource("a,b\n1,2\n"), settings: ReaderSettings())

@@ -24,7 +24,7 @@ public struct RankGenesExtractor: Extractor, ExtractorPlugin {
             OptionSpec(
                 "genes", .stringList, default: "",
                 help:
-                    "gene columns: names or globs (ENSG*), in header order; empty: the record's gene block (an .h5ad's var)"
+                    "gene columns: names or globs (ENSG*; over an .h5ad's var names only), in header order; empty: every gene of the block"
             ),
             OptionSpec(
                 "top_genes", .int(1...1_000_000), default: "2000", help: "gene ids kept per cell (the width of tokens)"),
@@ -75,15 +75,17 @@ public struct RankGenesExtractor: Extractor, ExtractorPlugin {
     public var labelHeads: [String]? { columns.labelHeads.map(\.name) }
 
     /// The gene columns of a header: each entry of `genes` in turn, globs expanded in header
-    /// order (never a label, mask, group or numeric column), duplicates dropped; empty when
-    /// `genes` is (the genes are then the record's block).
-    public func geneColumns(_ header: [String], numeric: [String]) throws -> [String] {
+    /// order (never a label, mask, group or numeric column; with a block, an `.h5ad`'s genes,
+    /// only among the block's columns), duplicates dropped; empty when `genes` is (the genes are
+    /// then the record's block).
+    public func geneColumns(_ header: [String], numeric: [String], blockColumns: Range<Int>? = nil) throws -> [String] {
         let excluded = columns.reservedColumns.union(numeric)
+        let candidates = blockColumns.map { Array(header[$0.clamped(to: header.indices)]) } ?? header
         var out: [String] = []
         var seen = Set<String>()
         for pattern in genes {
             if Glob.isPattern(pattern) {
-                let hits = header.filter { Glob.matches($0, pattern) && !excluded.contains($0) }
+                let hits = candidates.filter { Glob.matches($0, pattern) && !excluded.contains($0) }
                 guard !hits.isEmpty else { throw ExtractorError.noMatch(pattern: pattern, columns: header) }
                 for h in hits where seen.insert(h).inserted { out.append(h) }
             } else if seen.insert(pattern).inserted {
@@ -94,8 +96,12 @@ public struct RankGenesExtractor: Extractor, ExtractorPlugin {
     }
 
     public func schema(columns header: [String]) throws -> FeatureSchema {
+        try schema(columns: header, blockColumns: nil)
+    }
+
+    public func schema(columns header: [String], blockColumns: Range<Int>?) throws -> FeatureSchema {
         let numeric = try columns.numericColumns(header)
-        _ = try geneColumns(header, numeric: numeric)
+        _ = try geneColumns(header, numeric: numeric, blockColumns: blockColumns)
         return FeatureSchema(
             features: numeric.map { FeatureSchema.Feature($0, normalized: true) }
                 + [FeatureSchema.Feature(Self.countFeature, normalized: false)],
@@ -106,11 +112,17 @@ public struct RankGenesExtractor: Extractor, ExtractorPlugin {
     public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws
         -> any BoundExtractor
     {
+        try bind(columns: header, blockColumns: nil, schema: schema, missing: missing)
+    }
+
+    public func bind(
+        columns header: [String], blockColumns: Range<Int>?, schema: FeatureSchema, missing: MissingValues
+    ) throws -> any BoundExtractor {
         let numeric = try columns.numericColumns(header)
         guard numeric + [Self.countFeature] == schema.featureNames else {
             throw ExtractorError.schemaMismatch(expected: schema.featureNames, found: numeric + [Self.countFeature])
         }
-        let geneNames = try geneColumns(header, numeric: numeric)
+        let geneNames = try geneColumns(header, numeric: numeric, blockColumns: blockColumns)
         // A dictionary, not firstIndex(of:): an .h5ad has tens of thousands of gene columns.
         var position: [String: Int] = [:]
         position.reserveCapacity(header.count)
