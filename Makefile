@@ -5,10 +5,16 @@ PREFIX ?= /usr/local
 DEMO ?= data/demo
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev gzip lz4 zstd
+DEB_PACKAGES := pkg-config zlib1g-dev liblz4-dev libzstd-dev libdeflate-dev libhdf5-dev gzip lz4 zstd
 # Only the tests need Python: numpy, pytest and the codecs of python/ from Debian, never pip
 # (Debian 12's Python is "externally managed", so `pip install` is refused there).
-TEST_DEB_PACKAGES := python3 python3-numpy python3-pytest python3-zstandard python3-lz4
+# The single-cell tests write .h5ad files with anndata (scipy for sparse matrices, h5py for a
+# foreign HDF5 file); python3-pip only downloads scanpy's wheel for its real dataset (no install).
+TEST_DEB_PACKAGES := python3 python3-numpy python3-pytest python3-zstandard python3-lz4 \
+	python3-anndata python3-scipy python3-h5py python3-pip
+# Real data the tests read (scripts/fetch-test-data.sh); `make test` tells the tests where, so a
+# missing file fails there instead of skipping.
+TEST_DATA ?= $(CURDIR)/data/test-data
 # The Python that has them: Debian's (a python3 earlier on PATH, such as pyenv's, may lack them).
 TEST_PYTHON ?= /usr/bin/python3
 
@@ -29,9 +35,12 @@ deps:
 	$(call apt_install,$(DEB_PACKAGES))
 
 ## test-deps: Debian's python3-numpy for the interop tests (the tests use /usr/bin/python3
-## when the python3 on PATH has no numpy), and pytest, zstandard and lz4 for python/'s tests.
+## when the python3 on PATH has no numpy), pytest, zstandard and lz4 for python/'s tests,
+## anndata, scipy and h5py for the single-cell tests, and scanpy's pbmc68k_reduced.h5ad in
+## $(TEST_DATA) (downloaded once, checked by its SHA-256).
 test-deps: deps
 	$(call apt_install,$(TEST_DEB_PACKAGES))
+	TEST_PYTHON=$(TEST_PYTHON) scripts/fetch-test-data.sh "$(TEST_DATA)"
 
 ## build: the release binary at .build/release/quern.
 build: deps
@@ -85,7 +94,7 @@ demo: build
 test: test-deps lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) build --product generate-manual
-	QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
+	QUERN_TEST_DATA="$(TEST_DATA)" QUERN_BIN=$(CURDIR)/.build/debug/quern $(SWIFT) test --skip-build
 	QUERN_BIN=$(CURDIR)/.build/debug/quern $(TEST_PYTHON) -m pytest -q -p no:cacheprovider python/tests
 	$(MAKE) test-team-plugins
 
@@ -108,6 +117,7 @@ test-team-plugins:
 ## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
 bench: build
 	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) $(if $(SIZES),--sizes $(SIZES))
+	python3 bench/bench_h5ad.py $(if $(H5AD_CELLS),--cells $(H5AD_CELLS))
 
 ## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).
 fuzz: deps

@@ -21,12 +21,14 @@ let plugins: [(String, String, [Target.Dependency])] = [
     ("QuernFormatTSV", "plugins/formats/TSV", []),
     ("QuernFormatJSONLines", "plugins/formats/JSONLines", []),
     ("QuernFormatTrmph", "plugins/formats/Trmph", []),
+    ("QuernFormatH5AD", "plugins/formats/H5AD", ["CHDF5"]),
     ("QuernExtractorTabular", "plugins/extractors/Tabular", []),
     ("QuernExtractorHashed", "plugins/extractors/Hashed", []),
     ("QuernExtractorHex", "plugins/extractors/Hex", []),
     ("QuernExtractorCommand", "plugins/extractors/Command", []),
     ("QuernWriterNpy", "plugins/writers/Npy", []),
     ("QuernWriterJSONLines", "plugins/writers/JSONLines", []),
+    ("QuernExtractorRankGenes", "plugins/extractors/RankGenes", []),
     ("QuernMergeConcat", "plugins/merge/Concat", []),
     ("QuernMergeShuffle", "plugins/merge/Shuffle", []),
     ("QuernMergeDedupe", "plugins/merge/Dedupe", []),
@@ -57,6 +59,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibdeflate", path: "Sources/CLibdeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
+        // libhdf5 for the h5ad format: Debian's hdf5.pc points at the serial build's headers and library.
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "CQuernSys", path: "Sources/CQuernSys"),
         // The plugin kit: what a plugin is written against (protocols, rows, readers, options).
         // It depends on nothing, so a plugin author reads it alone (docs/plugins.md).
@@ -97,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport", "QuernConformance"],
-            swiftSettings: swift),
+            exclude: ["Fixtures"], swiftSettings: swift),
         .testTarget(
             name: "IntegrationTests", dependencies: ["QuernKit", "QuernCore", "QuernPlugins", "QuernTestSupport"],
             swiftSettings: swift),

@@ -5,7 +5,7 @@ public import Testing
 /// The contract of ``Extractor`` (see its doc comment), checked for every extractor of a table on
 /// an example: its options and a few rows. The schema is a pure function of the options and
 /// columns and matches every row emitted (feature count, label heads within their classes, mask
-/// widths, finite features); a record gives 0..n rows: kept (one or more whole rows), or skipped
+/// widths, output arrays' widths, finite features); a record gives 0..n rows: kept (one or more whole rows), or skipped
 /// or failed with a reason and no row; the same input gives
 /// the same batch, bit for bit; a file lacking the configured columns is refused at bind time.
 ///
@@ -174,6 +174,13 @@ public enum ExtractorConformance {
         #expect(b.masks.count == schema.masks.count, "one mask array per mask head")
         for (h, head) in schema.masks.enumerated() where h < b.masks.count {
             #expect(b.masks[h].count == kept * head.width, "mask '\(head.name)': \(head.width) values per kept row")
+        }
+        #expect(b.arrays.count == schema.arrays.count, "one output array per declared array")
+        for (h, array) in schema.arrays.enumerated() where h < b.arrays.count {
+            #expect(array.problem == nil, "output array '\(array.name)': \(array.problem ?? "")")
+            #expect(
+                b.arrays[h].count == kept * array.rowBytes,
+                "output array '\(array.name)': \(array.width) \(array.dtype.rawValue) values per kept row")
         }
         #expect(b.groupIndex.count == kept && b.sourceRow.count == kept, "a group and a line per kept row")
         #expect(

@@ -27,6 +27,11 @@ public enum InputFormatConformance {
         /// A file with one broken record, and that record's line.
         public var broken: String
         public var brokenLine: Int
+        /// A binary format's sample (an `.h5ad`): a file on disk, read by its path, instead of
+        /// `text`; its broken sample is a truncated copy (any ``ReadError`` will do).
+        public var file: String? = nil
+        /// Each record's ``NumericBlock`` as dense values (nil: the records carry no block).
+        public var blocks: [[Float]]? = nil
 
         public init(
             format: String, options: [String: ConfigValue] = [:], text: String, columns: [String], rows: [[String]],
@@ -41,6 +46,19 @@ public enum InputFormatConformance {
             self.lines = lines
             self.broken = broken
             self.brokenLine = brokenLine
+        }
+
+        /// A binary format's sample: the file at `file` reads as `columns`, `rows` (the text
+        /// fields), `lines` and `blocks`.
+        public init(
+            format: String, options: [String: ConfigValue] = [:], file: String, columns: [String], rows: [[String]],
+            lines: [Int], blocks: [[Float]]?
+        ) {
+            self.init(
+                format: format, options: options, text: "", columns: columns, rows: rows, lines: lines, broken: "",
+                brokenLine: 0)
+            self.file = file
+            self.blocks = blocks
         }
     }
 
@@ -69,11 +87,17 @@ public enum InputFormatConformance {
         for s in c.samples {
             let format = try registry.format(s.format, s.options)
             #expect(format.name == c.plugin.name, "the format says its plugin's name")
+            if let file = s.file {
+                readsTheFile(format, s, file)
+                refusesATruncatedCopy(format, s, file)
+                continue
+            }
             readsWhatWasWritten(format, s)
             namesTheBrokenLine(format, s)
         }
         let format = try registry.format(c.plugin.name, c.samples[0].options)
         survivesAnyBytes(format)
+        if c.samples.contains(where: { $0.file != nil }) { survivesAnyFile(format) }
     }
 
     /// The sample reads as written, read whole or a byte at a time, in small or large chunks.

@@ -27,6 +27,21 @@ public enum MergeFixture {
         group: game_id
         """
 
+    /// The same games through `rank_genes` (the `f*` columns as genes): rows that carry an output
+    /// array (`tokens`, int32 [8]) beside X, so a strategy that moved X without it would emit rows
+    /// that are no input row.
+    public static let arraysExtractor = """
+        name: rank_genes
+        genes: ["f*"]
+        top_genes: 8
+        numeric: [turn]
+        labels:
+          action: {column: action, classes: 84}
+        masks:
+          legal: {column: legal, width: 84, encoding: bitstring, label: action}
+        group: game_id
+        """
+
     /// Byte offset of the `action` label in a row (after the split byte and 62 features).
     public static let labelOffset = 1 + 62 * 4
 
@@ -35,7 +50,10 @@ public enum MergeFixture {
 
     /// Batches of `files` games, plus `duplicates` copies of the first files under new names
     /// (their rows are duplicates of others): the inputs in `dir/in`, the batches in `dir/mid`.
-    public static func batches(in dir: String, files: Int = 24, duplicates: Int = 0) async throws -> BatchSet {
+    /// `extractor`: the options under `extractor:` (``extractor`` or ``arraysExtractor``).
+    public static func batches(in dir: String, files: Int = 24, duplicates: Int = 0, extractor: String = extractor)
+        async throws -> BatchSet
+    {
         try GamesGenerator(seed: 3, rows: 10).write(files: files, to: "\(dir)/in")
         for k in 0..<duplicates {
             try FileManager.default.copyItem(

@@ -7,7 +7,8 @@ public import Testing
 /// on real batch files (``MergeFixture``, with planted duplicate rows): every row it emits is an
 /// input row, byte-identical, at most as often as it was given; the same seed gives the same rows
 /// in the same order; the memory budget never changes the output; the report counts rows in, rows
-/// out and every dropped row by reason.
+/// out and every dropped row by reason. Run twice: on plain rows, and on rows carrying an output
+/// array (``MergeFixture/arraysExtractor``), which must stay with its row.
 ///
 /// ```swift
 /// @Test(arguments: MergeStrategyConformance.cases(in: teamPlugins, specs: ["stratified-head:per_class=2"]))
@@ -47,8 +48,15 @@ public enum MergeStrategyConformance {
             return
         }
         #expect(strategy.name == c.plugin.name, "the strategy says its plugin's name")
+        for extractor in [MergeFixture.extractor, MergeFixture.arraysExtractor] {
+            try await check(c, strategy, extractor: extractor)
+        }
+    }
+
+    /// One fixture: rows without output arrays, or with them (they must travel with their rows).
+    static func check(_ c: Case, _ strategy: any MergeStrategy, extractor: String) async throws {
         let ws = TempWorkspace("quern-merge-conformance")
-        let batches = try await MergeFixture.batches(in: ws.path, duplicates: 3)
+        let batches = try await MergeFixture.batches(in: ws.path, duplicates: 3, extractor: extractor)
         let input = try MergeFixture.inputRows(batches, seed: 5)
         let (a, report) = try MergeFixture.run(strategy, batches, seed: 5, scratch: "\(ws.path)/s1")
         let (b, _) = try MergeFixture.run(strategy, batches, seed: 5, scratch: "\(ws.path)/s2")

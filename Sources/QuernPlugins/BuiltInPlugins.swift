@@ -6,8 +6,10 @@ public import QuernCore
 import QuernExtractorCommand
 import QuernExtractorHashed
 import QuernExtractorHex
+import QuernExtractorRankGenes
 import QuernExtractorTabular
 import QuernFormatCSV
+import QuernFormatH5AD
 import QuernFormatJSONLines
 import QuernFormatTSV
 import QuernFormatTrmph
@@ -29,6 +31,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     HashedExtractor.self,
     HexExtractor.self,
     CommandExtractor.self,
+    RankGenesExtractor.self,
     NoneCodec.self,
     ZlibCodec.self,
     LZ4Codec.self,
@@ -37,6 +40,7 @@ public let builtInPlugins: [any Plugin.Type] = [
     TSVFormat.self,
     JSONLinesFormat.self,
     TrmphFormat.self,
+    H5ADFormat.self,
     ConcatStrategy.self,
     ShuffleStrategy.self,
     DedupeStrategy.self,

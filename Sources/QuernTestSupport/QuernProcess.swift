@@ -54,9 +54,30 @@ public enum QuernProcess {
 
     /// The first of `candidates` that runs and imports numpy, if any.
     public static func firstPythonWithNumpy(among candidates: [String]) -> String? {
+        firstPython(among: candidates, importing: "numpy")
+    }
+
+    /// The first of `candidates` that runs and imports `module`, if any.
+    public static func firstPython(among candidates: [String], importing module: String) -> String? {
         candidates.first { candidate in
-            (try? SpawnedProcess.run([candidate, "-c", "import numpy"]))?.status == 0
+            (try? SpawnedProcess.run([candidate, "-c", "import \(module)"]))?.status == 0
         }
+    }
+
+    /// The Python the single-cell tests write `.h5ad` files with: `$QUERN_PYTHON` if set, else
+    /// the first of `python3` and Debian's `/usr/bin/python3` (where `make test-deps` installs
+    /// python3-anndata and python3-scipy) that imports anndata; `python3` when none does (its
+    /// failure then names anndata).
+    public static let pythonWithAnndata: String = {
+        if let p = ProcessInfo.processInfo.environment["QUERN_PYTHON"], !p.isEmpty { return p }
+        return firstPython(among: ["python3", "/usr/bin/python3"], importing: "anndata, scipy, h5py") ?? "python3"
+    }()
+
+    /// Runs a Python script with ``pythonWithAnndata`` (anndata, scipy, h5py and numpy).
+    @discardableResult
+    public static func pythonAnndata(_ script: String, cwd: String? = nil) throws -> Result {
+        let r = try SpawnedProcess.run([pythonWithAnndata, "-c", script], cwd: cwd)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal)
     }
 
     /// Runs any command (gzip, zstd, ...) with this process's stdout and stderr; returns its status.

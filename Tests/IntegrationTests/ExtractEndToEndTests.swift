@@ -278,7 +278,8 @@ struct ExtractEndToEndTests {
         #expect(r.status == 64, "a bad flag value is bad usage (issue 13 item 18; it was 1)")
         #expect(
             r.stderr.contains(
-                "unknown extractor 'tabulr'. Did you mean 'tabular'? Known extractors: command, hashed, hex, tabular"))
+                "unknown extractor 'tabulr'. Did you mean 'tabular'? Known extractors: command, hashed, hex, rank_genes, tabular"
+            ))
         let p = try QuernProcess.run(["plugins"])
         for name in ["tabular", "hashed", "none", "zlib", "lz4", "zstd", "csv", "tsv", "jsonl", "hex", "trmph"] {
             #expect(p.stdout.contains("  \(name) "))

@@ -24,10 +24,30 @@ struct MakefileTests {
         #expect(lines.allSatisfy { !$0.contains("python") && !$0.contains("pip ") }, "\(lines.joined(separator: "\n"))")
     }
 
+    /// Python packages come from Debian, never `pip install`. The one use of pip is `pip download`
+    /// of scanpy's wheel for its real dataset (scripts/fetch-test-data.sh): a download, checked by
+    /// its SHA-256, installing nothing.
     @Test func makeTestInstallsDebianNumpyNotPip() throws {
         let lines = try commands("test-deps")
         #expect(lines.contains { $0.contains("python3-numpy") }, "\(lines.joined(separator: "\n"))")
-        #expect(lines.allSatisfy { !$0.contains("pip") }, "\(lines.joined(separator: "\n"))")
+        for package in ["python3-anndata", "python3-scipy", "python3-h5py"] {
+            #expect(lines.contains { $0.contains(package) }, "\(package): \(lines.joined(separator: "\n"))")
+        }
+        #expect(
+            lines.allSatisfy { !$0.contains("pip install") && !$0.contains("pip3 ") },
+            "\(lines.joined(separator: "\n"))")
+        #expect(lines.contains { $0.contains("scripts/fetch-test-data.sh") }, "\(lines.joined(separator: "\n"))")
+        let script = try String(contentsOfFile: "\(Self.root)/scripts/fetch-test-data.sh", encoding: .utf8)
+        #expect(script.contains("pip download") && script.contains("sha256sum -c") && !script.contains("pip install"))
+    }
+
+    /// `make test` tells the tests where the real data is, so the scanpy test fails (rather than
+    /// skips) when the file is missing.
+    @Test func makeTestPassesTheTestDataFolder() throws {
+        let lines = try commands("test")
+        #expect(
+            lines.contains { $0.contains("QUERN_TEST_DATA=") && $0.contains("test --skip-build") },
+            "\(lines.joined(separator: "\n"))")
     }
 
     /// `make test` runs the Python package's pytest suite against the quern it built, with

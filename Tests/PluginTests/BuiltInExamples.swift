@@ -42,7 +42,22 @@ enum BuiltInExamples {
             rows: [["13", "a1b2c3d4", "1"], ["5", "a10b2", ""], ["7", "c3", "2"], ["not", "", "a game"]],
             lines: [1, 3, 4, 5],
             broken: "#3,a1 1\n#3,b\u{0}2 2\n", brokenLine: 2),
+        // Binary: a small AnnData file written by anndata (Fixtures/make_cells_h5ad.py), read by
+        // its path. Text fields are the cell id and obs; the genes are each record's block.
+        .init(
+            format: "h5ad", file: fixture("cells.h5ad"),
+            columns: ["obs_names", "age", "donor", "note", "CD3E", "CD4", "ACTB"],
+            rows: [
+                ["c1", "31", "d1", "a"], ["c2", "45", "d2", "b,c"], ["c3", "52", "d1", ""], ["c4", "60", "d2", "d"],
+            ],
+            lines: [1, 2, 3, 4], blocks: [[0, 1.5, 0], [2, 0, 0], [0, 0, 0], [0.25, 3, 4]]),
     ]
+
+    /// A file of Tests/PluginTests/Fixtures.
+    static func fixture(_ name: String) -> String {
+        let here = #filePath
+        return String(here[..<here.range(of: "/", options: .backwards)!.lowerBound]) + "/Fixtures/" + name
+    }
 
     static let extractors: [ExtractorConformance.Example] = [
         .init(
@@ -84,6 +99,14 @@ enum BuiltInExamples {
         .init(
             extractor: "command", options: commandExampleOptions,
             csv: "url,title\nu1,hello world\nu2,\nu3,bad\nu4,hi\nu5,another title\n", malformed: ["u6,die"]),
+        // Text gene columns with ties, a cell with no expressed gene, an unknown label (skipped).
+        .init(
+            extractor: "rank_genes",
+            options:
+                "genes: [\"g*\"]\ntop_genes: 3\nnormalize_total: true\nnumeric: [depth]\nlabels:\n  age: {column: age, values: [young, old]}\ngroup: donor\n",
+            csv:
+                "donor,age,depth,g1,g2,g3,g4\nd1,young,10,0,5,5,1\nd1,old,3,0,0,0,0\nd2,old,7,2,,9,2\nd2,adult,1,1,1,1,1\n",
+            malformed: ["d1,young,10,0,five,5,1"]),
     ]
 
     /// The `command` example's options: a worker in a few lines of Python, started with `-c`.

@@ -15,9 +15,9 @@ from .errors import ChecksumError, QuernFormatError
 
 
 class Batch(dict):
-    """The arrays of one batch file by name (`X`, `label_<head>`, `mask_<head>`, `group_index`,
-    `groups`, `source_index`, `source_row`, `sources`, `meta`, and `results` from an extractor that
-    makes results), as `numpy.load` would name them.
+    """The arrays of one batch file by name (`X`, `label_<head>`, `mask_<head>`, `array_<name>` for
+    an extractor's output arrays, `group_index`, `groups`, `source_index`, `source_row`, `sources`,
+    `meta`, and `results` from an extractor that makes results), as `numpy.load` would name them.
 
     `meta` is also parsed: `batch.meta` is the JSON dict (rows, schema, fingerprint, codec...);
     `batch.path` is the file it was read from.

@@ -6,7 +6,7 @@ plain `.npy` image at an offset in its file: mapping it there gives an `np.memma
 only the rows a loop touches.
 """
 
-# File names here (X_<split>.npy, labels_<split>.npz, masks_<split>.npz, preprocessing_stats.json, ...) are the
+# File names here (X_<split>.npy, labels_<split>.npz, masks_<split>.npz, <array>_<split>.npy, preprocessing_stats.json, ...) are the
 # ones Quern writes; their one owner on the Swift side is Sources/QuernCore/Storage/OutputFolderLayout.swift:
 # change both.
 
@@ -61,8 +61,10 @@ def open_npz(path):
 
 class Outputs:
     """An output folder opened: per split, `X[split]` (float32 [n, d]), `labels[split][head]`
-    (int32 [n]) and `masks[split][head]` (int8 [n, w]), all `np.memmap`; `stats` is
-    `preprocessing_stats.json` (feature names, normalization, class counts...)."""
+    (int32 [n]), `masks[split][head]` (int8 [n, w]) and `arrays[split][name]` (the extractor's
+    output arrays, `<name>_<split>.npy`, e.g. rank_genes' int32 [n, top_genes] `tokens`), all
+    `np.memmap`, rows aligned with X; `stats` is `preprocessing_stats.json` (feature names,
+    normalization, class counts, the arrays' dtypes and widths...)."""
 
     def __init__(self, folder):
         self.folder = os.fspath(folder)
@@ -82,6 +84,15 @@ class Outputs:
         if os.path.exists(stats):
             with open(stats, encoding="utf-8") as f:
                 self.stats = json.load(f)
+        self.arrays = {s: {} for s in self.splits}
+        for spec in (self.stats or {}).get("arrays", []):
+            name = spec["name"]
+            for s in self.splits:
+                a = open_npy(os.path.join(self.folder, f"{name}_{s}.npy"))
+                if a.shape != (len(self.X[s]), spec["width"]):
+                    raise QuernFormatError(
+                        f"{self.folder}: {name}_{s}.npy has shape {a.shape}, expected ({len(self.X[s])}, {spec['width']}) to match X_{s}.npy")
+                self.arrays[s][name] = a
 
     @property
     def feature_names(self):

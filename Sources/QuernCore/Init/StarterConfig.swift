@@ -38,6 +38,10 @@ public struct StarterConfig: Sendable {
         /// What the config's `input.format` must say to read the files as sampled (`auto` when
         /// the extensions' defaults do).
         public var formatChoice = FormatChoice.auto
+        /// The block columns of the first sampled file (an `.h5ad`'s genes, its var names), and
+        /// whether any sampled record's block was sparse; `columns` then profiles the others.
+        public var genes: [String] = []
+        public var sparse = false
     }
 
     /// Reads the sample. Throws naming the folder or the file that could not be read.
@@ -67,21 +71,26 @@ public struct StarterConfig: Sendable {
                 }
                 let choice = try format ?? Self.sniffedFormat(kind.format, open())
                 let reader = try registry.format(choice.name, choice.options).open(open(), settings: ReaderSettings())
-                let columns = reader.columns
+                // The columns profiled as text: a block's (an .h5ad's genes) are counted, not profiled.
+                let columns = Array(reader.columns.prefix(reader.blockColumns?.lowerBound ?? reader.columns.count))
                 // This file's own profile, kept only if the whole sample of it reads: a malformed
                 // file (which extraction skips) must not shape the config.
                 var local = columns.map { ColumnProfile(name: $0) }
                 let record = Record()
                 var n = 0
+                var sparse = false
                 while n < sampleRows, try reader.next(into: record) {
                     for i in 0..<min(columns.count, record.count) { local[i].add(record.field(i)) }
+                    if record.block?.indices != nil { sparse = true }
                     n += 1
                 }
                 guard n > 0 else { continue }
                 if order.isEmpty {
                     order = columns
                     s.format = kind.format
+                    s.genes = reader.blockColumns.map { Array(reader.columns[$0]) } ?? []
                 }
+                s.sparse = s.sparse || sparse
                 inAll = inAll.map { $0.intersection(columns) } ?? Set(columns)
                 for p in local {
                     if profiles[p.name] == nil { profiles[p.name] = p } else { profiles[p.name]!.merge(p) }
@@ -216,10 +225,14 @@ public struct StarterConfig: Sendable {
         out.append("")
         out.append("batch:")
         out.append("  codec: \"zstd\"          # none | zlib | lz4 | zstd, with a level as zstd:3")
-        out.append("  files_per_batch: 500   # input files per batch file")
-        out.append("  rows_per_batch: 1000000")
+        if s.genes.isEmpty {
+            out.append("  files_per_batch: 500   # input files per batch file")
+            out.append("  rows_per_batch: 1000000")
+        } else {
+            out += Self.geneBatchLines(s, features: numeric.count + s.genes.count)
+        }
         out.append("")
-        let useHashed = numeric.isEmpty && categorical.isEmpty && !highCard.isEmpty
+        let useHashed = numeric.isEmpty && categorical.isEmpty && !highCard.isEmpty && s.genes.isEmpty
         out.append("extractor:")
         out.append("  name: \(useHashed ? "\"hashed\"" : "\"tabular\"")")
         if !numeric.isEmpty {
@@ -253,6 +266,11 @@ public struct StarterConfig: Sendable {
         if useHashed {
             out.append("  hash_columns: [\(highCard.map { q($0.0) }.joined(separator: ", "))]")
             out.append("  buckets: 1024")
+        } else if !highCard.isEmpty && !s.genes.isEmpty {
+            out.append("  # text columns with many distinct values (cell ids and the like), left out:")
+            for (name, n, more) in highCard {
+                out.append("  #   \(e(name)): \(more ? "more than \(n)" : "\(n)") distinct values in the sample")
+            }
         } else if !highCard.isEmpty {
             out.append(
                 "  # text columns with many distinct values, left out of the features. To use them, switch to the")
@@ -262,6 +280,7 @@ public struct StarterConfig: Sendable {
                 out.append("  #   \(e(name)): \(more ? "more than \(n)" : "\(n)") distinct values in the sample")
             }
         }
+        if !s.genes.isEmpty { out += Self.geneLines(s, matrix: s.formatChoice.options["matrix"]?.canonical) }
         if !empty.isEmpty {
             out.append("  # always missing in the sample, left out: \(empty.map(e).joined(separator: ", "))")
         }

@@ -6,7 +6,7 @@ import Foundation
 #endif
 
 extension Inspector {
-    /// An output folder: X, labels and masks of each split, preprocessing_stats.json and
+    /// An output folder: X, labels, masks and output arrays of each split, preprocessing_stats.json and
     /// checksums.json; with `checksums`, everything `quern verify --output-dir` checks.
     static func output(_ dir: String, head: Int, checksums: Bool) throws -> Inspection {
         let stats =
@@ -56,6 +56,12 @@ extension Inspector {
                     arrays.append(.init(name: name, dtype: a.descr, shape: a.shape, file: file))
                     if into == 0 { labels[name] = a } else { masks[name] = a }
                 }
+            }
+            // The extractor's output arrays (tokens_<split>.npy), as the stats list them.
+            for spec in OutputVerifier.arraySpecs(stats) {
+                let file = OutputFolderLayout.array(spec.name, split: split)
+                guard let h = npyHeader("\(dir)/\(file)") else { continue }
+                arrays.append(.init(name: spec.name, dtype: h.descr, shape: h.shape, file: file))
             }
             let count = min(max(head, 0), n)
             guard count > 0, x.descr == "<f4",

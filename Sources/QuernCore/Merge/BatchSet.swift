@@ -208,6 +208,7 @@ public struct BatchSet: BatchSource {
         block.features = batch.features
         block.labels = batch.labels
         block.masks = batch.masks
+        block.arrays = batch.arrays
         switch split.by {
         case .group:
             let codes = batch.groups.map { split.split(of: $0) }
@@ -286,10 +287,12 @@ final class SpareBlocks: @unchecked Sendable {
         var block = blocks.removeFirst()
         condition.unlock()
         var batch = RowBatch(
-            featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths)
+            featureCount: layout.features, labelHeads: layout.labelHeads, maskWidths: layout.maskWidths,
+            arrayRowBytes: layout.arrayBytes)
         swap(&batch.features, &block.features)
         swap(&batch.labels, &block.labels)
         swap(&batch.masks, &block.masks)
+        swap(&batch.arrays, &block.arrays)
         return batch
     }
 

@@ -203,6 +203,7 @@ public struct MergeStage: Sendable {
         for w in emptySplits.warnings { console.warning("merge: \(w)") }
         t = monotonicSeconds()
         var nonFinite = 0
+        var arrayNormalization = ArrayNormalization()
         // The batches' arrays are freed, but malloc keeps them for reuse; normalize maps windows of
         // X on top, so give them back first (the merge's peak otherwise lands here).
         quern_release_free_memory()
@@ -216,6 +217,9 @@ public struct MergeStage: Sendable {
             for (s, name) in SplitFunction.names.enumerated() {
                 nonFinite += try normalizer.apply(p, path: RowFiles.x(staging, name), rows: writer.rows[s])
             }
+            arrayNormalization = try ArrayNormalization.run(
+                method: settings.normalize, schema: batches.schema, moments: writer.arrayMoments, dir: staging,
+                rows: writer.rows, windowBytes: windowBytes)
             return p
         }
         timings["normalize"] = monotonicSeconds() - t
@@ -242,7 +246,7 @@ public struct MergeStage: Sendable {
                     staging: staging, output: settings.outputDir, schema: batches.schema, rows: writer.rows,
                     batches: batches)
             }
-            var problems = writer.problems + emptySplits.problems
+            var problems = writer.problems + emptySplits.problems + arrayNormalization.problems
             if report.rowsOut != writer.rows.reduce(0, +) {
                 problems.append(
                     "the strategy reported \(report.rowsOut) rows but \(writer.rows.reduce(0, +)) were written")
@@ -265,7 +269,7 @@ public struct MergeStage: Sendable {
                 settings: settings, batches: batches, strategy: strategy, report: report, writer: writer,
                 params: params,
                 timings: timings, validated: summary.validated, overrides: runner.context?.overrides ?? [],
-                rowsDropped: rowsDropped)
+                rowsDropped: rowsDropped, arrays: arrayNormalization)
             try AtomicFile.write(stats, to: "\(staging)/\(OutputFolderLayout.stats)")
             // What `quern transform` and `quern.normalize` need to apply this run to new files.
             let config = runner.context?.config
@@ -276,7 +280,8 @@ public struct MergeStage: Sendable {
             let extracted = runner.context.map { !$0.inputFiles.isEmpty } ?? false
             let inputDir = extracted ? plan.extract.inputDir : nil
             if settings.provenance { try batches.provenance?.write(to: staging, inputDir: inputDir) }
-            try OutputChecksums.write(dir: staging)  // last: it covers every other file
+            // last: it covers every other file
+            try OutputChecksums.write(dir: staging, arrays: batches.schema.arrays.map(\.name))
             CrashPoint.reached("outputs-staged")
             try publisher.publish(staging)
             published = true
@@ -321,7 +326,7 @@ enum StatsFile {
         settings: MergeSettings, batches: BatchSet, strategy: any MergeStrategy, report: MergeReport,
         writer: SplitWriter,
         params: Normalizer.Parameters, timings: [String: Double], validated: Bool, overrides: [RunContext.Override],
-        rowsDropped: [String: Int]
+        rowsDropped: [String: Int], arrays: ArrayNormalization = ArrayNormalization()
     ) throws -> String {
         let schema = batches.schema
         var features: [String: Any] = [:]
@@ -334,7 +339,7 @@ enum StatsFile {
             classCounts[head.name] = Dictionary(
                 uniqueKeysWithValues: SplitFunction.names.enumerated().map { ($1, writer.classCounts[h][$0]) })
         }
-        let stats: [String: Any] = [
+        var stats: [String: Any] = [
             "total_samples": writer.rows.reduce(0, +),
             "input_dim": schema.features.count,
             "feature_names": schema.featureNames,
@@ -376,6 +381,8 @@ enum StatsFile {
             "timings_seconds": timings,
             "peak_memory_bytes": peakResidentBytes(),
         ]
+        // Only when there are some: the stats of a run without output arrays are what they were.
+        if !schema.arrays.isEmpty { stats["arrays"] = ArrayNormalization.stats(schema: schema, fitted: arrays) }
         // JSON has no NaN or infinity: name the first such value rather than write an empty file.
         if let key = firstNonFinite(stats) {
             throw NothingToPublish.statsUnwritable(output: settings.outputDir, why: "\(key) is not a finite number")

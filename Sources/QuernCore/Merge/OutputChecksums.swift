@@ -45,9 +45,12 @@ public enum OutputChecksums {
 
     /// Checksums every quern output in `dir` (one read of each, the files in parallel) and writes
     /// the manifest atomically. Run it after the last output is final, before publishing.
-    public static func write(dir: String) throws {
+    /// `arrays`: the names of the extractor's output arrays, whose files count too.
+    public static func write(dir: String, arrays: [String] = []) throws {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { $0 != fileName && OutputPublisher.isQuernOutput($0) }.sorted()
+            .filter {
+                $0 != fileName && (OutputPublisher.isQuernOutput($0) || OutputFolderLayout.isArray($0, of: arrays))
+            }.sorted()
         let results = Mutex<[String: Result<Record, StorageError>]>([:])
         DispatchQueue.concurrentPerform(iterations: names.count) { i in
             let r = Result { () throws(StorageError) in try checksum(of: "\(dir)/\(names[i])") }

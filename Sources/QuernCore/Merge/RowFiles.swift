@@ -8,7 +8,8 @@ public import QuernKit
 /// One stream of rows on disk, every array a valid `.npy` (fixed 128-byte headers, patched with the
 /// row count at the end): `X_<name>.npy`, `split_<name>.npy` (int8 codes, when kept),
 /// `.labels_<name>.<head>.npy`, `.masks_<name>.<head>.npy`, and `provenance_<name>.npy` (int64
-/// `[n, 3]`: file, line, group) when rows carry their origin. The merge writes one such stream
+/// `[n, 3]`: file, line, group) when rows carry their origin, and `<array>_<name>.npy` per output
+/// array the extractor declares (``FeatureSchema/arrays``). The merge writes one such stream
 /// (`merged`, in merge order); the split stage reads it and writes one per split.
 public final class RowFilesWriter {
     public let dir: String
@@ -20,6 +21,8 @@ public final class RowFilesWriter {
     let origin: BufferedFileWriter?
     let labels: [any RowArrayFile]
     let masks: [any RowArrayFile]
+    /// One per output array (``FeatureSchema/arrays``), written as bytes.
+    let arrays: [BufferedFileWriter]
     /// Whether the single label head / single mask head goes straight into `labels_<name>.npz` /
     /// `masks_<name>.npz` (see ``NpzMemberFile``) rather than a row file copied in later.
     public let labelsInNpz: Bool
@@ -73,6 +76,12 @@ public final class RowFilesWriter {
                     bufferBytes: bufferBytes)
             ]
             : schema.masks.map { try npyFile(RowFiles.mask(dir, name, $0.name)) }
+        arrays = try schema.arrays.map {
+            let w = try BufferedFileWriter(
+                path: RowFiles.array(dir, name, $0.name), writeBehind: writeBehind, bufferBytes: bufferBytes)
+            try w.write([UInt8](repeating: 0x20, count: NpyHeader.length))
+            return w
+        }
     }
 
     /// Appends row `i` of `block`.
@@ -90,6 +99,11 @@ public final class RowFilesWriter {
                 try masks[m].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)]))
             }
         }
+        for (a, w) in layout.arrayBytes.enumerated() {
+            try block.arrays[a].withUnsafeBytes {
+                try arrays[a].write(UnsafeRawBufferPointer(rebasing: $0[(i * w)..<((i + 1) * w)]))
+            }
+        }
         if let origin {
             let o = RowBlock.originWidth
             try block.origin.withUnsafeBytes {
@@ -105,6 +119,7 @@ public final class RowFilesWriter {
         if let split { try split.write(array: block.split) }
         for h in 0..<labels.count { try labels[h].write(array: block.labels[h]) }
         for m in 0..<masks.count { try masks[m].write(array: block.masks[m]) }
+        for a in 0..<arrays.count { try arrays[a].write(array: block.arrays[a]) }
         if let origin { try origin.write(array: block.origin) }
         rows += block.count
     }
@@ -118,6 +133,9 @@ public final class RowFilesWriter {
         for h in 0..<labels.count { try labels[h].write(array: block.labels[h], ranges: runs) }
         for (m, w) in layout.maskWidths.enumerated() {
             try masks[m].write(array: block.masks[m], ranges: runs.map { ($0.lowerBound * w)..<($0.upperBound * w) })
+        }
+        for (a, w) in layout.arrayBytes.enumerated() {
+            try arrays[a].write(array: block.arrays[a], ranges: runs.map { ($0.lowerBound * w)..<($0.upperBound * w) })
         }
         let o = RowBlock.originWidth
         if let origin {
@@ -140,6 +158,10 @@ public final class RowFilesWriter {
             try w.finish(
                 header: NpyHeader.bytes(descr: "|i1", shape: [rows, layout.maskWidths[m]]), sync: sync || masksInNpz)
         }
+        for (a, w) in arrays.enumerated() {
+            let spec = schema.arrays[a]
+            try w.finish(header: NpyHeader.bytes(descr: spec.dtype.npyDescr, shape: [rows, spec.width]), sync: sync)
+        }
     }
 }
 
@@ -156,6 +178,9 @@ public enum RowFiles {
         "\(dir)/\(OutputFolderLayout.maskRows(split: name, head: head))"
     }
     public static func origin(_ dir: String, _ name: String) -> String { "\(dir)/\(Provenance.rowsFile(name))" }
+    public static func array(_ dir: String, _ name: String, _ array: String) -> String {
+        "\(dir)/\(OutputFolderLayout.array(array, split: name))"
+    }
 
     /// Reads the stream `name` (with split codes, and origins with `provenance`) as blocks of up to `blockRows` rows.
     public static func forEachBlock(
@@ -166,6 +191,7 @@ public enum RowFiles {
         let files =
             [x(dir, name), split(dir, name)] + schema.labels.map { label(dir, name, $0.name) }
             + schema.masks.map { mask(dir, name, $0.name) }
+            + schema.arrays.map { array(dir, name, $0.name) }
             + (provenance ? [origin(dir, name)] : [])
         let fds = files.map { open($0, O_RDONLY | O_CLOEXEC) }
         defer { for fd in fds where fd >= 0 { close(fd) } }
@@ -196,6 +222,10 @@ public enum RowFiles {
                 let k = 2 + layout.labelHeads + m
                 block.masks[m] = try read(fds[k], files[k], count: n, at: start, width: w, as: Int8.self)
             }
+            for (a, w) in layout.arrayBytes.enumerated() {
+                let k = 2 + layout.labelHeads + layout.maskWidths.count + a
+                block.arrays[a] = try read(fds[k], files[k], count: n, at: start, width: w, as: UInt8.self)
+            }
             if provenance {
                 let k = files.count - 1
                 block.origin = try read(
@@ -209,7 +239,7 @@ public enum RowFiles {
     /// Removes the files of stream `name`.
     public static func remove(dir: String, name: String, schema: FeatureSchema) {
         for f in [x(dir, name), split(dir, name), origin(dir, name)] + schema.labels.map({ label(dir, name, $0.name) })
-            + schema.masks.map({ mask(dir, name, $0.name) })
+            + schema.masks.map({ mask(dir, name, $0.name) }) + schema.arrays.map({ array(dir, name, $0.name) })
         {
             unlink(f)
         }

@@ -19,6 +19,8 @@ public final class SplitWriter {
     private let maskLabel: [Int?]
     /// Statistics of the train rows' normalized features, for the fit (see ``FeatureMoments``).
     public private(set) var trainMoments: FeatureMoments
+    /// The same for each normalized output array (``OutputArray/normalized``), by array index.
+    public private(set) var arrayMoments: [Int: FeatureMoments] = [:]
 
     /// The thread that copies rows into the split files while the next block is prepared; it
     /// holds up to 16 output buffers' worth (less under a memory limit, where buffers are smaller).
@@ -37,6 +39,9 @@ public final class SplitWriter {
         classCounts = schema.labels.map { head in Array(repeating: Array(repeating: 0, count: head.classes), count: 3) }
         maskLabel = schema.masks.map { m in m.label.flatMap { l in schema.labels.firstIndex { $0.name == l } } }
         trainMoments = FeatureMoments(columns: schema.features.indices.filter { schema.features[$0].normalized })
+        for (a, array) in schema.arrays.enumerated() where array.normalized {
+            arrayMoments[a] = FeatureMoments(columns: Array(0..<array.width))
+        }
         let queue = WriteBehind(limitBytes: max(2 << 20, min(16 << 20, bufferBytes * 16)))
         writeBehind = queue
         writers = try SplitFunction.names.map {
@@ -87,6 +92,11 @@ public final class SplitWriter {
         try results?.write(block, rowsOf: rowsOf)
         if !rowsOf[0].isEmpty {
             block.features.withUnsafeBufferPointer { trainMoments.add($0, width: layout.features, rows: rowsOf[0]) }
+            for a in arrayMoments.keys.sorted() {
+                block.arrays[a].withUnsafeBytes {
+                    arrayMoments[a]!.add($0.bindMemory(to: Float.self), width: schema.arrays[a].width, rows: rowsOf[0])
+                }
+            }
         }
         // The writes of the block before this one are done before this one's are queued: at most
         // one block is being written behind, and the block before it is free to be reused
@@ -115,12 +125,13 @@ public final class SplitWriter {
         for w in writers { try w.finish(sync: false) }
     }
 
-    /// Fsyncs the X files once they are final (after normalization), and the provenance files,
-    /// before publishing.
+    /// Fsyncs the X files once they are final (after normalization), the provenance files and the
+    /// output arrays' files, before publishing.
     public func syncArrays() throws {
         let paths =
             SplitFunction.names.map { RowFiles.x(dir, $0) }
             + (layout.provenance ? SplitFunction.names.map { RowFiles.origin(dir, $0) } : [])
+            + schema.arrays.flatMap { a in SplitFunction.names.map { RowFiles.array(dir, $0, a.name) } }
         for path in paths {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0, fsync(fd) == 0 else { throw StorageError.io(path: path, operation: "fsync", errno: errno) }

@@ -33,9 +33,9 @@ enum MergeSchemaCheck {
         do {
             let files = try Discovery.find(in: s.inputDir, pattern: s.pattern, registry: registry)
             let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
-            let schema = try stage.discoverSchema(extractor, files)
+            let (schema, vocabulary) = try stage.discoverColumns(extractor, files)
             let fingerprint = SchemaFingerprint(
-                extractor: extractor.name, options: extractor.optionsText, schema: schema)
+                extractor: extractor.name, options: extractor.optionsText, schema: schema, vocabulary: vocabulary)
             guard fingerprint.value != header.fingerprint else { return nil }
             return message(
                 dir,

@@ -210,10 +210,10 @@ public struct Preflight: Sendable {
         let s = plan.extract
         let stage = ExtractStage(plan: plan, registry: registry, console: Console(quiet: true, isTerminal: false))
         do {
-            let schema = try stage.discoverSchema(extractor, files)
+            let (schema, vocabulary) = try stage.discoverColumns(extractor, files)
             guard !s.restart, let header = Plan.header(in: s.intermediateDir) else { return }
             let fingerprint = SchemaFingerprint(
-                extractor: extractor.name, options: extractor.optionsText, schema: schema)
+                extractor: extractor.name, options: extractor.optionsText, schema: schema, vocabulary: vocabulary)
             if fingerprint.value != header.fingerprint {
                 let e = ExtractError.schemaChanged(
                     dir: s.intermediateDir, old: header.fingerprint, new: fingerprint.value,

@@ -29,6 +29,9 @@ public struct BatchWorker: Sendable {
     public var rowsPerBatch: Int
     public var readerSettings = ReaderSettings()
     public var counters: ProgressCounters
+    /// The run's block columns (an `.h5ad`'s genes, from the first file): every reader with a
+    /// block is aligned to them by name before binding, so no file's genes are misaligned.
+    public var runBlock: [String]? = nil
     /// Memory the jobs reuse, one set per job running at a time.
     let scratchPool = ScratchPool()
 
@@ -221,10 +224,12 @@ public struct BatchWorker: Sendable {
                 cache.formats[kind.format] = format
             }
             reader = try format.open(stream, settings: settings)
+            if let runBlock, reader.blockColumns != nil { try reader.align(toBlock: runBlock) }
             if let known = cache.bound, cache.columns == reader.columns {
                 bound = known
             } else {
-                bound = try extractor.bind(columns: reader.columns, schema: schema, missing: missing)
+                bound = try extractor.bind(
+                    columns: reader.columns, blockColumns: reader.blockColumns, schema: schema, missing: missing)
                 cache.columns = reader.columns
                 cache.bound = bound
             }
@@ -255,7 +260,7 @@ public struct BatchWorker: Sendable {
                     record.skipped[reason, default: 0] += 1
                 case .failed(let reason):
                     if failed.count < JournalEntry.FileRecord.maxFailedRecords {
-                        failed.append(JournalEntry.FailedRecord(line: row.line, reason: reason))
+                        failed.append(JournalEntry.FailedRecord(line: row.line, reason: named(reason, row, reader)))
                     } else {
                         record.skipped[
                             "invalid record (more than \(JournalEntry.FileRecord.maxFailedRecords) in the file; the first are in \(IntermediateFolderLayout.failed))",
@@ -266,7 +271,7 @@ public struct BatchWorker: Sendable {
         } catch let e as ReadError {
             throw FileFailure(line: e.line, reason: e.reason)
         } catch let e as RowError {
-            throw FileFailure(line: row.line, reason: e.description)
+            throw FileFailure(line: row.line, reason: named(e.description, row, reader))
         }
         record.failedRecords = failed.isEmpty ? nil : failed
         if rows == 0 && record.skipped.isEmpty && failed.isEmpty {
@@ -277,8 +282,15 @@ public struct BatchWorker: Sendable {
         for (note, count) in bound.notes where count > notesBefore[note, default: 0] {
             delta[note] = count - notesBefore[note, default: 0]
         }
+        delta.merge(reader.notes, uniquingKeysWith: +)
         record.notes = delta
         cache.bound = bound
+    }
+
+    /// `reason` with the record's name when its format has one (an .h5ad cell's id).
+    private func named(_ reason: String, _ record: Record, _ reader: any RecordReader) -> String {
+        guard let name = reader.name(of: record) else { return reason }
+        return "\(reason) (record \(OneLine.escape(name)))"
     }
 
     func fileKind(_ name: String) throws -> (format: String, compression: String?)? {

@@ -118,8 +118,9 @@ public struct ExtractStage: Sendable {
         let candidates = settings.maxFiles > 0 ? Array(listing.prefix(settings.maxFiles)) : listing
         guard !candidates.isEmpty else { throw DiscoveryError.noInputs(settings.inputDir, pattern: settings.pattern) }
 
-        let schema = try discoverSchema(extractor, candidates)
-        let fingerprint = SchemaFingerprint(extractor: extractor.name, options: extractor.optionsText, schema: schema)
+        let (schema, runBlock) = try discoverColumns(extractor, candidates)
+        let fingerprint = SchemaFingerprint(
+            extractor: extractor.name, options: extractor.optionsText, schema: schema, vocabulary: runBlock)
         let (workerCount, rowsPerPart) = try memoryPlan(schema)
         if settings.restart { try setAsideEverything(in: dir) }
         let (plan, cleanup) = try updatePlan(
@@ -161,7 +162,8 @@ public struct ExtractStage: Sendable {
         let worker = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
             fingerprint: fingerprint, codec: codec, format: settings.format,
-            missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
+            missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters,
+            runBlock: runBlock)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in
             !jobs.contains { $0.batch == e.batch }
@@ -372,6 +374,14 @@ public struct ExtractStage: Sendable {
 
     /// The schema, from the header of the first input file that has one.
     public func discoverSchema(_ extractor: any Extractor, _ files: [InputFile]) throws -> FeatureSchema {
+        try discoverColumns(extractor, files).schema
+    }
+
+    /// The schema, and the block columns of that first file (an `.h5ad`'s genes: the run's gene
+    /// vocabulary, which every other file's reader is aligned to; nil for text formats).
+    func discoverColumns(_ extractor: any Extractor, _ files: [InputFile]) throws -> (
+        schema: FeatureSchema, block: [String]?
+    ) {
         let probe = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: settings.intermediateDir, registry: registry,
             extractor: extractor,
@@ -398,11 +408,12 @@ public struct ExtractStage: Sendable {
                     stream = DecompressingSource(stream, decoder: d, codec: codec.name)
                 }
                 let reader = try probe.makeFormat(kind.format).open(stream, settings: ReaderSettings())
-                let schema = try extractor.schema(columns: reader.columns)
+                let schema = try extractor.schema(columns: reader.columns, blockColumns: reader.blockColumns)
                 // Binding checks what `schema` may not: every configured column is in the header.
                 _ = try extractor.bind(
-                    columns: reader.columns, schema: schema, missing: MissingValues(settings.missingValues))
-                return schema
+                    columns: reader.columns, blockColumns: reader.blockColumns, schema: schema,
+                    missing: MissingValues(settings.missingValues))
+                return (schema, reader.blockColumns.map { Array(reader.columns[$0]) })
             } catch let e as ExtractorError {
                 misfit = misfit ?? ExtractError.schema(file: file.name, reason: e.description)
             } catch {

@@ -169,6 +169,7 @@ extension BatchFile {
         var batch = (consume reusing) ?? RowBatch(schema: meta.schema)
         if batch.featureCount != meta.schema.features.count || batch.maskWidths != meta.schema.masks.map(\.width)
             || batch.labels.count != meta.schema.labels.count
+            || batch.arrayRowBytes != meta.schema.arrays.map(\.rowBytes)
         {
             batch = RowBatch(schema: meta.schema)
         }
@@ -190,7 +191,7 @@ extension BatchFile {
         let required =
             ["X", "group_index", "groups", "source_index", "source_row", "sources"]
             + meta.schema.labels.map { "label_\($0.name)" }
-            + meta.schema.masks.map { "mask_\($0.name)" }
+            + meta.schema.masks.map { "mask_\($0.name)" } + meta.schema.arrays.map { "array_\($0.name)" }
         if let missing = required.first(where: { !found.contains($0) }) { throw bad("missing array \(missing)") }
         let n = meta.rows
         guard batch.groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.groups.count, 1) }) || n == 0 else {
@@ -221,6 +222,9 @@ extension BatchFile {
         } else if key.hasPrefix("mask_"), let m = meta.schema.masks.firstIndex(where: { "mask_\($0.name)" == key }) {
             try check([n, meta.schema.masks[m].width], "|i1")
             append(data, to: &batch.masks[m])
+        } else if key.hasPrefix("array_"), let a = meta.schema.arrays.firstIndex(where: { "array_\($0.name)" == key }) {
+            try check([n, meta.schema.arrays[a].width], meta.schema.arrays[a].dtype.npyDescr)
+            append(data, to: &batch.arrays[a])
         } else if key == "group_index" || key == "source_index" {
             try check([n], "<i4")
             if key == "group_index" {
@@ -273,6 +277,7 @@ extension BatchFile {
             return
                 "its schema has a mask head '\(m.name.prefix(60))' of width \(m.width) (head names are letters, digits and _)"
         }
+        if let why = schema.arrays.lazy.compactMap(\.problem).first { return "its schema has \(why)" }
         return nil
     }
 
@@ -291,6 +296,8 @@ extension BatchFile {
             width = 8
         } else if key.hasPrefix("mask_"), let head = meta.schema.masks.first(where: { "mask_\($0.name)" == key }) {
             width = head.width
+        } else if key.hasPrefix("array_"), let array = meta.schema.arrays.first(where: { "array_\($0.name)" == key }) {
+            width = array.rowBytes
         } else {
             return nil
         }

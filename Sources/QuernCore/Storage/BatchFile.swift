@@ -43,6 +43,11 @@ public enum BatchFile {
         for (h, head) in schema.masks.enumerated() {
             try batch.masks[h].withUnsafeBytes { try body("mask_\(head.name)", "|i1", [n, head.width], $0) }
         }
+        for (h, array) in schema.arrays.enumerated() {
+            try batch.arrays[h].withUnsafeBytes {
+                try body("array_\(array.name)", array.dtype.npyDescr, [n, array.width], $0)
+            }
+        }
         try batch.groupIndex.withUnsafeBytes { try body("group_index", "<i4", [n], $0) }
         let groups = NpyArray(byteStrings: batch.groups)
         try groups.data.withUnsafeBytes { try body("groups", groups.descr, groups.shape, $0) }

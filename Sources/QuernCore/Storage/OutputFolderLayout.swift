@@ -18,6 +18,9 @@ public enum OutputFolderLayout {
     public static func labels(split: String) -> String { "labels_\(split).npz" }
     /// The mask heads of a split: one int8 array per head.
     public static func masks(split: String) -> String { "masks_\(split).npz" }
+    /// An output array the extractor declares (``FeatureSchema/arrays``) of a split: `[rows, width]`
+    /// of its dtype (`tokens_train.npy`).
+    public static func array(_ name: String, split: String) -> String { "\(name)_\(split).npy" }
     /// The origin of each row of a split (`save.provenance`).
     public static func provenance(split: String) -> String { "provenance_\(split).npy" }
     /// The dimensions, rows, class counts and fitted normalization of the outputs; published last.
@@ -63,6 +66,8 @@ public enum OutputFolderLayout {
     public static let transformLabels = "labels.npz"
     public static let transformMasks = "masks.npz"
     public static let transformProvenance = "provenance.npy"
+    /// An output array of a transform (``FeatureSchema/arrays``): `tokens.npy`.
+    public static func transformArray(_ name: String) -> String { "\(name).npy" }
     /// What was read, kept and dropped.
     public static let transformReport = "transform_report.json"
     /// The split whose row files `quern transform` writes before renaming them to its names.
@@ -82,7 +87,15 @@ public enum OutputFolderLayout {
         name == provenanceGroups || name == provenanceFiles || (name.hasPrefix("provenance_") && name.hasSuffix(".npy"))
     }
 
-    /// Is `name` one quern writes into output folders (and so replaces)?
+    /// Is `name` the file of one of the output arrays `arrays` (``FeatureSchema/arrays``), of any
+    /// split or of a transform?
+    public static func isArray(_ name: String, of arrays: [String]) -> Bool {
+        arrays.contains { a in transformArray(a) == name || splits.contains { array(a, split: $0) == name } }
+    }
+
+    /// Is `name` one quern writes into output folders (and so replaces)? Output arrays' files are
+    /// not among them: their names are the extractor's, so only the manifest (or the stats'
+    /// `arrays`) says they are quern's.
     public static func isOutput(_ name: String) -> Bool {
         name == stats || name == checksums
             || (name.hasPrefix("X_") && name.hasSuffix(".npy"))

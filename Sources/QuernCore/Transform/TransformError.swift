@@ -10,6 +10,9 @@ public enum TransformError: Error, CustomStringConvertible, Equatable {
     case noRows(inputDir: String, failed: Int, dropped: Int)
     case nonFinite(values: Int, output: String)
     case validation([String])
+    /// The run's extractor declares a normalized output array, whose fitted parameters
+    /// `transform.json` does not hold.
+    case normalizedArray(folder: String, array: String)
 
     public var description: String {
         switch self {
@@ -29,6 +32,9 @@ public enum TransformError: Error, CustomStringConvertible, Equatable {
             "no rows to write from \(dir): \(failed) file(s) failed and \(dropped) row(s) were dropped (listed above); nothing was written."
         case .nonFinite(let n, let output):
             "\(n) value(s) of X are NaN or infinite after normalization, so nothing was written to \(output). Look for cells like 1e999 or inf in the inputs, fix them and run again."
+        case .normalizedArray(let folder, let array):
+            "the run in \(folder) has a normalized output array '\(array)', and quern transform applies X's normalization only: nothing was written. "
+                + "Apply the parameters under `arrays` in its \(OutputFolderLayout.stats) to \(OutputFolderLayout.array(array, split: "<split>")) yourself, or declare the array not normalized."
         case .validation(let problems):
             "the rows failed validation, so nothing was written:\n  " + problems.joined(separator: "\n  ")
         }

@@ -70,6 +70,11 @@ public struct TransformStage: Sendable {
             throw TransformError.extractorChanged(
                 folder: runDir, expected: fitted.fingerprint, found: fingerprint.value)
         }
+        // The fitted transform holds X's parameters only: a normalized output array would be saved
+        // unnormalized, so it is refused rather than written wrong.
+        if let array = schema.arrays.first(where: \.normalized) {
+            throw TransformError.normalizedArray(folder: runDir, array: array.name)
+        }
         let publisher = OutputPublisher(output: outputDir)
         guard publisher.folder != UserPath.resolved(runDir) else { throw TransformError.sameFolder(outputDir) }
         let files = try Discovery.find(in: inputDir, pattern: pattern ?? extract.pattern, registry: registry)
@@ -132,7 +137,7 @@ public struct TransformStage: Sendable {
         try writer.syncArrays()
         try finishFiles(staging, schema: schema, table: table)
         try AtomicFile.write(report(summary, fitted: fitted), to: "\(staging)/\(Self.reportFile)")
-        try OutputChecksums.write(dir: staging)
+        try OutputChecksums.write(dir: staging, arrays: schema.arrays.map(\.name))
         try publisher.publish(staging)
         published = true
         return summary
@@ -151,6 +156,9 @@ public struct TransformStage: Sendable {
             moves.append(("\(staging)/\(OutputFolderLayout.masks(split: split))", OutputFolderLayout.transformMasks))
         }
         if table != nil { moves.append((RowFiles.origin(staging, split), OutputFolderLayout.transformProvenance)) }
+        for array in schema.arrays {
+            moves.append((RowFiles.array(staging, split, array.name), OutputFolderLayout.transformArray(array.name)))
+        }
         for (from, to) in moves {
             guard rename(from, "\(staging)/\(to)") == 0 else {
                 throw StorageError.io(path: from, operation: "rename to \(to)", errno: errno)
@@ -160,6 +168,7 @@ public struct TransformStage: Sendable {
             for file in OutputFolderLayout.arrays(split: name) + [OutputFolderLayout.provenance(split: name)] {
                 unlink("\(staging)/\(file)")
             }
+            for array in schema.arrays { unlink(RowFiles.array(staging, name, array.name)) }
         }
         try table?.write(to: staging, inputDir: inputDir)
     }

@@ -6,8 +6,13 @@ extension OutputVerifier {
     /// outputs in the folder that it does not list. Outputs of a quern that recorded no checksums
     /// (`recordedByStats` false) get a note instead of a problem.
     static func checkChecksums(
-        _ dir: String, recordedByStats: Bool, known: [String: OutputChecksums.Record], into report: inout VerifyReport
+        _ dir: String, recordedByStats: Bool, known: [String: OutputChecksums.Record], arrays: [String] = [],
+        into report: inout VerifyReport
     ) {
+        // Output arrays' files (`tokens_train.npy`) are named by the extractor: quern's when the stats list them.
+        func isQuern(_ name: String) -> Bool {
+            OutputPublisher.isQuernOutput(name) || OutputFolderLayout.isArray(name, of: arrays)
+        }
         let manifestPath = "\(dir)/\(OutputChecksums.fileName)"
         let manifest: OutputChecksums.Manifest
         do {
@@ -32,7 +37,7 @@ extension OutputVerifier {
         var matched = 0
         for (name, recorded) in manifest.files.sorted(by: { $0.key < $1.key }) {
             let path = "\(dir)/\(name)"
-            guard OutputPublisher.isQuernOutput(name), name != OutputChecksums.fileName else {
+            guard isQuern(name), name != OutputChecksums.fileName else {
                 report.problem(
                     manifestPath,
                     "lists '\(name)', which is not a file quern writes: the manifest was edited; run `quern merge` again"
@@ -68,7 +73,7 @@ extension OutputVerifier {
         // with a quern-like name (`labels_mine.npz`) beside the outputs is not a problem.
         let owned = OutputManifest.read(from: dir).map { Set($0.files) }
         let present = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter {
-            $0 != OutputChecksums.fileName && OutputPublisher.isQuernOutput($0) && (owned?.contains($0) ?? true)
+            $0 != OutputChecksums.fileName && isQuern($0) && (owned?.contains($0) ?? true)
         }
         for name in present.sorted() where manifest.files[name] == nil {
             report.problem(

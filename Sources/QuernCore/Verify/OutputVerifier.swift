@@ -9,7 +9,8 @@ import QuernKit
 /// says; X, labels and masks of a split agree on the row count; features agree across splits;
 /// labels are class ids in range and masks are 0/1; X is finite; `\(OutputFolderLayout.stats)`
 /// agrees with all of it (rows per split, total, input_dim, heads, class counts); provenance, when
-/// written, has a row per row of X with indexes in range; every file has the
+/// written, has a row per row of X with indexes in range; each output array the stats list has a
+/// row per row of X, of its dtype and width; every file has the
 /// size and CRC-32 `checksums.json` recorded when the outputs were published.
 public enum OutputVerifier {
     public static func check(_ dir: String, into report: inout VerifyReport) {
@@ -113,7 +114,11 @@ public enum OutputVerifier {
         }
         report.checked.append("\(dir): \(good) of 3 splits good (\(Human.count(total)) rows)")
         checkProvenance(dir, rows: rowsBySplit, into: &report)
-        checkChecksums(dir, recordedByStats: stats["checksums_file"] != nil, known: known, into: &report)
+        let arrays = arraySpecs(stats)
+        checkArrays(dir, arrays: arrays, rows: rowsBySplit, into: &report)
+        checkChecksums(
+            dir, recordedByStats: stats["checksums_file"] != nil, known: known, arrays: arrays.map(\.name),
+            into: &report)
     }
 
     /// Checks an X file: header, length, 2-D float32, every value finite (read in 1 MiB chunks),

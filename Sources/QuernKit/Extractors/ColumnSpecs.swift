@@ -179,14 +179,16 @@ public struct ColumnSpecs: Sendable, Equatable {
     /// in header order, duplicates dropped.
     public func numericColumns(_ columns: [String], excluding: Set<String> = []) throws -> [String] {
         var out: [String] = []
+        var taken = Set<String>()
         for pattern in numeric {
             if Glob.isPattern(pattern) {
+                let reserved = reservedColumns
                 let hits = columns.filter {
-                    Glob.matches($0, pattern) && !excluding.contains($0) && !reservedColumns.contains($0)
+                    Glob.matches($0, pattern) && !excluding.contains($0) && !reserved.contains($0)
                 }
                 guard !hits.isEmpty else { throw ExtractorError.noMatch(pattern: pattern, columns: columns) }
-                out += hits.filter { !out.contains($0) }
-            } else if !out.contains(pattern) {
+                for h in hits where taken.insert(h).inserted { out.append(h) }
+            } else if taken.insert(pattern).inserted {
                 out.append(pattern)
             }
         }
@@ -203,8 +205,12 @@ public struct ColumnSpecs: Sendable, Equatable {
 
     /// Resolves the columns against one file's header.
     public func bind(columns: [String], numericNames: [String], missing: MissingValues) throws -> BoundColumns {
+        // A dictionary, not firstIndex(of:): an .h5ad has tens of thousands of gene columns.
+        var position: [String: Int] = [:]
+        position.reserveCapacity(columns.count)
+        for (i, c) in columns.enumerated() where position[c] == nil { position[c] = i }
         func index(_ name: String, _ role: String) throws -> Int {
-            guard let i = columns.firstIndex(of: name) else {
+            guard let i = position[name] else {
                 throw ExtractorError.missingColumn(name: name, role: role, columns: columns)
             }
             return i
@@ -229,6 +235,23 @@ public struct BoundColumns {
     @usableFromInline let masks: [(Int, ColumnSpecs.Mask)]
     @usableFromInline let group: Int?
     @usableFromInline let missing: MissingValues
+    /// The numeric features' positions, ordered by their column (to walk a sparse block).
+    @usableFromInline let byColumn: [Int]
+
+    init(
+        numeric: [Int], numericNames: [String], fill: Float, nonFiniteIsMissing: Bool,
+        labels: [(Int, ColumnSpecs.Label)], masks: [(Int, ColumnSpecs.Mask)], group: Int?, missing: MissingValues
+    ) {
+        self.numeric = numeric
+        self.numericNames = numericNames
+        self.fill = fill
+        self.nonFiniteIsMissing = nonFiniteIsMissing
+        self.labels = labels
+        self.masks = masks
+        self.group = group
+        self.missing = missing
+        byColumn = numeric.indices.sorted { numeric[$0] < numeric[$1] }
+    }
 
     /// The note counting cells read as missing under `non_finite: missing`.
     public static let nonFiniteNote = "numeric cells float32 cannot hold, read as missing (non_finite: missing)"
@@ -239,6 +262,8 @@ public struct BoundColumns {
     /// a nameless NaN in the merge.
     @inlinable @discardableResult
     public func readNumeric(_ record: Record, into out: UnsafeMutablePointer<Float>) throws(RowError) -> Int {
+        // A binary format's typed values (an .h5ad cell): read apart, so text keeps this loop.
+        if record.block != nil || record.hasNumbers { return try readTyped(record, into: out) }
         var nonFinite = 0
         for k in 0..<numeric.count {
             let f = record.field(numeric[k])
@@ -272,6 +297,17 @@ public struct BoundColumns {
     @inlinable public func readLabels(_ record: Record, into out: inout [Int32]) throws(RowError) -> String? {
         for (h, (col, spec)) in labels.enumerated() {
             let f = record.field(col)
+            if spec.values == nil, let n = record.number(col) {
+                // A typed number (a binary format's integer column): no text to parse.
+                guard n == n.rounded(), abs(n) < 1e15 else {
+                    throw RowError(column: spec.column, "label \(n) is not an integer")
+                }
+                guard n >= 0 && Int(n) < spec.classes else {
+                    return "label '\(spec.head)' outside 0..\(spec.classes - 1)"
+                }
+                out[h] = Int32(n)
+                continue
+            }
             if missing.isMissing(f) { return "label '\(spec.head)' missing" }
             if let values = spec.values {
                 guard let k = values.firstIndex(where: { $0.utf8.elementsEqual(f) }) else {

@@ -45,11 +45,28 @@ public protocol Extractor: Sendable {
     /// Whether every row it keeps carries a result (``RowBatch/results``: one JSON value per
     /// row), for an output writer that writes results (`jsonl`). False by default.
     var makesResults: Bool { get }
+    /// ``schema(columns:)`` knowing which columns the records hand over as a ``NumericBlock``
+    /// (``RecordReader/blockColumns``: an `.h5ad`'s genes), so options can pick among those
+    /// (tabular's `genes:`). The host calls this one; the default ignores the block.
+    func schema(columns: [String], blockColumns: Range<Int>?) throws -> FeatureSchema
+    /// ``bind(columns:schema:missing:)`` knowing the block columns; the host calls this one.
+    func bind(columns: [String], blockColumns: Range<Int>?, schema: FeatureSchema, missing: MissingValues) throws
+        -> any BoundExtractor
 }
 
 extension Extractor {
     public var labelHeads: [String]? { nil }
     public var makesResults: Bool { false }
+
+    public func schema(columns: [String], blockColumns: Range<Int>?) throws -> FeatureSchema {
+        try schema(columns: columns)
+    }
+
+    public func bind(columns: [String], blockColumns: Range<Int>?, schema: FeatureSchema, missing: MissingValues)
+        throws -> any BoundExtractor
+    {
+        try bind(columns: columns, schema: schema, missing: missing)
+    }
 }
 
 /// An extractor bound to the column positions of one file. Not shared between threads. Called

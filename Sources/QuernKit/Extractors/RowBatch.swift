@@ -1,12 +1,18 @@
 /// Rows in columnar form, as a batch file holds them: features float32 [n, d], one int32 array per
 /// label head, one int8 [n, width] array per mask head, group keys (a table of distinct keys and an
-/// index per row) and provenance (source file and line per row).
+/// index per row), provenance (source file and line per row), and the extractor's declared output
+/// arrays (``FeatureSchema/arrays``: little-endian bytes, `rowBytes` a row, filled with
+/// ``appendArray(_:_:)`` for every row before ``append(features:labels:masks:group:line:)``).
 public struct RowBatch: Sendable, Equatable {
     public let featureCount: Int
     public let maskWidths: [Int]
     public var features: [Float] = []
     public var labels: [[Int32]]
     public var masks: [[Int8]]
+    /// Bytes a row of each declared output array takes.
+    public let arrayRowBytes: [Int]
+    /// Each declared output array's rows, as little-endian bytes.
+    public var arrays: [[UInt8]]
     public var groupIndex: [Int32] = []
     /// Distinct group keys (UTF-8 bytes) in order of first appearance.
     public var groups: [[UInt8]] = []
@@ -26,21 +32,25 @@ public struct RowBatch: Sendable, Equatable {
     private var lastGroupIndex: Int32 = -1
     private var currentSource: Int32 = -1
 
-    public init(featureCount: Int, labelHeads: Int, maskWidths: [Int]) {
+    public init(featureCount: Int, labelHeads: Int, maskWidths: [Int], arrayRowBytes: [Int] = []) {
         self.featureCount = featureCount
         self.maskWidths = maskWidths
+        self.arrayRowBytes = arrayRowBytes
         labels = Array(repeating: [], count: labelHeads)
         masks = Array(repeating: [], count: maskWidths.count)
+        arrays = Array(repeating: [], count: arrayRowBytes.count)
     }
 
     public init(schema: FeatureSchema) {
         self.init(
-            featureCount: schema.features.count, labelHeads: schema.labels.count, maskWidths: schema.masks.map(\.width))
+            featureCount: schema.features.count, labelHeads: schema.labels.count, maskWidths: schema.masks.map(\.width),
+            arrayRowBytes: schema.arrays.map(\.rowBytes))
     }
 
     public static func == (a: RowBatch, b: RowBatch) -> Bool {
         a.featureCount == b.featureCount && a.features == b.features && a.labels == b.labels && a.masks == b.masks
-            && a.groupIndex == b.groupIndex && a.groups == b.groups && a.sourceIndex == b.sourceIndex
+            && a.arrays == b.arrays && a.groupIndex == b.groupIndex && a.groups == b.groups
+            && a.sourceIndex == b.sourceIndex
             && a.sourceRow == b.sourceRow && a.sources == b.sources && a.results == b.results
     }
 
@@ -62,6 +72,14 @@ public struct RowBatch: Sendable, Equatable {
         sourceIndex.append(currentSource)
         sourceRow.append(Int64(line))
         count += 1
+    }
+
+    /// Appends the next row's values of output array `h` (``FeatureSchema/arrays``; `width`
+    /// values of its dtype), before the row itself is appended.
+    @inlinable public mutating func appendArray<T: BitwiseCopyable>(_ h: Int, _ values: UnsafeBufferPointer<T>) {
+        precondition(
+            values.count * MemoryLayout<T>.stride == arrayRowBytes[h], "an output array row of the wrong width")
+        arrays[h].append(contentsOf: UnsafeRawBufferPointer(values))
     }
 
     private mutating func groupId(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
@@ -95,6 +113,7 @@ public struct RowBatch: Sendable, Equatable {
         features.removeSubrange((mark.rows * featureCount)...)
         for h in 0..<labels.count { labels[h].removeSubrange(mark.rows...) }
         for h in 0..<masks.count { masks[h].removeSubrange((mark.rows * maskWidths[h])...) }
+        for h in 0..<arrays.count { arrays[h].removeSubrange((mark.rows * arrayRowBytes[h])...) }
         groupIndex.removeSubrange(mark.rows...)
         sourceIndex.removeSubrange(mark.rows...)
         sourceRow.removeSubrange(mark.rows...)
@@ -112,6 +131,7 @@ public struct RowBatch: Sendable, Equatable {
         features.removeAll(keepingCapacity: true)
         for h in 0..<labels.count { labels[h].removeAll(keepingCapacity: true) }
         for h in 0..<masks.count { masks[h].removeAll(keepingCapacity: true) }
+        for h in 0..<arrays.count { arrays[h].removeAll(keepingCapacity: true) }
         groupIndex.removeAll(keepingCapacity: true)
         groups.removeAll(keepingCapacity: true)
         sourceIndex.removeAll(keepingCapacity: true)
@@ -133,6 +153,7 @@ public struct RowBatch: Sendable, Equatable {
         features.reserveCapacity(rows * featureCount)
         for h in 0..<labels.count { labels[h].reserveCapacity(rows) }
         for h in 0..<masks.count { masks[h].reserveCapacity(rows * maskWidths[h]) }
+        for h in 0..<arrays.count { arrays[h].reserveCapacity(rows * arrayRowBytes[h]) }
         groupIndex.reserveCapacity(rows)
         sourceIndex.reserveCapacity(rows)
         sourceRow.reserveCapacity(rows)
@@ -141,9 +162,12 @@ public struct RowBatch: Sendable, Equatable {
     /// Rebuilds a batch from arrays read back from a batch file.
     public static func fromArrays(
         featureCount: Int, maskWidths: [Int], features: [Float], labels: [[Int32]], masks: [[Int8]],
-        groupIndex: [Int32], groups: [[UInt8]], sourceIndex: [Int32], sourceRow: [Int64], sources: [String]
+        groupIndex: [Int32], groups: [[UInt8]], sourceIndex: [Int32], sourceRow: [Int64], sources: [String],
+        arrayRowBytes: [Int] = [], arrays: [[UInt8]] = []
     ) -> RowBatch {
-        var b = RowBatch(featureCount: featureCount, labelHeads: labels.count, maskWidths: maskWidths)
+        var b = RowBatch(
+            featureCount: featureCount, labelHeads: labels.count, maskWidths: maskWidths, arrayRowBytes: arrayRowBytes)
+        if !arrays.isEmpty { b.arrays = arrays }
         b.features = features
         b.labels = labels
         b.masks = masks

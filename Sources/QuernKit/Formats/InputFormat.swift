@@ -33,10 +33,37 @@ public struct ReaderSettings: Sendable, Equatable {
 }
 
 /// Yields the records of one file. `columns` are the header names (CSV) or keys (JSON Lines).
+///
+/// A binary format whose records carry a ``NumericBlock`` (the genes of an `.h5ad`) says which
+/// columns it spans (``blockColumns``), and lines its block up with the run's: the host calls
+/// ``align(toBlock:)`` with the block column names of the run's first file before binding, so
+/// every file hands over the same columns in the same order (a file's genes in another order
+/// are mapped by name, never misaligned). Text formats keep the defaults (no block, nothing to
+/// align, no notes).
 public protocol RecordReader: AnyObject {
     var columns: [String] { get }
     /// Fills `record` with the next record; false at the end of the file.
     func next(into record: Record) throws(ReadError) -> Bool
+    /// The columns every record hands over in its ``Record/block`` (nil: none, a text format).
+    var blockColumns: Range<Int>? { get }
+    /// Makes the block columns `names` (the run's, from its first file), in that order: a name
+    /// this file lacks reads as 0, a block column of this file not in `names` is left out; both
+    /// are counted in ``notes``. Afterwards ``columns`` ends with `names`. Called at most once,
+    /// before the first ``next(into:)``; the default does nothing.
+    func align(toBlock names: [String]) throws(ReadError)
+    /// Things the reader counted for this file (genes mapped away by ``align(toBlock:)``), added
+    /// to the file's notes in the journal and the summary, like an extractor's.
+    var notes: [String: Int] { get }
+    /// What messages call `record` besides its line, when the format has a name for it (an
+    /// `.h5ad` cell's id, its `obs` index); nil for text formats, whose line says it all.
+    func name(of record: Record) -> String?
+}
+
+extension RecordReader {
+    public var blockColumns: Range<Int>? { nil }
+    public func align(toBlock names: [String]) throws(ReadError) {}
+    public var notes: [String: Int] { [:] }
+    public func name(of record: Record) -> String? { nil }
 }
 
 /// A file could not be read: where, and why.

@@ -1,8 +1,11 @@
-/// The shape of a merged row: features, label heads, mask widths. Every row of a merge has it.
+/// The shape of a merged row: features, label heads, mask widths, output arrays' row bytes. Every
+/// row of a merge has it.
 public struct RowLayout: Sendable, Equatable {
     public var features: Int
     public var labelHeads: Int
     public var maskWidths: [Int]
+    /// Bytes a row of each output array takes (``FeatureSchema/arrays``).
+    public var arrayBytes: [Int]
     /// Whether rows carry their origin (`save.provenance`): see ``RowBlock/origin``.
     public var provenance: Bool
 
@@ -10,11 +13,15 @@ public struct RowLayout: Sendable, Equatable {
         features = schema.features.count
         labelHeads = schema.labels.count
         maskWidths = schema.masks.map(\.width)
+        arrayBytes = schema.arrays.map(\.rowBytes)
         self.provenance = provenance
     }
 
-    /// Bytes of one row's content (features, labels, masks), as hashed by dedupe and spilled by shuffle.
-    public var contentBytes: Int { features * 4 + labelHeads * 4 + maskWidths.reduce(0, +) }
+    /// Bytes of one row's content (features, labels, masks, output arrays), as hashed by dedupe and
+    /// spilled by shuffle.
+    public var contentBytes: Int {
+        features * 4 + labelHeads * 4 + maskWidths.reduce(0, +) + arrayBytes.reduce(0, +)
+    }
     /// Bytes of one row including its split code (and its origin, when rows carry one).
     public var rowBytes: Int { 1 + contentBytes + (provenance ? RowBlock.originWidth * 8 : 0) }
 }
@@ -27,6 +34,9 @@ public struct RowBlock: Sendable, Equatable {
     public var features: [Float] = []
     public var labels: [[Int32]]
     public var masks: [[Int8]]
+    /// Each output array's rows as little-endian bytes (``RowLayout/arrayBytes`` a row), moved with
+    /// the row by every method here, so they stay aligned with X.
+    public var arrays: [[UInt8]]
     /// Where each row came from, when `layout.provenance` (else empty): ``originWidth`` values a
     /// row, `[file, line, group]`, the file and group as indexes into the merge's tables
     /// (``ProvenanceTable``). Rows a strategy moves or keeps take their origin with them through
@@ -40,6 +50,7 @@ public struct RowBlock: Sendable, Equatable {
         self.layout = layout
         labels = Array(repeating: [], count: layout.labelHeads)
         masks = Array(repeating: [], count: layout.maskWidths.count)
+        arrays = Array(repeating: [], count: layout.arrayBytes.count)
     }
 
     public var count: Int { split.count }
@@ -52,6 +63,9 @@ public struct RowBlock: Sendable, Equatable {
         for h in 0..<labels.count { labels[h].append(other.labels[h][i]) }
         for (h, w) in layout.maskWidths.enumerated() {
             masks[h].append(contentsOf: other.masks[h][(i * w)..<((i + 1) * w)])
+        }
+        for (a, w) in layout.arrayBytes.enumerated() {
+            arrays[a].append(contentsOf: other.arrays[a][(i * w)..<((i + 1) * w)])
         }
         if layout.provenance {
             origin.append(contentsOf: other.origin[(i * Self.originWidth)..<((i + 1) * Self.originWidth)])
@@ -66,6 +80,7 @@ public struct RowBlock: Sendable, Equatable {
         out.features = Self.gather(features, indices, width: layout.features)
         for h in 0..<labels.count { out.labels[h] = indices.map { labels[h][$0] } }
         for (m, w) in layout.maskWidths.enumerated() { out.masks[m] = Self.gather(masks[m], indices, width: w) }
+        for (a, w) in layout.arrayBytes.enumerated() { out.arrays[a] = Self.gather(arrays[a], indices, width: w) }
         if layout.provenance { out.origin = Self.gather(origin, indices, width: Self.originWidth) }
         precondition(out.split.count == n)
         return out
@@ -96,6 +111,7 @@ public struct RowBlock: Sendable, Equatable {
         features.reserveCapacity(n * layout.features)
         for h in 0..<labels.count { labels[h].reserveCapacity(n) }
         for (h, w) in layout.maskWidths.enumerated() { masks[h].reserveCapacity(n * w) }
+        for (a, w) in layout.arrayBytes.enumerated() { arrays[a].reserveCapacity(n * w) }
         if layout.provenance { origin.reserveCapacity(n * Self.originWidth) }
     }
 
@@ -111,7 +127,7 @@ public struct RowBlock: Sendable, Equatable {
         }
     }
 
-    /// Row `i`'s content (no split code).
+    /// Row `i`'s content (no split code): features, labels, masks, then output arrays.
     public func contentBytes(_ i: Int, into out: inout [UInt8]) {
         let d = layout.features
         features.withUnsafeBytes { out.append(contentsOf: $0[(i * d * 4)..<((i + 1) * d * 4)]) }
@@ -119,6 +135,7 @@ public struct RowBlock: Sendable, Equatable {
         for (h, w) in layout.maskWidths.enumerated() {
             masks[h].withUnsafeBytes { out.append(contentsOf: $0[(i * w)..<((i + 1) * w)]) }
         }
+        for (a, w) in layout.arrayBytes.enumerated() { out.append(contentsOf: arrays[a][(i * w)..<((i + 1) * w)]) }
     }
 
     /// Appends a row from bytes written by ``rowBytes(_:into:)``.
@@ -135,6 +152,10 @@ public struct RowBlock: Sendable, Equatable {
         }
         for (h, w) in layout.maskWidths.enumerated() {
             masks[h].append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + w)]).bindMemory(to: Int8.self))
+            p += w
+        }
+        for (a, w) in layout.arrayBytes.enumerated() {
+            arrays[a].append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + w)]))
             p += w
         }
         if layout.provenance {

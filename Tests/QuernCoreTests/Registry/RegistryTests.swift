@@ -8,9 +8,9 @@ struct RegistryTests {
     let registry = PluginRegistry.builtIn
 
     @Test func everyKindHasItsBuiltIns() {
-        #expect(registry.names(of: .extractor) == ["command", "hashed", "hex", "tabular"])
+        #expect(registry.names(of: .extractor) == ["command", "hashed", "hex", "rank_genes", "tabular"])
         #expect(registry.names(of: .codec) == ["lz4", "none", "zlib", "zstd"])
-        #expect(registry.names(of: .format) == ["csv", "jsonl", "trmph", "tsv"])
+        #expect(registry.names(of: .format) == ["csv", "h5ad", "jsonl", "trmph", "tsv"])
         #expect(registry.names(of: .writer) == ["jsonl", "npy"])
     }
 

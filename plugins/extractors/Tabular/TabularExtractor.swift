@@ -9,7 +9,11 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
         ColumnSpecs.optionSpecs + [
             OptionSpec(
                 "categorical", .structured(shape: "map column -> [values]"),
-                help: "one-hot columns over declared values (unknown or missing: all zeros, counted)")
+                help: "one-hot columns over declared values (unknown or missing: all zeros, counted)"),
+            OptionSpec(
+                "genes", .stringList, default: "",
+                help:
+                    "gene columns of an .h5ad: names or globs over the var names only (* is every gene), after numeric"),
         ]
 
     public static func make(_ options: PluginOptions) throws -> any Extractor {
@@ -29,22 +33,37 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
                 categorical.append((column, list.compactMap(\.stringValue)))
             }
         }
-        guard !columns.numeric.isEmpty || !categorical.isEmpty else {
+        let genes = options.stringList("genes") ?? []
+        guard !columns.numeric.isEmpty || !categorical.isEmpty || !genes.isEmpty else {
             throw PluginError.invalidOptions(
-                "extractor 'tabular' needs at least one feature: set `numeric:` and/or `categorical:` under `extractor:` (see docs/examples/games.yaml)."
+                "extractor 'tabular' needs at least one feature: set `numeric:`, `categorical:` or (for .h5ad files) `genes:` under `extractor:` (see docs/examples/games.yaml)."
             )
         }
-        return TabularExtractor(columns: columns, categorical: categorical, optionsText: options.canonical)
+        return TabularExtractor(
+            columns: columns, categorical: categorical, genes: genes, optionsText: options.canonical)
     }
 
     public let columns: ColumnSpecs
+    /// Gene columns (names or globs over the block's columns, an `.h5ad`'s var names).
+    public let genes: [String]
     public var labelHeads: [String]? { columns.labelHeads.map(\.name) }
     public let categorical: [(String, [String])]
     public let optionsText: String
     public var name: String { Self.name }
 
+    public init(columns: ColumnSpecs, categorical: [(String, [String])], genes: [String] = [], optionsText: String) {
+        self.columns = columns
+        self.categorical = categorical
+        self.genes = genes
+        self.optionsText = optionsText
+    }
+
     public func schema(columns header: [String]) throws -> FeatureSchema {
-        let numeric = try columns.numericColumns(header, excluding: Set(categorical.map(\.0)))
+        try schema(columns: header, blockColumns: nil)
+    }
+
+    public func schema(columns header: [String], blockColumns: Range<Int>?) throws -> FeatureSchema {
+        let numeric = try numericColumns(header, blockColumns)
         var features = numeric.map { FeatureSchema.Feature($0, normalized: true) }
         for (column, values) in categorical {
             features += values.map { FeatureSchema.Feature("\(column)=\($0)", normalized: false) }
@@ -56,7 +75,41 @@ public struct TabularExtractor: Extractor, ExtractorPlugin {
     public func bind(columns header: [String], schema: FeatureSchema, missing: MissingValues) throws
         -> any BoundExtractor
     {
-        let numeric = try columns.numericColumns(header, excluding: Set(categorical.map(\.0)))
+        try bind(columns: header, blockColumns: nil, schema: schema, missing: missing)
+    }
+
+    /// The numeric features: `numeric` over every column, then `genes` over the block's.
+    func numericColumns(_ header: [String], _ block: Range<Int>?) throws -> [String] {
+        var names = try columns.numericColumns(header, excluding: Set(categorical.map(\.0)))
+        guard !genes.isEmpty else { return names }
+        guard let block else {
+            throw ExtractorError.missingColumn(
+                name: genes[0],
+                role: "gene: `genes:` picks among the gene columns of an .h5ad file, this file has none",
+                columns: header)
+        }
+        let geneNames = Array(header[block])
+        let known = Set(geneNames)
+        var taken = Set(names)
+        for pattern in genes {
+            if Glob.isPattern(pattern) {
+                let hits = geneNames.filter { Glob.matches($0, pattern) }
+                guard !hits.isEmpty else { throw ExtractorError.noMatch(pattern: pattern, columns: geneNames) }
+                for h in hits where taken.insert(h).inserted { names.append(h) }
+            } else {
+                guard known.contains(pattern) else {
+                    throw ExtractorError.missingColumn(name: pattern, role: "gene", columns: geneNames)
+                }
+                if taken.insert(pattern).inserted { names.append(pattern) }
+            }
+        }
+        return names
+    }
+
+    public func bind(
+        columns header: [String], blockColumns: Range<Int>?, schema: FeatureSchema, missing: MissingValues
+    ) throws -> any BoundExtractor {
+        let numeric = try numericColumns(header, blockColumns)
         guard numeric.elementsEqual(schema.features.prefix(numeric.count).map(\.name)),
             numeric.count + categorical.reduce(0, { $0 + $1.1.count }) == schema.features.count
         else {
