@@ -47,6 +47,8 @@ final class H5ADReader: RecordReader {
     /// the matrix's first and last cells (for a CSC matrix the first only: reaching the last
     /// walks every gene's whole column).
     static func probe(path: String, matrix which: String) throws(H5ADProblem) {
+        // The child's copy of the count is the parent's: count this file's failures only.
+        HDF5Read.failedAttributeReads = 0
         let layout = try H5ADLayout(path: path, which: which)
         guard HDF5Read.failedAttributeReads == 0 else {
             throw H5ADProblem("libhdf5 cannot read some of this file's attributes: the file is damaged")
