@@ -1,5 +1,7 @@
 # Writes cells.h5ad, the h5ad format's conformance sample (Tests/PluginTests/BuiltInExamples.swift
-# lists what reading it must give). Run with Debian's python3-anndata:
+# lists what reading it must give). damaged.h5ad is cells.h5ad with the bytes `cmp -l` shows
+# changed: libhdf5 (and h5py) crash reading its structure (Tests/IntegrationTests/H5ADBadFileTests).
+# Run with Debian's python3-anndata:
 #   /usr/bin/python3 Tests/PluginTests/Fixtures/make_cells_h5ad.py Tests/PluginTests/Fixtures/cells.h5ad
 import sys
 import anndata as ad

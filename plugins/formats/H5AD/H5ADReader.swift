@@ -27,6 +27,10 @@ final class H5ADReader: RecordReader {
     static let cellIDColumn = "obs_names"
 
     init(path: String, matrix which: String, vocabulary: [String]?, blockValues: Int) throws(H5ADProblem) {
+        let damaged = HDF5Lock.shared.run {
+            HDF5Probe.check { () throws(H5ADProblem) in try Self.probe(path: path, matrix: which) }
+        }
+        if let damaged { throw damaged }
         let layout = try HDF5Lock.shared.run { () throws(H5ADProblem) in try H5ADLayout(path: path, which: which) }
         self.layout = layout
         matrix = try HDF5Lock.shared.run { () throws(H5ADProblem) in try MatrixReader(layout, targetValues: blockValues)
@@ -37,6 +41,33 @@ final class H5ADReader: RecordReader {
     }
 
     var blockColumns: Range<Int>? { textColumns.count..<columns.count }
+
+    /// What ``HDF5Probe`` reads in its child: the layout, every obs column whole (a block at a
+    /// time: variable-length strings live in heaps a damaged byte sends libhdf5 astray in), and
+    /// the matrix's first and last cells (for a CSC matrix the first only: reaching the last
+    /// walks every gene's whole column).
+    static func probe(path: String, matrix which: String) throws(H5ADProblem) {
+        // The child's copy of the count is the parent's: count this file's failures only.
+        HDF5Read.failedAttributeReads = 0
+        let layout = try H5ADLayout(path: path, which: which)
+        guard HDF5Read.failedAttributeReads == 0 else {
+            throw H5ADProblem("libhdf5 cannot read some of this file's attributes: the file is damaged")
+        }
+        guard layout.cells > 0 else { return }
+        let matrix = try MatrixReader(layout, targetValues: 1)
+        var rows = [0]
+        if case .csc = layout.matrix {} else if layout.cells > 1 { rows.append(layout.cells - 1) }
+        let block = CellBlock()
+        for row in rows { try matrix.read(from: row, into: block) }
+        for c in [layout.cellIDs] + layout.obs {
+            for start in stride(from: 0, to: layout.cells, by: 1 << 16) {
+                var (bytes, ends, numbers) = ([UInt8](), [Int](), [Double]())
+                try c.read(
+                    start: start, count: min(1 << 16, layout.cells - start), bytes: &bytes, ends: &ends,
+                    numbers: &numbers)
+            }
+        }
+    }
 
     /// A cell is named by its id (the `obs` index) in messages, beside its row.
     func name(of record: Record) -> String? { "cell '\(record.string(0))'" }

@@ -1,6 +1,11 @@
 import CHDF5
 
 extension HDF5Read {
+    /// Attribute reads that failed, counted under the lock: in ``HDF5Probe``'s child (whose
+    /// memory is bounded) a failure means a damaged attribute, such as a string length of
+    /// gigabytes, that quern itself must not read.
+    nonisolated(unsafe) static var failedAttributeReads = 0
+
     /// The strings of attribute `name` (a scalar gives one), nil when there is no such attribute
     /// or it holds no strings. anndata writes `encoding-type`, `_index` and `column-order` so.
     static func attributeStrings(_ o: H5Object, _ name: String) -> [String]? {
@@ -22,7 +27,10 @@ extension HDF5Read {
             H5Tset_cset(s, H5Tget_cset(t))
             var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
             let ok = ptrs.withUnsafeMutableBytes { H5Aread(a, s, $0.baseAddress) >= 0 }
-            guard ok else { return nil }
+            guard ok else {
+                failedAttributeReads += 1
+                return nil
+            }
             let out = ptrs.map { $0.map { String(cString: $0) } ?? "" }
             ptrs.withUnsafeMutableBytes { _ = H5Dvlen_reclaim(s, space, cq_h5p_default(), $0.baseAddress) }
             return out
@@ -30,7 +38,10 @@ extension HDF5Read {
         let width = H5Tget_size(t)
         var raw = [UInt8](repeating: 0, count: n * width)
         let ok = raw.withUnsafeMutableBytes { H5Aread(a, t, $0.baseAddress) >= 0 }
-        guard ok else { return nil }
+        guard ok else {
+            failedAttributeReads += 1
+            return nil
+        }
         return (0..<n).map { i in
             var k = width
             while k > 0, raw[i * width + k - 1] == 0 || raw[i * width + k - 1] == 32 { k -= 1 }
@@ -52,6 +63,7 @@ extension HDF5Read {
         let n = Int(max(0, H5Sget_simple_extent_npoints(space)))
         var values = [Int64](repeating: 0, count: n)
         let ok = values.withUnsafeMutableBytes { H5Aread(a, cq_h5t_native_int64(), $0.baseAddress) >= 0 }
+        if !ok { failedAttributeReads += 1 }
         return ok ? values.map { Int($0) } : nil
     }
 }

@@ -34,8 +34,16 @@ final class HDF5Lock: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Set in a child forked by ``HDF5Probe`` (one thread, forked holding the lock): the mutex's
+    /// owner there is a thread id the child does not have, so taking it again would never return.
+    nonisolated(unsafe) static var inProbeChild = false
+
     /// Runs `body` holding the lock.
     func run<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        if Self.inProbeChild {
+            H5Eset_auto2(cq_h5e_default(), nil, nil)
+            return try body()
+        }
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         H5Eset_auto2(cq_h5e_default(), nil, nil)
