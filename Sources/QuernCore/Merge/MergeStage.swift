@@ -82,6 +82,8 @@ public struct MergeStage: Sendable {
             settings.splitBy = split.by
             batches.keyTally = keyTally
             if settings.provenance { batches.provenance = ProvenanceTable() }
+            // Blocks read back from a merged stream hold at most 16 MiB of rows, however wide a row is.
+            blockRows = max(1024, min(1 << 16, (16 << 20) / max(1, batches.layout.rowBytes)))
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let partRows = batches.entries.map(\.rows).max() ?? 0

@@ -157,7 +157,10 @@ public struct ExtractStage: Sendable {
         let worker = BatchWorker(
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
             fingerprint: fingerprint, codec: codec, format: settings.format,
-            missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters)
+            missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters,
+            rangeBytes: settings.rangeBytes)
+        let planned = jobs.map { (job: $0, pieces: worker.pieces(of: $0)) }
+        let inFlight = BatchesInFlight(planned)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in
             !jobs.contains { $0.batch == e.batch }
@@ -207,18 +210,32 @@ public struct ExtractStage: Sendable {
         do {
             // A job whose input cannot be read yields its error; the others go on, so one bad
             // mount or permission does not throw away the batches in flight.
+            // Every piece of every batch is a task (a range of a big file, a run of small files):
+            // the worker that finishes a batch's last piece assembles and publishes the batch.
             try await withThrowingTaskGroup(of: JournalEntry?.self) { group in
-                @Sendable func make(_ job: BatchJob) throws -> JournalEntry? {
-                    do {
-                        let entry = try worker.run(job)
-                        published.append(entry)
-                        return entry
-                    } catch let e as InputUnreadable {
+                @Sendable func make(_ piece: BatchPiece) throws -> JournalEntry? {
+                    var result = Result<PieceResult, InputUnreadable>.success(PieceResult())
+                    if inFlight.begin(piece.batch) {
+                        do {
+                            result = .success(try worker.runPiece(piece))
+                        } catch let e as InputUnreadable {
+                            result = .failure(e)
+                        }
+                    }
+                    switch inFlight.finish(piece, result) {
+                    case .waiting:
+                        return nil
+                    case .unreadable(let e):
                         unreadableList.append(e)
                         return nil
+                    case .complete(let job, let pieces, let results, let started):
+                        var entry = try worker.assemble(job, pieces: pieces, results: results)
+                        entry.seconds = monotonicSeconds() - started
+                        published.append(entry)
+                        return entry
                     }
                 }
-                var pending = jobs[...]
+                var pending = planned.flatMap(\.pieces)[...]
                 for _ in 0..<min(workers, pending.count) {
                     let job = pending.removeFirst()
                     group.addTask { try await OffPool.run { try make(job) } }
@@ -256,6 +273,7 @@ public struct ExtractStage: Sendable {
             unreadable = unreadableList.items.sorted { $0.batch < $1.batch }
             if !unreadable.isEmpty { throw ExtractError.unreadableInputs(unreadable, shard: settings.shard) }
         } catch {
+            inFlight.discardAll()
             for entry in published.items where journal.entries[entry.batch] == nil {
                 for part in entry.parts { unlink("\(dir)/\(part.file)") }
             }
@@ -292,14 +310,16 @@ public struct ExtractStage: Sendable {
         return summary
     }
 
-    /// Workers and rows per part: the settings, or what fits under the memory limit.
+    /// Workers and rows per part: the settings (`rows_per_batch`, and as many rows as
+    /// `part_bytes` holds), or what fits under the memory limit.
     private func memoryPlan(_ schema: FeatureSchema) throws -> (workers: Int, rowsPerPart: Int) {
-        guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, settings.rowsPerBatch) }
+        let rowsPerPart = Self.rowsPerPart(settings, schema: schema)
+        guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, rowsPerPart) }
         let rowBytes = RowLayout(schema: schema).contentBytes + 16  // plus group, source and line
         let budget = limit.budget()
         guard
             let plan = limit.extractPlan(
-                workers: settings.effectiveWorkers, rowsPerBatch: settings.rowsPerBatch, rowBytes: rowBytes,
+                workers: settings.effectiveWorkers, rowsPerBatch: rowsPerPart, rowBytes: rowBytes,
                 budget: budget)
         else {
             let resident = currentResidentBytes()
@@ -310,6 +330,14 @@ public struct ExtractStage: Sendable {
             "extract: memory limit \(limit): \(plan.workers) workers, parts of at most \(Human.count(plan.rowsPerPart)) rows"
         )
         return plan
+    }
+
+    /// Rows in one part: `rows_per_batch`, or fewer when `part_bytes` holds fewer rows of this
+    /// schema (as a part's arrays hold them: the row's content plus group, source and line).
+    static func rowsPerPart(_ settings: ExtractSettings, schema: FeatureSchema) -> Int {
+        let rowBytes = RowLayout(schema: schema).contentBytes + 16
+        guard settings.partBytes > 0 else { return settings.rowsPerBatch }
+        return max(1, min(settings.rowsPerBatch, settings.partBytes / rowBytes))
     }
 
     /// Locks this shard of the folder. A second copy of a scheduler's task waits for the first
