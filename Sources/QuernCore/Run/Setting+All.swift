@@ -82,8 +82,8 @@ extension Setting {
             "batch.rows_per_batch", .int(1...100_000_000), default: "1000000", flag: "--rows-per-batch", value: "n",
             help: "Most rows in one batch file; a bigger batch continues in the next part"),
         Setting(
-            "batch.part_bytes", .string, default: "16MiB", value: "size",
-            help: "Most bytes of rows in one batch file, as 16MiB or 4M; a bigger batch continues in the next part",
+            "batch.part_bytes", .string, default: "8MiB", value: "size",
+            help: "Most bytes of rows in one batch file, as 8MiB or 4M; a bigger batch continues in the next part",
             more:
                 "Bounds the rows a worker holds and a merge reads at a time, whatever the width of a row or the size of a file, so memory stays flat. Counted as the rows' arrays hold them (4 bytes a feature and label, 1 a mask value, 16 for group and origin)."
         ),

@@ -37,6 +37,9 @@ struct PieceResult: Sendable {
 struct PendingPart: Sendable {
     var temp: String
     var arrays: BatchFile.Arrays
+    /// The number its `meta` says, once finished (``BatchWorker/finish(_:number:batch:)``), and what
+    /// the journal records of it then. A later failure of a file before it renumbers it.
+    var finished: (number: Int, part: JournalEntry.Part)? = nil
 }
 
 extension JournalEntry.FileRecord {

@@ -149,9 +149,10 @@ extension BatchWorker {
             if pending.isEmpty {
                 pending.append(try writePending(RowBatch(schema: schema), batch: job.batch, scratch: scratch))
             }
-            for (n, p) in pending.enumerated() {
+            for n in pending.indices {
+                try finish(&pending[n], number: n, batch: job.batch, scratch: scratch)
                 let name = BatchName(batch: job.batch, part: n)
-                temps.append((name, p.temp, try finish(p, name: name, scratch: scratch)))
+                temps.append((name, pending[n].temp, pending[n].finished!.part))
             }
         } catch {
             for p in pending { AtomicFile.discard(p.temp) }
@@ -182,19 +183,46 @@ extension BatchWorker {
             fingerprint: fingerprint.value, seconds: 0, skipped: skipped)
     }
 
-    /// Writes a pending part's `meta` member (now that its number is known) and its directory,
-    /// and syncs it.
-    private func finish(_ p: PendingPart, name: BatchName, scratch: JobScratch) throws -> JournalEntry.Part {
+    /// Finishes the parts of `results` (pieces done in a row), numbered from `first` in order, as
+    /// soon as the parts before them are known: their files are then complete and synced while
+    /// other workers still read, and the batch's last worker only renames them. Gives the results
+    /// with each part's number, and the next number.
+    func finish(_ results: [PieceResult], from first: Int, batch: Int) throws -> [PieceResult] {
+        let scratch = scratchPool.take()
+        defer { scratchPool.give(scratch) }
+        var results = results
+        var n = first
+        for r in results.indices {
+            for p in results[r].parts.indices {
+                try finish(&results[r].parts[p], number: n, batch: batch, scratch: scratch)
+                n += 1
+            }
+        }
+        return results
+    }
+
+    /// Writes a pending part's `meta` member (naming part `number`) and its directory after its
+    /// arrays, replacing those of an earlier number, and syncs it. Nothing to do when it is
+    /// finished as `number` already.
+    func finish(_ p: inout PendingPart, number: Int, batch: Int, scratch: JobScratch) throws {
+        if p.finished?.number == number { return }
+        let name = BatchName(batch: batch, part: number)
         let final = "\(intermediateDir)/\(name.fileName)"
-        let fd = open(p.temp, O_WRONLY | O_APPEND | O_CLOEXEC)
+        let fd = open(p.temp, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StorageError.io(path: final, operation: "open", errno: errno) }
         defer { close(fd) }
+        guard ftruncate(fd, off_t(p.arrays.offset)) == 0, lseek(fd, 0, SEEK_END) >= 0 else {
+            throw StorageError.io(path: final, operation: "write", errno: errno)
+        }
         let written = try BatchFile.finish(
             p.arrays, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name, codec: codec,
             scratch: scratch.encoding
         ) { (bytes) throws(StorageError) in try AtomicFile.writeAll(fd, bytes, path: final) }
         guard fsync(fd) == 0 else { throw StorageError.io(path: final, operation: "fsync", errno: errno) }
-        return JournalEntry.Part(
-            file: name.fileName, rows: written.meta.rows, bytes: written.bytes, crc32: crc32Hex(written.fileCRC))
+        p.finished = (
+            number,
+            JournalEntry.Part(
+                file: name.fileName, rows: written.meta.rows, bytes: written.bytes, crc32: crc32Hex(written.fileCRC))
+        )
     }
 }

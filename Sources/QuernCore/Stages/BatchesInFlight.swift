@@ -4,8 +4,12 @@ import Synchronization
 /// is kept here until the batch's last piece is done, and handed to the worker that finished it, to
 /// assemble the batch. A piece whose input exists but cannot be read leaves the batch unmade.
 final class BatchesInFlight: Sendable {
+    /// What the worker that reported a piece does next.
     enum Outcome {
         case waiting
+        /// Finish the parts of these pieces (done in a row, after every piece already finished),
+        /// numbered from `first`, then report with ``finished(batch:from:_:)``.
+        case finish(batch: Int, from: Int, first: Int, [PieceResult])
         case complete(BatchJob, [BatchPiece], [PieceResult], started: Double)
         case unreadable(InputUnreadable)
     }
@@ -17,6 +21,11 @@ final class BatchesInFlight: Sendable {
         var left: Int
         var unreadable: InputUnreadable? = nil
         var started: Double? = nil
+        /// Pieces handed out to be finished (a prefix), the number of the next part, and how many
+        /// workers are finishing parts now.
+        var claimed = 0
+        var nextNumber = 0
+        var finishing = 0
     }
 
     private let batches: Mutex<[Int: Batch]>
@@ -39,21 +48,53 @@ final class BatchesInFlight: Sendable {
         }
     }
 
-    /// Records a piece's result; the batch's results when it was the last piece.
+    /// Records a piece's result.
     func finish(_ piece: BatchPiece, _ result: Result<PieceResult, InputUnreadable>) -> Outcome {
-        let outcome = batches.withLock { all -> (Outcome, [PieceResult]) in
-            // Gone: the extract stopped (``discardAll()``) while this piece ran.
-            guard var b = all[piece.batch] else { return (.waiting, (try? result.get()).map { [$0] } ?? []) }
+        next(piece.batch) { b in
             switch result {
             case .success(let r): b.results[piece.index] = r
             case .failure(let e): b.unreadable = b.unreadable ?? e
             }
             b.left -= 1
-            guard b.left == 0 else {
-                all[piece.batch] = b
+        } orphan: {
+            (try? result.get()).map { [$0] } ?? []
+        }
+    }
+
+    /// Records pieces whose parts a worker finished (``Outcome/finish(batch:from:first:_:)``).
+    func finished(batch: Int, from: Int, _ results: [PieceResult]) -> Outcome {
+        next(batch) { b in
+            for (i, r) in results.enumerated() { b.results[from + i] = r }
+            b.finishing -= 1
+        } orphan: {
+            results
+        }
+    }
+
+    /// Applies `change` to the batch, then says what to do next: finish the parts of the pieces
+    /// done in a row after those handed out, assemble the batch once every piece is done and
+    /// finished, or wait. `orphan` gives what to discard when the batch is gone (the extract
+    /// stopped, ``discardAll()``, while a piece ran).
+    private func next(_ batch: Int, _ change: (inout Batch) -> Void, orphan: () -> [PieceResult]) -> Outcome {
+        let outcome = batches.withLock { all -> (Outcome, [PieceResult]) in
+            guard var b = all[batch] else { return (.waiting, orphan()) }
+            change(&b)
+            if b.unreadable == nil, b.claimed < b.pieces.count, b.results[b.claimed] != nil {
+                var end = b.claimed
+                while end < b.pieces.count, b.results[end] != nil { end += 1 }
+                let results = b.results[b.claimed..<end].map { $0! }
+                let outcome = Outcome.finish(batch: batch, from: b.claimed, first: b.nextNumber, results)
+                b.nextNumber += results.reduce(0) { $0 + $1.parts.count }
+                b.claimed = end
+                b.finishing += 1
+                all[batch] = b
+                return (outcome, [])
+            }
+            guard b.left == 0 && b.finishing == 0 else {
+                all[batch] = b
                 return (.waiting, [])
             }
-            all[piece.batch] = nil
+            all[batch] = nil
             let results = b.results.map { $0 ?? PieceResult() }
             if let e = b.unreadable { return (.unreadable(e), results) }
             return (.complete(b.job, b.pieces, results, started: b.started ?? monotonicSeconds()), [])

@@ -222,17 +222,29 @@ public struct ExtractStage: Sendable {
                             result = .failure(e)
                         }
                     }
-                    switch inFlight.finish(piece, result) {
-                    case .waiting:
-                        return nil
-                    case .unreadable(let e):
-                        unreadableList.append(e)
-                        return nil
-                    case .complete(let job, let pieces, let results, let started):
-                        var entry = try worker.assemble(job, pieces: pieces, results: results)
-                        entry.seconds = monotonicSeconds() - started
-                        published.append(entry)
-                        return entry
+                    var next = inFlight.finish(piece, result)
+                    while true {
+                        switch next {
+                        case .waiting:
+                            return nil
+                        case .unreadable(let e):
+                            unreadableList.append(e)
+                            return nil
+                        case .finish(let batch, let from, let first, let results):
+                            let done: [PieceResult]
+                            do {
+                                done = try worker.finish(results, from: first, batch: batch)
+                            } catch {
+                                for r in results { r.discard() }
+                                throw error
+                            }
+                            next = inFlight.finished(batch: batch, from: from, done)
+                        case .complete(let job, let pieces, let results, let started):
+                            var entry = try worker.assemble(job, pieces: pieces, results: results)
+                            entry.seconds = monotonicSeconds() - started
+                            published.append(entry)
+                            return entry
+                        }
                     }
                 }
                 var pending = planned.flatMap(\.pieces)[...]
