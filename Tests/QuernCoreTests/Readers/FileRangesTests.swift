@@ -70,6 +70,43 @@ struct FileRangesTests {
         }
     }
 
+    /// Every record end and line count, scanning `bytes` in chunks of the given sizes (cycled).
+    static func recordEnds(_ bytes: [UInt8], chunks: [Int]) -> [(offset: Int, lines: Int)] {
+        var scanner = RecordSplitting(delimiter: UInt8(ascii: ","), quote: UInt8(ascii: "\"")).scanner()
+        var ends: [(Int, Int)] = []
+        var offset = 0
+        var k = 0
+        bytes.withUnsafeBytes { all in
+            while offset < all.count {
+                let n = min(chunks[k % chunks.count], all.count - offset)
+                k += 1
+                var done = 0
+                while done < n {
+                    let chunk = UnsafeRawBufferPointer(rebasing: all[(offset + done)..<(offset + n)])
+                    guard let end = scanner.scan(chunk, boundaryFrom: 0) else { break }
+                    done += end
+                    ends.append((offset + done, scanner.lineFeeds))
+                }
+                offset += n
+            }
+        }
+        return ends
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func theScannerFindsTheSameRecordEndsWhateverTheChunks(seed: Int) {
+        let bytes = Array(Self.table(seed: UInt64(seed), rows: 2000).utf8)
+        let whole = Self.recordEnds(bytes, chunks: [bytes.count])
+        var rng = SplitMix64(seed: UInt64(seed))
+        let sizes = (0..<50).map { _ in 1 + Int(rng.next() % 200) }
+        let pieces = Self.recordEnds(bytes, chunks: sizes)
+        #expect(whole.count > 2000)
+        #expect(pieces.map(\.offset) == whole.map(\.offset))
+        #expect(pieces.map(\.lines) == whole.map(\.lines))
+        let oneByte = Self.recordEnds(bytes, chunks: [1])
+        #expect(oneByte.map(\.offset) == whole.map(\.offset))
+    }
+
     @Test func aStrayQuoteEndsTheRangesSoTheReaderNamesItsLine() throws {
         let ws = TempWorkspace()
         var text = "a,b\n" + String(repeating: "1,2\n", count: 3000)
