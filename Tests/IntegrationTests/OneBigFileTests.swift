@@ -85,8 +85,11 @@ struct OneBigFileTests {
             let r = try extract(ws, ["--workers", "\(w)"], mid: "mid\(w)")
             #expect(r.status == 0, "\(r.stderr)")
         }
+        let byDefault = try extract(ws, [], mid: "mid0")  // one worker per core
+        #expect(byDefault.status == 0, "\(byDefault.stderr)")
         let one = batches("\(ws.path)/mid1")
         #expect(one.count > 8, "the file is cut into parts: \(one.keys.sorted())")
+        #expect(batches("\(ws.path)/mid0") == one)
         #expect(batches("\(ws.path)/mid2") == one)
         #expect(batches("\(ws.path)/mid3") == one)
         // Parts are bounded by bytes: 16 KiB of rows of 2 features, a label and 16 bytes.
@@ -102,6 +105,13 @@ struct OneBigFileTests {
         let expected =
             (0..<rows).map { "\($0) big.csv \(lines[$0])" }.joined(separator: "\n") + "\n100000 small.csv 2\n"
         #expect(try rowsAndLines(ws, "mid2") == expected)
+        // Export rewrites every part, and inspect counts them all.
+        let exported = try QuernProcess.run(["export", "mid2", "--to", "exp", "--codec", "zlib"], cwd: ws.path)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(try rowsAndLines(ws, "exp") == expected)
+        let inspected = try QuernProcess.run(["inspect", "mid2"], cwd: ws.path)
+        #expect(inspected.stdout.contains("\(one.count) batch files, from 2 input files"), "\(inspected.stdout)")
+        #expect(inspected.stdout.contains("6,001"), "\(inspected.stdout)")
 
         // The same outputs as the file read whole by one worker, and verify agrees.
         ws.write("whole.yaml", Self.config.replacingOccurrences(of: "range_bytes: 8KiB", with: "range_bytes: 1GiB"))
