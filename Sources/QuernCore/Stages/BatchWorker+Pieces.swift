@@ -79,13 +79,17 @@ extension BatchWorker {
             result.records = [record]
             return result
         }
-        let scratch = scratchPool.take()
-        var batch = scratch.batch.take() ?? RowBatch(schema: schema)
-        batch.removeAll()
-        defer {
-            scratch.batch = batch
-            scratchPool.give(scratch)
+        return try withScratch { scratch, batch in
+            try readRange(file, range, source, batch: number, record: record, scratch, &batch)
         }
+    }
+
+    private func readRange(
+        _ file: InputFile, _ range: FileRanges.Range, _ source: RangeSource, batch number: Int,
+        record: JournalEntry.FileRecord, _ scratch: JobScratch, _ batch: inout RowBatch
+    ) throws -> PieceResult {
+        var record = record
+        var result = PieceResult()
         batch.beginSource(file.name)
         var cache = FileCache()
         do {

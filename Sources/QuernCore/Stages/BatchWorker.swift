@@ -86,6 +86,13 @@ public struct BatchWorker: Sendable {
     private func attempt(
         _ files: [InputFile], batch number: Int, alone: Bool, excluded: [String: JournalEntry.FileRecord]
     ) throws -> PieceResult {
+        try withScratch { scratch, batch in
+            try attempt(files, batch: number, alone: alone, excluded: excluded, scratch, &batch)
+        }
+    }
+
+    /// Runs `body` with memory lent from the pool: a job's scratch and its row batch, emptied.
+    func withScratch<T>(_ body: (JobScratch, inout RowBatch) throws -> T) rethrows -> T {
         let scratch = scratchPool.take()
         var batch = scratch.batch.take() ?? RowBatch(schema: schema)
         batch.removeAll()
@@ -93,6 +100,13 @@ public struct BatchWorker: Sendable {
             scratch.batch = batch
             scratchPool.give(scratch)
         }
+        return try body(scratch, &batch)
+    }
+
+    private func attempt(
+        _ files: [InputFile], batch number: Int, alone: Bool, excluded: [String: JournalEntry.FileRecord],
+        _ scratch: JobScratch, _ batch: inout RowBatch
+    ) throws -> PieceResult {
         // Written parts keep only what the journal needs: their bytes are on disk, and holding
         // them would make memory grow with the parts of a batch.
         var result = PieceResult()
