@@ -47,6 +47,8 @@ final class FileRanges: Sendable {
         /// Whether `offset` is a record start (the scan stops only at one, or at the end).
         var atStart = true
         var header: (end: Int, line: Int)? = nil
+        /// The file's CRC-32, once read to its end.
+        var fileCRC: CRC32? = nil
         /// Record starts found, `starts[k]` for range `k` (`starts[0]` is 0).
         var starts: [(offset: Int, line: Int)] = [(0, 1)]
         var buffer: UnsafeMutableRawBufferPointer? = nil
@@ -86,9 +88,11 @@ final class FileRanges: Sendable {
     }
 
     /// The CRC-32 of the whole file (what ``FileSource`` gives for a file read whole), reading
-    /// what the scan has not.
+    /// what the scan has not. Asked once every range is read: the file and the scan's buffer are
+    /// let go then, so an extract of many big files does not hold one of each.
     func fileCRC() throws(ReadError) -> CRC32 {
         try scan.withLock { (s: inout Scan) throws(ReadError) -> CRC32 in
+            if let done = s.fileCRC { return done }
             try open(&s)
             while s.offset < s.size {
                 let n = try read(&s, at: s.offset)
@@ -96,6 +100,11 @@ final class FileRanges: Sendable {
                 s.crc.update(UnsafeRawBufferPointer(rebasing: s.buffer![0..<n]))
                 s.offset += n
             }
+            close(s.fd)
+            s.fd = -1
+            s.buffer?.deallocate()
+            s.buffer = nil
+            s.fileCRC = s.crc
             return s.crc
         }
     }
@@ -110,7 +119,7 @@ final class FileRanges: Sendable {
         s.buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         // The reader skips a UTF-8 byte-order mark: so does the scan.
         var bom = [UInt8](repeating: 0, count: 3)
-        if pread(fd, &bom, 3, 0) == 3, bom == [0xEF, 0xBB, 0xBF] {
+        if s.offset == 0, pread(fd, &bom, 3, 0) == 3, bom == [0xEF, 0xBB, 0xBF] {
             bom.withUnsafeBytes { s.crc.update($0) }
             s.offset = 3
         }
