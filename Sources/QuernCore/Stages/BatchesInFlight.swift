@@ -113,3 +113,42 @@ final class BatchesInFlight: Sendable {
         for r in held { r.discard() }
     }
 }
+
+extension BatchesInFlight {
+    /// Does `piece` on this thread, then what its report calls for: finishing the parts that can
+    /// now be numbered, and assembling the batch when it was the last. The batch's journal line
+    /// when this piece completed it, the reason when the batch cannot be made (an input that
+    /// exists but cannot be read), nil otherwise.
+    func make(_ piece: BatchPiece, with worker: BatchWorker) throws -> Result<JournalEntry, InputUnreadable>? {
+        var result = Result<PieceResult, InputUnreadable>.success(PieceResult())
+        if begin(piece.batch) {
+            do {
+                result = .success(try worker.runPiece(piece))
+            } catch let e as InputUnreadable {
+                result = .failure(e)
+            }
+        }
+        var next = finish(piece, result)
+        while true {
+            switch next {
+            case .waiting:
+                return nil
+            case .unreadable(let e):
+                return .failure(e)
+            case .finish(let batch, let from, let first, let results):
+                let done: [PieceResult]
+                do {
+                    done = try worker.finish(results, from: first, batch: batch)
+                } catch {
+                    for r in results { r.discard() }
+                    throw error
+                }
+                next = finished(batch: batch, from: from, done)
+            case .complete(let job, let pieces, let results, let started):
+                var entry = try worker.assemble(job, pieces: pieces, results: results)
+                entry.seconds = monotonicSeconds() - started
+                return .success(entry)
+            }
+        }
+    }
+}

@@ -214,37 +214,15 @@ public struct ExtractStage: Sendable {
             // the worker that finishes a batch's last piece assembles and publishes the batch.
             try await withThrowingTaskGroup(of: JournalEntry?.self) { group in
                 @Sendable func make(_ piece: BatchPiece) throws -> JournalEntry? {
-                    var result = Result<PieceResult, InputUnreadable>.success(PieceResult())
-                    if inFlight.begin(piece.batch) {
-                        do {
-                            result = .success(try worker.runPiece(piece))
-                        } catch let e as InputUnreadable {
-                            result = .failure(e)
-                        }
-                    }
-                    var next = inFlight.finish(piece, result)
-                    while true {
-                        switch next {
-                        case .waiting:
-                            return nil
-                        case .unreadable(let e):
-                            unreadableList.append(e)
-                            return nil
-                        case .finish(let batch, let from, let first, let results):
-                            let done: [PieceResult]
-                            do {
-                                done = try worker.finish(results, from: first, batch: batch)
-                            } catch {
-                                for r in results { r.discard() }
-                                throw error
-                            }
-                            next = inFlight.finished(batch: batch, from: from, done)
-                        case .complete(let job, let pieces, let results, let started):
-                            var entry = try worker.assemble(job, pieces: pieces, results: results)
-                            entry.seconds = monotonicSeconds() - started
-                            published.append(entry)
-                            return entry
-                        }
+                    switch try inFlight.make(piece, with: worker) {
+                    case .success(let entry)?:
+                        published.append(entry)
+                        return entry
+                    case .failure(let e)?:
+                        unreadableList.append(e)
+                        return nil
+                    case nil:
+                        return nil
                     }
                 }
                 var pending = planned.flatMap(\.pieces)[...]
