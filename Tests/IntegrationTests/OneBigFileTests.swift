@@ -173,6 +173,24 @@ struct OneBigFileTests {
         #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
     }
 
+    @Test func aConfiguredDelimiterIsTheOneTheRangesAreCutBy() throws {
+        let ws = TempWorkspace("quern-onefile-semicolon")
+        let (text, lines) = Self.bigCSV(rows: 3000)
+        // Semicolons between fields; the commas of the notes are text.
+        ws.write(
+            "in/big.csv",
+            text.replacingOccurrences(of: ",", with: ";").replacingOccurrences(of: "lines; ", with: "lines, "))
+        ws.write("q.yaml", Self.config + "\ninput: {format: {name: csv, delimiter: \";\"}}\n")
+        for w in [1, 2] {
+            let r = try extract(ws, ["--workers", "\(w)"], mid: "mid\(w)")
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        #expect(batches("\(ws.path)/mid1").count > 4)
+        #expect(batches("\(ws.path)/mid1") == batches("\(ws.path)/mid2"))
+        let expected = (0..<3000).map { "\($0) big.csv \(lines[$0])" }.joined(separator: "\n") + "\n"
+        #expect(try rowsAndLines(ws, "mid2") == expected)
+    }
+
     @Test func aCompressedFileIsOneRange() throws {
         let ws = TempWorkspace("quern-onefile-gz")
         ws.write("in/big.csv", Self.bigCSV(rows: 3000).text)
