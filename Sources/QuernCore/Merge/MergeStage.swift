@@ -91,6 +91,8 @@ public struct MergeStage: Sendable {
             batches.keyTally = keyTally
             if carryOrigin { batches.provenance = ProvenanceTable() }
             if outputWriter.writesResults { batches.results = ResultTable() }
+            // Blocks read back from a merged stream hold at most 16 MiB of rows, however wide a row is.
+            blockRows = max(1024, min(1 << 16, (16 << 20) / max(1, batches.layout.rowBytes)))
             var memoryBudget = settings.memoryBudget
             if let limit = settings.memoryLimit {
                 let partRows = batches.entries.map(\.rows).max() ?? 0

@@ -22,6 +22,8 @@ extension Resolver {
         s.codecSpec = try r.required("batch.codec", r.string)
         s.filesPerBatch = try r.required("batch.files_per_batch", r.int)
         s.rowsPerBatch = try r.required("batch.rows_per_batch", r.int)
+        s.partBytes = try size(r, "batch.part_bytes", least: 4096)
+        s.rangeBytes = try size(r, "batch.range_bytes", least: 4096)
         s.workers = try r.bool("extract.sequential") ? 1 : try r.required("extract.workers", r.int)
         s.memoryLimit = try memoryLimit(r)
         s.restart = try r.bool("extract.restart")
@@ -224,6 +226,18 @@ extension Resolver {
 
     /// Whether `path` is set in the tree (by the file, a flag or an override), not by its default.
     public static func isGiven(_ path: String, in config: ConfigValue) -> Bool { config.value(at: path) != nil }
+
+    /// A size setting (`16MiB`, `4M`, bytes) of at least `least` bytes, or its default.
+    static func size(_ r: SettingReader, _ key: String, least: Int) throws(ConfigError) -> Int {
+        guard let v = r.value(key) else { return least }
+        guard let text = v.stringValue, let size = MemoryLimit(text), size.bytes >= least else {
+            throw .invalid(
+                at: v.mark, key: key,
+                reason:
+                    "give a size of at least \(Human.bytes(least)) such as 16MiB, 4M or 65536, not '\(v.canonical)'.")
+        }
+        return size.bytes
+    }
 
     /// The limit `batch.memory_limit` (or `--memory-limit`) sets, if any.
     static func memoryLimit(_ r: SettingReader) throws(ConfigError) -> MemoryLimit? {

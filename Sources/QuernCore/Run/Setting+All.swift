@@ -89,6 +89,18 @@ extension Setting {
             "batch.rows_per_batch", .int(1...100_000_000), default: "1000000", flag: "--rows-per-batch", value: "n",
             help: "Most rows in one batch file; a bigger batch continues in the next part"),
         Setting(
+            "batch.part_bytes", .string, default: "8MiB", value: "size",
+            help: "Most bytes of rows in one batch file, as 8MiB or 4M; a bigger batch continues in the next part",
+            more:
+                "Bounds the rows a worker holds and a merge reads at a time, whatever the width of a row or the size of a file, so memory stays flat. Counted as the rows' arrays hold them (4 bytes a feature and label, 1 a mask value, 16 for group and origin)."
+        ),
+        Setting(
+            "batch.range_bytes", .string, default: "32MiB", value: "size",
+            help: "Input bytes one worker takes at a time, as 32MiB",
+            more:
+                "An uncompressed CSV or TSV file bigger than this is read in ranges of about this size (each starting at a record), and a batch's smaller files in runs of about this size, by every worker at once; each range or run starts a new part. The batch files are the same for any number of workers."
+        ),
+        Setting(
             "batch.memory_limit", .string, shown: "none", flag: "--memory-limit", value: "size",
             help: "Most memory to use, as 2GiB or 800M",
             more:

@@ -32,6 +32,8 @@ public struct BatchWorker: Sendable {
     /// The run's block columns (an `.h5ad`'s genes, from the first file): every reader with a
     /// block is aligned to them by name before binding, so no file's genes are misaligned.
     public var runBlock: [String]? = nil
+    /// Input bytes of one piece of work (`batch.range_bytes`); 0 makes a batch one piece.
+    public var rangeBytes = 0
     /// Memory the jobs reuse, one set per job running at a time.
     let scratchPool = ScratchPool()
 
@@ -40,6 +42,8 @@ public struct BatchWorker: Sendable {
     struct SpanningFailure: Error {
         var name: String
         var record: JournalEntry.FileRecord
+        /// What the records read before the failure cost: paid, whatever becomes of the batch.
+        var spent: Double
     }
 
     struct FileFailure: Error {
@@ -55,21 +59,49 @@ public struct BatchWorker: Sendable {
         var bound: (any BoundExtractor)? = nil
     }
 
+    /// Makes the batch on this thread, piece after piece (see ``pieces(of:)``), then publishes it.
     public func run(_ job: BatchJob) throws -> JournalEntry {
-        var excluded: [String: JournalEntry.FileRecord] = [:]
         let started = monotonicSeconds()
+        let pieces = pieces(of: job)
+        var results: [PieceResult] = []
+        do {
+            for piece in pieces { results.append(try runPiece(piece)) }
+        } catch {
+            for r in results { r.discard() }
+            throw error
+        }
+        var entry = try assemble(job, pieces: pieces, results: results)
+        entry.seconds = monotonicSeconds() - started
+        return entry
+    }
+
+    /// Reads a run of whole files into parts whose numbers are not known yet. A file that fails
+    /// after some of its rows went into an earlier part is left out and the run read again.
+    func runFiles(_ files: [InputFile], batch number: Int, alone: Bool) throws -> PieceResult {
+        var excluded: [String: JournalEntry.FileRecord] = [:]
+        var paid = 0.0
         while true {
             do {
-                var entry = try attempt(job, excluded: excluded)
-                entry.seconds = monotonicSeconds() - started
-                return entry
+                var result = try attempt(files, batch: number, alone: alone, excluded: excluded)
+                result.spent += paid
+                return result
             } catch let failure as SpanningFailure {
                 excluded[failure.name] = failure.record
+                paid += failure.spent
             }
         }
     }
 
-    private func attempt(_ job: BatchJob, excluded: [String: JournalEntry.FileRecord]) throws -> JournalEntry {
+    private func attempt(
+        _ files: [InputFile], batch number: Int, alone: Bool, excluded: [String: JournalEntry.FileRecord]
+    ) throws -> PieceResult {
+        try withScratch { scratch, batch in
+            try attempt(files, batch: number, alone: alone, excluded: excluded, scratch, &batch)
+        }
+    }
+
+    /// Runs `body` with memory lent from the pool: a job's scratch and its row batch, emptied.
+    func withScratch<T>(_ body: (JobScratch, inout RowBatch) throws -> T) rethrows -> T {
         let scratch = scratchPool.take()
         var batch = scratch.batch.take() ?? RowBatch(schema: schema)
         batch.removeAll()
@@ -77,43 +109,33 @@ public struct BatchWorker: Sendable {
             scratch.batch = batch
             scratchPool.give(scratch)
         }
+        return try body(scratch, &batch)
+    }
+
+    private func attempt(
+        _ files: [InputFile], batch number: Int, alone: Bool, excluded: [String: JournalEntry.FileRecord],
+        _ scratch: JobScratch, _ batch: inout RowBatch
+    ) throws -> PieceResult {
         // Written parts keep only what the journal needs: their bytes are on disk, and holding
         // them would make memory grow with the parts of a batch.
-        var temps: [(name: BatchName, temp: String, part: JournalEntry.Part)] = []
-        var records: [JournalEntry.FileRecord] = []
+        var result = PieceResult()
         var cache = FileCache()
-        var spent = 0.0
         // The file being read: a part cut in the middle of it continues it in the next part.
         var current: String? = nil
         func flush(_ batch: inout RowBatch) throws {
-            let name = BatchName(batch: job.batch, part: temps.count)
-            let final = "\(intermediateDir)/\(name.fileName)"
-            let temp = AtomicFile.tempPath(for: final)
-            let written = try writeSynced(temp, naming: final) { sink in
-                try BatchFile.write(
-                    batch, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor.name,
-                    codec: codec, path: final,
-                    scratch: scratch.encoding, to: sink)
-            }
-            temps.append(
-                (
-                    name, temp,
-                    JournalEntry.Part(
-                        file: name.fileName, rows: written.meta.rows, bytes: written.bytes,
-                        crc32: crc32Hex(written.fileCRC))
-                ))
+            result.parts.append(try writePending(batch, batch: number, scratch: scratch))
             batch.removeAll()
             if let current { batch.beginSource(current) }
         }
         do {
-            for file in job.files {
+            for file in files {
                 if let known = excluded[file.name] {
-                    records.append(known)
+                    result.records.append(known)
                     counters.add(files: 1, rows: 0, failed: 1)
                     continue
                 }
                 let mark = batch.mark
-                let partsBefore = temps.count
+                let partsBefore = result.parts.count
                 batch.beginSource(file.name)
                 current = file.name
                 var record = JournalEntry.FileRecord(
@@ -126,80 +148,78 @@ public struct BatchWorker: Sendable {
                     // A file that is there but cannot be opened (permissions, I/O) is the
                     // storage's problem, not the data's: the batch is not made, so a re-run
                     // retries it. One that vanished is the data's: the batch goes on without it.
-                    if access("\(inputDir)/\(file.name)", F_OK) == 0 {
-                        throw InputUnreadable(batch: job.batch, path: "\(inputDir)/\(file.name)", reason: error.reason)
-                    }
+                    try checkVanished(file, batch: number, error)
                     record.error = "cannot open: \(error.reason)"
                     batch.rollBack(to: mark)
-                    records.append(record)
+                    result.records.append(record)
                     counters.add(files: 1, rows: 0, failed: 1)
                     continue
                 }
                 do {
                     try extractFile(
-                        file.name, source: source, into: &batch, record: &record, cache: &cache, spent: &spent
+                        file.name, source: source, sizeHint: source.sizeHint, lineOffset: 0, wholeFile: true,
+                        into: &batch, record: &record, cache: &cache, spent: &result.spent
                     ) { b in
                         if b.count >= rowsPerBatch { try flush(&b) }
                     }
                 } catch let failure as FileFailure {
                     try? source.drain()
                     record.crc32 = source.crc.hex
-                    record.rows = 0
-                    record.skipped = [:]
-                    record.notes = [:]
-                    record.failedRecords = nil
-                    record.errorLine = failure.line
-                    record.error = failure.reason
-                    if temps.count > partsBefore { throw SpanningFailure(name: file.name, record: record) }
+                    record.fail(failure)
+                    if result.parts.count > partsBefore {
+                        throw SpanningFailure(name: file.name, record: record, spent: result.spent)
+                    }
                     batch.rollBack(to: mark)
-                    records.append(record)
+                    result.records.append(record)
                     counters.add(files: 1, rows: 0, failed: 1)
                     continue
                 }
                 record.crc32 = source.crc.hex
-                records.append(record)
+                result.records.append(record)
                 counters.add(files: 1, rows: record.rows, failed: 0)
             }
-            if batch.count > 0 || temps.isEmpty { try flush(&batch) }
+            if batch.count > 0 || (alone && result.parts.isEmpty) { try flush(&batch) }
         } catch {
-            for t in temps { AtomicFile.discard(t.temp) }
+            result.discard()
             throw error
         }
-        // Publish: every part under its final name, then set aside parts of an earlier, longer
-        // version of this batch so a merge never mixes versions.
-        CrashPoint.reached("batch-written")
-        var done: [String] = []
-        do {
-            for t in temps {
-                try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)")
-                done.append("\(intermediateDir)/\(t.name.fileName)")
-            }
-            CrashPoint.reached("batch-published")
-            try setAsideStaleParts(of: job.batch, keeping: temps.count)
-        } catch {
-            // No journal line will record this batch: none of its parts stays under a final name.
-            for path in done { unlink(path) }
-            for t in temps where !done.contains("\(intermediateDir)/\(t.name.fileName)") { AtomicFile.discard(t.temp) }
-            throw error
+        return result
+    }
+
+    /// Throws ``InputUnreadable`` when a file that could not be opened is still there.
+    func checkVanished(_ file: InputFile, batch: Int, _ error: ReadError) throws {
+        if access("\(inputDir)/\(file.name)", F_OK) == 0 {
+            throw InputUnreadable(batch: batch, path: "\(inputDir)/\(file.name)", reason: error.reason)
         }
-        let parts = temps.map(\.part)
-        var skipped: [String: Int] = [:]
-        for r in records { skipped.merge(r.skipped, uniquingKeysWith: +) }
-        return JournalEntry(
-            batch: job.batch, parts: parts, files: records, codec: codec.spec, fingerprint: fingerprint.value,
-            seconds: 0, skipped: skipped, spent: spent > 0 ? spent : nil)
+    }
+
+    /// Writes the arrays of `batch` to a temporary file, synced, for a part numbered later.
+    func writePending(_ batch: RowBatch, batch number: Int, scratch: JobScratch) throws -> PendingPart {
+        // Named after the batch, so a shard sweeping its debris knows the file is its own.
+        let base = "\(intermediateDir)/\(BatchName(batch: number, part: 0).fileName)"
+        let temp = AtomicFile.tempPath(for: base)
+        let arrays = try writeSynced(temp, naming: base) { sink in
+            try BatchFile.writeArrays(
+                batch, schema: schema, codec: codec, path: base, scratch: scratch.encoding, to: sink)
+        }
+        CrashPoint.reached("part-written")
+        return PendingPart(temp: temp, arrays: arrays)
     }
 
     /// Reads one file's records into the batch. Throws ``FileFailure`` for anything wrong with the
     /// file; `afterRow` runs after each kept row (to cut a part at the row limit).
-    private func extractFile(
-        _ name: String, source: FileSource, into batch: inout RowBatch, record: inout JournalEntry.FileRecord,
-        cache: inout FileCache, spent: inout Double, afterRow: (inout RowBatch) throws -> Void
+    ///
+    /// `lineOffset` is added to every line the reader names (a range read after the file's
+    /// header); only a `wholeFile` without rows is a failure (a range may hold none).
+    func extractFile(
+        _ name: String, source: any ByteSource, sizeHint: Int, lineOffset: Int, wholeFile: Bool,
+        into batch: inout RowBatch, record: inout JournalEntry.FileRecord, cache: inout FileCache,
+        spent: inout Double, afterRow: (inout RowBatch) throws -> Void
     ) throws {
         guard let kind = try fileKind(name) else {
             throw FileFailure(line: nil, reason: "no input format for this file name")
         }
-        var stream: any ByteSource = source
+        var stream = source
         if let compression = kind.compression {
             guard let codec = try registry.codec(fileExtension: compression),
                 let decoder = try codec.makeStreamDecoder()
@@ -214,7 +234,7 @@ public struct BatchWorker: Sendable {
             // Small files get a buffer their size: 20,000 one-MiB buffers cost more in page faults than in reading.
             var settings = readerSettings
             if kind.compression == nil {
-                settings.chunkBytes = min(settings.chunkBytes, max(4096, Int(source.sizeHint) + 1))
+                settings.chunkBytes = min(settings.chunkBytes, max(4096, sizeHint + 1))
             }
             let format: any InputFormat
             if let known = cache.formats[kind.format] {
@@ -234,7 +254,7 @@ public struct BatchWorker: Sendable {
                 cache.bound = bound
             }
         } catch let e as ReadError {
-            throw FileFailure(line: e.line, reason: e.reason)
+            throw FileFailure(line: e.line.map { $0 + lineOffset }, reason: e.reason)
         } catch ExtractorError.conflictsWithRun(let reason) {
             // Only a config change can fix it: the run stops (finished batches are kept).
             throw ExtractError.schema(file: name, reason: reason)
@@ -255,26 +275,28 @@ public struct BatchWorker: Sendable {
                 case .kept:
                     // A record may give several rows (a game gives a row per position).
                     rows += batch.count - before
+                    if lineOffset != 0 {
+                        for r in before..<batch.count { batch.sourceRow[r] += Int64(lineOffset) }
+                    }
                     try afterRow(&batch)
                 case .skipped(let reason):
                     record.skipped[reason, default: 0] += 1
                 case .failed(let reason):
                     if failed.count < JournalEntry.FileRecord.maxFailedRecords {
-                        failed.append(JournalEntry.FailedRecord(line: row.line, reason: named(reason, row, reader)))
+                        failed.append(
+                            JournalEntry.FailedRecord(line: row.line + lineOffset, reason: named(reason, row, reader)))
                     } else {
-                        record.skipped[
-                            "invalid record (more than \(JournalEntry.FileRecord.maxFailedRecords) in the file; the first are in \(IntermediateFolderLayout.failed))",
-                            default: 0] += 1
+                        record.skipped[JournalEntry.FileRecord.overflowReason, default: 0] += 1
                     }
                 }
             }
         } catch let e as ReadError {
-            throw FileFailure(line: e.line, reason: e.reason)
+            throw FileFailure(line: e.line.map { $0 + lineOffset }, reason: e.reason)
         } catch let e as RowError {
-            throw FileFailure(line: row.line, reason: named(e.description, row, reader))
+            throw FileFailure(line: row.line + lineOffset, reason: named(e.description, row, reader))
         }
         record.failedRecords = failed.isEmpty ? nil : failed
-        if rows == 0 && record.skipped.isEmpty && failed.isEmpty {
+        if wholeFile && rows == 0 && record.skipped.isEmpty && failed.isEmpty {
             throw FileFailure(line: nil, reason: "no data rows (header only)")
         }
         record.rows = rows
@@ -304,7 +326,7 @@ public struct BatchWorker: Sendable {
         try registry.format(name, name == format.name ? format.options : [:])
     }
 
-    private func setAsideStaleParts(of batch: Int, keeping count: Int) throws {
+    func setAsideStaleParts(of batch: Int, keeping count: Int) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: intermediateDir)) ?? []
         for n in names {
             guard let b = BatchName(fileName: n), b.batch == batch, b.part >= count else { continue }

@@ -17,6 +17,10 @@ public struct ExtractSettings: Sendable, Equatable {
     public var codecSpec = ""
     public var filesPerBatch = 0
     public var rowsPerBatch = 0
+    /// `batch.part_bytes`: most bytes of rows (as the arrays hold them) in one part.
+    public var partBytes = 0
+    /// `batch.range_bytes`: input bytes one worker takes at a time (see ``BatchPieces``).
+    public var rangeBytes = 0
     public var workers = 0
     public var shard = Shard.whole
     /// Set with `--shard auto`: a scheduler started this process and may start a second copy of

@@ -163,7 +163,9 @@ public struct ExtractStage: Sendable {
             inputDir: settings.inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
             fingerprint: fingerprint, codec: codec, format: settings.format,
             missing: MissingValues(settings.missingValues), rowsPerBatch: rowsPerPart, counters: counters,
-            runBlock: runBlock)
+            runBlock: runBlock, rangeBytes: settings.rangeBytes)
+        let planned = jobs.map { (job: $0, pieces: worker.pieces(of: $0)) }
+        let inFlight = BatchesInFlight(planned)
         let filesToDo = jobs.reduce(0) { $0 + $1.files.count }
         let keptRows = owned.compactMap { journal.entries[$0.batch] }.filter { e in
             !jobs.contains { $0.batch == e.batch }
@@ -215,32 +217,52 @@ public struct ExtractStage: Sendable {
         do {
             // A job whose input cannot be read yields its error; the others go on, so one bad
             // mount or permission does not throw away the batches in flight.
-            try await withThrowingTaskGroup(of: JournalEntry?.self) { group in
-                @Sendable func make(_ job: BatchJob) throws -> JournalEntry? {
-                    do {
-                        let entry = try worker.run(job)
+            // Every piece of every batch is a task (a range of a big file, a run of small files):
+            // the worker that finishes a batch's last piece assembles and publishes the batch.
+            try await withThrowingTaskGroup(of: PieceDone.self) { group in
+                @Sendable func make(_ piece: BatchPiece) throws -> PieceDone {
+                    switch try inFlight.make(piece, with: worker) {
+                    case .success(let entry)?:
                         published.append(entry)
-                        return entry
-                    } catch let e as InputUnreadable {
+                        return .batch(entry)
+                    case .failure(let e)?:
                         unreadableList.append(e)
-                        return nil
+                        return .batchNotMade
+                    case nil:
+                        return .piece
                     }
                 }
-                var pending = jobs[...]
-                // Up to `workers` batches run at once, each started only when the budget
-                // (extract.budget) leaves room for it; without one, always.
+                var pending = planned.flatMap(\.pieces)[...]
+                var piecesRunning = 0
+                var begun = Set<Int>()
+                // Up to `workers` pieces run at once; a piece of a batch not begun yet starts only
+                // when the budget (extract.budget) leaves room for one more batch; without one, always.
                 func startMore() {
-                    while gate.running < workers, gate.mayStart(), let job = pending.popFirst() {
-                        gate.started()
-                        group.addTask { try await OffPool.run { try make(job) } }
+                    while piecesRunning < workers, let piece = pending.first {
+                        if !begun.contains(piece.batch) {
+                            guard gate.mayStart() else { break }
+                            gate.started()
+                            begun.insert(piece.batch)
+                        }
+                        pending.removeFirst()
+                        piecesRunning += 1
+                        group.addTask { try await OffPool.run { try make(piece) } }
                     }
                 }
                 startMore()
                 while let next = try await group.next() {
-                    guard let entry = next else {
+                    piecesRunning -= 1
+                    let entry: JournalEntry
+                    switch next {
+                    case .piece:
+                        startMore()
+                        continue
+                    case .batchNotMade:
                         gate.finished(cost: nil, journaled: false)
                         startMore()
                         continue
+                    case .batch(let made):
+                        entry = made
                     }
                     gate.finished(cost: entry.spent)
                     do {
@@ -260,7 +282,7 @@ public struct ExtractStage: Sendable {
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     startMore()
                 }
-                held = pending.count
+                held = Set(pending.map(\.batch)).count
             }
             // Batches made again are no longer the ones --cleanup deleted.
             if cleanup != nil {
@@ -278,6 +300,7 @@ public struct ExtractStage: Sendable {
                     suggested: gate.budgetFor(left: held))
             }
         } catch {
+            inFlight.discardAll()
             for entry in published.items where journal.entries[entry.batch] == nil {
                 for part in entry.parts { unlink("\(dir)/\(part.file)") }
             }
@@ -316,14 +339,16 @@ public struct ExtractStage: Sendable {
         return summary
     }
 
-    /// Workers and rows per part: the settings, or what fits under the memory limit.
+    /// Workers and rows per part: the settings (`rows_per_batch`, and as many rows as
+    /// `part_bytes` holds), or what fits under the memory limit.
     private func memoryPlan(_ schema: FeatureSchema) throws -> (workers: Int, rowsPerPart: Int) {
-        guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, settings.rowsPerBatch) }
+        let rowsPerPart = Self.rowsPerPart(settings, schema: schema)
+        guard let limit = settings.memoryLimit else { return (settings.effectiveWorkers, rowsPerPart) }
         let rowBytes = RowLayout(schema: schema).contentBytes + 16  // plus group, source and line
         let budget = limit.budget()
         guard
             let plan = limit.extractPlan(
-                workers: settings.effectiveWorkers, rowsPerBatch: settings.rowsPerBatch, rowBytes: rowBytes,
+                workers: settings.effectiveWorkers, rowsPerBatch: rowsPerPart, rowBytes: rowBytes,
                 budget: budget)
         else {
             let resident = currentResidentBytes()
@@ -334,6 +359,14 @@ public struct ExtractStage: Sendable {
             "extract: memory limit \(limit): \(plan.workers) workers, parts of at most \(Human.count(plan.rowsPerPart)) rows"
         )
         return plan
+    }
+
+    /// Rows in one part: `rows_per_batch`, or fewer when `part_bytes` holds fewer rows of this
+    /// schema (as a part's arrays hold them: the row's content plus group, source and line).
+    static func rowsPerPart(_ settings: ExtractSettings, schema: FeatureSchema) -> Int {
+        let rowBytes = RowLayout(schema: schema).contentBytes + 16
+        guard settings.partBytes > 0 else { return settings.rowsPerBatch }
+        return max(1, min(settings.rowsPerBatch, settings.partBytes / rowBytes))
     }
 
     /// Locks this shard of the folder. A second copy of a scheduler's task waits for the first
@@ -683,4 +716,12 @@ final class SyncList<Element: Sendable>: Sendable {
     private let storage = Mutex<[Element]>([])
     func append(_ e: Element) { storage.withLock { $0.append(e) } }
     var items: [Element] { storage.withLock { $0 } }
+}
+
+/// What one piece of work ended with: only its own rows (the batch has other pieces still to
+/// finish), its batch made and published, or its batch not made (an input that cannot be read).
+enum PieceDone: Sendable {
+    case piece
+    case batch(JournalEntry)
+    case batchNotMade
 }

@@ -78,43 +78,91 @@ public enum BatchFile {
         _ batch: RowBatch, name: BatchName, schema: FeatureSchema, fingerprint: SchemaFingerprint, extractor: String,
         codec: any Codec, path: String, scratch: Scratch, to sink: ZipArchive.Writer.Sink
     ) throws -> Written {
-        var zip = ZipArchive.Writer(path: path)
+        let arrays = try writeArrays(batch, schema: schema, codec: codec, path: path, scratch: scratch, to: sink)
+        return try finish(
+            arrays, name: name, schema: schema, fingerprint: fingerprint, extractor: extractor, codec: codec,
+            scratch: scratch, to: sink)
+    }
+
+    /// A batch file whose arrays are written and whose `meta` member and directory are not: what a
+    /// worker leaves when the part's number is not known yet (a range of a big file, before the
+    /// ranges ahead of it are read). ``finish(_:name:schema:fingerprint:extractor:codec:scratch:to:)``
+    /// completes it with the same bytes ``write(_:name:schema:fingerprint:extractor:codec:path:scratch:to:)`` gives.
+    public struct Arrays: Sendable {
+        var zip: ZipArchive.Writer
         var fileCRC = CRC32()
         var chained = CRC32()
-        func emit(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
-            fileCRC.update(bytes)
-            try sink(bytes)
-        }
-        func member(_ key: String, descr: String, shape: [Int], data: UnsafeRawBufferPointer) throws -> UInt32 {
-            let header = NpyArray.header(descr: descr, shape: shape)
-            let image = scratch.image.bytes(header.count + data.count)
-            header.withUnsafeBytes { image.copyMemory(from: $0) }
-            if data.count > 0 { UnsafeMutableRawBufferPointer(rebasing: image[header.count...]).copyMemory(from: data) }
-            let raw = UnsafeRawBufferPointer(image)
-            let crc = CRC32.of(raw)
-            var stored = raw
-            if codec.zipMethod != 0 {
-                let packed = scratch.packed.bytes(codec.compressBound(raw.count))
-                stored = UnsafeRawBufferPointer(rebasing: packed[0..<(try codec.compress(raw, into: packed))])
-            }
-            try zip.add(
-                name: "\(key).npy", method: codec.zipMethod, crc32: crc, uncompressedSize: raw.count,
-                compressed: stored, to: emit)
-            return crc
-        }
+        public internal(set) var rows = 0
+        /// Bytes written so far.
+        public var offset: Int { zip.offset }
+    }
+
+    /// Writes the array members of `batch` into `sink` (the first half of ``write``).
+    public static func writeArrays(
+        _ batch: RowBatch, schema: FeatureSchema, codec: any Codec, path: String, scratch: Scratch,
+        to sink: ZipArchive.Writer.Sink
+    ) throws -> Arrays {
+        var state = Arrays(zip: ZipArchive.Writer(path: path))
+        state.rows = batch.count
         try forEachArray(of: batch, schema: schema) { key, descr, shape, data in
-            let crc = try member(key, descr: descr, shape: shape, data: data)
-            withUnsafeBytes(of: crc.littleEndian) { chained.update($0) }
+            let crc = try member(
+                key, descr: descr, shape: shape, data: data, codec: codec, scratch: scratch, state: &state, sink: sink)
+            withUnsafeBytes(of: crc.littleEndian) { state.chained.update($0) }
         }
+        return state
+    }
+
+    /// Writes the `meta` member (naming the part) and the directory after ``writeArrays``.
+    public static func finish(
+        _ arrays: Arrays, name: BatchName, schema: FeatureSchema, fingerprint: SchemaFingerprint, extractor: String,
+        codec: any Codec, scratch: Scratch, to sink: ZipArchive.Writer.Sink
+    ) throws -> Written {
+        var state = arrays
         let meta = BatchMeta(
-            batch: name.batch, part: name.part, rows: batch.count, fingerprint: fingerprint.value, extractor: extractor,
-            codec: codec.spec, schema: schema, checksum: chained.hex)
+            batch: name.batch, part: name.part, rows: state.rows, fingerprint: fingerprint.value, extractor: extractor,
+            codec: codec.spec, schema: schema, checksum: state.chained.hex)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try Array(encoder.encode(meta))
-        _ = try json.withUnsafeBytes { try member("meta", descr: "|u1", shape: [json.count], data: $0) }
-        try zip.finish(to: emit)
-        return Written(meta: meta, bytes: zip.offset, fileCRC: fileCRC.value)
+        _ = try json.withUnsafeBytes {
+            try member(
+                "meta", descr: "|u1", shape: [json.count], data: $0, codec: codec, scratch: scratch, state: &state,
+                sink: sink)
+        }
+        var fileCRC = state.fileCRC
+        try state.zip.finish { (bytes) throws(StorageError) in
+            fileCRC.update(bytes)
+            try sink(bytes)
+        }
+        return Written(meta: meta, bytes: state.zip.offset, fileCRC: fileCRC.value)
+    }
+
+    /// One `.npy` member: copied into scratch with its header, compressed, added to the ZIP.
+    private static func member(
+        _ key: String, descr: String, shape: [Int], data: UnsafeRawBufferPointer, codec: any Codec, scratch: Scratch,
+        state: inout Arrays, sink: ZipArchive.Writer.Sink
+    ) throws -> UInt32 {
+        let header = NpyArray.header(descr: descr, shape: shape)
+        let image = scratch.image.bytes(header.count + data.count)
+        header.withUnsafeBytes { image.copyMemory(from: $0) }
+        if data.count > 0 { UnsafeMutableRawBufferPointer(rebasing: image[header.count...]).copyMemory(from: data) }
+        let raw = UnsafeRawBufferPointer(image)
+        let crc = CRC32.of(raw)
+        var stored = raw
+        if codec.zipMethod != 0 {
+            let packed = scratch.packed.bytes(codec.compressBound(raw.count))
+            stored = UnsafeRawBufferPointer(rebasing: packed[0..<(try codec.compress(raw, into: packed))])
+        }
+        var fileCRC = state.fileCRC
+        try state.zip.add(
+            name: "\(key).npy", method: codec.zipMethod, crc32: crc, uncompressedSize: raw.count,
+            compressed: stored
+        ) { (bytes) throws(StorageError) in
+            fileCRC.update(bytes)
+            try sink(bytes)
+        }
+        state.fileCRC = fileCRC
+        return crc
     }
 
     /// The whole batch file in memory (for tests and `quern compare`; extract writes to the file).

@@ -69,7 +69,7 @@ public enum ZipArchive {
 
     /// Writes a ZIP file member by member into `sink` (a file, or an array for `build`): each
     /// member's compressed bytes go out as they are, never copied into one buffer for the file.
-    public struct Writer {
+    public struct Writer: Sendable {
         public typealias Sink = (UnsafeRawBufferPointer) throws(StorageError) -> Void
         let path: String
         private var central: [UInt8] = []

@@ -7,7 +7,9 @@ import Synchronization
 /// Named points where the crash tests kill quern: with `QUERN_CRASH_AT=<point>` (or
 /// `<point>#<n>` for its n-th time) in the environment, quern sends itself SIGKILL there, as a
 /// power cut would, with no chance to clean up. Without the variable nothing happens. Points:
-/// `pre-<stage>` and `post-<stage>` for every stage (`StageRunner`), `batch-written` (a batch's
+/// `pre-<stage>` and `post-<stage>` for every stage (`StageRunner`), `part-written` (a part's arrays
+/// are in a synced temporary file, its number not yet known), `range-read` (a range of a big file
+/// is read and its parts written), `batch-written` (a batch's
 /// temporary files are synced, not yet renamed), `batch-published` (renamed, not yet journaled),
 /// `batch-journaled`, `outputs-staged` (a merge's outputs are complete, not yet published) and
 /// `output-moved` (one more output file renamed into the output folder, while publishing).

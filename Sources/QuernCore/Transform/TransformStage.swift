@@ -202,7 +202,7 @@ public struct TransformStage: Sendable {
             inputDir: inputDir, intermediateDir: dir, registry: registry, extractor: extractor, schema: schema,
             fingerprint: fingerprint,
             codec: try registry.codec("none"), format: settings.format, missing: MissingValues(settings.missingValues),
-            rowsPerBatch: settings.rowsPerBatch, counters: ProgressCounters())
+            rowsPerBatch: ExtractStage.rowsPerPart(settings, schema: schema), counters: ProgressCounters())
         let per = max(1, settings.filesPerBatch)
         let jobs = stride(from: 0, to: files.count, by: per).enumerated().map { k, start in
             BatchJob(batch: k, files: Array(files[start..<min(files.count, start + per)]))

@@ -17,6 +17,9 @@
 public protocol InputFormat: Sendable {
     var name: String { get }
     func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader
+    /// How records can be found in the middle of a file, so one big file is read in byte ranges by
+    /// every worker; nil (the default) when they cannot, and a file is read whole by one worker.
+    var recordSplitting: RecordSplitting? { get }
 }
 
 /// Settings every reader honours.

@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// The command extractor bound to one worker's program: one exchange per record (send the record,
 /// wait for its line), with the restarts, timeouts and retries the options say.

@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// The `quern-command` protocol, version 1 (docs/api-jobs.md): JSON Lines over the program's
 /// stdin and stdout. Quern sends a header line, then one line per record; the program answers

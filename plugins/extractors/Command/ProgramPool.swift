@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// One running copy of the command's program, past its header.
 final class Program {

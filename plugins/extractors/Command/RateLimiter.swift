@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// When each record may be sent, at most `perSecond` a second: slots `1/perSecond` apart, taken in
 /// turn by whoever asks; an idle spell gives no burst afterwards (a slot is never in the past).

@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// ``RankGenesExtractor`` bound to one file: a cell's genes in, its ranked ids out.
 ///

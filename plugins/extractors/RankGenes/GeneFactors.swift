@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 #if canImport(Glibc)
     import Glibc

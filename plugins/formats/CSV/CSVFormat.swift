@@ -33,6 +33,7 @@ public struct CSVFormat: InputFormat, InputFormatPlugin {
     public let delimiter: UInt8
     public init(delimiter: UInt8 = UInt8(ascii: ",")) { self.delimiter = delimiter }
     public var name: String { Self.name }
+    public var recordSplitting: RecordSplitting? { RecordSplitting(delimiter: delimiter, quote: UInt8(ascii: "\"")) }
 
     public func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader {
         try DelimitedReader(source, delimiter: delimiter, quote: UInt8(ascii: "\""), settings: settings)

@@ -1,4 +1,4 @@
-public import QuernKit
+import QuernKit
 
 /// Reads the cells of one `.h5ad` file as records, a block of cells at a time (see
 /// ``MatrixReader``). A record is a cell; its `line` is the cell's 1-based row in the file.

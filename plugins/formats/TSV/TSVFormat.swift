@@ -16,6 +16,9 @@ public struct TSVFormat: InputFormat, InputFormatPlugin {
     public let quoting: Bool
     public init(quoting: Bool = false) { self.quoting = quoting }
     public var name: String { Self.name }
+    public var recordSplitting: RecordSplitting? {
+        RecordSplitting(delimiter: UInt8(ascii: "\t"), quote: quoting ? UInt8(ascii: "\"") : nil)
+    }
 
     public func open(_ source: any ByteSource, settings: ReaderSettings) throws(ReadError) -> any RecordReader {
         try DelimitedReader(
