@@ -103,17 +103,13 @@ struct BoundTabular: BoundExtractor {
     mutating func extract(_ record: Record, into batch: inout RowBatch) throws(RowError) -> RowOutcome {
         if let reason = try columns.readLabels(record, into: &labels) { return .skipped(reason) }
         try columns.readMasks(record, into: &masks)
-        // The row buffer is moved out of self for the fill: reading self's columns inside the closure
-        // then needs no copy of them (copying the bound columns retained and released a dozen
-        // arrays per row: 5% of extraction's time on games/large).
-        var row: [Float] = []
-        swap(&row, &self.row)
-        defer { swap(&row, &self.row) }
+        let numericCount = columns.numericCount
+        let (columns, categorical) = (self.columns, self.categorical)
         var anyUnknown = false
         var nonFinite = 0
         try row.withUnsafeMutableBufferPointer { (out: inout UnsafeMutableBufferPointer<Float>) throws(RowError) in
             nonFinite = try columns.readNumeric(record, into: out.baseAddress!)
-            var offset = columns.numericCount
+            var offset = numericCount
             for c in categorical {
                 let f = record.field(c.column)
                 var hit = -1
