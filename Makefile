@@ -17,7 +17,7 @@ TEST_PYTHON ?= /usr/bin/python3
 all: build
 
 help:
-	@echo "make demo | test | lint | format | test-team-plugins | bench [PEERS=DIR SHAPES=large,onefile,wide SCALE=4 SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
+	@echo "make demo | test | lint | format | test-team-plugins | bench [PEERS=DIR SHAPES=large,onefile,wide SCALE=4 SAVE=FILE STRICT=1] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
 
 # Installs the Debian packages of $(1) that are missing.
 apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -107,11 +107,12 @@ test-team-plugins:
 
 ## bench: quern against the pandas, polars, pyarrow and duckdb peers on games/large, games/onefile and
 ## games/wide, then quern on SCALE (default 4) times each (not part of test). SHAPES=wide runs one shape,
-## SCALE=1 skips the 4x runs. pyarrow and duckdb go into a venv the bench makes (python3-venv on Debian).
+## SCALE=1 skips the 4x runs, STRICT=1 fails when a target is not met. pyarrow and duckdb go into a venv the
+## bench makes (python3-venv on Debian).
 bench: build
 	$(call apt_install,python3-venv)
 	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) \
-	  $(if $(SHAPES),--shapes $(SHAPES)) $(if $(SCALE),--scale $(SCALE))
+	  $(if $(SHAPES),--shapes $(SHAPES)) $(if $(SCALE),--scale $(SCALE)) $(if $(STRICT),--strict)
 
 ## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).
 fuzz: deps
