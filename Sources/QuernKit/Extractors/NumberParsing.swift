@@ -26,7 +26,7 @@ public enum NumberParsing {
     }
 
     /// The value of `bytes` as a Double, or nil when it is not a number.
-    @inlinable public static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+    @inlinable @inline(__always) public static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
         var bytes = field
         if let p = field.baseAddress, field.count > 0,
             p[0] == 32 || p[0] == 9 || p[field.count - 1] == 32 || p[field.count - 1] == 9
