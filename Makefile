@@ -23,7 +23,7 @@ TEST_PYTHON ?= /usr/bin/python3
 all: build
 
 help:
-	@echo "make demo | test | lint | format | test-team-plugins | bench [PEERS=DIR SAVE=FILE] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
+	@echo "make demo | test | lint | format | test-team-plugins | bench [PEERS=DIR SHAPES=large,onefile,wide SCALE=4 SAVE=FILE STRICT=1] | fuzz [FUZZ_SECONDS=60] | build | install [PREFIX=/usr/local] (binary, man page, completions) | docs | clean"
 
 # Installs the Debian packages of $(1) that are missing.
 apt_install = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -114,9 +114,14 @@ format:
 test-team-plugins:
 	cd docs/examples/team-plugins && $(SWIFT) build --build-tests && $(SWIFT) test --skip-build
 
-## bench: quern against the pandas and polars peers on games/small and games/large (not part of test).
+## bench: quern against the pandas, polars, pyarrow and duckdb peers on games/large, games/onefile and
+## games/wide, then quern on SCALE (default 4) times each (not part of test). SHAPES=wide runs one shape,
+## SCALE=1 skips the 4x runs, STRICT=1 fails when a target is not met. pyarrow and duckdb go into a venv the
+## bench makes (python3-venv on Debian).
 bench: build
-	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) $(if $(SIZES),--sizes $(SIZES))
+	$(call apt_install,python3-venv)
+	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) \
+	  $(if $(SHAPES),--shapes $(SHAPES)) $(if $(SCALE),--scale $(SCALE)) $(if $(STRICT),--strict)
 	python3 bench/bench_h5ad.py $(if $(H5AD_CELLS),--cells $(H5AD_CELLS))
 
 ## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).

@@ -26,7 +26,7 @@ public enum NumberParsing {
     }
 
     /// The value of `bytes` as a Double, or nil when it is not a number.
-    @inlinable public static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
+    @inlinable @inline(__always) public static func double(_ field: UnsafeBufferPointer<UInt8>) -> Double? {
         var bytes = field
         if let p = field.baseAddress, field.count > 0,
             p[0] == 32 || p[0] == 9 || p[field.count - 1] == 32 || p[field.count - 1] == 9
@@ -42,6 +42,32 @@ public enum NumberParsing {
             i = 1
         }
         let start = i
+        // The common case first, in one pass: digits, an optional point and digits, nothing else,
+        // at most 19 digits (exact in UInt64) and below 2^53 (exact as a Double). Its value is one
+        // correctly rounded division by an exact power of ten (Clinger's fast path), the same
+        // double as the general loop below or strtod would give.
+        var m: UInt64 = 0
+        var j = start
+        while j < n, p[j] &- 48 < 10 {
+            m = m &* 10 &+ UInt64(p[j] &- 48)
+            j &+= 1
+        }
+        var count = j &- start
+        var fraction = 0
+        if j < n, p[j] == UInt8(ascii: ".") {
+            j &+= 1
+            let f = j
+            while j < n, p[j] &- 48 < 10 {
+                m = m &* 10 &+ UInt64(p[j] &- 48)
+                j &+= 1
+            }
+            fraction = j &- f
+            count &+= fraction
+        }
+        if j == n, count > 0, count <= 19, m < (1 << 53) {
+            let v = fraction == 0 ? Double(m) : Double(m) / power(fraction)
+            return negative ? -v : v
+        }
         var mantissa: UInt64 = 0
         var digits = 0
         var exponent = 0
@@ -93,6 +119,32 @@ public enum NumberParsing {
             return negative ? -v : v
         }
         return slow(bytes)
+    }
+
+    /// 10^k for k in 1...19, exact (a switch: a table in a `static let` costs a lazy-init check
+    /// per call).
+    @inlinable @inline(__always) static func power(_ k: Int) -> Double {
+        switch k {
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        default: 1e19
+        }
     }
 
     /// `inf`, `infinity` or `nan` in any case from `i` to the end (after an optional sign), else nil.

@@ -16,6 +16,8 @@ public final class DelimitedReader: RecordReader {
     @exclusivity(unchecked) private var line = 1
     @exclusivity(unchecked) private var special = [Bool](repeating: false, count: 256)
     @exclusivity(unchecked) private var escaped: [Int] = []  // field indexes holding "" pairs, for the current record
+    /// The fast path for plain records (set once the header is read: it needs the field count).
+    @exclusivity(unchecked) private var plain: PlainRecordSplitter? = nil
 
     public init(_ source: any ByteSource, delimiter: UInt8, quote: UInt8?, settings: ReaderSettings) throws(ReadError) {
         chunks = ChunkBuffer(source, settings: settings)
@@ -37,6 +39,7 @@ public final class DelimitedReader: RecordReader {
             }
             columns.append(name)
         }
+        plain = PlainRecordSplitter(delimiter: delimiter, quote: quote, capacity: columns.count)
     }
 
     public func next(into record: Record) throws(ReadError) -> Bool {
@@ -75,6 +78,16 @@ public final class DelimitedReader: RecordReader {
         let atEOF = chunks.eof
         let startLine = line
         if pos >= end { return atEOF ? .end : .needMore }
+        if let plain, let (count, next, high) = plain.split(UnsafePointer(buf), from: pos, to: end) {
+            record.reset(base: UnsafePointer(buf), line: startLine)
+            record.starts.append(contentsOf: UnsafeBufferPointer(start: plain.starts, count: count))
+            record.ends.append(contentsOf: UnsafeBufferPointer(start: plain.ends, count: count))
+            lastFieldQuoted = false
+            pos = next
+            line = startLine + 1
+            if high { try checkUTF8(record, line: startLine) }
+            return .record
+        }
         record.reset(base: UnsafePointer(buf), line: startLine)
         escaped.removeAll(keepingCapacity: true)
         var i = pos
@@ -183,13 +196,16 @@ public final class DelimitedReader: RecordReader {
         }
         line = startLine + lines
         for f in escaped { unescape(field: f, in: record) }
-        if high & 0x80 != 0 {
-            for f in 0..<record.count where String(validating: record.field(f), as: UTF8.self) == nil {
-                let name = f < columns.count ? "column '\(columns[f])'" : "field \(f + 1)"
-                throw ReadError(line: startLine, "\(name) is not valid UTF-8")
-            }
-        }
+        if high & 0x80 != 0 { try checkUTF8(record, line: startLine) }
         return .record
+    }
+
+    /// Throws naming the first field of `record` that is not valid UTF-8.
+    private func checkUTF8(_ record: Record, line: Int) throws(ReadError) {
+        for f in 0..<record.count where String(validating: record.field(f), as: UTF8.self) == nil {
+            let name = f < columns.count ? "column '\(columns[f])'" : "field \(f + 1)"
+            throw ReadError(line: line, "\(name) is not valid UTF-8")
+        }
     }
 
     /// Rewrites `""` to `"` inside a field, in place (the field only shrinks).

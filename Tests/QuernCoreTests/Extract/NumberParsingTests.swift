@@ -87,6 +87,23 @@ struct NumberParsingTests {
         }
     }
 
+    /// Decimals of 16 to 19 digits below 2^53 take the one-division path too: the same double as
+    /// Double(String) (both correctly rounded), and so the same float32.
+    @Test func longDecimalsBelowTwoToThe53Agree() {
+        var rng = SplitMix64(seed: 53)
+        for _ in 0..<20_000 {
+            let text = Self.decimal(&rng, maxDigits: 19, negativeOneIn: 2)
+            #expect(parse(text) == Double(text), "\(text)")
+            #expect(parse(text).map { Float($0) } == Float(text), "\(text)")
+        }
+        for text in [
+            "9007199254740991", "900719925474099.1", "0.9007199254740991", "-0", "-0.0", "1234567890123456789",
+        ] {
+            #expect(parse(text) == Double(text), "\(text)")
+            #expect(parse(text)?.sign == Double(text)?.sign, "\(text)")
+        }
+    }
+
     /// A feature is stored as `Float(the parsed double)`: float64, then float32, as the pandas and
     /// polars peers do. For the decimals data files hold (here up to 8 significant digits, any
     /// sign and point position), that is the value `Float(String)` gives too.

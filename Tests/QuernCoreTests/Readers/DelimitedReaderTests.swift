@@ -117,4 +117,43 @@ struct DelimitedReaderTests {
             #expect(got.rows == expected)
         }
     }
+
+    /// Wide records (the eight-bytes-at-a-time path) against the slow splitter: up to 300 fields
+    /// of up to 20 bytes, some non-ASCII, some quoted (the byte loop's records), LF or CRLF, read
+    /// whole and in small chunks that cut records anywhere.
+    @Test func wideRecordsAgreeWithASlowSplitter() throws {
+        var rng = SplitMix64(seed: 19)
+        let pieces = ["-0.5702", "12", "", "é", "日本", "x", "0.000001", "1234567", "abc,d"]
+        for round in 0..<30 {
+            let cols = Int(rng.next() % 299) + 2  // one empty field alone would be a blank line
+            let rows = Int(rng.next() % 12)
+            let crlf = rng.next() % 2 == 0
+            var table = [(0..<cols).map { "c\($0)" }]
+            for _ in 0..<rows {
+                table.append(
+                    (0..<cols).map { _ in
+                        (0..<Int(rng.next() % 3)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+                    })
+            }
+            let text =
+                table.map { row in
+                    row.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",")
+                }.joined(separator: crlf ? "\r\n" : "\n") + "\n"
+            for step in [Int.max, Int(rng.next() % 97) + 1] {
+                let settings = ReaderSettings(chunkBytes: step == .max ? 1 << 20 : 4096)
+                let got = try readAll(csv, MemorySource(text, step: step), settings: settings)
+                #expect(got.columns == table[0], "round \(round)")
+                #expect(got.rows == Array(table.dropFirst()), "round \(round), step \(step)")
+            }
+        }
+    }
+
+    /// A record the fast path reads may sit just before one with invalid UTF-8: the first is read,
+    /// the second named, with its line.
+    @Test func invalidUTF8AfterAPlainRecordNamesItsLine() throws {
+        var bytes = Array("a,b\n1,2\n3,".utf8)
+        bytes += [0xC3, 0x28, 0x0A]
+        let error = #expect(throws: ReadError.self) { try readAll(csv, MemorySource(bytes)) }
+        #expect(error?.description == "line 3: column 'b' is not valid UTF-8")
+    }
 }
