@@ -1,6 +1,6 @@
 import Foundation
 import QuernCore
-public import QuernKit
+import QuernKit
 import QuernTestSupport
 import Testing
 
