@@ -92,10 +92,11 @@ extension BatchWorker {
         var result = PieceResult()
         batch.beginSource(file.name)
         var cache = FileCache()
+        var paid = 0.0
         do {
             try extractFile(
                 file.name, source: source, sizeHint: source.totalBytes, lineOffset: range.lineOffset,
-                wholeFile: false, into: &batch, record: &record, cache: &cache, spent: &result.spent
+                wholeFile: false, into: &batch, record: &record, cache: &cache, spent: &paid
             ) { b in
                 if b.count >= rowsPerBatch {
                     result.parts.append(try writePending(b, batch: number, scratch: scratch))
@@ -114,6 +115,7 @@ extension BatchWorker {
         }
         counters.add(files: 0, rows: record.rows, failed: 0)
         result.records = [record]
+        result.spent = paid
         CrashPoint.reached("range-read")
         return result
     }

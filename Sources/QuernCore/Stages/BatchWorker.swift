@@ -120,6 +120,8 @@ public struct BatchWorker: Sendable {
         // them would make memory grow with the parts of a batch.
         var result = PieceResult()
         var cache = FileCache()
+        // What the records cost (apart from `result`: the part-cutting closure mutates that).
+        var paid = 0.0
         // The file being read: a part cut in the middle of it continues it in the next part.
         var current: String? = nil
         func flush(_ batch: inout RowBatch) throws {
@@ -158,7 +160,7 @@ public struct BatchWorker: Sendable {
                 do {
                     try extractFile(
                         file.name, source: source, sizeHint: source.sizeHint, lineOffset: 0, wholeFile: true,
-                        into: &batch, record: &record, cache: &cache, spent: &result.spent
+                        into: &batch, record: &record, cache: &cache, spent: &paid
                     ) { b in
                         if b.count >= rowsPerBatch { try flush(&b) }
                     }
@@ -167,7 +169,7 @@ public struct BatchWorker: Sendable {
                     record.crc32 = source.crc.hex
                     record.fail(failure)
                     if result.parts.count > partsBefore {
-                        throw SpanningFailure(name: file.name, record: record, spent: result.spent)
+                        throw SpanningFailure(name: file.name, record: record, spent: paid)
                     }
                     batch.rollBack(to: mark)
                     result.records.append(record)
@@ -179,6 +181,7 @@ public struct BatchWorker: Sendable {
                 counters.add(files: 1, rows: record.rows, failed: 0)
             }
             if batch.count > 0 || (alone && result.parts.isEmpty) { try flush(&batch) }
+            result.spent = paid
         } catch {
             result.discard()
             throw error
