@@ -36,8 +36,9 @@ struct SingleCellFlowTests {
         try #require(r.status == 0, "\(r.stderr)")
         r = try QuernProcess.run(
             [
-                "run", "--config", "\(Self.repo)/docs/examples/single-cell.yaml", "--datasets", "many",
-                "--datasets-from", "files", "-q",
+                // As documented: a folder of .h5ad files alone makes each file a dataset
+                // (--datasets-from auto, the default).
+                "run", "--config", "\(Self.repo)/docs/examples/single-cell.yaml", "--datasets", "many", "-q",
             ], cwd: ws.path, env: ["QUERN_SAVE_PROVENANCE": "true", "QUERN_BATCH_ROWS_PER_BATCH": "70"])
         #expect(r.status == 1, "one dataset failed: \(r.stdout)\(r.stderr)")
         let check = """

@@ -16,8 +16,8 @@ struct RunCommand: AsyncParsableCommand {
             Before any work, pre-flight checks the config, plugins, folders, disk and hooks and lists every \
             problem (`quern validate` runs the same checks alone); --dry-run prints the plan and stops.
 
-            Several datasets: --datasets DIR treats each subfolder of DIR (or each file, with --datasets-from \
-            files) as its own dataset, with its own <intermediate>/<name>, <output>/<name> and <logs>/<name>. \
+            Several datasets: --datasets DIR treats each subfolder of DIR (or, in a folder without \
+            subfolders, each data file; --datasets-from dirs|files forces one) as its own dataset, with its own <intermediate>/<name>, <output>/<name> and <logs>/<name>. \
             Names are sanitized ("my dataset.csv" -> my_dataset, "sales.2023.csv.gz" -> sales_2023: a file \
             loses only an input format's extension and a compression one). A failed dataset does not stop the others; \
             a summary table ends the run, and <logs>/summary.json holds it as JSON. Without --config, each \
@@ -49,8 +49,9 @@ struct RunCommand: AsyncParsableCommand {
     var datasets: String?
     @Option(
         help: ArgumentHelp(
-            "With --datasets: dirs (each subfolder is a dataset) or files (each file is one).", valueName: "kind"))
-    var datasetsFrom: DatasetSource = .dirs
+            "With --datasets: dirs (each subfolder is a dataset), files (each file is one), or auto: subfolders when DIR has any, otherwise its files.",
+            valueName: "kind"))
+    var datasetsFrom: DatasetSource = .auto
     @Option(help: .hidden)
     var datasetName: String?
 
@@ -141,7 +142,7 @@ struct RunCommand: AsyncParsableCommand {
 
 /// Where the datasets of `--datasets DIR` come from.
 enum DatasetSource: String, ExpressibleByArgument, CaseIterable {
-    case dirs, files
+    case auto, dirs, files
 }
 
 /// `--dry-run`: what would run, from what pre-flight learned.

@@ -19,7 +19,18 @@ extension RunCommand {
                 command: "run --datasets", config: base, configPath: configOptions.path, options: logOptions,
                 quiet: quiet, dataset: "all",
                 shard: Session.shard(of: base))
-            batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: CLIPlugins.registry)
+            switch datasetsFrom {
+            case .dirs, .files:
+                batch = try DatasetBatch.discover(in: dir, files: datasetsFrom == .files, registry: CLIPlugins.registry)
+            case .auto:
+                // Subfolders when there are any; a folder of data files alone (a folder of .h5ad
+                // files, one dataset each) makes each file a dataset.
+                do {
+                    batch = try DatasetBatch.discover(in: dir, files: false, registry: CLIPlugins.registry)
+                } catch DatasetError.noDatasets {
+                    batch = try DatasetBatch.discover(in: dir, files: true, registry: CLIPlugins.registry)
+                }
+            }
         } catch {
             throw fail(error)
         }
