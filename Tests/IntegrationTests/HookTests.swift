@@ -52,7 +52,7 @@ struct HookTests {
                 == (0..<3).map { "\(ws.path)/data/intermediate/batch_00000\($0).npz"[...] })
         let env = read(ws, "env.txt")
         for expected in [
-            "QUERN_STAGE=merge", "QUERN_WHEN=pre", "QUERN_MERGE_STRATEGY=concat", "QUERN_CODEC=zstd",
+            "QUERN_STAGE=merge", "QUERN_WHEN=pre", "QUERN_MERGE_STRATEGY=concat", "QUERN_CODEC=lz4",
             "QUERN_DATASET=default",
             "QUERN_INPUT_DIR=\(ws.path)/in", "QUERN_INTERMEDIATE_DIR=\(ws.path)/data/intermediate",
             "QUERN_OUTPUT_DIR=\(ws.path)/data/processed",

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// The log of one run: a JSON Lines file (`events.jsonl`, one event per line, every line ending in
-/// a newline and fsynced as it is written) and a human-readable file (`quern.log`), both appended
+/// a newline, written whole) and a human-readable file (`quern.log`), both appended
 /// in the log folder, and optionally the same JSON events on stderr (`--log-format json`).
 ///
 /// Every event has `ts` (UTC, ISO 8601 with milliseconds), `run_id`, `dataset`, `event` and, when
@@ -49,8 +49,8 @@ public final class RunLog: Sendable {
                 }
                 throw .io(path: dir, operation: "create the log folder (pass --log-dir or set paths.logs)", errno: code)
             }
-            let json = try LineAppender(path: "\(dir)/\(Self.eventsFile)")
-            let human = try LineAppender(path: "\(dir)/\(Self.humanFile)")
+            let json = try LineAppender(path: "\(dir)/\(Self.eventsFile)", durable: false)
+            let human = try LineAppender(path: "\(dir)/\(Self.humanFile)", durable: false)
             files = Mutex((json, human))
         } else {
             files = Mutex(nil)

@@ -65,7 +65,7 @@ public struct Setting: Sendable {
     }
 
     /// The key's line in the reference of config keys (`quern validate --help`, so `docs/cli.md`):
-    /// `batch.codec (--codec): Batch compression: ... (default zstd).`
+    /// `batch.codec (--codec): Batch compression: ... (default lz4).`
     public var keyHelp: String {
         let isSwitch = if case .bool = type { true } else { false }
         var facts: [String] = []

@@ -194,7 +194,8 @@ public struct ExtractStage: Sendable {
                 rowsPerSecond: rate, etaSeconds: state == "done" ? 0 : eta,
                 updatedAt: ISO8601DateFormatter().string(from: Date()),
                 launch: launch, error: error)
-            try? AtomicFile.write(JSONLines.encode(progress) + "\n", to: progressPath)
+            // A view of the journal (which is durable): not synced, so a batch pays no fsync for it.
+            try? AtomicFile.write(JSONLines.encode(progress) + "\n", to: progressPath, durable: false)
             console.progress(
                 label: "extract", done: snap.files, total: filesToDo, unit: "files", rows: snap.rows,
                 rowsPerSecond: rate, eta: eta, final: state == "done")
@@ -277,7 +278,11 @@ public struct ExtractStage: Sendable {
                     CrashPoint.reached("batch-journaled")
                     journal.entries[entry.batch] = entry
                     made += 1
-                    try writeFailedList(journal, dir: dir)
+                    // failed.jsonl changes only with a batch that has failures (its last version
+                    // is written at the end either way).
+                    if entry.files.contains(where: { $0.error != nil || !($0.failedRecords ?? []).isEmpty }) {
+                        try writeFailedList(journal, dir: dir)
+                    }
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     startMore()

@@ -11,18 +11,23 @@ public enum AtomicFile {
     /// Prefix of temporary files; anything starting with it is debris of an interrupted write.
     public static let tempPrefix = ".quern-tmp-"
 
-    public static func write(_ bytes: [UInt8], to path: String) throws(StorageError) {
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(StorageError) {
         let r: Result<Void, StorageError> = bytes.withUnsafeBytes { b in
-            Result { () throws(StorageError) in try write(b, to: path) }
+            Result { () throws(StorageError) in try write(b, to: path, durable: durable) }
         }
         try r.get()
     }
 
-    public static func write(_ text: String, to path: String) throws(StorageError) {
-        try write(Array(text.utf8), to: path)
+    public static func write(_ text: String, to path: String, durable: Bool = true) throws(StorageError) {
+        try write(Array(text.utf8), to: path, durable: durable)
     }
 
-    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws(StorageError) {
+    /// `durable: false` skips both fsyncs: for a file that is only a view of state kept durably
+    /// elsewhere (`progress.json`), whose loss in a power cut costs nothing. Readers still never see
+    /// it half-written; the rename stays atomic.
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String, durable: Bool = true)
+        throws(StorageError)
+    {
         let temp = tempPath(for: path)
         track(temp)
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -33,14 +38,16 @@ public enum AtomicFile {
         }
         do throws(StorageError) {
             try writeAll(fd, bytes, path: temp)
-            guard fsync(fd) == 0 else { throw StorageError.io(path: temp, operation: "fsync", errno: errno) }
+            if durable {
+                guard fsync(fd) == 0 else { throw StorageError.io(path: temp, operation: "fsync", errno: errno) }
+            }
         } catch {
             close(fd)
             discard(temp)
             throw error
         }
         close(fd)
-        try publish(temp, as: path)
+        try publish(temp, as: path, syncFolder: durable)
     }
 
     /// A fresh temporary name beside `path`.
@@ -49,14 +56,14 @@ public enum AtomicFile {
     }
 
     /// Renames a fully written and synced temporary file to its final name and syncs the folder.
-    public static func publish(_ temp: String, as path: String) throws(StorageError) {
+    public static func publish(_ temp: String, as path: String, syncFolder sync: Bool = true) throws(StorageError) {
         guard rename(temp, path) == 0 else {
             let e = errno
             discard(temp)
             throw .io(path: path, operation: "rename into place", errno: e)
         }
         untrack(temp)
-        syncFolder(of: path)
+        if sync { syncFolder(of: path) }
     }
 
     /// Records a temporary file about to be created, so SIGINT or SIGTERM removes it (the C
@@ -171,15 +178,19 @@ public enum AtomicFile {
     }
 }
 
-/// Appends lines to a file durably: each append is one write of whole lines, then fsync. A torn
-/// last line (a crash mid-write) is cut off before the next append, so the file always ends in a
-/// newline when quern writes to it.
+/// Appends lines to a file: each append is one write of whole lines, then (when `durable`) fsync.
+/// A torn last line (a crash mid-write) is cut off before the next append, so the file always ends
+/// in a newline when quern writes to it. The journal and the plan are durable; the run's logs are
+/// not (a line written survives a crash of quern, only not one of the machine, and an fsync per
+/// log line was a tenth of a large extract's waiting).
 public final class LineAppender {
     public let path: String
     private let fd: Int32
+    private let durable: Bool
 
-    public init(path: String) throws(StorageError) {
+    public init(path: String, durable: Bool = true) throws(StorageError) {
         self.path = path
+        self.durable = durable
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io(path: path, operation: "open for append", errno: errno) }
         try repairTornTail()
@@ -217,6 +228,6 @@ public final class LineAppender {
             Result { () throws(StorageError) in try AtomicFile.writeAll(fd, b, path: path) }
         }
         try r.get()
-        guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
+        if durable { guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) } }
     }
 }

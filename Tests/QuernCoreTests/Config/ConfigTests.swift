@@ -47,7 +47,7 @@ struct ConfigTests {
         #expect(s.inputDir == "data/input")
         #expect(s.intermediateDir == "data/intermediate")
         #expect(s.filesPerBatch == 500)
-        #expect(s.codecSpec == "zstd")
+        #expect(s.codecSpec == "lz4")
     }
 
     @Test(arguments: ["0/1", "3/4"]) func shardsParse(_ text: String) {
