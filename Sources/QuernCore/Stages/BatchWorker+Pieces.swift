@@ -170,10 +170,12 @@ extension BatchWorker {
         CrashPoint.reached("batch-written")
         var done: [String] = []
         do {
+            // Each part is synced; the folder once for all of them, before the journal names them.
             for t in temps {
-                try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)")
+                try AtomicFile.publish(t.temp, as: "\(intermediateDir)/\(t.name.fileName)", syncFolder: false)
                 done.append("\(intermediateDir)/\(t.name.fileName)")
             }
+            if let first = done.first { AtomicFile.syncFolder(of: first) }
             CrashPoint.reached("batch-published")
             try setAsideStaleParts(of: job.batch, keeping: temps.count)
         } catch {

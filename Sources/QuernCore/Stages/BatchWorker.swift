@@ -196,12 +196,13 @@ public struct BatchWorker: Sendable {
         }
     }
 
-    /// Writes the arrays of `batch` to a temporary file, synced, for a part numbered later.
+    /// Writes the arrays of `batch` to a temporary file for a part numbered later (synced then, with
+    /// its `meta`, by ``finish(_:number:batch:scratch:)``: one fsync per part, not two).
     func writePending(_ batch: RowBatch, batch number: Int, scratch: JobScratch) throws -> PendingPart {
         // Named after the batch, so a shard sweeping its debris knows the file is its own.
         let base = "\(intermediateDir)/\(BatchName(batch: number, part: 0).fileName)"
         let temp = AtomicFile.tempPath(for: base)
-        let arrays = try writeSynced(temp, naming: base) { sink in
+        let arrays = try writeTemporary(temp, naming: base) { sink in
             try BatchFile.writeArrays(
                 batch, schema: schema, codec: codec, path: base, scratch: scratch.encoding, to: sink)
         }
@@ -338,9 +339,10 @@ public struct BatchWorker: Sendable {
     }
 }
 
-/// Creates `temp`, lets `body` write into it, and fsyncs it (the caller renames it into place).
-/// Errors name `final`, the name a person knows; on any error the temporary file is removed.
-func writeSynced<T>(_ temp: String, naming final: String, _ body: (ZipArchive.Writer.Sink) throws -> T) throws -> T {
+/// Creates `temp` and lets `body` write into it; the caller completes it, fsyncs it and renames it
+/// into place. Errors name `final`, the name a person knows; on any error the temporary file is removed.
+func writeTemporary<T>(_ temp: String, naming final: String, _ body: (ZipArchive.Writer.Sink) throws -> T) throws -> T
+{
     AtomicFile.track(temp)
     let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
@@ -350,9 +352,7 @@ func writeSynced<T>(_ temp: String, naming final: String, _ body: (ZipArchive.Wr
     }
     defer { close(fd) }
     do {
-        let result = try body { (bytes) throws(StorageError) in try AtomicFile.writeAll(fd, bytes, path: final) }
-        guard fsync(fd) == 0 else { throw StorageError.io(path: final, operation: "fsync", errno: errno) }
-        return result
+        return try body { (bytes) throws(StorageError) in try AtomicFile.writeAll(fd, bytes, path: final) }
     } catch {
         AtomicFile.discard(temp)
         throw error

@@ -496,14 +496,18 @@ public struct ExtractStage: Sendable {
         // Past every batch the plan or a journal knows: a number is never given twice.
         var next = max(plan.nextBatch, (audit.journal.entries.keys.max() ?? -1) + 1)
         var i = 0
+        var lines = ""
         while i < fresh.count {
             let files = fresh[i..<min(i + settings.filesPerBatch, fresh.count)].map(\.name)
             let entry = Plan.Entry(batch: next, files: files)
-            try appender.append(JSONLines.encode(entry))
+            lines += JSONLines.encode(entry) + "\n"
             plan.entries.append(entry)
             next += 1
             i += settings.filesPerBatch
         }
+        // One write and one fsync for every new batch (a torn tail is cut at the next append, and
+        // the files of a lost line are planned again).
+        if !lines.isEmpty { try appender.append(lines) }
         return (plan, audit.cleanup)
     }
 
