@@ -341,8 +341,7 @@ public struct BatchWorker: Sendable {
 
 /// Creates `temp` and lets `body` write into it; the caller completes it, fsyncs it and renames it
 /// into place. Errors name `final`, the name a person knows; on any error the temporary file is removed.
-func writeTemporary<T>(_ temp: String, naming final: String, _ body: (ZipArchive.Writer.Sink) throws -> T) throws -> T
-{
+func writeTemporary<T>(_ temp: String, naming final: String, _ body: (ZipArchive.Writer.Sink) throws -> T) throws -> T {
     AtomicFile.track(temp)
     let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
