@@ -246,12 +246,3 @@ int quern_terminal_columns(int fd) {
     if (ioctl(fd, TIOCGWINSZ, &w) != 0) return 0;
     return w.ws_col;
 }
-
-/// O_DIRECT needs _GNU_SOURCE, which Swift's Glibc module does not set.
-int quern_direct_flag(void) { return O_DIRECT; }
-
-int quern_set_direct(int fd, int on) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0) return -1;
-    return fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT));
-}

@@ -46,7 +46,3 @@ int quern_check_memory_limits(void);
 /// The width in columns of the terminal on `fd` (ioctl TIOCGWINSZ), or 0 when `fd` is not a
 /// terminal or reports no width. A C shim because Swift does not import the variadic ioctl.
 int quern_terminal_columns(int fd);
-/// The O_DIRECT open flag (Linux; hidden from Swift's Glibc module behind _GNU_SOURCE).
-int quern_direct_flag(void);
-/// Turns O_DIRECT on or off for an open descriptor (fcntl F_SETFL). Returns 0 or -1 (errno).
-int quern_set_direct(int fd, int on);
