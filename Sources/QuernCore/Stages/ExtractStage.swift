@@ -276,13 +276,15 @@ public struct ExtractStage: Sendable {
                         throw error
                     }
                     CrashPoint.reached("batch-journaled")
+                    // failed.jsonl changes only with a batch that has failures now or had them in
+                    // the version it replaces (its last version is written at the end either way).
+                    func hasFailures(_ e: JournalEntry?) -> Bool {
+                        e?.files.contains { $0.error != nil || !($0.failedRecords ?? []).isEmpty } ?? false
+                    }
+                    let failuresChanged = hasFailures(entry) || hasFailures(journal.entries[entry.batch])
                     journal.entries[entry.batch] = entry
                     made += 1
-                    // failed.jsonl changes only with a batch that has failures (its last version
-                    // is written at the end either way).
-                    if entry.files.contains(where: { $0.error != nil || !($0.failedRecords ?? []).isEmpty }) {
-                        try writeFailedList(journal, dir: dir)
-                    }
+                    if failuresChanged { try writeFailedList(journal, dir: dir) }
                     writeProgress("running", made: made)
                     for part in entry.parts { try await runner.batchPublished("\(dir)/\(part.file)") }
                     startMore()
