@@ -7,9 +7,20 @@ public import QuernKit
 /// closest; options are checked against the plugin's declared ``OptionSpec``s.
 public struct PluginRegistry: Sendable {
     public let plugins: [any Plugin.Type]
+    /// Input format by file extension (the first plugin that claims one wins) and the
+    /// extensions of compressed inputs, built once: discovery asks for every input file, and the
+    /// casts to the plugin protocols cost 0.3 s of CPU on 20,000 files when repeated per name.
+    private let formatByExtension: [String: String]
+    private let compressedExtensionSet: Set<String>
 
     public init(_ plugins: [any Plugin.Type]) {
         self.plugins = plugins
+        var formats: [String: String] = [:]
+        for f in plugins.compactMap({ $0 as? any InputFormatPlugin.Type }) {
+            for ext in f.fileExtensions where formats[ext] == nil { formats[ext] = f.name }
+        }
+        formatByExtension = formats
+        compressedExtensionSet = Set(plugins.compactMap { $0 as? any CodecPlugin.Type }.flatMap { $0.fileExtensions })
     }
 
     /// The names of every plugin of a kind, sorted.
@@ -105,8 +116,12 @@ public struct PluginRegistry: Sendable {
 
     /// The format name chosen by a file extension (`csv`, `jsonl`), if one is registered.
     public func formatName(forExtension ext: String) -> String? {
-        plugins.compactMap { $0 as? any InputFormatPlugin.Type }
-            .first(where: { $0.fileExtensions.contains(ext.lowercased()) })?.name
+        formatByExtension[ext.lowercased()]
+    }
+
+    /// Whether `ext` (lowercase) marks a compressed input file (`gz`, `zst`, `lz4`).
+    public func isCompressedExtension(_ ext: String) -> Bool {
+        compressedExtensionSet.contains(ext)
     }
 
     private static func typeProblem(_ value: ConfigValue, _ type: OptionSpec.ValueType) -> String? {

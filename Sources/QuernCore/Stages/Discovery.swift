@@ -147,14 +147,26 @@ public enum Discovery {
     /// The format and compression codec a file name implies: `x.csv.gz` -> (csv, gz).
     public static func formatName(of name: String, registry: PluginRegistry) -> (format: String, compression: String?)?
     {
-        var parts = name.split(separator: ".").map(String.init)
+        // The last three of the name's dot-separated parts, empty ones dropped (as split drops
+        // them), found from the end: asked for every input file, more than once.
+        var parts: [Substring] = []
+        var rest = Substring(name)
+        while parts.count < 3, !rest.isEmpty {
+            guard let dot = rest.utf8.lastIndex(of: UInt8(ascii: ".")) else {
+                parts.append(rest)
+                break
+            }
+            let part = rest[rest.utf8.index(after: dot)...]
+            if !part.isEmpty { parts.append(part) }
+            rest = rest[..<dot]
+        }
         guard parts.count >= 2 else { return nil }
         var compression: String? = nil
-        if registry.compressedExtensions.contains(parts.last!.lowercased()) {
-            compression = parts.removeLast().lowercased()
+        if registry.isCompressedExtension(parts[0].lowercased()) {
+            compression = parts.removeFirst().lowercased()
             guard parts.count >= 2 else { return nil }
         }
-        guard let format = registry.formatName(forExtension: parts.last!) else { return nil }
+        guard let format = registry.formatName(forExtension: String(parts[0])) else { return nil }
         return (format, compression)
     }
 }
