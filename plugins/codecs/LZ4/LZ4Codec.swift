@@ -8,7 +8,9 @@ public struct LZ4Codec: Codec, CodecPlugin {
     public static let name = "lz4"
     public static let summary = "LZ4 frames: fastest, larger files; reads .lz4 inputs"
     public static let options = [
-        OptionSpec("level", .int(0...12), default: "0", help: "0 fast; 3-12 high-compression mode")
+        OptionSpec(
+            "level", .int(-64...12), default: "0",
+            help: "0 fast; -1 to -64 faster still, with less compression (LZ4's acceleration 2-65); 3-12 high-compression mode")
     ]
     public static let zipMethod: UInt16 = 0x4C34
     public static let fileExtensions = ["lz4"]
