@@ -109,7 +109,7 @@ struct HookTests {
         let batch = try BatchFile.load(path: "\(ws.path)/data/intermediate/batch_000000.npz") {
             try PluginRegistry.builtIn.codec(zipMethod: $0)
         }
-        #expect(batch.meta.codec == "lz4:0")
+        #expect(batch.meta.codec == "lz4:-3")
         let stats = try #require(
             try JSONSerialization.jsonObject(with: Data(read(ws, "data/processed/preprocessing_stats.json").utf8))
                 as? [String: Any])

@@ -38,7 +38,7 @@ struct InspectExportTests {
         #expect(r.status == 0, "\(r.stderr)")
         let j = try json(r)
         #expect(j["kind"] as? String == "batch" && j["rows"] as? Int == 30)
-        #expect(j["codecs"] as? [String] == ["lz4:0"])
+        #expect(j["codecs"] as? [String] == ["lz4:-3"])
         #expect((j["checksums"] as? [String: Any])?["status"] as? String == "ok")
         #expect((j["fingerprint"] as? String)?.count == 16)
         let arrays = try #require(j["arrays"] as? [[String: Any]])

@@ -45,7 +45,7 @@ struct RegistryTests {
     @Test func specsWithOptions() throws {
         #expect(try registry.codec(spec: "zstd:5").level == 5)
         #expect(try registry.codec(spec: "zstd:level=7").level == 7)
-        #expect(try registry.codec(spec: "lz4").spec == "lz4:0")
+        #expect(try registry.codec(spec: "lz4").spec == "lz4:-3")
         #expect(throws: RegistryError.self) { try PluginSpec.parse(":x") }
     }
 
