@@ -32,7 +32,7 @@ extension InputFormat {
 /// line feeds as it goes (the reader's line numbers count every line feed, inside quotes too).
 /// Hand-written because it reads every byte of a big file once, on one thread, ahead of the
 /// workers: runs without a quote are searched with `memchr` and their line feeds counted in a
-/// tight loop. `RecordBoundaryScannerTests` checks it against the reader on random tables.
+/// tight loop. `FileRangesTests` checks it against the reader on random tables.
 ///
 /// Input the reader refuses (a quote inside an unquoted field, text after a closing quote) stops
 /// the scanner (``isBroken``): the rest of the file is then one range, and the reader names the
@@ -124,11 +124,24 @@ public struct RecordBoundaryScanner: Sendable {
         return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// How many `byte`s `base[from..<to]` holds (a loop the compiler vectorizes).
+    /// How many `byte`s `base[from..<to]` holds, 8 bytes at a time: the byte loop compiled to SSE
+    /// that widened every byte to 64 bits, 4 bytes an iteration (half of the scan's samples).
     @inline(__always)
     static func count(_ byte: UInt8, _ base: UnsafePointer<UInt8>, _ from: Int, _ to: Int) -> Int {
         var c = 0
         var i = from
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        while i &+ 8 <= to {
+            // A byte of `w` is zero exactly where the input holds `byte`. Adding 0x7F to a byte's
+            // low 7 bits sets its high bit unless they are all zero, and never carries into the
+            // next byte; or-ing `w` back sets it for 0x80. So the high bits left clear in `t` are
+            // exactly the zero bytes.
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
+            let t = ((w & low7) &+ low7) | w
+            c &+= (~t & ~low7).nonzeroBitCount
+            i &+= 8
+        }
         while i < to {
             c &+= base[i] == byte ? 1 : 0
             i &+= 1

@@ -107,6 +107,28 @@ struct FileRangesTests {
         #expect(oneByte.map(\.offset) == whole.map(\.offset))
     }
 
+    /// The scanner counts line feeds 8 bytes at a time: every byte value but the line feed (0x8A and
+    /// 0x0B among them) must count as nothing, at any alignment and run length.
+    @Test(arguments: [1, 2, 3, 4])
+    func lineFeedsAreCountedExactlyInLongUnquotedRuns(seed: Int) {
+        var rng = SplitMix64(seed: UInt64(seed))
+        let quote = UInt8(ascii: "\"")
+        var bytes: [UInt8] = []
+        for _ in 0..<20_000 {
+            let r = rng.next() % 10
+            let b: UInt8 = r == 0 ? 0x0A : r == 1 ? 0x8A : r == 2 ? 0x0B : UInt8(truncatingIfNeeded: rng.next())
+            bytes.append(b == quote ? 0x0A : b)
+        }
+        let expected = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        for start in 0..<9 {
+            var scanner = RecordSplitting(delimiter: UInt8(ascii: ","), quote: quote).scanner()
+            let slice = Array(bytes[start...])
+            let end = slice.withUnsafeBytes { scanner.scan($0, boundaryFrom: slice.count + 1) }
+            #expect(end == nil)
+            #expect(scanner.lineFeeds == expected - bytes[..<start].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+        }
+    }
+
     @Test func aStrayQuoteEndsTheRangesSoTheReaderNamesItsLine() throws {
         let ws = TempWorkspace()
         var text = "a,b\n" + String(repeating: "1,2\n", count: 3000)
