@@ -83,7 +83,7 @@ extension Setting {
             "batch.codec", .string, default: "lz4", flag: "--codec", value: "codec",
             help: "Batch compression: none, zlib, lz4 or zstd, with an optional level as zstd:3",
             more:
-                "lz4 is the fastest to write and read back; zstd makes batches about 20% smaller for about a third more extract CPU (docs/performance.md)."
+                "lz4 (at LZ4's acceleration 4; lz4:0 for its own default) is the fastest to write and read back; zstd makes batches about a quarter smaller for about a third more extract CPU (docs/performance.md)."
         ),
         Setting(
             "batch.files_per_batch", .int(1...1_000_000), default: "500", flag: "--files-per-batch", value: "n",
