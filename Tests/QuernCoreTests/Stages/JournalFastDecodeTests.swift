@@ -40,7 +40,9 @@ struct JournalFastDecodeTests {
                 record["error"] = text()
             }
             if rng.next() % 3 == 0 {
-                record["failedRecords"] = (0..<Int(rng.next() % 3)).map { ["line": $0 + 2, "reason": text()] as [String: Any] }
+                record["failedRecords"] = (0..<Int(rng.next() % 3)).map {
+                    ["line": $0 + 2, "reason": text()] as [String: Any]
+                }
             }
             files.append(record)
         }
@@ -75,7 +77,10 @@ struct JournalFastDecodeTests {
             cwd: ws.path)
         let lines = try JSONLines.read("\(ws.path)/data/intermediate/journal.jsonl")
         #expect(lines.count == 3)
-        #expect(lines.contains { (try? JSONDecoder().decode(JournalEntry.self, from: $0))?.files.contains { $0.error != nil } == true })
+        #expect(
+            lines.contains {
+                (try? JSONDecoder().decode(JournalEntry.self, from: $0))?.files.contains { $0.error != nil } == true
+            })
         for line in lines {
             let fast = try #require(JournalEntry.decodeFast(line))
             #expect(fast == (try JSONDecoder().decode(JournalEntry.self, from: line)))
@@ -86,7 +91,8 @@ struct JournalFastDecodeTests {
     /// written with a fraction, a repeated member, a trailing comma. Lines in another member order or with spaces it
     /// reads itself.
     @Test func whatItDoesNotUnderstandIsLeftToJSONDecoder() throws {
-        let base = #"{"batch":3,"codec":"lz4:0","files":[],"fingerprint":"f","parts":[{"bytes":9,"crc32":"c","file":"p","rows":1}],"seconds":0.5}"#
+        let base =
+            #"{"batch":3,"codec":"lz4:0","files":[],"fingerprint":"f","parts":[{"bytes":9,"crc32":"c","file":"p","rows":1}],"seconds":0.5}"#
         let expected = try JSONDecoder().decode(JournalEntry.self, from: Data(base.utf8))
         for reordered in [
             #" { "seconds" : 0.5 , "parts":[{"file":"p","rows":1,"bytes":9,"crc32":"c"}], "fingerprint":"f","files":[ ],"codec":"lz4:0","batch":3 } "#,
@@ -106,7 +112,9 @@ struct JournalFastDecodeTests {
         }
         // ... and the journal still reads them, through JSONDecoder.
         let ws = TempWorkspace()
-        let lines = leftToJSONDecoder[0] + "\n" + leftToJSONDecoder[1].replacingOccurrences(of: "\"batch\":3.0", with: "\"batch\":4.0") + "\n"
+        let lines =
+            leftToJSONDecoder[0] + "\n"
+            + leftToJSONDecoder[1].replacingOccurrences(of: "\"batch\":3.0", with: "\"batch\":4.0") + "\n"
         try Data(lines.utf8).write(to: URL(fileURLWithPath: "\(ws.path)/journal.jsonl"))
         let state = try JournalState.load(from: ws.path)
         #expect(state.entries.keys.sorted() == [3, 4])

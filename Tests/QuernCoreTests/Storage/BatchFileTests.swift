@@ -31,7 +31,9 @@ struct BatchFileTests {
         return batch
     }
 
-    @Test("round trip through every codec", arguments: ["none", "zlib", "zlib:9", "lz4", "lz4:9", "lz4:-8", "zstd", "zstd:19"])
+    @Test(
+        "round trip through every codec",
+        arguments: ["none", "zlib", "zlib:9", "lz4", "lz4:9", "lz4:-8", "zstd", "zstd:19"])
     func roundTrip(_ spec: String) throws {
         let ws = TempWorkspace()
         let codec = try registry.codec(spec: spec)

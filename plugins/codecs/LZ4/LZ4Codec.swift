@@ -16,12 +16,15 @@ public struct LZ4Codec: Codec, CodecPlugin {
         OptionSpec(
             "level", .int(-64...12), default: "-3",
             help:
-                "-1 to -64: faster, with less compression (LZ4's acceleration 2-65); 0 LZ4's own default; 3-12 high-compression mode")
+                "-1 to -64: faster, with less compression (LZ4's acceleration 2-65); 0 LZ4's own default; 3-12 high-compression mode"
+        )
     ]
     public static let zipMethod: UInt16 = 0x4C34
     public static let fileExtensions = ["lz4"]
 
-    public static func make(_ options: PluginOptions) throws -> any Codec { LZ4Codec(level: options.int("level") ?? -3) }
+    public static func make(_ options: PluginOptions) throws -> any Codec {
+        LZ4Codec(level: options.int("level") ?? -3)
+    }
 
     public let level: Int?
     public init(level: Int = -3) { self.level = level }
