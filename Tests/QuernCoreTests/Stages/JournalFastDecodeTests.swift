@@ -67,6 +67,36 @@ struct JournalFastDecodeTests {
         #expect(try JSONDecoder().decode(JournalEntry.self, from: line) == e)
     }
 
+    /// Damaged lines (bytes replaced, inserted or removed, JSON's own characters among them): the
+    /// fast decoder either leaves a line to JSONDecoder or reads exactly what JSONDecoder reads.
+    @Test(arguments: 0..<20)
+    func damagedLinesAreNeverReadDifferently(seed: Int) throws {
+        var rng = SplitMix64(seed: UInt64(1000 + seed))
+        let alphabet = Array(#"{}[]:,"\ 0123456789.-+eEnulltrfa/"#.utf8) + [0x0A, 0x09, 0x00, 0x80, 0xC3, 0xFF]
+        let line = Array(JSONLines.encode(try entry(seed: UInt64(seed))).utf8)
+        var readAnyway = 0
+        for _ in 0..<200 {
+            var bytes = line
+            for _ in 0..<Int(rng.next() % 3 + 1) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                let b = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+                switch rng.next() % 3 {
+                case 0: bytes[at] = b
+                case 1: bytes.insert(b, at: at)
+                default: if bytes.count > 1 { bytes.remove(at: at) }
+                }
+            }
+            let data = Data(bytes)
+            guard let fast = JournalEntry.decodeFast(data) else { continue }
+            readAnyway += 1
+            #expect(
+                fast == (try? JSONDecoder().decode(JournalEntry.self, from: data)),
+                "\(String(decoding: bytes, as: UTF8.self))")
+        }
+        // Some damage leaves a valid line (a digit for a digit): those are read, and agree.
+        #expect(readAnyway > 0 && readAnyway < 200)
+    }
+
     /// Real lines of a real extract, with a malformed file (an error) and a bad record.
     @Test func realJournalLinesDecodeAsJSONDecoderDoes() throws {
         let ws = TempWorkspace()
