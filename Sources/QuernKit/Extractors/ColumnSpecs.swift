@@ -265,10 +265,14 @@ public struct BoundColumns {
         // A binary format's typed values (an .h5ad cell): read apart, so text keeps this loop.
         if record.block != nil || record.hasNumbers { return try readTyped(record, into: out) }
         var nonFinite = 0
+        // The fields lie in one buffer that starts at the record's base (Record's contract).
+        let readable = record.base ?? UnsafePointer(bitPattern: 1)!
         for k in 0..<numeric.count {
             let f = record.field(numeric[k])
             if missing.isMissing(f) {
                 out[k] = fill
+            } else if let x = NumberParsing.shortDecimal(f, readableFrom: readable) {
+                out[k] = x  // always finite
             } else if let v = NumberParsing.double(f) {
                 let x = Float(v)
                 if x.isFinite {

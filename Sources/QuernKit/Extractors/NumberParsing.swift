@@ -121,6 +121,74 @@ public enum NumberParsing {
         return slow(bytes)
     }
 
+    /// The float32 of a short plain decimal (an optional sign, then at most 8 bytes of digits with
+    /// at most one point among them: `-1.1169`, `42`, `.5`, `1234.567`), read as one 8-byte word
+    /// with no branch on its bytes; nil for anything else, which ``double(_:)`` then reads.
+    /// `readableFrom` is the start of the buffer `field` lies in: the word is the 8 bytes that end
+    /// where the field ends, so at least 8 bytes must lie between `readableFrom` and the field's
+    /// end (nil otherwise).
+    ///
+    /// The result is `Float(double(field))`, bit for bit (`NumberParsingTests` checks it). With
+    /// digits `v` below 2^24 and `f` of them after the point, `Float(Double(v) * 10^-f)` is that
+    /// value with no division: the product is within 2^-52 (relative) of v / 10^f, and v / 10^f
+    /// is either a float32 or at least 2^-51.5 from any midpoint between two float32s (it would
+    /// otherwise be m / 2^k with m of 25 bits and `10^f * m` below 2^52), so both round alike.
+    /// Larger digits divide, as ``double(_:)`` does. (Checked exhaustively too, outside the tests:
+    /// every v below 2^24 with every f up to 7 rounds alike both ways.)
+    ///
+    /// Hand-written because such fields are most cells of a typical table: ``double(_:)``'s byte
+    /// loop mispredicts where a field's digits end, and its division by a power chosen by a jump
+    /// stalled the loop of ``BoundColumns/readNumeric(_:into:)`` (a third of its samples).
+    @inlinable @inline(__always)
+    public static func shortDecimal(_ field: UnsafeBufferPointer<UInt8>, readableFrom: UnsafePointer<UInt8>) -> Float? {
+        guard let p = field.baseAddress else { return nil }
+        let n = field.count
+        let end = p + n
+        guard n >= 1, n <= 9, end - readableFrom >= 8 else { return nil }
+        let first = p[0]
+        let negative = first == UInt8(ascii: "-")
+        let signed = negative || first == UInt8(ascii: "+")
+        let width = n &- (signed ? 1 : 0)  // the bytes after the sign
+        guard width >= 1, width <= 8 else { return nil }
+        // The field's last `width` bytes, the first of them in the low byte, zeros above them.
+        let word = UInt64(littleEndian: UnsafeRawPointer(end - 8).loadUnaligned(as: UInt64.self))
+        let x = word &>> UInt64(8 &* (8 &- width))
+        // The first '.': the lowest zero byte of x ^ "........" (the borrow trick is exact for the
+        // lowest one), among the field's bytes.
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let dots = x ^ (ones &* 0x2E)
+        let found = (dots &- ones) & ~dots & high & lowBytes(width)
+        let hasPoint = found != 0
+        let point = hasPoint ? found.trailingZeroBitCount &>> 3 : width
+        // The digits without the point, in order, in the low `digits` bytes.
+        let before = lowBytes(point)
+        let packed = (x & before) | ((x &>> 8) & ~before)
+        let digits = width &- (hasPoint ? 1 : 0)
+        let fraction = hasPoint ? width &- 1 &- point : 0
+        let live = lowBytes(digits)
+        let zeros = (ones &* 0x30) & live
+        // Every live byte is '0'...'9': high nibble 3, and still 3 after adding 6.
+        let nibbles = (ones &* 0xF0) & live
+        guard digits >= 1, packed & nibbles == zeros, (packed &+ (ones &* 0x06)) & nibbles == zeros else { return nil }
+        // Eight digit bytes to an integer, leading zeros in the low bytes (Lemire's SWAR steps).
+        var v = (packed & live &- zeros) &<< UInt64(8 &* (8 &- digits))
+        v = (v &* 10 &+ (v &>> 8)) & 0x00FF_00FF_00FF_00FF
+        v = (v &* 100 &+ (v &>> 16)) & 0x0000_FFFF_0000_FFFF
+        v = (v &* 10000 &+ (v &>> 32)) & 0xFFFF_FFFF
+        let inverse = SIMD8<Double>(1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
+        let value =
+            v < 1 << 24
+            ? Float(Double(v) * inverse[fraction])
+            : Float(fraction == 0 ? Double(v) : Double(v) / power(fraction))
+        return negative ? -value : value
+    }
+
+    /// A word whose low `k` bytes (0...8) are all ones.
+    @inlinable @inline(__always) static func lowBytes(_ k: Int) -> UInt64 {
+        k >= 8 ? .max : (1 &<< UInt64(8 &* k)) &- 1
+    }
+
     /// 10^k for k in 1...19, exact (a switch: a table in a `static let` costs a lazy-init check
     /// per call).
     @inlinable @inline(__always) static func power(_ k: Int) -> Double {

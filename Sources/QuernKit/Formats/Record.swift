@@ -46,7 +46,9 @@ public final class Record {
         String(decoding: field(i), as: UTF8.self)
     }
 
-    /// Readers fill records through these.
+    /// Readers fill records through these. A field's `start` and `end` are offsets from `base`
+    /// into one buffer: every byte from `base` to `base + end` must be readable (number parsing
+    /// loads the 8 bytes that end where a field ends as one word when they lie past `base`).
     public func reset(base: UnsafePointer<UInt8>?, line: Int) {
         self.base = base
         self.line = line

@@ -119,6 +119,72 @@ struct NumberParsingTests {
         }
     }
 
+    /// `shortDecimal` reads `text` placed after `before` bytes of `fill` in one buffer, as a
+    /// record's field lies in its reader's buffer.
+    func short(_ text: String, before: Int = 8, fill: UInt8 = UInt8(ascii: "9")) -> Float? {
+        let bytes = [UInt8](repeating: fill, count: before) + Array(text.utf8) + [UInt8(ascii: "7")]
+        return bytes.withUnsafeBufferPointer { b in
+            NumberParsing.shortDecimal(
+                UnsafeBufferPointer(rebasing: b[before..<(before + text.utf8.count)]), readableFrom: b.baseAddress!)
+        }
+    }
+
+    /// The word-at-a-time path reads every plain decimal of up to 8 bytes after its sign (8
+    /// digits, or 7 and a point anywhere) as the float32 of the byte loop's double, bit for bit,
+    /// whatever bytes surround it in the buffer.
+    @Test func shortDecimalsReadAsTheByteLoopDoes() {
+        var rng = SplitMix64(seed: 8)
+        let fills: [UInt8] = [UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), 0, 0xFF, UInt8(ascii: ",")]
+        for _ in 0..<50_000 {
+            var text = Self.decimal(&rng, maxDigits: 7, negativeOneIn: 2)
+            if rng.next() % 10 == 0 { text = "+" + String(text.drop { $0 == "-" }) }
+            let fill = fills[Int(rng.next() % UInt64(fills.count))]
+            let got = short(text, before: 8 + Int(rng.next() % 8), fill: fill)
+            #expect(got != nil, "\(text) was not read")
+            #expect(got?.bitPattern == parse(text).map { Float($0).bitPattern }, "\(text)")
+            #expect(got == Float(text), "\(text)")
+        }
+        for text in ["0", "-0", "+0", "5.", ".5", "-.5", "00012.50", "99999999", "-999.9999", "1.000000", "+12"] {
+            #expect(short(text)?.bitPattern == parse(text).map { Float($0).bitPattern }, "\(text)")
+            #expect(short(text) != nil, "\(text)")
+        }
+    }
+
+    /// The multiply that replaces the division (digits below 2^24) and the division kept above
+    /// it give `Float(Double(text))` on random digits of every length and point position.
+    @Test func shortDecimalsWithoutADivisionRoundAsWithOne() {
+        var rng = SplitMix64(seed: 24)
+        for _ in 0..<200_000 {
+            let fraction = Int(rng.next() % 8)
+            let v = rng.next() % (fraction == 0 ? 100_000_000 : 10_000_000)
+            var text = String(v)
+            if fraction > 0 {
+                text = String(repeating: "0", count: max(0, fraction - text.count)) + text
+                text.insert(".", at: text.index(text.endIndex, offsetBy: -fraction))
+            }
+            #expect(short(text) == Float(Double(text)!), "\(text)")
+            #expect(short("-" + text)?.bitPattern == Float(Double("-" + text)!).bitPattern, "-\(text)")
+        }
+    }
+
+    /// Anything else is left to the byte loop (nil): more than 8 bytes after the sign, exponents, spaces, a
+    /// second point or sign, special words, bytes that are not digits; and a field with fewer
+    /// than 8 readable bytes before its end.
+    @Test func shortDecimalLeavesTheRestToTheByteLoop() {
+        for text in [
+            "", "-", "+", ".", "-.", "123456789", "1.2345678", "-1234.5678", "1e5", "1E5", " 5", "5 ", "1.2.3", "--1",
+            "+-1", "inf",
+            "nan", "NA", "0x10", "1,5", "12a", "/", ":", "5\t", "\u{00}1", "1-", "1+", "-1.-", "1..",
+        ] {
+            #expect(short(text) == nil, "'\(text)'")
+        }
+        let text = "-1.25"
+        #expect(short(text, before: 3) != nil)  // 3 + 5 bytes: the word starts at the buffer
+        #expect(short(text, before: 2) == nil)  // it would start before the buffer
+        #expect(short("7", before: 7) != nil)
+        #expect(short("7", before: 6) == nil)
+    }
+
     @Test func integers() {
         func int(_ s: String) -> Int? { Array(s.utf8).withUnsafeBufferPointer { NumberParsing.int($0) } }
         #expect(int("42") == 42)
