@@ -85,6 +85,35 @@ struct ExtractorTests {
         #expect(throws: RowError(column: "legal", "mask has 4 characters, expected 5")) { try run(extractor, badMask) }
     }
 
+    /// Wide bitstring masks are read 8 characters at a time: every position of every word and of
+    /// the tail keeps its bit, and a character other than 0 and 1 anywhere is refused.
+    @Test func wideBitstringMasksKeepEveryBitAndRefuseOtherCharacters() throws {
+        let width = 21  // two words of 8 and a tail of 5
+        let extractor = try registry.extractor(
+            "tabular",
+            yamlOptions("numeric: [x]\nmasks:\n  m: {column: m, width: \(width), encoding: bitstring}\n"))
+        var rng = SplitMix64(seed: 21)
+        var rows: [[Int8]] = []
+        var text = "x,m\n"
+        for _ in 0..<200 {
+            let bits = (0..<width).map { _ in Int8(rng.next() % 2) }
+            rows.append(bits)
+            text += "1," + bits.map(String.init).joined() + "\n"
+        }
+        let (batch, _, _, _) = try run(extractor, text)
+        #expect(batch.masks[0] == rows.flatMap { $0 })
+        for position in [0, 7, 8, 15, 16, 20] {
+            for bad in ["2", "/", "a", "q", "3", "\u{01}"] {
+                var cell = Array(repeating: "1", count: width)
+                cell[position] = bad
+                #expect(throws: RowError(column: "m", "mask has a character other than 0 and 1"), "\(position) \(bad)")
+                {
+                    try run(extractor, "x,m\n1,\(cell.joined())\n")
+                }
+            }
+        }
+    }
+
     @Test func missingColumnIsReportedWithASuggestion() throws {
         let extractor = try registry.extractor("tabular", yamlOptions("numeric: [trun]\n"))
         let error = #expect(throws: ExtractorError.self) { try run(extractor, "turn,x\n1,2\n") }
