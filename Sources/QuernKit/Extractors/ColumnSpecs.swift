@@ -331,12 +331,18 @@ public final class BoundColumns: Sendable {
         return nil
     }
 
-    /// Reads every mask head into `out[h]` (which holds `width` values).
+    /// Reads every mask head into `out[h]`, which must hold at least the head's `width` values
+    /// (a shorter buffer stops the process: it is a bug in the calling extractor, not in the data).
     @inlinable public func readMasks(_ record: Record, into out: inout [[Int8]]) throws(RowError) {
         for (h, (col, spec)) in masks.enumerated() {
             let f = record.field(col)
             let width = spec.width
             try out[h].withUnsafeMutableBufferPointer { (m: inout UnsafeMutableBufferPointer<Int8>) throws(RowError) in
+                // The word loop below writes through raw pointers: a buffer shorter than the head
+                // is the caller's bug, stopped here rather than written past.
+                precondition(
+                    m.count >= width,
+                    "readMasks: out[\(h)] holds \(m.count) values, mask '\(spec.head)' is \(width) wide")
                 m.update(repeating: 0)
                 if missing.isMissing(f) { return }
                 switch spec.encoding {
