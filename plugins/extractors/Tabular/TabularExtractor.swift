@@ -176,8 +176,8 @@ struct BoundTabular: BoundExtractor {
         var anyUnknown = false
         var nonFinite = 0
         // The row's buffer moves out of self while it is written, so the closure reads `columns`
-        // and `categorical` in place: copying them out instead retained and released each of their
-        // arrays on every row (4% of extract's samples).
+        // and `categorical` in place instead of copies made per row (when `BoundColumns` was a
+        // struct, each copy retained and released its nine arrays: 4% of extract's samples).
         var row = self.row
         self.row = []
         defer { self.row = row }
