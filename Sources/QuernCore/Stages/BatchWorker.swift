@@ -1,3 +1,4 @@
+import CQuernSys
 import Foundation
 public import QuernKit
 import Synchronization
@@ -351,7 +352,11 @@ func writeTemporary<T>(_ temp: String, naming final: String, _ body: (ZipArchive
     }
     defer { close(fd) }
     do {
-        return try body { (bytes) throws(StorageError) in try AtomicFile.writeAll(fd, bytes, path: final) }
+        let result = try body { (bytes) throws(StorageError) in try AtomicFile.writeAll(fd, bytes, path: final) }
+        // Start writing the arrays to disk now: the fsync when the part is finished then finds
+        // them there instead of blocking the worker while the disk catches up.
+        _ = quern_start_writeback(fd, 0, 0)
+        return result
     } catch {
         AtomicFile.discard(temp)
         throw error
