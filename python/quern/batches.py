@@ -9,6 +9,8 @@ import os
 import struct
 import zlib
 
+import numpy as np
+
 from . import _npy, _zip
 from ._codecs import decompress
 from .errors import ChecksumError, QuernFormatError
@@ -17,7 +19,9 @@ from .errors import ChecksumError, QuernFormatError
 class Batch(dict):
     """The arrays of one batch file by name (`X`, `label_<head>`, `mask_<head>`, `array_<name>` for
     an extractor's output arrays, `group_index`, `groups`, `source_index`, `source_row`, `sources`,
-    `meta`, and `results` from an extractor that makes results), as `numpy.load` would name them.
+    `meta`, and `results` from an extractor that makes results), as `numpy.load` would name them;
+    a mask head stored packed (`maskbits_<head>`, with the lz4 and zstd codecs) is given unpacked,
+    as `mask_<head>` (int8 0/1).
 
     `meta` is also parsed: `batch.meta` is the JSON dict (rows, schema, fingerprint, codec...);
     `batch.path` is the file it was read from.
@@ -70,7 +74,29 @@ def read_batch(path, expected=None):
     checksum = f"{zlib.crc32(bytes(chained)):08x}"
     if checksum != meta.get("checksum"):
         raise ChecksumError(path, None, f"{path}: checksum {checksum} differs from the recorded {meta.get('checksum')} (a member was replaced)")
-    return Batch(arrays, path, meta)
+    return Batch(_unpacked_masks(arrays, meta, path), path, meta)
+
+
+def _unpacked_masks(arrays, meta, path):
+    """`arrays` with each mask head stored packed (`maskbits_<head>`: eight values to a byte, lowest
+    bit first, the format's version 2) given as `mask_<head>`, int8 0/1 [n, width], in its place."""
+    widths = {m["name"]: int(m["width"]) for m in meta.get("schema", {}).get("masks", [])}
+    out = {}
+    for key, value in arrays.items():
+        name = key[len("maskbits_"):] if key.startswith("maskbits_") else None
+        if name is None or name not in widths:
+            out[key] = value
+            continue
+        width = widths[name]
+        if f"mask_{name}" in arrays:
+            raise QuernFormatError(f"{path}: mask head {name} is stored twice (mask_ and maskbits_)")
+        if value.dtype != np.uint8 or value.ndim != 2 or value.shape[1] != (width + 7) // 8:
+            raise QuernFormatError(f"{path}: member {key} has dtype {value.dtype} and shape {value.shape}, expected uint8 [n, {(width + 7) // 8}]")
+        bits = np.unpackbits(value, axis=1, bitorder="little")
+        if bits[:, width:].any():
+            raise QuernFormatError(f"{path}: member {key}: a bit past the mask's width {width} is set")
+        out[f"mask_{name}"] = np.ascontiguousarray(bits[:, :width]).view(np.int8)
+    return out
 
 
 def journal(folder):

@@ -30,6 +30,26 @@ def test_zstd_and_lz4_batches_equal_the_arrays_numpy_reads_from_the_uncompressed
                 assert np.array_equal(got[name], npz[name]), f"{codec} {got.path} {name}"
 
 
+def test_lz4_and_zstd_batches_store_the_mask_packed_as_numpy_packbits_little(workspace):
+    # docs/formats.md: with lz4 and zstd a mask head is the member maskbits_<head>, uint8
+    # [n, ceil(w/8)], numpy.packbits(mask, axis=1, bitorder="little") of the 0/1 mask (format
+    # version 2); read_batch gives it back unpacked as mask_<head>.
+    plain = quern.read_batch(parts(workspace / "mid_none")[0])
+    assert plain.meta["version"] == 1 and plain["mask_legal"].dtype == np.dtype("i1")
+    for codec in ("zstd", "lz4"):
+        path = parts(workspace / f"mid_{codec}")[0]
+        data = path.read_bytes()
+        names = [m.name for m in quern._zip.members(data, str(path))]
+        assert "maskbits_legal.npy" in names and "mask_legal.npy" not in names, names
+        member = next(m for m in quern._zip.members(data, str(path)) if m.name == "maskbits_legal.npy")
+        stored = quern._npy.array(quern._codecs.decompress(member, data[member.offset:member.offset + member.compressed_size], str(path)), "maskbits")
+        assert stored.dtype == np.uint8 and stored.shape == (plain.meta["rows"], 11)
+        assert np.array_equal(stored, np.packbits(plain["mask_legal"].astype(np.uint8), axis=1, bitorder="little"))
+        got = quern.read_batch(path)
+        assert got.meta["version"] == 2 and "maskbits_legal" not in got
+        assert np.array_equal(got["mask_legal"], plain["mask_legal"])
+
+
 def test_iter_batches_follows_the_journal_batch_then_part(workspace):
     batches = list(quern.iter_batches(workspace / "mid_zstd"))
     order = [(b.meta["batch"], b.meta["part"]) for b in batches]

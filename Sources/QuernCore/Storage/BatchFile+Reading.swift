@@ -129,7 +129,8 @@ extension BatchFile {
         } catch {
             throw bad("its meta member is not valid batch metadata")
         }
-        guard meta.format == "quern-batch", meta.version == 1 else {
+        // Version 2 differs only in that mask heads may be stored packed (``MaskBits``).
+        guard meta.format == "quern-batch", meta.version == 1 || meta.version == 2 else {
             throw bad("format \(meta.format) v\(meta.version) is not one this quern reads")
         }
         guard meta.rows >= 0 else { throw bad("meta claims \(meta.rows) rows") }
@@ -190,9 +191,16 @@ extension BatchFile {
         }
         let required =
             ["X", "group_index", "groups", "source_index", "source_row", "sources"]
-            + meta.schema.labels.map { "label_\($0.name)" }
-            + meta.schema.masks.map { "mask_\($0.name)" } + meta.schema.arrays.map { "array_\($0.name)" }
+            + meta.schema.labels.map { "label_\($0.name)" } + meta.schema.arrays.map { "array_\($0.name)" }
         if let missing = required.first(where: { !found.contains($0) }) { throw bad("missing array \(missing)") }
+        // A mask head is stored once: a byte a value, or packed.
+        for head in meta.schema.masks {
+            switch (found.contains("mask_\(head.name)"), found.contains("maskbits_\(head.name)")) {
+            case (true, true): throw bad("mask head \(head.name) is stored twice (mask_ and maskbits_)")
+            case (false, false): throw bad("missing array mask_\(head.name)")
+            default: break
+            }
+        }
         let n = meta.rows
         guard batch.groupIndex.allSatisfy({ $0 >= 0 && Int($0) < max(batch.groups.count, 1) }) || n == 0 else {
             throw bad("a group index is out of range")
@@ -222,6 +230,19 @@ extension BatchFile {
         } else if key.hasPrefix("mask_"), let m = meta.schema.masks.firstIndex(where: { "mask_\($0.name)" == key }) {
             try check([n, meta.schema.masks[m].width], "|i1")
             append(data, to: &batch.masks[m])
+        } else if key.hasPrefix("maskbits_"),
+            let m = meta.schema.masks.firstIndex(where: { "maskbits_\($0.name)" == key })
+        {
+            let width = meta.schema.masks[m].width
+            try check([n, MaskBits.rowBytes(width)], "|u1")
+            // Unpacked straight into the batch's array (its capacity is reused from batch to batch).
+            let start = batch.masks[m].count
+            batch.masks[m].append(contentsOf: repeatElement(0, count: n * width))
+            let whole = batch.masks[m].withUnsafeMutableBytes {
+                MaskBits.unpack(
+                    data, rows: n, width: width, into: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+            }
+            guard whole else { throw NpyError("member \(key): a bit past the mask's width \(width) is set") }
         } else if key.hasPrefix("array_"), let a = meta.schema.arrays.firstIndex(where: { "array_\($0.name)" == key }) {
             try check([n, meta.schema.arrays[a].width], meta.schema.arrays[a].dtype.npyDescr)
             append(data, to: &batch.arrays[a])
@@ -296,6 +317,10 @@ extension BatchFile {
             width = 8
         } else if key.hasPrefix("mask_"), let head = meta.schema.masks.first(where: { "mask_\($0.name)" == key }) {
             width = head.width
+        } else if key.hasPrefix("maskbits_"),
+            let head = meta.schema.masks.first(where: { "maskbits_\($0.name)" == key })
+        {
+            width = MaskBits.rowBytes(head.width)
         } else if key.hasPrefix("array_"), let array = meta.schema.arrays.first(where: { "array_\($0.name)" == key }) {
             width = array.rowBytes
         } else {

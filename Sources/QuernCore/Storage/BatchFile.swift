@@ -18,6 +18,8 @@ public enum BatchFile {
     public final class Scratch: @unchecked Sendable {
         let image = ScratchBuffer()
         let packed = ScratchBuffer()
+        /// A mask head's values packed eight to a byte (``MaskBits``).
+        let bits = ScratchBuffer()
         public init() {}
     }
 
@@ -93,6 +95,10 @@ public enum BatchFile {
         var fileCRC = CRC32()
         var chained = CRC32()
         public internal(set) var rows = 0
+        /// The format version `meta` states: 2 once a mask head is stored packed (``MaskBits``), so
+        /// a quern that predates packed masks refuses the file by its version instead of calling it
+        /// damaged; 1 otherwise, as before.
+        var version = 1
         /// Bytes written so far.
         public var offset: Int { zip.offset }
     }
@@ -104,7 +110,18 @@ public enum BatchFile {
     ) throws -> Arrays {
         var state = Arrays(zip: ZipArchive.Writer(path: path))
         state.rows = batch.count
+        let packing = packsMasks(codec)
         try forEachArray(of: batch, schema: schema) { key, descr, shape, data in
+            var (key, descr, shape, data) = (key, descr, shape, data)
+            if packing, key.hasPrefix("mask_"), shape.count == 2,
+                let bits = MaskBits.pack(data, rows: shape[0], width: shape[1], into: scratch.bits)
+            {
+                key = "maskbits_" + key.dropFirst("mask_".count)
+                descr = "|u1"
+                shape = [shape[0], MaskBits.rowBytes(shape[1])]
+                data = bits
+                state.version = 2
+            }
             let crc = try member(
                 key, descr: descr, shape: shape, data: data, codec: codec, scratch: scratch, state: &state, sink: sink)
             withUnsafeBytes(of: crc.littleEndian) { state.chained.update($0) }
@@ -120,7 +137,7 @@ public enum BatchFile {
         var state = arrays
         let meta = BatchMeta(
             batch: name.batch, part: name.part, rows: state.rows, fingerprint: fingerprint.value, extractor: extractor,
-            codec: codec.spec, schema: schema, checksum: state.chained.hex)
+            codec: codec.spec, schema: schema, checksum: state.chained.hex, version: state.version)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = try Array(encoder.encode(meta))
@@ -136,6 +153,11 @@ public enum BatchFile {
         }
         return Written(meta: meta, bytes: state.zip.offset, fileCRC: fileCRC.value)
     }
+
+    /// Whether mask heads are stored packed (`maskbits_<m>`, ``MaskBits``) with `codec`: with every
+    /// codec but `none` and `zlib`, whose batch files numpy opens as they are and which keep a byte
+    /// a value (`mask_<m>`). A mask with a value other than 0 or 1 is never packed.
+    public static func packsMasks(_ codec: any Codec) -> Bool { codec.zipMethod != 0 && codec.zipMethod != 8 }
 
     /// One `.npy` member: copied into scratch with its header, compressed, added to the ZIP.
     private static func member(

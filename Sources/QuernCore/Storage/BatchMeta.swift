@@ -18,8 +18,9 @@ public struct BatchMeta: Sendable, Codable, Equatable {
 
     public init(
         batch: Int, part: Int, rows: Int, fingerprint: String, extractor: String, codec: String, schema: FeatureSchema,
-        checksum: String
+        checksum: String, version: Int = 1
     ) {
+        self.version = version
         self.batch = batch
         self.part = part
         self.rows = rows
