@@ -84,7 +84,7 @@ public struct RowBatch: Sendable, Equatable {
 
     private mutating func groupId(_ key: UnsafeBufferPointer<UInt8>) -> Int32 {
         // Consecutive rows usually share a group (one file per game): compare with the last first.
-        if lastGroupIndex >= 0, key.elementsEqual(lastGroup) { return lastGroupIndex }
+        if lastGroupIndex >= 0, Self.same(key, lastGroup) { return lastGroupIndex }
         let bytes = Array(key)
         let id: Int32
         if let known = groupLookup[bytes] {
@@ -97,6 +97,27 @@ public struct RowBatch: Sendable, Equatable {
         lastGroup = bytes
         lastGroupIndex = id
         return id
+    }
+
+    /// Whether `key` holds the bytes of `last`: the lengths, then 8 bytes at a time. Once per row;
+    /// the generic `elementsEqual` it replaces was 1% of extraction on games/onefile.
+    @inline(__always) private static func same(_ key: UnsafeBufferPointer<UInt8>, _ last: [UInt8]) -> Bool {
+        guard key.count == last.count else { return false }
+        return last.withUnsafeBufferPointer { l in
+            guard let a = key.baseAddress, let b = l.baseAddress else { return true }
+            let n = key.count
+            var i = 0
+            while i &+ 8 <= n {
+                let x = UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self)
+                guard x == UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) else { return false }
+                i &+= 8
+            }
+            while i < n {
+                guard a[i] == b[i] else { return false }
+                i &+= 1
+            }
+            return true
+        }
     }
 
     /// A point to roll back to when a file turns out to be malformed.
