@@ -35,7 +35,7 @@ public struct DatasetBatch: Sendable {
             var d: ObjCBool = false
             guard FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &d) else { return false }
             return d.boolValue != files
-        }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }.sorted { $0.precedesInByteOrder($1) }
         guard !picked.isEmpty else { throw DatasetError.noDatasets(dir: dir, files: files) }
         let assigned = DatasetNames.assign(picked, dropping: files ? DataFileExtensions(registry: registry) : nil)
         return DatasetBatch(

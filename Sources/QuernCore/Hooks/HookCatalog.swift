@@ -38,7 +38,7 @@ public struct HookCatalog: Sendable {
         }
         let folder = "\(main).d"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted {
-            $0.utf8.lexicographicallyPrecedes($1.utf8)
+            $0.precedesInByteOrder($1)
         }
         for n in names {
             let path = "\(folder)/\(n)"

@@ -82,8 +82,8 @@ public enum Discovery {
                     name: name, size: Int(st.st_size),
                     mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)))
         }
-        listing.files.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        listing.skipped.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        listing.files.sort { $0.name.precedesInByteOrder($1.name) }
+        listing.skipped.sort { $0.name.precedesInByteOrder($1.name) }
         return listing
     }
 
