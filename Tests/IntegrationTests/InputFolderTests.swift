@@ -40,6 +40,37 @@ struct InputFolderTests {
         #expect(summary.contains("\"files_skipped\" : 4"), "\(summary)")
     }
 
+    /// Linux allows a file name that is not valid UTF-8. The journal and the outputs record names
+    /// as UTF-8, so such a file is not read: the warning says why (not "a dangling link", which a
+    /// stat of its lossy String suggested), shows its bytes, and the file is counted as skipped.
+    @Test func aFileWhoseNameIsNotUTF8IsSkippedWithItsBytesAndTheReason() throws {
+        let ws = TempWorkspace()
+        try games(ws, files: 2)
+        let first = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: "\(ws.path)/in").sorted().first)
+        let bad = Array("\(ws.path)/in/bad".utf8) + [0xFF, 0x22] + Array(".csv".utf8)
+        let copied = (bad + [0]).withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { path -> Bool in
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+                guard fd >= 0 else { return false }
+                defer { close(fd) }
+                let text = Array(ws.text("in/\(first)").utf8)
+                return write(fd, text, text.count) == text.count
+            }
+        }
+        #expect(copied)
+        let r = try QuernProcess.run(
+            ["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--no-hooks"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let warnings = r.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: skipped ") }
+        #expect(warnings.count == 1, "\(r.stderr)")
+        #expect(
+            warnings.first?.contains("is not valid UTF-8 (bad\\xff\".csv)") == true
+                && warnings.first?.contains("rename the file") == true, "\(r.stderr)")
+        #expect(!r.stderr.contains("symbolic link"), "\(r.stderr)")
+        #expect(r.stdout.contains("2 processed, 0 failed, 1 skipped"), "\(r.stdout)")
+    }
+
     /// An escape sequence or a newline in a file name is shown escaped (as failed.jsonl writes it),
     /// in the warnings, the summary lines, errors and quern.log.
     @Test func fileNamesWithControlCharactersAreEscapedOnTheTerminal() throws {

@@ -66,7 +66,8 @@ func extractSummaryText(_ s: ExtractStage.Summary) -> String {
     var lines = ["extract summary (\(s.intermediateDir), schema \(s.fingerprint))"]
     let skipped =
         s.skippedInputs.isEmpty
-        ? "" : ", \(Human.count(s.skippedInputs.count)) skipped (not regular files, named in the warnings above)"
+        ? ""
+        : ", \(Human.count(s.skippedInputs.count)) skipped (not regular files, or names that are not UTF-8: named in the warnings above)"
     lines.append("  files:    \(Human.count(s.filesOK)) processed, \(Human.count(s.failed.count)) failed\(skipped)")
     lines.append("  rows:     \(Human.count(s.rows))")
     lines.append(

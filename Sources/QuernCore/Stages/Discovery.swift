@@ -61,11 +61,23 @@ public enum Discovery {
         guard isDir.boolValue else { throw .notAFolder(dir) }
         let names = try entryNames(dir)
         var listing = Listing()
-        for name in names where !name.hasPrefix(".") {
+        for (name, invalid) in names where !name.hasPrefix(".") {
             if let pattern {
                 guard Glob.matches(name, pattern) else { continue }
             } else {
                 guard formatName(of: name, registry: registry) != nil else { continue }
+            }
+            if let invalid {
+                // Its String names no file (U+FFFD stands for the bad bytes), and the journal,
+                // failed.jsonl and the outputs' sources record names as UTF-8: say so, rather than
+                // report what a failed stat of the wrong name would suggest.
+                listing.skipped.append(
+                    SkippedInput(
+                        name: name,
+                        reason:
+                            "its name is not valid UTF-8 (\(escapedBytes(invalid))), which quern cannot record in its journal: rename the file to read it"
+                    ))
+                continue
             }
             let path = "\(dir)/\(name)"
             var st = stat()
@@ -88,14 +100,16 @@ public enum Discovery {
     }
 
     /// The names in folder `dir`, read with `readdir` so a failure keeps its errno (Foundation's
-    /// listing reports "too many open files" as "NSCocoaErrorDomain error 256").
-    static func entryNames(_ dir: String) throws(DiscoveryError) -> [String] {
+    /// listing reports "too many open files" as "NSCocoaErrorDomain error 256"). A name that is not
+    /// valid UTF-8 (Linux allows any bytes but `/` and NUL) comes with its bytes: its String has
+    /// U+FFFD in place of the bad ones, so it names no file.
+    static func entryNames(_ dir: String) throws(DiscoveryError) -> [(name: String, invalid: [UInt8]?)] {
         guard let d = opendir(dir) else {
             let code = errno
             throw .unreadable(dir, String(cString: strerror(code)) + "." + StorageError.hint(code))
         }
         defer { closedir(d) }
-        var names: [String] = []
+        var names: [(name: String, invalid: [UInt8]?)] = []
         while true {
             errno = 0
             guard let entry = readdir(d) else {
@@ -103,11 +117,26 @@ public enum Discovery {
                 if code != 0 { throw .unreadable(dir, String(cString: strerror(code)) + "." + StorageError.hint(code)) }
                 return names
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            let name = String(decoding: bytes, as: UTF8.self)
+            guard name != "." && name != ".." else { continue }
+            names.append((name, String(validating: bytes, as: UTF8.self) == nil ? bytes : nil))
         }
+    }
+
+    /// A name's bytes as a person can read them: printable ASCII as it is, any other byte (and the
+    /// backslash) as `\xNN`.
+    static func escapedBytes(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef")
+        var out = ""
+        for b in bytes {
+            if b >= 0x20 && b < 0x7F && b != 0x5C {
+                out.append(Character(UnicodeScalar(b)))
+            } else {
+                out += "\\x" + String([digits[Int(b >> 4)], digits[Int(b & 15)]])
+            }
+        }
+        return out
     }
 
     /// Why `path` cannot be followed (`stat` failed with `code`): a dangling link, a loop, ...
