@@ -5,7 +5,8 @@
 
 Prints, per shape, every command's wall and CPU seconds, MB/s, rows/s, peak RSS and the ratios
 peer / Quern (wall, and CPU for `quern run`), the SAME verdicts, the 4x runs, and issue 18's
-targets with met / not met, as Markdown, so the numbers in the docs come from one run.
+targets with met / not met, as Markdown, so the numbers in the docs come from one run. A command
+run several times shows its best and says of how many.
 """
 import json
 import math
@@ -32,7 +33,8 @@ def shape_table(name, r):
             ref = runs.get(f"{p} merge step alone") if "merge" in what else runs.get(p)
             cells.append(f"{ref['wall_s'] / v['wall_s']:.2f}x" if what.startswith("quern") and ref and "error" not in ref
                          else "")
-        out.append(f"| {what} | {v['wall_s']:.2f} | {v['cpu_s']:.2f} | {size / 1e6 / v['wall_s']:.1f} | "
+        n = len(v.get("rounds", []))
+        out.append(f"| {what}{f' (best of {n})' if n > 1 else ''} | {v['wall_s']:.2f} | {v['cpu_s']:.2f} | {size / 1e6 / v['wall_s']:.1f} | "
                    f"{rows / v['wall_s']:,.0f} | {v['peak_rss_mib']:.0f} | " + " | ".join(cells) + " |")
     q = runs.get("quern run", {})
     if "cpu_s" in q:
