@@ -57,6 +57,23 @@ struct InspectExportTests {
         #expect((head[0]["masks"] as? [String: [Int]])?["legal"]?[action] == 1)
     }
 
+    /// numpy's `np.load` of an lz4 or zstd batch shows `maskbits_legal`, not `mask_legal`:
+    /// inspect says so, and says nothing of it where the mask is stored a byte a value (zlib).
+    @Test func inspectABatchFileSaysWhichMasksItStoresPacked() throws {
+        for (codec, packed) in [("lz4", true), ("zlib", false)] {
+            let ws = try workspace(codec: codec)
+            let r = try QuernProcess.run(["inspect", "mid/batch_000000.npz", "--json"], cwd: ws.path)
+            #expect(r.status == 0, "\(r.stderr)")
+            let arrays = try #require(try json(r)["arrays"] as? [[String: Any]])
+            let mask = try #require(arrays.first { $0["name"] as? String == "mask_legal" })
+            #expect(mask["stored"] as? String == (packed ? "maskbits_legal |u1 [30, 11]" : nil), "\(codec)")
+            #expect(!arrays.contains { $0["name"] as? String != "mask_legal" && $0["stored"] != nil })
+            let table = try QuernProcess.run(["inspect", "mid/batch_000000.npz"], cwd: ws.path)
+            #expect(table.stdout.contains("stored as") == packed, "\(codec): \(table.stdout)")
+            #expect(table.stdout.contains("maskbits_legal |u1 [30, 11]") == packed)
+        }
+    }
+
     @Test func inspectAnIntermediateFolderListsEveryBatchFileInJournalOrder() throws {
         let ws = try workspace()
         let r = try QuernProcess.run(["inspect", "mid"], cwd: ws.path)

@@ -18,6 +18,9 @@ public struct Inspection: Codable, Sendable {
         public var shape: [Int]
         /// The file that holds it, for outputs (`labels_train.npz`).
         public var file: String?
+        /// How a batch file stores it when not as shown: a mask head packed eight values to a
+        /// byte (`maskbits_legal |u1 [1000, 11]`), which numpy's `np.load` shows as it is.
+        public var stored: String? = nil
     }
 
     /// One file: a batch file (with its rows and codec) or an output file.

@@ -44,12 +44,18 @@ public enum InspectionTable {
             out.append("")
             out.append(i.kind == .intermediate ? "arrays (all batches together)" : "arrays")
             let hasFile = i.arrays.contains { $0.file != nil }
+            let hasStored = i.arrays.contains { $0.stored != nil }
             out += table(
-                ["name", "dtype", "shape"] + (hasFile ? ["file"] : []),
+                ["name", "dtype", "shape"] + (hasFile ? ["file"] : []) + (hasStored ? ["stored as"] : []),
                 i.arrays.map {
                     [e($0.name), e($0.dtype), "[" + $0.shape.map(String.init).joined(separator: ", ") + "]"]
-                        + (hasFile ? [e($0.file ?? "")] : [])
+                        + (hasFile ? [e($0.file ?? "")] : []) + (hasStored ? [e($0.stored ?? "")] : [])
                 })
+            if hasStored {
+                out.append(
+                    "(stored as: packed 8 values to a byte, numpy.packbits(bitorder=\"little\"); quern and "
+                        + "quern.read_batch unpack them, np.load shows them packed)")
+            }
         }
         if !i.files.isEmpty {
             out.append("")

@@ -44,8 +44,14 @@ public enum Inspector {
             let expected = part.map { BatchFile.Expected(bytes: $0.bytes, crc32: $0.crc32) }
             let loaded = try BatchFile.load(path: path, expected: expected) { try registry.codec(zipMethod: $0) }
             let m = loaded.meta
+            let packed = Dictionary(uniqueKeysWithValues: m.schema.masks.map { ("mask_\($0.name)", $0) })
+                .filter { loaded.packedMasks.contains($0.value.name) }
             let arrays = BatchFile.arrays(of: loaded.batch, schema: m.schema).map {
-                Inspection.ArrayInfo(name: $0.0, dtype: $0.1.descr, shape: $0.1.shape)
+                var info = Inspection.ArrayInfo(name: $0.0, dtype: $0.1.descr, shape: $0.1.shape)
+                if let head = packed[$0.0] {
+                    info.stored = "maskbits_\(head.name) |u1 [\(m.rows), \((head.width + 7) / 8)]"
+                }
+                return info
             }
             return Inspection(
                 kind: .batch, path: path, rows: m.rows, fingerprint: m.fingerprint, extractor: m.extractor,

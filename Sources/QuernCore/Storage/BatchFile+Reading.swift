@@ -17,6 +17,9 @@ extension BatchFile {
         public var batch: RowBatch
         public var fileCRC: UInt32
         public var fileBytes: Int
+        /// The mask heads this file stores packed, as `maskbits_<m>` (``MaskBits``); `batch`
+        /// holds them unpacked all the same.
+        public var packedMasks: Set<String> = []
     }
 
     /// What the journal says a batch file is; checked before anything in the file is parsed.
@@ -209,7 +212,9 @@ extension BatchFile {
             throw bad("a source index is out of range")
         }
         batch.setFilledCount(n)
-        return Loaded(meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: file.count)
+        return Loaded(
+            meta: meta, batch: batch, fileCRC: fileCRC, fileBytes: file.count,
+            packedMasks: Set(meta.schema.masks.map(\.name).filter { found.contains("maskbits_\($0)") }))
     }
 
     /// Copies array `key` (its data checked against the shape and type `meta` implies) into `batch`.
