@@ -1,6 +1,10 @@
 import Foundation
 import QuernCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A temporary folder for a test, removed when the value is released.
 public final class TempWorkspace: @unchecked Sendable {
     public let path: String
@@ -31,6 +35,25 @@ public final class TempWorkspace: @unchecked Sendable {
     public func writeHook(_ name: String, _ body: String, executable: Bool = true) throws {
         let full = write("hooks/\(name)", "#!/bin/sh\n" + body + "\n")
         try FileManager.default.setAttributes([.posixPermissions: executable ? 0o755 : 0o644], ofItemAtPath: full)
+    }
+
+    /// Makes a file holding `contents` (or, with `folder`, a folder) in the folder `relative`, named
+    /// by raw bytes that need not be UTF-8, which Foundation cannot name; returns whether it was
+    /// made. Linux names are bytes: a user's disk can hold such a name, so the tests make one.
+    @discardableResult
+    public func makeRaw(
+        in relative: String, name: [UInt8], folder: Bool = false, contents: [UInt8] = [], mode: Int = 0o644
+    ) -> Bool {
+        let full = Array("\(path)/\(relative)/".utf8) + name + [0]
+        return full.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { cpath -> Bool in
+                if folder { return mkdir(cpath, mode_t(mode)) == 0 }
+                let fd = open(cpath, O_WRONLY | O_CREAT | O_EXCL, mode_t(mode))
+                guard fd >= 0 else { return false }
+                defer { close(fd) }
+                return fchmod(fd, mode_t(mode)) == 0 && Glibc.write(fd, contents, contents.count) == contents.count
+            }
+        }
     }
 
     /// A file's text, or "" when it is missing or not UTF-8.

@@ -110,6 +110,23 @@ struct DatasetsTests {
         #expect(!FileManager.default.fileExists(atPath: "\(ws.path)/data/intermediate"))
     }
 
+    /// A dataset folder named by bytes that are not UTF-8 cannot be recorded in a journal: it is
+    /// left out with a warning that shows its bytes, never without a word.
+    @Test func aDatasetFolderWhoseNameIsNotUTF8IsLeftOutWithAWarning() throws {
+        let ws = TempWorkspace("quern-datasets")
+        #expect(
+            try QuernProcess.run(["generate", "--files", "2", "--rows", "5", "--out", "\(ws.path)/many/one"]).status
+                == 0)
+        #expect(ws.makeRaw(in: "many", name: Array("tw".utf8) + [0xC3, 0x28] + Array("o".utf8), folder: true))
+        let r = try QuernProcess.run(["run", "--config", Self.config, "--datasets", "many", "--dry-run"], cwd: ws.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("one: many/one -> data/processed/one"), "\(r.stdout)")
+        #expect(r.stderr.contains("1 dataset in many: one"), "\(r.stderr)")
+        let warning = r.stderr.split(separator: "\n").filter { $0.contains("not valid UTF-8") }
+        #expect(warning.count == 1, "\(r.stderr)")
+        #expect(warning.first?.contains("many/tw\\xc3(o is skipped") == true, "\(r.stderr)")
+    }
+
     @Test func dryRunListsTheDatasetsAndRunsNothing() throws {
         let ws = TempWorkspace("quern-datasets")
         #expect(

@@ -185,6 +185,25 @@ struct HookTests {
         #expect(pwned.isEmpty)
     }
 
+    /// A hook in a `.d` folder named by bytes that are not UTF-8 cannot be run; it is said, in the
+    /// run's warnings and in `quern hooks`, and the other hooks run.
+    @Test func aHookWhoseNameIsNotUTF8IsReportedNotLeftOutSilently() throws {
+        let ws = try workspace()
+        try hook(ws, "pre-extract.d/10-ok", "touch ran-ok")
+        #expect(
+            ws.makeRaw(
+                in: "hooks/pre-extract.d", name: Array("20-".utf8) + [0xFF], contents: Array("#!/bin/sh\ntrue\n".utf8),
+                mode: 0o755))
+        let r = try run(ws)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(ws.path)/ran-ok"))
+        #expect(
+            r.stderr.contains("pre-extract.d/20-\\xff is named with bytes that are not valid UTF-8"), "\(r.stderr)")
+        let list = try QuernProcess.run(["hooks"], cwd: ws.path)
+        #expect(
+            list.stdout.contains("pre-extract.d/20-\\xff: named with bytes that are not valid UTF-8"), "\(list.stdout)")
+    }
+
     @Test func noHooksAndTheListing() throws {
         let ws = try workspace()
         try hook(ws, "pre-extract", "touch ran")

@@ -48,17 +48,8 @@ struct InputFolderTests {
         try games(ws, files: 2)
         let first = try #require(
             try FileManager.default.contentsOfDirectory(atPath: "\(ws.path)/in").sorted().first)
-        let bad = Array("\(ws.path)/in/bad".utf8) + [0xFF, 0x22] + Array(".csv".utf8)
-        let copied = (bad + [0]).withUnsafeBufferPointer { p in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { path -> Bool in
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-                guard fd >= 0 else { return false }
-                defer { close(fd) }
-                let text = Array(ws.text("in/\(first)").utf8)
-                return write(fd, text, text.count) == text.count
-            }
-        }
-        #expect(copied)
+        let bad = Array("bad".utf8) + [0xFF, 0x22] + Array(".csv".utf8)
+        #expect(ws.makeRaw(in: "in", name: bad, contents: Array(ws.text("in/\(first)").utf8)))
         let r = try QuernProcess.run(
             ["run", "--config", ExtractEndToEndTests.config, "--input-dir", "in", "--no-hooks"], cwd: ws.path)
         #expect(r.status == 0, "\(r.stderr)")

@@ -55,12 +55,14 @@ extension RunCommand {
             "\(batch.datasets.count) dataset\(batch.datasets.count == 1 ? "" : "s") in \(dir): \(batch.datasets.map(\.name).joined(separator: ", "))"
         )
         for d in batch.datasets where d.note != nil { console.warning(d.note!) }
+        for why in batch.skipped { console.warning(TerminalText.escape(why)) }
         session.log.event(
             "datasets", text: "\(batch.datasets.count) datasets: \(batch.datasets.map(\.name).joined(separator: ", "))",
             [
                 "datasets": batch.datasets.map {
                     ["name": $0.name, "input": $0.path, "note": $0.note] as [String: any Sendable]
-                }
+                },
+                "skipped": batch.skipped,
             ])
 
         var outcomes: [DatasetBatch.Outcome] = []

@@ -14,6 +14,9 @@ public struct DatasetBatch: Sendable {
     }
 
     public var datasets: [Dataset]
+    /// Entries of DIR that cannot be datasets and are not hidden, with why (a name that is not
+    /// valid UTF-8), for the caller to say.
+    public var skipped: [String] = []
 
     /// Lists DIR. A file's name loses the extensions of `registry`'s formats and codecs
     /// (``DataFileExtensions``). Throws when DIR is missing, unreadable (a ``DiscoveryError``) or
@@ -24,13 +27,16 @@ public struct DatasetBatch: Sendable {
             throw DatasetError.missingFolder(dir)
         }
         guard isDir.boolValue else { throw DatasetError.notAFolder(dir) }
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: dir)
-        } catch {
-            throw DiscoveryError.unreadable(dir, (error as NSError).localizedDescription)
-        }
-        let picked = names.filter { name in
+        // readdir, not FileManager, which decodes a name that is not UTF-8 lossily into a path
+        // that does not exist: the dataset would be left out without a word.
+        let entries = try Discovery.entryNames(dir)
+        let skipped = entries.compactMap { e in
+            e.invalid.map {
+                "\(dir)/\(Discovery.escapedBytes($0)) is skipped: its name is not valid UTF-8, which quern cannot "
+                    + "record in its journal and outputs (rename it to process it)"
+            }
+        }.sorted()
+        let picked = entries.filter { $0.invalid == nil }.map(\.name).filter { name in
             guard !name.hasPrefix(".") else { return false }
             var d: ObjCBool = false
             guard FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &d) else { return false }
@@ -39,7 +45,8 @@ public struct DatasetBatch: Sendable {
         guard !picked.isEmpty else { throw DatasetError.noDatasets(dir: dir, files: files) }
         let assigned = DatasetNames.assign(picked, dropping: files ? DataFileExtensions(registry: registry) : nil)
         return DatasetBatch(
-            datasets: assigned.map { Dataset(name: $0.name, path: "\(dir)/\($0.input)", isFile: files, note: $0.note) })
+            datasets: assigned.map { Dataset(name: $0.name, path: "\(dir)/\($0.input)", isFile: files, note: $0.note) },
+            skipped: skipped)
     }
 
     /// How one dataset ended, for the summary table and `<logs>/summary.json`.

@@ -37,10 +37,18 @@ public struct HookCatalog: Sendable {
             }
         }
         let folder = "\(main).d"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted {
-            $0.precedesInByteOrder($1)
-        }
-        for n in names {
+        // Listed by readdir, which keeps a name that is not UTF-8 apart (FileManager decodes it
+        // lossily into a path that does not exist, and the hook would vanish without a word).
+        let names = ((try? Discovery.entryNames(folder)) ?? []).sorted { $0.name.precedesInByteOrder($1.name) }
+        for (n, invalid) in names {
+            if let invalid {
+                skipped.append(
+                    (
+                        "\(point.name).d/\(Discovery.escapedBytes(invalid))",
+                        "named with bytes that are not valid UTF-8, which quern cannot run (rename it to run it)"
+                    ))
+                continue
+            }
             let path = "\(folder)/\(n)"
             guard isFile(path), !n.hasSuffix(".sample") else { continue }
             if isExecutable(path) {
