@@ -116,12 +116,13 @@ test-team-plugins:
 
 ## bench: quern against the pandas, polars, pyarrow and duckdb peers on games/large, games/onefile and
 ## games/wide, then quern on SCALE (default 4) times each (not part of test). SHAPES=wide runs one shape,
-## SCALE=1 skips the 4x runs, STRICT=1 fails when a target is not met. pyarrow and duckdb go into a venv the
-## bench makes (python3-venv on Debian); the single-cell bench's generator and peer use Debian's anndata.
+## SCALE=1 skips the 4x runs, STRICT=1 fails when a target is not met, ROUNDS=n runs the commands the targets
+## compare n times (default 2; the best counts). pyarrow and duckdb go into a venv the bench makes
+## (python3-venv on Debian); the single-cell bench's generator and peer use Debian's anndata.
 bench: build
 	$(call apt_install,python3-venv python3-numpy python3-anndata python3-scipy python3-h5py)
 	python3 bench/bench.py $(if $(PEERS),--peers $(PEERS)) $(if $(SAVE),--save $(SAVE)) \
-	  $(if $(SHAPES),--shapes $(SHAPES)) $(if $(SCALE),--scale $(SCALE)) $(if $(STRICT),--strict)
+	  $(if $(SHAPES),--shapes $(SHAPES)) $(if $(SCALE),--scale $(SCALE)) $(if $(ROUNDS),--rounds $(ROUNDS)) $(if $(STRICT),--strict)
 	python3 bench/bench_h5ad.py $(if $(H5AD_CELLS),--cells $(H5AD_CELLS))
 
 ## fuzz: libFuzzer on the CSV, JSON Lines and batch-file readers, FUZZ_SECONDS each (not part of test).
