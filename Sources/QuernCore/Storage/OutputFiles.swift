@@ -17,14 +17,20 @@ public final class BufferedFileWriter {
 
     /// Where large writes go when set: a background thread (see ``WriteBehind``).
     private let writeBehind: WriteBehind?
+    /// Whether the thread starts each write's writeback to disk (a file final as written).
+    private let writeback: Bool
 
-    /// `bufferBytes`: bytes gathered before a write (smaller under a memory limit).
-    public init(path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20)
-        throws
-    {
+    /// `bufferBytes`: bytes gathered before a write (smaller under a memory limit). `writeback`:
+    /// the file is final as its bytes are written (nothing rewrites them but its header), so the
+    /// write-behind thread hands each write to the disk at once (see ``WriteBehind/submit``).
+    public init(
+        path: String, trackCRC: Bool = false, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20,
+        writeback: Bool = false
+    ) throws {
         self.path = path
         self.trackCRC = trackCRC
         self.writeBehind = writeBehind
+        self.writeback = writeback
         self.bufferBytes = max(4096, bufferBytes)
         fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StorageError.io(path: path, operation: "create", errno: errno) }
@@ -45,7 +51,7 @@ public final class BufferedFileWriter {
             // Behind queued writes, a large write must queue too (a copy: pass arrays to
             // `write(array:)` to avoid it).
             if let writeBehind {
-                try writeBehind.submit(fd: fd, path: path, [UInt8](bytes), count: bytes.count)
+                try writeBehind.submit(fd: fd, path: path, [UInt8](bytes), count: bytes.count, writeback: writeback)
             } else {
                 try AtomicFile.writeAll(fd, bytes, path: path)
             }
@@ -69,7 +75,7 @@ public final class BufferedFileWriter {
         if trackCRC { array.withUnsafeBytes { crc.update($0) } }
         try flush()
         written += count
-        try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count)
+        try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count, writeback: writeback)
     }
 
     /// Appends the element ranges `ranges` of `array`, in order. With a ``WriteBehind`` and
@@ -91,13 +97,14 @@ public final class BufferedFileWriter {
         }
         try flush()
         written += count
-        try writeBehind.submit(fd: fd, path: path, ArrayBytes(array: array), count: count, ranges: byteRanges)
+        try writeBehind.submit(
+            fd: fd, path: path, ArrayBytes(array: array), count: count, ranges: byteRanges, writeback: writeback)
     }
 
     public func flush() throws {
         guard !buffer.isEmpty else { return }
         if let writeBehind {
-            try writeBehind.submit(fd: fd, path: path, buffer, count: buffer.count)
+            try writeBehind.submit(fd: fd, path: path, buffer, count: buffer.count, writeback: writeback)
             buffer = []
             buffer.reserveCapacity(bufferBytes)
             return
@@ -236,7 +243,8 @@ public final class NpzMemberFile: RowArrayFile {
     private var dataBytes = 0
 
     public init(path: String, member: String, writeBehind: WriteBehind? = nil, bufferBytes: Int = 1 << 20) throws {
-        out = try BufferedFileWriter(path: path, writeBehind: writeBehind, bufferBytes: bufferBytes)
+        // Its rows are final as written (only the headers are patched at the end, by pwrite).
+        out = try BufferedFileWriter(path: path, writeBehind: writeBehind, bufferBytes: bufferBytes, writeback: true)
         nameBytes = Array("\(member).npy".utf8)
         try out.write(StoredZipRecords.local(name: nameBytes))
         try out.write([UInt8](repeating: 0x20, count: NpyHeader.length))

@@ -1,3 +1,4 @@
+import CQuernSys
 public import Foundation
 
 #if canImport(Glibc)
@@ -29,10 +30,14 @@ public final class WriteBehind: Sendable {
 
     /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`);
     /// with `ranges`, only those byte ranges of it, in order (`count` is their total).
+    /// With `writeback`, the disk is asked to start writing the bytes as soon as they are in the
+    /// page cache (for a file that is final as written): the fsync before publishing then finds
+    /// them written instead of waiting for all of them at once.
     public func submit(
-        fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>] = []
+        fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>] = [],
+        writeback: Bool = false
     ) throws(StorageError) {
-        try queue.submit(fd: fd, path: path, bytes, count: count, ranges: ranges)
+        try queue.submit(fd: fd, path: path, bytes, count: count, ranges: ranges, writeback: writeback)
     }
 
     /// Waits until everything submitted is written; throws the first error.
@@ -52,6 +57,7 @@ final class WriteBehindQueue: @unchecked Sendable {
         var bytes: any ContiguousBytes & Sendable
         var count: Int
         var ranges: [Range<Int>]
+        var writeback: Bool
     }
 
     private let condition = NSCondition()
@@ -78,15 +84,16 @@ final class WriteBehindQueue: @unchecked Sendable {
     }
 
     /// Queues `bytes` to be appended to `fd` (opened by the caller, kept open until `drain`).
-    func submit(fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>])
-        throws(StorageError)
-    {
+    func submit(
+        fd: Int32, path: String, _ bytes: some ContiguousBytes & Sendable, count: Int, ranges: [Range<Int>],
+        writeback: Bool
+    ) throws(StorageError) {
         guard count > 0 else { return }
         condition.lock()
         defer { condition.unlock() }
         while pendingBytes > 0 && pendingBytes + count > limitBytes && failure == nil { condition.wait() }
         if let failure { throw failure }
-        jobs.append(Job(fd: fd, path: path, bytes: bytes, count: count, ranges: ranges))
+        jobs.append(Job(fd: fd, path: path, bytes: bytes, count: count, ranges: ranges, writeback: writeback))
         submitted += 1
         pendingBytes += count
         condition.broadcast()
@@ -141,6 +148,12 @@ final class WriteBehindQueue: @unchecked Sendable {
                             try AtomicFile.writeAll(job.fd, raw, ranges: job.ranges, path: job.path)
                         }
                     } catch let e { error = e }
+                }
+                if job.writeback && error == nil {
+                    let end = lseek(job.fd, 0, SEEK_CUR)
+                    if end >= job.count {
+                        _ = quern_start_writeback(job.fd, Int64(end) - Int64(job.count), Int64(job.count))
+                    }
                 }
             }
             // Let go of the array before the job counts as done: whoever waits for it (a merge
