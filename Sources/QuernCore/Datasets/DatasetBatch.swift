@@ -30,7 +30,7 @@ public struct DatasetBatch: Sendable {
         // readdir, not FileManager, which decodes a name that is not UTF-8 lossily into a path
         // that does not exist: the dataset would be left out without a word.
         let entries = try Discovery.entryNames(dir)
-        let skipped = entries.compactMap { e in
+        let skipped = entries.filter { !$0.name.hasPrefix(".") }.compactMap { e in
             e.invalid.map {
                 "\(dir)/\(Discovery.escapedBytes($0)) is skipped: its name is not valid UTF-8, which quern cannot "
                     + "record in its journal and outputs (rename it to process it)"

@@ -40,7 +40,7 @@ public struct HookCatalog: Sendable {
         // Listed by readdir, which keeps a name that is not UTF-8 apart (FileManager decodes it
         // lossily into a path that does not exist, and the hook would vanish without a word).
         let names = ((try? Discovery.entryNames(folder)) ?? []).sorted { $0.name.precedesInByteOrder($1.name) }
-        for (n, invalid) in names {
+        for (n, invalid) in names where !n.hasSuffix(".sample") {
             if let invalid {
                 skipped.append(
                     (
@@ -50,7 +50,7 @@ public struct HookCatalog: Sendable {
                 continue
             }
             let path = "\(folder)/\(n)"
-            guard isFile(path), !n.hasSuffix(".sample") else { continue }
+            guard isFile(path) else { continue }
             if isExecutable(path) {
                 run.append(Hook(name: "\(point.name).d/\(n)", argv: [absolute(path)]))
             } else {
